@@ -1,0 +1,48 @@
+#!/usr/bin/python3
+"""Runs every integration test module (test_*.py in this directory), or the
+ones named on the command line, against the server binary in VIREO_SERVER.
+
+The last line printed is exactly `integration: N passed, M failed`, counting
+test cases (errors count as failed, skips as neither); the exit status is
+non-zero when anything failed. VIREO_QUICK=1 shortens the slow tests.
+"""
+
+import os
+import sys
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def load(names):
+  loader = unittest.TestLoader()
+  if names:
+    return loader.loadTestsFromNames(
+        [n[:-3] if n.endswith(".py") else n for n in names])
+  return loader.discover(HERE, pattern="test_*.py", top_level_dir=HERE)
+
+
+def main():
+  sys.path.insert(0, HERE)
+  import harness  # after the path is set: the test modules import it too
+
+  binary = harness.server_binary()
+  print("integration: server under test: %s%s" %
+        (binary, "" if os.access(binary, os.X_OK) else " (NOT FOUND)"),
+        flush=True)
+  suite = load(sys.argv[1:])
+  start = time.monotonic()
+  runner = unittest.TextTestRunner(stream=sys.stdout, verbosity=2)
+  result = runner.run(suite)
+  failed = len(result.failures) + len(result.errors) + \
+      len(result.unexpectedSuccesses)
+  passed = result.testsRun - failed - len(result.skipped)
+  print("integration: %d skipped, %.1f s" %
+        (len(result.skipped), time.monotonic() - start))
+  print("integration: %d passed, %d failed" % (passed, failed), flush=True)
+  return 1 if failed or result.testsRun == 0 else 0
+
+
+if __name__ == "__main__":
+  sys.exit(main())

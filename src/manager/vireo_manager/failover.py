@@ -1,0 +1,135 @@
+"""Promotes a replica to primary and moves the group's endpoints to it.
+
+Order matters, and is why this lives in one function: first the primary
+endpoint stops routing (existing connections closed, new ones held), then the
+best replica (lowest replica-priority, then largest replication offset;
+priority 0 never) is promoted, the store records the new roles (so a
+restarting old primary is configured as a replica before it can accept a
+client), the other replicas follow the new primary, and only then does the
+endpoint open again. A graceful failover (TestFailover with a live primary)
+also pauses writes on the old primary and waits for the chosen replica to
+catch up, so no acknowledged write is lost.
+
+Threading: runs under the group's lock; callable from any thread.
+"""
+
+import time
+
+from . import resp
+
+
+def _offset(info):
+  return int(info.get("slave_repl_offset") or
+             info.get("master_repl_offset") or 0)
+
+
+def _replication_info(port, password):
+  return resp.parse_info(resp.call1(port, "INFO", "replication",
+                                    password=password, timeout=0.5))
+
+
+def fail_over(m, group_id, reason, graceful=False):
+  """Returns (True, new primary node id) or (False, why)."""
+  with m.group_lock(group_id):
+    group = m.store.get("groups", group_id)
+    if group is None or group["Status"] == "deleting":
+      return False, "group is being deleted"
+    nodes = {n["id"]: n for n in m.group_nodes(group_id)}
+    old = nodes[group["primary"]]
+    replicas = [n for n in nodes.values()
+                if n["id"] != old["id"] and n.get("desired") == "running"]
+    if not replicas:
+      return False, "the group has no replica to promote"
+    password = m.password_for(group_id)
+    endpoint = m.endpoints.get(group_id)
+    m.events.add("replication-group", group_id,
+                 f"Failover from primary node {old['id']} started: {reason}")
+
+    if endpoint:
+      endpoint["primary"].set_targets([])
+    old_alive = m.supervisor.alive(old["id"])
+    target_offset = None
+    if graceful and old_alive:
+      try:
+        resp.call1(old["port"], "CLIENT", "PAUSE", "10000", "WRITE",
+                   password=password)
+        target_offset = _offset(_replication_info(old["port"], password))
+      except (OSError, ConnectionError, resp.RespError):
+        target_offset = None
+
+    candidates = _rank(m, replicas, password, target_offset)
+    chosen = None
+    for _, _, _, node in candidates:
+      try:
+        resp.call1(node["port"], "REPLICAOF", "NO", "ONE", password=password)
+        chosen = node
+        break
+      except (OSError, ConnectionError, resp.RespError):
+        continue
+
+    if chosen is None:
+      if graceful and old_alive:
+        _quiet(old["port"], password, "CLIENT", "UNPAUSE")
+      if endpoint:
+        endpoint["primary"].set_targets([old["port"]])
+      m.events.add("replication-group", group_id,
+                   "Failover failed: no healthy replica could be promoted")
+      return False, "no healthy replica could be promoted"
+
+    m.store.update("nodes", chosen["id"], role="primary")
+    m.store.update("nodes", old["id"], role="replica")
+    m.store.update("groups", group_id, primary=chosen["id"],
+                   epoch=group.get("epoch", 0) + 1)
+    for node in replicas:
+      if node["id"] != chosen["id"] and m.supervisor.alive(node["id"]):
+        _quiet(node["port"], password, "REPLICAOF", "127.0.0.1",
+               str(chosen["port"]))
+    if old_alive:
+      # Demote before unpausing so the old primary never takes a write
+      # that the new one does not have.
+      _quiet(old["port"], password, "REPLICAOF", "127.0.0.1",
+             str(chosen["port"]))
+      _quiet(old["port"], password, "CLIENT", "UNPAUSE")
+    if endpoint:
+      endpoint["primary"].set_targets([chosen["port"]])
+    m.refresh_reader(group_id)
+    m.sentinel_publish("+switch-master",
+                       f"{group_id} 127.0.0.1 {old['port']} 127.0.0.1 "
+                       f"{chosen['port']}")
+    m.events.add("replication-group", group_id,
+                 f"Failover to replica node {chosen['id']} completed")
+    m.events.add("cache-cluster", chosen["id"],
+                 "Promoted to primary by failover")
+    return True, chosen["id"]
+
+
+def _rank(m, replicas, password, target_offset):
+  """Live candidates sorted best first; waits (up to 2 s) for catch-up."""
+  deadline = time.monotonic() + 2.0
+  while True:
+    ranked = []
+    for node in replicas:
+      if not m.supervisor.alive(node["id"]) or node.get("priority", 100) == 0:
+        continue
+      try:
+        info = _replication_info(node["port"], password)
+      except (OSError, ConnectionError, resp.RespError, ValueError):
+        continue
+      ranked.append((node.get("priority", 100), -_offset(info), node["id"],
+                     node))
+    ranked.sort(key=lambda t: t[:3])
+    caught_up = target_offset is None or (
+        ranked and -ranked[0][1] >= target_offset)
+    if caught_up or time.monotonic() > deadline:
+      if target_offset is not None and ranked:
+        # Prefer a replica that has everything the paused primary had.
+        ranked.sort(key=lambda t: (-t[1] < target_offset,) + t[:3])
+      return ranked
+    time.sleep(0.02)
+
+
+def _quiet(port, password, *args):
+  try:
+    resp.call1(port, *args, password=password)
+  except (OSError, ConnectionError, resp.RespError):
+    pass

@@ -1,0 +1,398 @@
+"""Replication group actions: create, describe, modify, resize, reboot, delete.
+
+Each function takes the Manager and the validated parameters of one API call
+and returns the ElastiCache-shaped response body, or raises ApiError.
+Threading: safe from any HTTP thread; changes happen under the group lock.
+"""
+
+import os
+import shutil
+import signal
+import time
+
+from . import failover, nodeconfig, snapshots
+from .errors import ApiError, combination, group_not_found, group_state, \
+    internal, invalid
+from .events import iso
+
+ADDRESS = "127.0.0.1"
+
+
+def _endpoint(port):
+  return {"Address": ADDRESS, "Port": port}
+
+
+def render(m, group):
+  gid = group["ReplicationGroupId"]
+  nodes = m.group_nodes(gid)
+  members = [{
+      "CacheClusterId": n["id"], "CacheNodeId": "0001",
+      "ReadEndpoint": _endpoint(n["port"]),
+      "PreferredAvailabilityZone": "local",
+      "CurrentRole": "primary" if n["id"] == group["primary"] else "replica",
+  } for n in nodes]
+  out = {
+      "ReplicationGroupId": gid,
+      "Description": group.get("Description", ""),
+      "Status": group["Status"],
+      "Engine": group["Engine"],
+      "MemberClusters": [n["id"] for n in nodes],
+      "NodeGroups": [{
+          "NodeGroupId": "0001", "Status": group["Status"],
+          "PrimaryEndpoint": _endpoint(group["primary_port"]),
+          "ReaderEndpoint": _endpoint(group["reader_port"]),
+          "NodeGroupMembers": members,
+      }],
+      "AutomaticFailover": "enabled" if group.get("AutomaticFailoverEnabled")
+                           else "disabled",
+      "MultiAZ": "enabled" if group.get("MultiAZEnabled") else "disabled",
+      "SnapshotRetentionLimit": group.get("SnapshotRetentionLimit", 0),
+      "SnapshotWindow": group.get("SnapshotWindow", "05:00-06:00"),
+      "ClusterEnabled": False,
+      "CacheNodeType": group["CacheNodeType"],
+      "CacheParameterGroupName": group.get("CacheParameterGroupName"),
+      "AuthTokenEnabled": bool(group.get("auth_tokens")),
+      "TransitEncryptionEnabled": False,
+      "AtRestEncryptionEnabled": False,
+      "ReplicationGroupCreateTime": iso(group["created"]),
+      "ARN": f"arn:vireo:elasticache:local:replicationgroup:{gid}",
+  }
+  if group.get("auth_modified"):
+    out["AuthTokenLastModifiedDate"] = iso(group["auth_modified"])
+  replicas = [n for n in nodes if n["id"] != group["primary"]]
+  if replicas:
+    out["SnapshottingClusterId"] = replicas[0]["id"]
+  if m.sentinel_port:
+    out["SentinelEndpoint"] = _endpoint(m.sentinel_port)
+  return out
+
+
+def get_group(m, gid):
+  group = m.store.get("groups", gid.lower())
+  if group is None:
+    raise group_not_found(gid)
+  return group
+
+
+def _require_available(group):
+  if group["Status"] != "available":
+    raise group_state(group["ReplicationGroupId"], group["Status"])
+
+
+def _check_pg(m, name):
+  if name and not m.store.get("param_groups", name):
+    raise ApiError("CacheParameterGroupNotFound",
+                   f"CacheParameterGroup {name} not found.")
+
+
+def create(m, p):
+  gid = p["ReplicationGroupId"].lower()   # ElastiCache stores ids lowercase
+  node_type = p.get("CacheNodeType", nodeconfig.DEFAULT_NODE_TYPE)
+  nodeconfig.node_type_mib(node_type)
+  _check_pg(m, p.get("CacheParameterGroupName"))
+  binary = nodeconfig.engine_binary(p["Engine"])
+  if not os.access(binary, os.X_OK):
+    raise invalid(f"Engine {p['Engine']} is not available: {binary} is "
+                  "missing or not executable (set VIREO_SERVER).")
+  seed = None
+  if "SnapshotName" in p:
+    seed = snapshots.get_available(m, p["SnapshotName"])
+  replicas = p["ReplicasPerNodeGroup"]
+  ports = m.alloc_ports(replicas + 3)
+  if ports is None:
+    raise ApiError("InsufficientCacheClusterCapacity",
+                   "No free ports left in the node port range.")
+  group = {
+      "ReplicationGroupId": gid,
+      "Description": p.get("ReplicationGroupDescription", ""),
+      "Engine": p["Engine"], "CacheNodeType": node_type,
+      "CacheParameterGroupName": p.get("CacheParameterGroupName"),
+      "AutomaticFailoverEnabled": p["AutomaticFailoverEnabled"],
+      "MultiAZEnabled": p.get("MultiAZEnabled", False),
+      "SnapshotRetentionLimit": p.get("SnapshotRetentionLimit", 0),
+      "SnapshotWindow": p.get("SnapshotWindow", "05:00-06:00"),
+      "Status": "creating", "created": time.time(),
+      "primary": f"{gid}-001", "epoch": 0,
+      "primary_port": ports[0], "reader_port": ports[1],
+      "auth_tokens": [p["AuthToken"]] if "AuthToken" in p else [],
+      "next_index": replicas + 2,
+  }
+  with m.group_lock(gid):
+    if not m.store.insert("groups", gid, group):
+      m.release_ports(ports)
+      raise ApiError("ReplicationGroupAlreadyExists",
+                     f"Replication group {gid} already exists.")
+    nodes = []
+    try:
+      for i in range(replicas + 1):
+        nodes.append(_new_node(m, gid, i + 1, ports[2 + i],
+                               "primary" if i == 0 else "replica"))
+      if seed:
+        shutil.copyfile(seed, os.path.join(nodes[0]["dir"], "dump.rdb"))
+      m.supervisor.start_node(nodes[0], None)
+      for node in nodes[1:]:
+        m.supervisor.start_node(node, nodes[0]["port"])
+      m.open_endpoints(group)
+      for node in nodes:
+        m.store.update("nodes", node["id"], desired="running")
+    except Exception as e:
+      _destroy(m, gid)
+      m.release_ports(ports)
+      if isinstance(e, ApiError):
+        raise
+      raise internal(f"Could not create replication group {gid}: {e}")
+    m.release_ports(ports)
+    if seed:
+      m.events.add("replication-group", gid,
+                   f"Restored from snapshot {p['SnapshotName']}")
+  m.health.kick()
+  return {"ReplicationGroup": render(m, m.store.get("groups", gid))}
+
+
+def _new_node(m, gid, index, port, role):
+  node_id = f"{gid}-{index:03d}"
+  node = {"id": node_id, "group": gid, "index": index, "port": port,
+          "dir": os.path.join(m.data_dir, "nodes", node_id),
+          "priority": 100, "role": role, "desired": "creating"}
+  if os.path.exists(node["dir"]):
+    shutil.rmtree(node["dir"])
+  os.makedirs(node["dir"])
+  m.store.put("nodes", node_id, node)
+  return node
+
+
+def _destroy(m, gid):
+  """Stops and removes every node, endpoint and file of a group."""
+  nodes = m.group_nodes(gid)
+  for n in nodes:
+    m.store.update("nodes", n["id"], desired="stopped")
+  m.close_endpoints(gid)
+  for n in nodes:
+    m.supervisor.stop_node(n["id"])
+    m.health.forget(n["id"])
+    shutil.rmtree(n["dir"], ignore_errors=True)
+    m.store.delete("nodes", n["id"])
+  m.store.delete("groups", gid)
+
+
+def describe(m, p):
+  if "ReplicationGroupId" in p:
+    groups = [get_group(m, p["ReplicationGroupId"])]
+  else:
+    groups = m.store.list("groups")
+  offset = int(p["Marker"]) if p.get("Marker", "").isdigit() else 0
+  limit = p.get("MaxRecords", 100)
+  out = {"ReplicationGroups": [render(m, g)
+                               for g in groups[offset:offset + limit]]}
+  if offset + limit < len(groups):
+    out["Marker"] = str(offset + limit)
+  return out
+
+
+def delete(m, p):
+  group = get_group(m, p["ReplicationGroupId"])
+  gid = group["ReplicationGroupId"]
+  if group["Status"] not in ("available", "create-failed"):
+    raise group_state(gid, group["Status"])
+  if p.get("RetainPrimaryCluster"):
+    raise invalid("RetainPrimaryCluster is not supported.")
+  if "FinalSnapshotIdentifier" in p:
+    snapshots.create_for_group(m, group, p["FinalSnapshotIdentifier"],
+                               wait=True)
+  with m.group_lock(gid):
+    group = m.store.update("groups", gid, Status="deleting")
+    body = render(m, group)
+    _destroy(m, gid)
+  m.events.add("replication-group", gid, "Replication group deleted")
+  return {"ReplicationGroup": body}
+
+
+def test_failover(m, p):
+  group = get_group(m, p["ReplicationGroupId"])
+  _require_available(group)
+  if not group.get("AutomaticFailoverEnabled"):
+    raise combination("TestFailover requires AutomaticFailoverEnabled.")
+  ok, why = failover.fail_over(m, group["ReplicationGroupId"],
+                               "TestFailover", graceful=True)
+  if not ok:
+    raise ApiError("TestFailoverNotAvailableFault", f"Failover failed: {why}")
+  return {"ReplicationGroup": render(m, get_group(m, group[
+      "ReplicationGroupId"]))}
+
+
+def modify(m, p):
+  group = get_group(m, p["ReplicationGroupId"])
+  gid = group["ReplicationGroupId"]
+  _require_available(group)
+  changes = {}
+  if "ReplicationGroupDescription" in p:
+    changes["Description"] = p["ReplicationGroupDescription"]
+  if "AutomaticFailoverEnabled" in p:
+    if p["AutomaticFailoverEnabled"] and len(m.group_nodes(gid)) < 2:
+      raise combination("AutomaticFailoverEnabled requires at least one "
+                        "replica.")
+    changes["AutomaticFailoverEnabled"] = p["AutomaticFailoverEnabled"]
+  for k in ("SnapshotRetentionLimit", "SnapshotWindow"):
+    if k in p:
+      changes[k] = p[k]
+  if "CacheNodeType" in p:
+    changes["CacheNodeType"] = p["CacheNodeType"]
+    mib = nodeconfig.node_type_mib(p["CacheNodeType"])
+  if "CacheParameterGroupName" in p:
+    _check_pg(m, p["CacheParameterGroupName"])
+    changes["CacheParameterGroupName"] = p["CacheParameterGroupName"]
+  with m.group_lock(gid):
+    old_tokens = group.get("auth_tokens") or []
+    if "AuthTokenUpdateStrategy" in p or "AuthToken" in p:
+      strategy = p.get("AuthTokenUpdateStrategy", "ROTATE")
+      if strategy != "DELETE" and "AuthToken" not in p:
+        raise combination("AuthToken is required.")
+      if strategy == "ROTATE":
+        new_tokens = [p["AuthToken"]] + old_tokens[:1]
+      elif strategy == "SET":
+        new_tokens = [p["AuthToken"]]
+      else:
+        new_tokens = []
+      _apply_tokens(m, gid, old_tokens, new_tokens)
+      changes["auth_tokens"] = new_tokens
+      changes["auth_modified"] = time.time()
+    group = m.store.update("groups", gid, **changes)
+    if "CacheNodeType" in p:
+      _config_set_all(m, gid, [("maxmemory", f"{mib}mb")])
+    if "CacheParameterGroupName" in p:
+      from . import paramgroups
+      paramgroups.apply_to_group(m, group)
+  m.events.add("replication-group", gid, "Replication group modified")
+  return {"ReplicationGroup": render(m, group)}
+
+
+def _apply_tokens(m, gid, old_tokens, new_tokens):
+  """Pushes AUTH tokens to every node: ACL passwords for the default user.
+
+  ROTATE keeps the previous token valid next to the new one (clients can move
+  over); SET leaves only the new one; DELETE turns AUTH off.
+  """
+  rules = ["default", "resetpass"]
+  rules += [">" + t for t in new_tokens] or ["nopass"]
+  for n in m.group_nodes(gid):
+    _node_call(m, n, old_tokens, ["ACL", "SETUSER", *rules])
+    _node_call(m, n, new_tokens or [None], ["CONFIG", "SET", "masterauth",
+                                            (new_tokens or [""])[0]])
+
+
+def _node_call(m, node, tokens, args):
+  from . import resp
+  for token in tokens or [None]:
+    try:
+      return resp.call1(node["port"], *args, password=token)
+    except (ConnectionError, resp.RespError):
+      continue
+    except OSError:
+      return None
+  return None
+
+
+def _config_set_all(m, gid, pairs):
+  from . import resp
+  password = m.password_for(gid)
+  for n in m.group_nodes(gid):
+    for name, value in pairs:
+      try:
+        resp.call1(n["port"], "CONFIG", "SET", name, value, password=password)
+      except (OSError, ConnectionError, resp.RespError):
+        pass
+
+
+def increase_replicas(m, p):
+  group = get_group(m, p["ReplicationGroupId"])
+  gid = group["ReplicationGroupId"]
+  _require_available(group)
+  if group["Engine"] == "vireo":
+    raise combination("Engine vireo does not support replicas yet.")
+  current = len(m.group_nodes(gid)) - 1
+  if p["NewReplicaCount"] <= current:
+    raise invalid(f"NewReplicaCount must be greater than the current "
+                  f"replica count {current}.")
+  add = p["NewReplicaCount"] - current
+  ports = m.alloc_ports(add)
+  if ports is None:
+    raise ApiError("InsufficientCacheClusterCapacity",
+                   "No free ports left in the node port range.")
+  with m.group_lock(gid):
+    group = m.store.update("groups", gid, Status="modifying")
+    primary = m.store.get("nodes", group["primary"])
+    index = group["next_index"]
+    try:
+      for port in ports:
+        node = _new_node(m, gid, index, port, "replica")
+        index += 1
+        m.supervisor.start_node(node, primary["port"])
+        m.store.update("nodes", node["id"], desired="running")
+        m.events.add("cache-cluster", node["id"], "Replica added")
+    finally:
+      m.release_ports(ports)
+      group = m.store.update("groups", gid, next_index=index)
+  m.health.kick()
+  return {"ReplicationGroup": render(m, group)}
+
+
+def decrease_replicas(m, p):
+  group = get_group(m, p["ReplicationGroupId"])
+  gid = group["ReplicationGroupId"]
+  _require_available(group)
+  replicas = [n for n in m.group_nodes(gid) if n["id"] != group["primary"]]
+  if "ReplicasToRemove" in p:
+    ids = set(replicas_id.lower() for replicas_id in p["ReplicasToRemove"])
+    known = {n["id"] for n in replicas}
+    if group["primary"] in ids:
+      raise invalid("ReplicasToRemove cannot include the primary.")
+    if not ids <= known:
+      raise ApiError("CacheClusterNotFound",
+                     f"Unknown replicas: {', '.join(sorted(ids - known))}.")
+    remove = [n for n in replicas if n["id"] in ids]
+  else:
+    if p["NewReplicaCount"] >= len(replicas):
+      raise invalid(f"NewReplicaCount must be less than the current "
+                    f"replica count {len(replicas)}.")
+    remove = replicas[p["NewReplicaCount"]:]
+  left = len(replicas) - len(remove)
+  if left == 0 and group.get("AutomaticFailoverEnabled"):
+    raise combination("A group with AutomaticFailoverEnabled needs at least "
+                      "one replica.")
+  with m.group_lock(gid):
+    for n in remove:
+      m.store.update("nodes", n["id"], desired="stopped")
+    m.refresh_reader(gid)
+    for n in remove:
+      m.supervisor.stop_node(n["id"])
+      m.health.forget(n["id"])
+      shutil.rmtree(n["dir"], ignore_errors=True)
+      m.store.delete("nodes", n["id"])
+      m.events.add("cache-cluster", n["id"], "Replica removed")
+    group = m.store.get("groups", gid)
+  return {"ReplicationGroup": render(m, group)}
+
+
+def reboot(m, p):
+  node = m.store.get("nodes", p["CacheClusterId"].lower())
+  if node is None:
+    raise ApiError("CacheClusterNotFound",
+                   f"Cache cluster {p['CacheClusterId']} not found.")
+  if p["CacheNodeIdsToReboot"] != ["0001"]:
+    raise invalid("CacheNodeIdsToReboot must be [\"0001\"]: each cache "
+                  "cluster has one node.")
+  group = get_group(m, node["group"])
+  _require_available(group)
+  if group["primary"] == node["id"] and len(m.group_nodes(node["group"])) > 1:
+    # Rebooting a primary in place would let replicas sync from an empty
+    # node; hand the role over first, as a managed service does.
+    failover.fail_over(m, node["group"], "RebootCacheCluster", graceful=True)
+  m.supervisor.stop_node(node["id"], save=True)
+  m.events.add("cache-cluster", node["id"], "Cache node rebooted")
+  return {"CacheCluster": {"CacheClusterId": node["id"],
+                           "CacheClusterStatus": "rebooting cache cluster nodes",
+                           "ReplicationGroupId": node["group"]}}
+
+
+def signal_node(m, node_id, sig=signal.SIGKILL):
+  m.supervisor.kill_node(node_id, sig)

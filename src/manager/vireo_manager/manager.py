@@ -1,0 +1,325 @@
+"""The Manager: wires store, supervisor, health checks, endpoints and Sentinel.
+
+It is also the place where their decisions meet: what to do when a node dies
+(fail over first if it was a primary), how a node restarts (in the role the
+store gives it), what the endpoints point at after each health round. Actions
+of the API live in groups.py, snapshots.py, paramgroups.py and metrics.py and
+call into this object.
+
+Threading: every method is safe from any thread. Changes to one group
+(create, delete, failover, node start, modify) happen under that group's
+lock, taken before the store's internal lock, never the other way round.
+"""
+
+import os
+import socket
+import sys
+import threading
+import time
+
+from . import failover, paramgroups, snapshots
+from .endpoints import Endpoint
+from .events import Events
+from .health import HealthMonitor
+from .netloop import NetLoop
+from .sentinel import SentinelServer
+from .store import Store
+from .supervisor import Supervisor
+
+
+class Manager:
+  def __init__(self, data_dir, node_ports=(32000, 32999), sentinel_port=None,
+               health_interval=0.2, down_after=1.0, stop_nodes_on_exit=False,
+               metrics_interval=1.0, logger=None):
+    self.data_dir = os.path.abspath(data_dir)
+    for sub in ("nodes", "snapshots"):
+      os.makedirs(os.path.join(self.data_dir, sub), exist_ok=True)
+    self.node_ports = node_ports
+    self.sentinel_port = sentinel_port
+    self.down_after = down_after
+    self.stop_nodes_on_exit = stop_nodes_on_exit
+    self.metrics_interval = metrics_interval
+    self._logger = logger or (lambda msg: print(msg, file=sys.stderr))
+    self.store = Store(self.data_dir)
+    self.events = Events(self.store)
+    self.netloop = NetLoop()
+    self.supervisor = Supervisor(self)
+    self.health = HealthMonitor(self, health_interval, down_after)
+    self.sentinel = None
+    self.endpoints = {}          # group id -> {"primary": E, "reader": E}
+    self._locks = {}
+    self._locks_lock = threading.Lock()
+    self._reserved = set()       # ports handed out but not yet stored
+    self._died_at = {}           # node id -> time.monotonic() of death
+    self._failover_after = {}    # group id -> earliest retry time
+    self._last_slow_tick = 0.0
+    self.metrics = None
+
+  # --- lifecycle ------------------------------------------------------------
+  def start(self):
+    from .metrics import MetricsSampler
+    self.netloop.start()
+    paramgroups.ensure_default(self)
+    if self.sentinel_port:
+      self.sentinel = SentinelServer(self, self.netloop, self.sentinel_port)
+      self.netloop.run(self.sentinel.open())
+    for group in self.store.list("groups"):
+      if group["Status"] == "deleting":
+        continue
+      self.open_endpoints(group)
+    self.supervisor.start()
+    self.health.start()
+    self.metrics = MetricsSampler(self, self.metrics_interval)
+    self.metrics.start()
+
+  def stop(self):
+    if self.metrics:
+      self.metrics.stop()
+    self.health.stop()
+    self.supervisor.stop(self.stop_nodes_on_exit)
+    for gid in list(self.endpoints):
+      self.close_endpoints(gid)
+    if self.sentinel:
+      self.netloop.run(self.sentinel.close())
+    self.netloop.stop()
+    self.store.close()
+
+  def log(self, msg):
+    self._logger(f"vireo-manager: {msg}")
+
+  # --- shared helpers -------------------------------------------------------
+  def group_lock(self, group_id):
+    with self._locks_lock:
+      return self._locks.setdefault(group_id, threading.RLock())
+
+  def group_nodes(self, group_id):
+    return sorted((n for n in self.store.list("nodes")
+                   if n["group"] == group_id), key=lambda n: n["index"])
+
+  def password_for(self, group_id):
+    group = self.store.get("groups", group_id)
+    tokens = (group or {}).get("auth_tokens") or [None]
+    return tokens[0]
+
+  def param_overrides(self, group):
+    pg = self.store.get("param_groups", group.get("CacheParameterGroupName")
+                        or paramgroups.DEFAULT_NAME)
+    return (pg or {}).get("overrides", {})
+
+  def alloc_ports(self, count):
+    """Reserves `count` free ports from the node range (release_ports undoes)."""
+    with self._locks_lock:
+      used = set(self._reserved)
+      for n in self.store.list("nodes"):
+        used.add(n["port"])
+      for g in self.store.list("groups"):
+        used.update((g.get("primary_port"), g.get("reader_port")))
+      got = []
+      for port in range(self.node_ports[0], self.node_ports[1] + 1):
+        if port in used or port == self.sentinel_port:
+          continue
+        if _port_free(port):
+          got.append(port)
+          if len(got) == count:
+            self._reserved.update(got)
+            return got
+      return None
+
+  def release_ports(self, ports):
+    with self._locks_lock:
+      self._reserved.difference_update(ports)
+
+  def sentinel_publish(self, channel, message):
+    if self.sentinel:
+      self.sentinel.publish(channel, message)
+
+  # --- endpoints ------------------------------------------------------------
+  def open_endpoints(self, group):
+    primary = Endpoint(self.netloop, group["primary_port"], "primary")
+    reader = Endpoint(self.netloop, group["reader_port"], "reader")
+    self.netloop.run(primary.open())
+    try:
+      self.netloop.run(reader.open())
+    except OSError:
+      self.netloop.run(primary.close())
+      raise
+    self.endpoints[group["ReplicationGroupId"]] = {"primary": primary,
+                                                   "reader": reader}
+    node = self.store.get("nodes", group["primary"])
+    if node:
+      primary.set_targets([node["port"]])
+    self.refresh_reader(group["ReplicationGroupId"])
+
+  def close_endpoints(self, group_id):
+    eps = self.endpoints.pop(group_id, None)
+    if eps:
+      for ep in eps.values():
+        self.netloop.run(ep.close())
+
+  def refresh_reader(self, group_id):
+    eps = self.endpoints.get(group_id)
+    group = self.store.get("groups", group_id)
+    if not eps or not group:
+      return
+    ports = []
+    primary_port = None
+    for n in self.group_nodes(group_id):
+      if n["id"] == group["primary"]:
+        primary_port = n["port"]
+        continue
+      h = self.health.view(n["id"])
+      if (n.get("desired") == "running" and self.health.healthy(n["id"])
+          and h.role == "slave" and h.link_up):
+        ports.append(n["port"])
+    if not ports and primary_port:
+      ports = [primary_port]
+    eps["reader"].set_targets(ports)
+
+  # --- decisions --------------------------------------------------------------
+  def on_node_died(self, node):
+    """Called by the supervisor when it notices a node process is gone."""
+    self._died_at[node["id"]] = time.monotonic()
+    self.events.add("cache-cluster", node["id"],
+                    "Cache node process exited; it will be restarted")
+    group = self.store.get("groups", node["group"])
+    if group and group.get("primary") == node["id"]:
+      self.health.kick()   # fail over now rather than after down-after
+
+  def restart_node(self, node):
+    """Called by the supervisor when a stopped node is due to (re)start."""
+    with self.group_lock(node["group"]):
+      node = self.store.get("nodes", node["id"])
+      group = node and self.store.get("groups", node["group"])
+      if not group or node.get("desired") != "running":
+        return
+      is_primary = group["primary"] == node["id"]
+      if is_primary and group.get("AutomaticFailoverEnabled"):
+        others_alive = any(self.supervisor.alive(n["id"])
+                           for n in self.group_nodes(group["ReplicationGroupId"])
+                           if n["id"] != node["id"])
+        died = self._died_at.get(node["id"], 0)
+        # A dead primary must not come back as a primary while a failover
+        # can still happen: it would serve (and replicate) stale data.
+        if others_alive and time.monotonic() - died < self.down_after + 3:
+          return
+      primary_port = None
+      if not is_primary:
+        primary_port = self.store.get("nodes", group["primary"])["port"]
+      try:
+        self.supervisor.start_node(node, primary_port, wait=False)
+        self.events.add("cache-cluster", node["id"],
+                        "Cache node restarted as " +
+                        ("primary" if is_primary else "replica"))
+      except OSError as e:
+        self.log(f"cannot start {node['id']}: {e}")
+
+  def after_health_round(self):
+    now = time.monotonic()
+    for group in self.store.list("groups"):
+      gid = group["ReplicationGroupId"]
+      if group["Status"] in ("deleting", "create-failed"):
+        continue
+      primary = self.store.get("nodes", group["primary"])
+      if primary is None:
+        continue
+      down = (not self.supervisor.alive(primary["id"]) or
+              not self.health.healthy(primary["id"]))
+      if (down and group.get("AutomaticFailoverEnabled") and
+          group["Status"] != "creating" and
+          now >= self._failover_after.get(gid, 0)):
+        reason = ("primary process exited"
+                  if not self.supervisor.alive(primary["id"])
+                  else "primary did not answer health checks")
+        ok, _ = failover.fail_over(self, gid, reason)
+        if not ok:
+          self._failover_after[gid] = now + self.down_after
+        continue
+      self._settle(group, primary, down)
+    if now - self._last_slow_tick > 15:
+      self._last_slow_tick = now
+      snapshots.auto_tick(self)
+
+  def _settle(self, group, primary, primary_down):
+    """Fences stray primaries, updates status and endpoints of one group."""
+    gid = group["ReplicationGroupId"]
+    with self.group_lock(gid):
+      group = self.store.get("groups", gid)
+      if not group or group["primary"] != primary["id"]:
+        return
+      eps = self.endpoints.get(gid)
+      if eps and not primary_down:
+        eps["primary"].set_targets([primary["port"]])
+      in_sync = not primary_down
+      for n in self.group_nodes(gid):
+        if n["id"] == primary["id"] or n.get("desired") != "running":
+          continue
+        h = self.health.view(n["id"])
+        if not self.health.healthy(n["id"]) or h.role is None:
+          in_sync = False
+          continue
+        if h.role != "slave" or h.master_port != primary["port"]:
+          # A node the store calls a replica acts as a primary (it was
+          # frozen through a failover) or follows the wrong node.
+          in_sync = False
+          if not primary_down:
+            from . import resp
+            try:
+              resp.call1(n["port"], "REPLICAOF", "127.0.0.1",
+                         str(primary["port"]),
+                         password=self.password_for(gid))
+              self.events.add("cache-cluster", n["id"],
+                              "Re-pointed to the current primary")
+            except (OSError, ConnectionError, resp.RespError):
+              pass
+        elif not h.link_up:
+          in_sync = False
+      if group["Status"] in ("creating", "modifying") and in_sync:
+        self.store.update("groups", gid, Status="available")
+        if group["Status"] == "creating":
+          self.events.add("replication-group", gid,
+                          "Replication group created")
+      self.refresh_reader(gid)
+
+  # --- Sentinel view ----------------------------------------------------------
+  def sentinel_view(self, name):
+    group = self.store.get("groups", name)
+    if not group or group["Status"] in ("deleting", "create-failed"):
+      return None
+    primary = self.store.get("nodes", group["primary"])
+    if not primary:
+      return None
+    now = time.monotonic()
+
+    def age_ms(node_id):
+      return int((now - self.health.view(node_id).last_ok) * 1000)
+
+    replicas = []
+    for n in self.group_nodes(name):
+      if n["id"] == primary["id"]:
+        continue
+      h = self.health.view(n["id"])
+      replicas.append({"ip": "127.0.0.1", "port": n["port"],
+                       "up": self.health.healthy(n["id"]),
+                       "link_up": h.link_up, "offset": h.offset,
+                       "priority": n.get("priority", 100),
+                       "last_ok_ms": age_ms(n["id"])})
+    return {"name": name, "ip": "127.0.0.1", "port": primary["port"],
+            "up": self.supervisor.alive(primary["id"]) and
+            self.health.healthy(primary["id"]),
+            "replicas": replicas, "epoch": group.get("epoch", 0),
+            "down_after_ms": int(self.down_after * 1000),
+            "last_ok_ms": age_ms(primary["id"])}
+
+  def sentinel_failover(self, name):
+    ok, why = failover.fail_over(self, name, "SENTINEL FAILOVER",
+                                 graceful=True)
+    return ok, "ERR " + why if not ok else ""
+
+
+def _port_free(port):
+  with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+    try:
+      s.bind(("127.0.0.1", port))
+      return True
+    except OSError:
+      return False

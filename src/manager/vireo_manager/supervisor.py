@@ -1,0 +1,214 @@
+"""Runs node processes: start, stop, notice deaths, restart with backoff, adopt.
+
+Each node lives in its own directory (config, dump.rdb, node.log, node.pid).
+A background thread polls every process about 20 times a second; a dead node
+is restarted with exponential backoff unless the manager's restart policy
+says to wait (a dead primary is failed over first, so that it comes back as a
+replica). On manager start, nodes whose pid file names a live process that
+answers PING on its port are adopted instead of started.
+
+Threading: public methods may be called from any thread; the process table is
+guarded by a lock. Starting a node takes the node's group lock (via the
+manager) so the role written into its config cannot race with a failover.
+"""
+
+import os
+import signal
+import subprocess
+import threading
+import time
+
+from . import nodeconfig, resp
+
+POLL_SECONDS = 0.05
+MAX_BACKOFF = 10.0
+STABLE_SECONDS = 30.0
+
+
+class _Proc:
+  def __init__(self, pid, popen=None):
+    self.pid = pid
+    self.popen = popen
+    self.started = time.monotonic()
+
+  def alive(self):
+    if self.popen is not None:
+      return self.popen.poll() is None
+    try:
+      with open(f"/proc/{self.pid}/stat") as f:
+        return f.read().split(") ", 1)[1][:1] not in ("Z", "X")
+    except (OSError, IndexError):
+      return False
+
+
+class Supervisor:
+  def __init__(self, manager):
+    self.m = manager
+    self._lock = threading.Lock()
+    self._procs = {}      # node id -> _Proc
+    self._failures = {}   # node id -> consecutive quick deaths
+    self._retry_at = {}   # node id -> monotonic time of the next start
+    self._stop = threading.Event()
+    self._thread = threading.Thread(target=self._run, name="supervisor",
+                                    daemon=True)
+
+  # --- lifecycle ----------------------------------------------------------
+  def start(self):
+    self.adopt_all()
+    self._thread.start()
+
+  def stop(self, stop_nodes):
+    self._stop.set()
+    if self._thread.is_alive():
+      self._thread.join(2)
+    if stop_nodes:
+      for node_id in list(self._procs):
+        self.stop_node(node_id, save=True)
+
+  def adopt_all(self):
+    for node in self.m.store.list("nodes"):
+      pid = _read_pid(node["dir"])
+      if pid and _Proc(pid).alive():
+        try:
+          resp.call(node["port"], ["PING"], timeout=0.5,
+                    password=self.m.password_for(node["group"]))
+          with self._lock:
+            self._procs[node["id"]] = _Proc(pid)
+          self.m.events.add("cache-cluster", node["id"],
+                            "Cache node adopted after manager restart")
+        except (OSError, ConnectionError):
+          pass
+
+  # --- node control ---------------------------------------------------------
+  def start_node(self, node, primary_port, wait=True):
+    """Writes the config and spawns the node; optionally waits for PING."""
+    group = self.m.store.get("groups", node["group"])
+    os.makedirs(node["dir"], exist_ok=True)
+    conf = os.path.join(node["dir"], "node.conf")
+    nodeconfig.write_config(node, group, primary_port,
+                            self.m.param_overrides(group), conf)
+    binary = nodeconfig.engine_binary(group["Engine"])
+    log = open(os.path.join(node["dir"], "stderr.log"), "ab")
+    try:
+      popen = subprocess.Popen([binary, conf], cwd=node["dir"],
+                               stdin=subprocess.DEVNULL,
+                               stdout=subprocess.DEVNULL, stderr=log,
+                               start_new_session=True)
+    finally:
+      log.close()
+    with open(os.path.join(node["dir"], "node.pid"), "w") as f:
+      f.write(str(popen.pid))
+    with self._lock:
+      self._procs[node["id"]] = _Proc(popen.pid, popen)
+    if wait:
+      self.wait_ready(node)
+
+  def wait_ready(self, node, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    password = self.m.password_for(node["group"])
+    while True:
+      try:
+        reply = resp.call(node["port"], ["PING"], timeout=0.5,
+                          password=password)[0]
+        if reply == "PONG":
+          return
+      except (OSError, ConnectionError):
+        pass
+      if not self.alive(node["id"]):
+        raise RuntimeError(f"node {node['id']} exited during start; see "
+                           f"{node['dir']}/node.log")
+      if time.monotonic() > deadline:
+        raise RuntimeError(f"node {node['id']} did not answer PING")
+      time.sleep(0.02)
+
+  def stop_node(self, node_id, save=False, timeout=5.0):
+    with self._lock:
+      proc = self._procs.pop(node_id, None)
+      self._failures.pop(node_id, None)
+      self._retry_at.pop(node_id, None)
+    if proc is None or not proc.alive():
+      return
+    if save:
+      node = self.m.store.get("nodes", node_id)
+      if node:
+        try:
+          resp.call(node["port"], ["SAVE"], timeout=timeout,
+                    password=self.m.password_for(node["group"]))
+        except (OSError, ConnectionError):
+          pass
+    _signal(proc.pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while proc.alive() and time.monotonic() < deadline:
+      time.sleep(0.02)
+    if proc.alive():
+      _signal(proc.pid, signal.SIGKILL)
+      while proc.alive() and time.monotonic() < deadline + 2:
+        time.sleep(0.02)
+
+  def kill_node(self, node_id, sig=signal.SIGKILL):
+    """Signals a node without forgetting it (tests, reboot)."""
+    with self._lock:
+      proc = self._procs.get(node_id)
+    if proc:
+      _signal(proc.pid, sig)
+
+  def alive(self, node_id):
+    with self._lock:
+      proc = self._procs.get(node_id)
+    return proc is not None and proc.alive()
+
+  def pid(self, node_id):
+    with self._lock:
+      proc = self._procs.get(node_id)
+    return proc.pid if proc else None
+
+  # --- the watch loop -------------------------------------------------------
+  def _run(self):
+    while not self._stop.wait(POLL_SECONDS):
+      try:
+        self._check_all()
+      except Exception as e:  # keep supervising whatever happens
+        self.m.log(f"supervisor: {e!r}")
+
+  def _check_all(self):
+    now = time.monotonic()
+    for node in self.m.store.list("nodes"):
+      node_id = node["id"]
+      if node.get("desired") != "running":
+        continue
+      with self._lock:
+        proc = self._procs.get(node_id)
+      if proc is not None and proc.alive():
+        if now - proc.started > STABLE_SECONDS:
+          self._failures.pop(node_id, None)
+        continue
+      if proc is not None:
+        # Newly noticed death: schedule the restart and tell the manager,
+        # which may fail over right away instead of waiting for down-after.
+        with self._lock:
+          self._procs.pop(node_id, None)
+          quick = now - proc.started < STABLE_SECONDS
+          fails = self._failures.get(node_id, 0) + 1 if quick else 1
+          self._failures[node_id] = fails
+          self._retry_at[node_id] = now + min(0.1 * 2 ** (fails - 1),
+                                              MAX_BACKOFF)
+        self.m.on_node_died(node)
+        continue
+      if now < self._retry_at.get(node_id, 0):
+        continue
+      self.m.restart_node(node)
+
+
+def _read_pid(directory):
+  try:
+    with open(os.path.join(directory, "node.pid")) as f:
+      return int(f.read().strip())
+  except (OSError, ValueError):
+    return None
+
+
+def _signal(pid, sig):
+  try:
+    os.kill(pid, sig)
+  except ProcessLookupError:
+    pass

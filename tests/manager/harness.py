@@ -1,0 +1,176 @@
+"""Test harness: runs a real vireo-manager process and talks to its API.
+
+ManagerProcess picks free ports in 31000-31999 (each instance takes a block),
+starts the manager with a temp data dir, and on stop() kills the manager and
+every node process it started, then removes the directory. Not thread-safe;
+one per test class.
+"""
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+MANAGER = os.path.join(ROOT, "src", "manager", "vireo-manager")
+CTL = os.path.join(ROOT, "src", "ctl", "vireoctl")
+PY = "/usr/bin/python3"
+PORT_BASE = int(os.environ.get("VIREO_MANAGER_TEST_PORTS", "31000"))
+BLOCK = 100
+_next_block = [0]
+
+
+def port_free(port):
+  with socket.socket() as s:
+    try:
+      s.bind(("127.0.0.1", port))
+      return True
+    except OSError:
+      return False
+
+
+def _claim_block():
+  """Next block of BLOCK ports (in PORT_BASE..+999) that is entirely free."""
+  while _next_block[0] < 10:
+    base = PORT_BASE + _next_block[0] * BLOCK
+    _next_block[0] += 1
+    if all(port_free(p) for p in range(base, base + BLOCK)):
+      return base
+  raise RuntimeError("no free port block for the manager tests")
+
+
+def node_pids_in(data_dir):
+  """Pids of live processes whose cwd or cmdline is under data_dir."""
+  pids = []
+  for pid in os.listdir("/proc"):
+    if not pid.isdigit():
+      continue
+    try:
+      with open(f"/proc/{pid}/cmdline", "rb") as f:
+        cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
+      cwd = os.readlink(f"/proc/{pid}/cwd")
+    except OSError:
+      continue
+    if data_dir in cmd or cwd.startswith(data_dir):
+      pids.append(int(pid))
+  return pids
+
+
+class ApiFailure(Exception):
+  def __init__(self, status, body):
+    super().__init__(f"{status}: {body}")
+    self.status = status
+    self.code = body.get("Error", {}).get("Code")
+    self.body = body
+
+
+class ManagerProcess:
+  def __init__(self, down_after_ms=1000, interval_ms=100, data_dir=None,
+               base=None):
+    self.base = base if base is not None else _claim_block()
+    self.api_port = self.base
+    self.sentinel_port = self.base + 1
+    self.node_ports = (self.base + 10, self.base + BLOCK - 1)
+    self.own_dir = data_dir is None
+    self.tmp = data_dir or tempfile.mkdtemp(prefix="vireo-mgr-test-")
+    self.data_dir = os.path.join(self.tmp, "data")
+    self.down_after_ms = down_after_ms
+    self.interval_ms = interval_ms
+    self.proc = None
+
+  def start(self):
+    self.log = open(os.path.join(self.tmp, "manager.log"), "ab")
+    self.proc = subprocess.Popen(
+        [PY, MANAGER, "--data-dir", self.data_dir,
+         "--listen", f"127.0.0.1:{self.api_port}",
+         "--sentinel-port", str(self.sentinel_port),
+         "--node-ports", f"{self.node_ports[0]}-{self.node_ports[1]}",
+         "--health-interval-ms", str(self.interval_ms),
+         "--down-after-ms", str(self.down_after_ms)],
+        stdout=self.log, stderr=self.log)
+    deadline = time.time() + 10
+    while time.time() < deadline:
+      try:
+        self.call("DescribeReplicationGroups")
+        return self
+      except OSError:
+        time.sleep(0.05)
+    raise RuntimeError("vireo-manager did not start")
+
+  @property
+  def url(self):
+    return f"http://127.0.0.1:{self.api_port}/"
+
+  def raw(self, body, path="/", method="POST"):
+    data = body if isinstance(body, bytes) else json.dumps(body).encode()
+    req = urllib.request.Request(
+        f"http://127.0.0.1:{self.api_port}{path}", data=data, method=method,
+        headers={"Content-Type": "application/json"})
+    try:
+      with urllib.request.urlopen(req, timeout=60) as r:
+        return r.status, json.loads(r.read() or b"{}")
+    except urllib.error.HTTPError as e:
+      return e.code, json.loads(e.read() or b"{}")
+
+  def call(self, action, **params):
+    status, body = self.raw(dict(params, Action=action))
+    if status != 200:
+      raise ApiFailure(status, body)
+    return body
+
+  def group(self, gid):
+    return self.call("DescribeReplicationGroups",
+                     ReplicationGroupId=gid)["ReplicationGroups"][0]
+
+  def wait_status(self, gid, status="available", timeout=20):
+    deadline = time.time() + timeout
+    while True:
+      g = self.group(gid)
+      if g["Status"] == status:
+        return g
+      if time.time() > deadline:
+        raise AssertionError(f"{gid} stayed {g['Status']}, wanted {status}")
+      time.sleep(0.05)
+
+  def wait_snapshot(self, name, timeout=30):
+    deadline = time.time() + timeout
+    while True:
+      s = self.call("DescribeSnapshots", SnapshotName=name)["Snapshots"][0]
+      if s["SnapshotStatus"] in ("available", "failed"):
+        return s
+      if time.time() > deadline:
+        raise AssertionError(f"snapshot {name} stuck {s['SnapshotStatus']}")
+      time.sleep(0.05)
+
+  def kill_manager(self):
+    """SIGKILL the manager only (nodes keep running): tests adoption."""
+    if self.proc and self.proc.poll() is None:
+      self.proc.kill()
+      self.proc.wait()
+
+  def stop(self, remove=True):
+    if self.proc and self.proc.poll() is None:
+      self.proc.send_signal(signal.SIGTERM)
+      try:
+        self.proc.wait(10)
+      except subprocess.TimeoutExpired:
+        self.proc.kill()
+        self.proc.wait()
+    for pid in node_pids_in(self.data_dir):
+      try:
+        os.kill(pid, signal.SIGKILL)
+      except ProcessLookupError:
+        pass
+    deadline = time.time() + 5
+    while node_pids_in(self.data_dir) and time.time() < deadline:
+      time.sleep(0.05)
+    if hasattr(self, "log"):
+      self.log.close()
+    if remove and self.own_dir:
+      shutil.rmtree(self.tmp, ignore_errors=True)

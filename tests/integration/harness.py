@@ -25,7 +25,9 @@ REDIS_BENCHMARK = "/usr/bin/redis-benchmark"
 
 
 def server_binary():
-  return os.environ.get("VIREO_SERVER", DEFAULT_SERVER)
+  # Absolute, because servers run with their temp dir as working directory
+  # and `make test` passes a path relative to the repository.
+  return os.path.abspath(os.environ.get("VIREO_SERVER", DEFAULT_SERVER))
 
 
 def is_vireo():

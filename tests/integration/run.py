@@ -24,6 +24,7 @@ def load(names):
 
 
 def main():
+  sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
   sys.path.insert(0, HERE)
   import harness  # after the path is set: the test modules import it too
 

@@ -1,0 +1,229 @@
+#!/usr/bin/python3
+"""vireo-server against redis-server in one session, reported as ratios.
+
+For each throughput test (SET, GET, INCR, MSET at pipeline 1 and 16, 50
+clients) it measures requests/s and the server's own CPU time per request,
+running vireo and redis interleaved for several rounds and keeping the
+median. Then it loads 1,000,000 string keys into each and reports
+used_memory and RSS growth per key. Each figure is printed beside its goal.
+
+CPU per request is the figure that tells servers apart on a 2-core machine:
+the benchmark client saturates a core, so requests/s mostly measures the
+client; CPU time per request is what the server itself spends.
+
+Usage: VIREO_SERVER=build/vireo-server /usr/bin/python3 bench/bench.py
+       [--quick] [--only set,get] [--rounds N] [--no-memory]
+"""
+
+import argparse
+import dataclasses
+import os
+import statistics
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.dont_write_bytecode = True
+
+import workloads  # noqa: E402
+from server_proc import BenchServer  # noqa: E402
+
+REDIS_SERVER = "/usr/bin/redis-server"
+
+
+@dataclasses.dataclass
+class Row:
+  """One line of the report: a metric for both servers and its goal.
+
+  better is "higher" or "lower"; goal is the vireo/redis ratio to meet."""
+  metric: str
+  unit: str
+  vireo: float = None
+  redis: float = None
+  better: str = "higher"
+  goal: float = 1.0
+  error: str = ""
+
+  def ratio(self):
+    if self.vireo is None or not self.redis:
+      return None
+    return self.vireo / self.redis
+
+  def goal_text(self):
+    return "%s %.1fx" % (">=" if self.better == "higher" else "<=", self.goal)
+
+  def verdict(self):
+    r = self.ratio()
+    if r is None:
+      return "n/a"
+    met = r >= self.goal if self.better == "higher" else r <= self.goal
+    return "met" if met else "MISSED"
+
+
+def fmt(value, unit):
+  if value is None:
+    return "-"
+  if unit == "req/s":
+    return "%.0f" % value
+  if unit == "us/req":
+    return "%.2f" % value
+  return "%.1f" % value
+
+
+def parse_args():
+  p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+  p.add_argument("--quick", action="store_true",
+                 help="fewer requests, one round, fewer keys")
+  p.add_argument("--only", default="",
+                 help="comma-separated tests to run, e.g. set,get")
+  p.add_argument("--rounds", type=int, default=None,
+                 help="interleaved rounds per test (default 3, quick 1)")
+  p.add_argument("--no-memory", action="store_true",
+                 help="skip the memory-per-key loads")
+  return p.parse_args()
+
+
+def selected_tests(only):
+  if not only:
+    return workloads.THROUGHPUT_TESTS
+  wanted = {w.strip().lower() for w in only.split(",") if w.strip()}
+  tests = [t for t in workloads.THROUGHPUT_TESTS
+           if t.tool_test in wanted or t.name.lower() in wanted]
+  unknown = wanted - {t.tool_test for t in tests} - \
+      {t.name.lower() for t in tests}
+  if unknown:
+    sys.exit("bench: unknown test(s): %s" % ",".join(sorted(unknown)))
+  return tests
+
+
+def measure_memory(servers, load, keys, rows):
+  """Loads `keys` keys of `load` into each server (fresh, nothing else
+  allocated yet, so RSS growth is real growth and not reuse of freed
+  pages) and adds used_memory and RSS per key rows."""
+  used = Row("mem %s used_memory" % load.name, "B/key", better="lower",
+             goal=0.6)
+  rss = Row("mem %s RSS" % load.name, "B/key", better="lower", goal=0.6)
+  with tempfile.TemporaryDirectory(prefix="vireo-bench-load-") as tmp:
+    path = os.path.join(tmp, "load.resp")
+    workloads.write_load_file(load, keys, path)
+    for server in servers:
+      try:
+        server.command("FLUSHALL")
+        time.sleep(0.2)
+        used_before = server.info_field("memory", "used_memory")
+        rss_before = server.rss_bytes()
+        workloads.pipe_file(server, path, keys * load.commands_per_key)
+        dbsize = int(server.command("DBSIZE"))
+        if dbsize != keys:
+          raise RuntimeError("DBSIZE %d after loading %d keys" % (dbsize, keys))
+        time.sleep(0.2)
+        used_after = server.info_field("memory", "used_memory")
+        rss_after = server.rss_bytes()
+        setattr(used, server.label, (used_after - used_before) / keys)
+        setattr(rss, server.label, (rss_after - rss_before) / keys)
+      except Exception as e:  # report and go on: one failure is one row
+        used.error = rss.error = "%s: %s" % (server.label, e)
+      finally:
+        server.command("FLUSHALL")
+  rows += [used, rss]
+
+
+def measure_throughput(servers, tests, rounds, quick, rows):
+  for test in tests:
+    for pipeline in workloads.PIPELINES:
+      requests = test.requests[pipeline] // (5 if quick else 1)
+      samples = {s.label: [] for s in servers}
+      error = ""
+      # Interleave vireo, redis, vireo, redis... so that a burst of load
+      # from other users of the machine hits both, not just one.
+      for _ in range(rounds):
+        for server in servers:
+          try:
+            samples[server.label].append(workloads.run_throughput(
+                server, test, pipeline, requests))
+          except Exception as e:
+            error = "%s: %s" % (server.label, e)
+      rps = Row("%s P%d throughput" % (test.name, pipeline), "req/s",
+                better="higher", goal=1.0, error=error)
+      cpu = Row("%s P%d CPU/request" % (test.name, pipeline), "us/req",
+                better="lower", goal=0.8 if pipeline > 1 else 1.0, error=error)
+      for label, runs in samples.items():
+        if runs:
+          setattr(rps, label, statistics.median(r.rps for r in runs))
+          setattr(cpu, label,
+                  statistics.median(r.cpu_per_request for r in runs) * 1e6)
+      rows += [rps, cpu]
+      print("  %-22s vireo %s req/s, redis %s req/s" % (
+          "%s P%d" % (test.name, pipeline), fmt(rps.vireo, "req/s"),
+          fmt(rps.redis, "req/s")), flush=True)
+
+
+def print_table(rows, header):
+  print()
+  print(header)
+  line = "%-32s %12s %12s %8s %9s %-7s %s"
+  print(line % ("metric", "vireo", "redis", "v/r", "goal", "", "unit"))
+  print("-" * 92)
+  for row in rows:
+    ratio = row.ratio()
+    print(line % (row.metric, fmt(row.vireo, row.unit),
+                  fmt(row.redis, row.unit),
+                  "-" if ratio is None else "%.2f" % ratio,
+                  row.goal_text(), row.verdict(), row.unit))
+  for row in rows:
+    if row.error:
+      print("error in %s: %s" % (row.metric, row.error))
+
+
+def main():
+  args = parse_args()
+  tests = selected_tests(args.only)
+  rounds = args.rounds or (1 if args.quick else 3)
+  # Absolute: servers run with their temp dir as working directory.
+  vireo_binary = os.path.abspath(
+      os.environ.get("VIREO_SERVER", "build/vireo-server"))
+  if not os.access(vireo_binary, os.X_OK):
+    sys.exit("bench: no server binary at %s (set VIREO_SERVER)" %
+             vireo_binary)
+
+  servers = [BenchServer("vireo", vireo_binary),
+             BenchServer("redis", REDIS_SERVER)]
+  rows = []
+  started = time.monotonic()
+  try:
+    for server in servers:
+      server.start()
+    print("bench: vireo=%s (port %d), redis=%s (port %d), %d clients, "
+          "median of %d round(s)%s" % (
+              vireo_binary, servers[0].port, REDIS_SERVER, servers[1].port,
+              workloads.CLIENTS, rounds, ", quick" if args.quick else ""),
+          flush=True)
+    # Memory first, on servers that have not allocated anything yet.
+    if not args.no_memory:
+      for load in workloads.MEMORY_LOADS:
+        keys = load.keys // (5 if args.quick else 1)
+        print("  loading %d keys (%s) into each server" % (keys, load.name),
+              flush=True)
+        measure_memory(servers, load, keys, rows)
+    measure_throughput(servers, tests, rounds, args.quick, rows)
+  finally:
+    for server in servers:
+      server.cleanup()
+
+  mem_rows = [r for r in rows if r.metric.startswith("mem ")]
+  other = [r for r in rows if not r.metric.startswith("mem ")]
+  print_table(other + mem_rows,
+              "vireo vs redis-server (%.0f s); v/r = vireo/redis ratio" %
+              (time.monotonic() - started))
+  missed = sum(1 for r in rows if r.verdict() == "MISSED")
+  broken = sum(1 for r in rows if r.verdict() == "n/a")
+  print("bench: %d rows, %d goals met, %d missed, %d not measured" % (
+      len(rows), len(rows) - missed - broken, missed, broken))
+  # Missing a goal is a finding, not a failure; not being able to measure
+  # is a failure.
+  return 1 if broken else 0
+
+
+if __name__ == "__main__":
+  sys.exit(main())

@@ -27,7 +27,10 @@ _next_block = [0]
 
 
 def port_free(port):
+  # SO_REUSEADDR like the servers use, so TIME_WAIT leftovers of a previous
+  # test do not make a port look taken.
   with socket.socket() as s:
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
       s.bind(("127.0.0.1", port))
       return True
@@ -36,9 +39,12 @@ def port_free(port):
 
 
 def _claim_block():
-  """Next block of BLOCK ports (in PORT_BASE..+999) that is entirely free."""
-  while _next_block[0] < 10:
-    base = PORT_BASE + _next_block[0] * BLOCK
+  """Next block of BLOCK ports (in PORT_BASE..+999) that is entirely free.
+
+  Blocks are reused round-robin: a stopped ManagerProcess frees its block.
+  """
+  for _ in range(10):
+    base = PORT_BASE + (_next_block[0] % 10) * BLOCK
     _next_block[0] += 1
     if all(port_free(p) for p in range(base, base + BLOCK)):
       return base
@@ -85,6 +91,8 @@ class ManagerProcess:
     self.proc = None
 
   def start(self):
+    if hasattr(self, "log"):
+      self.log.close()
     self.log = open(os.path.join(self.tmp, "manager.log"), "ab")
     self.proc = subprocess.Popen(
         [PY, MANAGER, "--data-dir", self.data_dir,

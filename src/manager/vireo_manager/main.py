@@ -32,7 +32,7 @@ def main(argv=None):
   ap.add_argument("--data-dir", required=True)
   ap.add_argument("--listen", type=_host_port, default=("127.0.0.1", 8080))
   ap.add_argument("--sentinel-port", type=int)
-  ap.add_argument("--node-ports", type=_port_range, default=(32000, 32999))
+  ap.add_argument("--node-ports", type=_port_range, default=(30000, 30999))
   ap.add_argument("--health-interval-ms", type=int, default=200)
   ap.add_argument("--down-after-ms", type=int, default=1000)
   ap.add_argument("--stop-nodes-on-exit", action="store_true")

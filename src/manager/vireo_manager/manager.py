@@ -28,7 +28,7 @@ from .supervisor import Supervisor
 
 
 class Manager:
-  def __init__(self, data_dir, node_ports=(32000, 32999), sentinel_port=None,
+  def __init__(self, data_dir, node_ports=(30000, 30999), sentinel_port=None,
                health_interval=0.2, down_after=1.0, stop_nodes_on_exit=False,
                metrics_interval=1.0, logger=None):
     self.data_dir = os.path.abspath(data_dir)
@@ -318,6 +318,7 @@ class Manager:
 
 def _port_free(port):
   with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
       s.bind(("127.0.0.1", port))
       return True

@@ -118,7 +118,11 @@ class MetricsSampler:
     if info.get("role") == "slave":
       v["ReplicationLag"] = max(0.0, num("master_last_io_seconds_ago"))
     if prev is None:
-      return v
+      if num("uptime_in_seconds", 99) > 10:
+        return v
+      # A node we just started: its counters began at zero, so count what
+      # happened before our first sample instead of dropping it.
+      prev = (now - max(1.0, num("uptime_in_seconds")), {}, None)
     dt = max(1e-3, now - prev[0])
     pinfo = prev[1]
 

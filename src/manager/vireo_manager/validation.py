@@ -42,7 +42,11 @@ def _snapshot_name(v):
 
 
 def _pg_name(v):
-  check_identifier("CacheParameterGroupName", v, 255)
+  # Parameter group names may carry a dotted family, as in default.redis7.
+  for part in v.split("."):
+    check_identifier("CacheParameterGroupName", part, 255)
+  if len(v) > 255:
+    raise invalid("CacheParameterGroupName must be at most 255 characters.")
 
 
 def _engine(v):

@@ -8,11 +8,34 @@ non-zero when anything failed. VIREO_QUICK=1 shortens the slow tests.
 """
 
 import os
+import signal
 import sys
 import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+TEST_TIMEOUT_S = 180  # per test case; a hung server must not hang the run
+
+
+class TestTimeout(Exception):
+  pass
+
+
+def on_alarm(signum, frame):
+  raise TestTimeout("test exceeded %d s" % TEST_TIMEOUT_S)
+
+
+class TimedResult(unittest.TextTestResult):
+  """Arms an alarm around each test so that a server that stops answering
+  turns into one failed test instead of a stuck suite."""
+
+  def startTest(self, test):
+    signal.alarm(TEST_TIMEOUT_S)
+    super().startTest(test)
+
+  def stopTest(self, test):
+    signal.alarm(0)
+    super().stopTest(test)
 
 
 def load(names):
@@ -34,7 +57,9 @@ def main():
         flush=True)
   suite = load(sys.argv[1:])
   start = time.monotonic()
-  runner = unittest.TextTestRunner(stream=sys.stdout, verbosity=2)
+  signal.signal(signal.SIGALRM, on_alarm)
+  runner = unittest.TextTestRunner(stream=sys.stdout, verbosity=2,
+                                   resultclass=TimedResult)
   result = runner.run(suite)
   failed = len(result.failures) + len(result.errors) + \
       len(result.unexpectedSuccesses)

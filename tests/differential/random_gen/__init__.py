@@ -1,0 +1,17 @@
+"""Random command generators, one module per command family.
+
+Each family module exports COMMANDS: a list of (weight, function) where the
+function takes a GenContext and returns a Cmd (or None to skip).  A new
+family (lists, hashes...) adds a module and one line to FAMILIES.
+"""
+
+from random_gen import generic, strings
+
+FAMILIES = [strings, generic]
+
+
+def weighted_commands():
+  table = []
+  for family in FAMILIES:
+    table.extend(family.COMMANDS)
+  return table

@@ -152,6 +152,10 @@ class MaxClientsTest(ServerTestCase):
         self.assertEqual(sock.makefile("rb").readline(), b"+PONG\r\n")
         accepted += 1
       self.assertEqual((accepted, refused), (5, 5))
+      sock = socks[1]
+      sock.sendall(encode_command("INFO", "stats"))
+      stats = read_reply(sock.makefile("rb")).decode()
+      self.assertIn("rejected_connections:5\r\n", stats)
       # A slot freed by a leaving client can be taken by a new one.
       socks[0].close()
       time.sleep(0.2)

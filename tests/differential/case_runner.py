@@ -20,6 +20,8 @@ import harness  # noqa: E402
 
 CASES_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cases")
 MAX_DIFFS_PER_RUN = 25
+# A hung server costs a timeout per step: give up on the file quickly.
+MAX_TIMEOUTS_PER_RUN = 1
 CASE_REPLY_TIMEOUT = 5.0
 RAW_REPLY_TIMEOUT = 2.0
 # DIFF_VERBOSE=1 prints every step with its reply: handy when writing cases.
@@ -440,11 +442,16 @@ class CaseRun:
     self.vars[name] = values
 
   def run(self):
-    fresh = ConnPair(self.pair, 2)
-    for sock in fresh.both():
-      sock.send([b"FLUSHALL"])
-      sock.read_reply_or_marker()
-    fresh.close()
+    try:
+      fresh = ConnPair(self.pair, 2)
+      flushed = [sock.call(b"FLUSHALL") for sock in fresh.both()]
+      fresh.close()
+    except (OSError, harness.ServerDied) as e:
+      flushed = [str(e).encode()]
+    if flushed != [b"+OK\r\n", b"+OK\r\n"]:
+      self.differ(Step(0, "FLUSHALL (before the file)", "cmd"),
+                  flushed[0], flushed[-1], "cannot start the file")
+      return self.diffs
     handlers = {"cmd": self.run_cmd, "hello": self.run_hello,
                 "scan": self.run_scan, "raw": self.run_raw,
                 "let": self.run_let}
@@ -465,6 +472,11 @@ class CaseRun:
         except (OSError, harness.ServerDied) as e:
           self.differ(step, b"", b"", "connection failure: %s" % e)
           self.reconnect_current()
+      timeouts = sum(1 for d in self.diffs if harness.TIMEOUT_REPLY in (
+          d.ref + d.cand))
+      if timeouts >= MAX_TIMEOUTS_PER_RUN:
+        self.differ(step, b"", b"", "stopping: a server keeps not replying")
+        break
       if not all(s.alive() for s in self.pair.both()):
         dead = [s.label for s in self.pair.both() if not s.alive()]
         self.differ(step, b"", b"", "server died: %s" % ", ".join(dead))
@@ -488,6 +500,7 @@ def run_case_files(pair, files, out=sys.stdout):
   """Runs each file in RESP2 then RESP3.  Returns (passed, failed) counts
   of files."""
   passed = failed = 0
+  broken = False
   for path in files:
     start = time.time()
     try:
@@ -498,11 +511,23 @@ def run_case_files(pair, files, out=sys.stdout):
       continue
     diffs = []
     for proto in (2, 3):
+      if broken:
+        break
       diffs += CaseRun(pair, path, steps, proto, out).run()
-      restarted = pair.restart_dead()
+      try:
+        restarted = pair.restart_dead()
+      except RuntimeError as e:
+        out.write("  cannot restart a server: %s; skipping the rest\n" % e)
+        broken = True
+        restarted = []
       if restarted:
         out.write("  restarted %s after %s\n" % (", ".join(restarted),
                                                  os.path.basename(path)))
+    if broken and not diffs:
+      out.write("FAIL %s (not run: no usable server)\n" %
+                os.path.basename(path))
+      failed += 1
+      continue
     elapsed = time.time() - start
     if diffs:
       failed += 1

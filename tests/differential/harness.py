@@ -131,6 +131,16 @@ class ServerProcess:
       time.sleep(0.02)
     return False
 
+  def responsive(self, timeout=2.0):
+    try:
+      conn = RespConnection(self.port, timeout=timeout)
+      try:
+        return conn.call(b"PING") == b"+PONG\r\n"
+      finally:
+        conn.close()
+    except (OSError, ServerDied):
+      return False
+
   def alive(self):
     return self.proc is not None and self.proc.poll() is None
 
@@ -180,10 +190,11 @@ class ServerPair:
     return (self.reference, self.candidate)
 
   def restart_dead(self):
-    """Restarts whichever server died; returns the labels restarted."""
+    """Restarts whichever server died or stopped answering PING; returns
+    the labels restarted.  Raises RuntimeError if one cannot be started."""
     restarted = []
     for server in self.both():
-      if not server.alive():
+      if not server.alive() or not server.responsive():
         server.stop()
         server.start()
         restarted.append(server.label)

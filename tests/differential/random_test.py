@@ -78,6 +78,19 @@ class Generator:
     return self.ctx.end_batch()
 
 
+def read_replies(conn, n):
+  """n replies; after a timeout or EOF the rest get the same marker rather
+  than waiting out the timeout n times."""
+  out = []
+  for _ in range(n):
+    reply = conn.read_reply_or_marker()
+    out.append(reply)
+    if reply in (harness.EOF_REPLY, harness.TIMEOUT_REPLY):
+      out += [reply] * (n - len(out))
+      break
+  return out
+
+
 def replies_match(cmd, ref, cand):
   if ref == cand:
     return True
@@ -127,7 +140,7 @@ def run_half(pair, seed, half, count, batch_size, base_time, out, index0):
       encoded = b"".join(harness.encode_command(c.args) for c in cmds)
       for c in conns:
         c.send_raw(encoded)
-      replies = [[c.read_reply_or_marker() for _ in cmds] for c in conns]
+      replies = [read_replies(c, len(cmds)) for c in conns]
       for i, cmd in enumerate(cmds):
         ref, cand = replies[0][i], replies[1][i]
         if not replies_match(cmd, ref, cand):
@@ -164,11 +177,15 @@ def run_random(pair, seed, count, batch_size=500, out=sys.stdout):
   start = time.time()
   base_time = int(time.time())
   first = count // 2
-  ok, n1 = run_half(pair, seed, 0, first, batch_size, base_time, out, 0)
-  n2 = 0
-  if ok:
-    ok, n2 = run_half(pair, seed, 1, count - first, batch_size, base_time,
-                      out, first)
+  n1 = n2 = 0
+  try:
+    ok, n1 = run_half(pair, seed, 0, first, batch_size, base_time, out, 0)
+    if ok:
+      ok, n2 = run_half(pair, seed, 1, count - first, batch_size, base_time,
+                        out, first)
+  except (OSError, harness.ServerDied) as e:
+    out.write("random: connection failure: %s\n" % e)
+    ok = False
   for server in pair.both():
     if not server.alive():
       out.write("random: %s died\n" % server.label)

@@ -16,6 +16,7 @@ and random runs) and exits non-zero if anything failed.
 import os
 import sys
 import time
+import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import case_runner  # noqa: E402
@@ -41,8 +42,18 @@ def main():
     passed += p
     failed += f
     for seed in seeds:
-      pair.restart_dead()
-      if random_test.run_random(pair, seed, count):
+      try:
+        pair.restart_dead()
+      except RuntimeError as e:
+        print("FAIL random seed=%s: no usable server (%s)" % (seed, e))
+        failed += 1
+        continue
+      try:
+        ok = random_test.run_random(pair, seed, count)
+      except Exception:  # A harness bug: report it, keep the summary line.
+        traceback.print_exc()
+        ok = False
+      if ok:
         passed += 1
       else:
         failed += 1

@@ -214,4 +214,5 @@ class GenContext:
     self.pending = set()
 
   def pending_in(self, db):
-    return sorted(k for d, k in self.pending if d == db)
+    return sorted((k for d, k in self.pending if d == db),
+                  key=lambda k: k if isinstance(k, bytes) else k.encode())

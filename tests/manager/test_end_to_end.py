@@ -65,6 +65,8 @@ class EndToEnd(unittest.TestCase):
 
     sentinel = Sentinel([("127.0.0.1", m.sentinel_port)], socket_timeout=1)
     self.assertEqual(sentinel.discover_master("e2e"), ("127.0.0.1", old_port))
+    self.assertEqual(len(sentinel.discover_slaves("e2e")), 2)
+    self.assertEqual(sentinel.sentinels[0].sentinel_sentinels("e2e"), [])
     pubsub = redis.Redis(port=m.sentinel_port).pubsub()
     pubsub.subscribe("+switch-master")
     pubsub.get_message(timeout=1)

@@ -1,0 +1,51 @@
+# Thin wrapper over CMake + Ninja. See README.md.
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+PORT       ?= 6379
+PY         ?= /usr/bin/python3
+
+.PHONY: all setup build run test test-asan bench fuzz clean
+
+all: build
+
+setup:
+	@bash scripts/setup.sh
+
+$(BUILD)/build.ninja:
+	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+
+build: setup $(BUILD)/build.ninja
+	@cmake --build $(BUILD) -- -j2 | grep -v "^\[" || true
+	@test -x $(BUILD)/vireo-server
+
+run: build
+	@echo "vireo-server on 127.0.0.1:$(PORT): connect with  redis-cli -p $(PORT)"
+	@exec $(BUILD)/vireo-server --port $(PORT) --bind 127.0.0.1
+
+$(FUZZ_BUILD)/build.ninja:
+	@CXX=clang++ CC=clang cmake -S . -B $(FUZZ_BUILD) -G Ninja -DVIREO_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+
+fuzz-build: setup $(FUZZ_BUILD)/build.ninja
+	@cmake --build $(FUZZ_BUILD) -- -j2 | grep -v "^\[" || true
+
+# Every suite: unit, integration, differential, fuzz smoke; one summary line.
+test: build fuzz-build
+	@VIREO_SERVER=$(BUILD)/vireo-server VIREO_BUILD=$(BUILD) VIREO_FUZZ_BUILD=$(FUZZ_BUILD) \
+	  PY=$(PY) bash scripts/run_tests.sh
+
+$(ASAN_BUILD)/build.ninja:
+	@cmake -S . -B $(ASAN_BUILD) -G Ninja -DVIREO_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
+
+# The same suites against an ASan/UBSan build (no fuzz smoke: fuzzers are sanitized already).
+test-asan: setup $(ASAN_BUILD)/build.ninja
+	@cmake --build $(ASAN_BUILD) -- -j2 | grep -v "^\[" || true
+	@VIREO_SERVER=$(ASAN_BUILD)/vireo-server VIREO_BUILD=$(ASAN_BUILD) VIREO_SKIP_FUZZ=1 VIREO_QUICK=1 \
+	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  PY=$(PY) bash scripts/run_tests.sh
+
+bench: build
+	@VIREO_SERVER=$(BUILD)/vireo-server $(PY) bench/bench.py
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -1,0 +1,46 @@
+#include "base/log.h"
+
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <cstdarg>
+#include <cstdio>
+#include <ctime>
+
+namespace vireo {
+namespace {
+FILE* g_out = nullptr;  // process-wide sink; the log is a process concern
+LogSeverity g_level = LogSeverity::kNotice;
+}  // namespace
+
+void Log::Configure(const std::string& path, LogSeverity level) {
+  g_level = level;
+  if (g_out && g_out != stdout) fclose(g_out);
+  g_out = stdout;
+  if (!path.empty()) {
+    FILE* f = fopen(path.c_str(), "a");
+    if (f) g_out = f;
+  }
+}
+
+void Log::Write(LogSeverity level, const char* fmt, ...) {
+  if (level < g_level) return;
+  if (!g_out) g_out = stdout;
+  static const char kMarks[] = {'.', '-', '*', '#'};
+  timeval tv;
+  gettimeofday(&tv, nullptr);
+  tm t;
+  localtime_r(&tv.tv_sec, &t);
+  char when[64];
+  size_t n = strftime(when, sizeof(when), "%d %b %Y %H:%M:%S.", &t);
+  snprintf(when + n, sizeof(when) - n, "%03d", int(tv.tv_usec / 1000));
+  fprintf(g_out, "%d:M %s %c ", int(getpid()), when, kMarks[int(level)]);
+  va_list ap;
+  va_start(ap, fmt);
+  vfprintf(g_out, fmt, ap);
+  va_end(ap);
+  fputc('\n', g_out);
+  fflush(g_out);
+}
+
+}  // namespace vireo

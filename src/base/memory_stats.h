@@ -1,0 +1,21 @@
+// Process memory figures for INFO memory and benchmarks: bytes the allocator
+// hands out (used_memory), and the resident set size.
+// Thread-safe.
+#pragma once
+#include <cstddef>
+
+namespace vireo {
+
+struct MemoryStats {
+  size_t allocated = 0;  // bytes in live allocations
+  size_t active = 0;     // allocator pages in use
+  size_t resident = 0;   // allocator resident bytes
+  size_t rss = 0;        // process RSS
+  const char* allocator = "libc";
+};
+
+MemoryStats ReadMemoryStats();
+size_t ReadRss();
+size_t TotalSystemMemory();
+
+}  // namespace vireo

@@ -1,0 +1,295 @@
+// COMMAND and its subcommands: the command table described to clients, in the
+// shape Redis 7.0 uses (cluster-aware clients and redis-cli rely on it).
+#include <algorithm>
+#include <cstring>
+#include <sstream>
+
+#include "base/glob.h"
+
+#include "commands/args.h"
+#include "resp/reply_builder.h"
+#include "server/server.h"
+
+namespace vireo {
+namespace {
+
+std::vector<std::string> Words(const char* text) {
+  std::vector<std::string> out;
+  std::istringstream in(text ? text : "");
+  std::string w;
+  while (in >> w) out.push_back(w);
+  return out;
+}
+
+void StatusSet(ReplyBuilder& r, const std::vector<std::string>& items) {
+  r.SetHeader(items.size());
+  for (auto& i : items) r.SimpleString(i);
+}
+
+void KeySpecReply(ReplyBuilder& r, const KeySpec& k) {
+  bool notes = k.notes && *k.notes;
+  r.MapHeader(notes ? 4 : 3);
+  if (notes) {
+    r.Bulk("notes");
+    r.Bulk(k.notes);
+  }
+  r.Bulk("flags");
+  StatusSet(r, Words(k.flags));
+  r.Bulk("begin_search");
+  r.MapHeader(2);
+  r.Bulk("type");
+  r.Bulk(k.bs_type);
+  r.Bulk("spec");
+  if (!strcmp(k.bs_type, "index")) {
+    r.MapHeader(1);
+    r.Bulk("index");
+    r.Integer(k.bs_index);
+  } else if (!strcmp(k.bs_type, "keyword")) {
+    r.MapHeader(2);
+    r.Bulk("keyword");
+    r.Bulk(k.bs_keyword);
+    r.Bulk("startfrom");
+    r.Integer(k.bs_startfrom);
+  } else {
+    r.MapHeader(0);
+  }
+  r.Bulk("find_keys");
+  r.MapHeader(2);
+  r.Bulk("type");
+  r.Bulk(k.fk_type);
+  r.Bulk("spec");
+  if (!strcmp(k.fk_type, "range")) {
+    r.MapHeader(3);
+    r.Bulk("lastkey");
+    r.Integer(k.fk_a);
+    r.Bulk("keystep");
+    r.Integer(k.fk_b);
+    r.Bulk("limit");
+    r.Integer(k.fk_c);
+  } else if (!strcmp(k.fk_type, "keynum")) {
+    r.MapHeader(3);
+    r.Bulk("keynumidx");
+    r.Integer(k.fk_a);
+    r.Bulk("firstkey");
+    r.Integer(k.fk_b);
+    r.Bulk("keystep");
+    r.Integer(k.fk_c);
+  } else {
+    r.MapHeader(0);
+  }
+}
+
+void CommandInfoReply(ReplyBuilder& r, const Command* c) {
+  const CommandSpecData* s = c->spec;
+  r.ArrayHeader(10);
+  r.Bulk(c->full_name);
+  r.Integer(s->arity);
+  StatusSet(r, Words(s->flags));
+  r.Integer(s->first_key);
+  r.Integer(s->last_key);
+  r.Integer(s->step);
+  StatusSet(r, Words(s->acl));
+  auto tips = Words(s->tips);
+  r.SetHeader(tips.size());
+  for (auto& t : tips) r.Bulk(t);
+  r.ArrayHeader(s->key_specs.size());
+  for (const KeySpec& k : s->key_specs) KeySpecReply(r, k);
+  r.ArrayHeader(c->subcommands.size());
+  for (const Command* sub : c->subcommands) CommandInfoReply(r, sub);
+}
+
+void CommandDocsReply(ReplyBuilder& r, const Command* c) {
+  const CommandSpecData* s = c->spec;
+  size_t fields = 3 + (c->subcommands.empty() ? 0 : 1);
+  r.MapHeader(fields);
+  r.Bulk("since");
+  r.Bulk(s->since);
+  r.Bulk("group");
+  r.Bulk(s->group);
+  r.Bulk("complexity");
+  r.Bulk(s->complexity);
+  if (!c->subcommands.empty()) {
+    r.Bulk("subcommands");
+    r.MapHeader(c->subcommands.size());
+    for (const Command* sub : c->subcommands) {
+      r.Bulk(sub->full_name);
+      CommandDocsReply(r, sub);
+    }
+  }
+}
+
+void CmdCommand(CommandContext& ctx) {
+  auto& all = ctx.server.commands().all();
+  ctx.reply.ArrayHeader(all.size());
+  for (const Command* c : all) CommandInfoReply(ctx.reply, c);
+}
+
+void CmdCommandCount(CommandContext& ctx) { ctx.reply.Integer((long long)ctx.server.commands().size()); }
+
+const Command* LookupFull(Server& s, std::string_view name) {
+  size_t bar = name.find('|');
+  const Command* c = s.commands().Find(name.substr(0, bar));
+  if (!c || bar == std::string_view::npos) return c;
+  std::string lower;
+  auto it = c->sub_by_name.find(std::string(ToLower(name.substr(bar + 1), &lower)));
+  return it == c->sub_by_name.end() ? nullptr : it->second;
+}
+
+void CmdCommandInfo(CommandContext& ctx) {
+  if (ctx.args.size() == 2) {
+    CmdCommand(ctx);
+    return;
+  }
+  ctx.reply.ArrayHeader(ctx.args.size() - 2);
+  for (size_t i = 2; i < ctx.args.size(); ++i) {
+    const Command* c = LookupFull(ctx.server, ctx.args[i]);
+    if (c) {
+      CommandInfoReply(ctx.reply, c);
+    } else {
+      ctx.reply.NullArray();
+    }
+  }
+}
+
+void CmdCommandDocs(CommandContext& ctx) {
+  std::vector<const Command*> list;
+  if (ctx.args.size() == 2) {
+    for (const Command* c : ctx.server.commands().all()) list.push_back(c);
+  } else {
+    for (size_t i = 2; i < ctx.args.size(); ++i) {
+      if (const Command* c = LookupFull(ctx.server, ctx.args[i])) list.push_back(c);
+    }
+  }
+  ctx.reply.MapHeader(list.size());
+  for (const Command* c : list) {
+    ctx.reply.Bulk(c->full_name);
+    CommandDocsReply(ctx.reply, c);
+  }
+}
+
+void CmdCommandList(CommandContext& ctx) {
+  const auto& a = ctx.args;
+  std::string kind, value;
+  if (a.size() == 5 && EqualsNoCase(a[2], "filterby")) {
+    std::string lower;
+    kind = std::string(ToLower(a[3], &lower));
+    value = std::string(a[4]);
+    if (kind != "module" && kind != "aclcat" && kind != "pattern") {
+      ctx.reply.Error(err::kSyntax);
+      return;
+    }
+  } else if (a.size() != 2) {
+    ctx.reply.Error(err::kSyntax);
+    return;
+  }
+  std::vector<std::string> names;
+  auto consider = [&](const Command* c) {
+    if (kind == "module") return;
+    if (kind == "aclcat") {
+      auto cats = Words(c->spec->acl);
+      std::string want = "@" + value;
+      bool hit = false;
+      for (auto& cat : cats) hit |= EqualsNoCase(cat, want);
+      if (!hit) return;
+    }
+    if (kind == "pattern" && !GlobMatch(value, c->full_name, true)) return;
+    names.push_back(c->full_name);
+  };
+  for (const Command* c : ctx.server.commands().all()) {
+    consider(c);
+    for (const Command* sub : c->subcommands) consider(sub);
+  }
+  ctx.reply.ArrayHeader(names.size());
+  for (auto& n : names) ctx.reply.Bulk(n);
+}
+
+// Key positions from the first key spec family Redis also uses for GETKEYS:
+// the legacy (first, last, step) triple, which covers every command we have.
+bool KeyPositions(const Command* c, const std::vector<std::string_view>& args, size_t offset,
+                  std::vector<size_t>* pos) {
+  const CommandSpecData* s = c->spec;
+  if (s->first_key <= 0) return false;
+  int argc = int(args.size() - offset);
+  int last = s->last_key < 0 ? argc + s->last_key : s->last_key;
+  for (int i = s->first_key; i <= last && i < argc; i += std::max(1, s->step)) pos->push_back(offset + size_t(i));
+  return !pos->empty();
+}
+
+void GetKeys(CommandContext& ctx, bool with_flags) {
+  const auto& a = ctx.args;
+  const Command* c = ctx.server.commands().Find(a[2]);
+  if (c && !c->subcommands.empty() && a.size() > 3) {
+    std::string lower;
+    auto it = c->sub_by_name.find(std::string(ToLower(a[3], &lower)));
+    if (it != c->sub_by_name.end()) c = it->second;
+  }
+  if (!c) {
+    ctx.reply.Error("ERR Invalid command specified");
+    return;
+  }
+  int arity = c->spec->arity;
+  int argc = int(a.size() - 2);
+  if ((arity > 0 && argc != arity) || argc < -arity) {
+    ctx.reply.Error("ERR Invalid number of arguments specified for command");
+    return;
+  }
+  std::vector<size_t> pos;
+  if (!KeyPositions(c, a, 2, &pos)) {
+    ctx.reply.Error("ERR The command has no key arguments");
+    return;
+  }
+  ctx.reply.ArrayHeader(pos.size());
+  for (size_t p : pos) {
+    if (with_flags) {
+      ctx.reply.ArrayHeader(2);
+      ctx.reply.Bulk(a[p]);
+      std::vector<std::string> flags;
+      if (!c->spec->key_specs.empty()) flags = Words(c->spec->key_specs[0].flags);
+      StatusSet(ctx.reply, flags);
+    } else {
+      ctx.reply.Bulk(a[p]);
+    }
+  }
+}
+
+void CmdCommandGetkeys(CommandContext& ctx) { GetKeys(ctx, false); }
+void CmdCommandGetkeysAndFlags(CommandContext& ctx) { GetKeys(ctx, true); }
+
+void CmdCommandHelp(CommandContext& ctx) {
+  static const char* kLines[] = {
+      "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "(no subcommand)",
+      "    Return details about all commands.",
+      "COUNT",
+      "    Return the total number of commands in this server.",
+      "LIST [FILTERBY (MODULE <module-name>|ACLCAT <category>|PATTERN <pattern>)]",
+      "    Return a list of all commands in this server.",
+      "INFO [<command-name> ...]",
+      "    Return details about the given commands, or all of them.",
+      "DOCS [<command-name> ...]",
+      "    Return documentation details about the given commands, or all of them.",
+      "GETKEYS <full-command>",
+      "    Return the keys from a full command.",
+      "GETKEYSANDFLAGS <full-command>",
+      "    Return the keys and the access flags from a full command.",
+      "HELP",
+      "    Print this help.",
+  };
+  ctx.reply.ArrayHeader(sizeof(kLines) / sizeof(kLines[0]));
+  for (const char* l : kLines) ctx.reply.SimpleString(l);
+}
+
+}  // namespace
+
+void BindCommandCommand(CommandTable& t) {
+  t.Bind("command", CmdCommand);
+  t.Bind("command|count", CmdCommandCount);
+  t.Bind("command|info", CmdCommandInfo);
+  t.Bind("command|docs", CmdCommandDocs);
+  t.Bind("command|list", CmdCommandList);
+  t.Bind("command|getkeys", CmdCommandGetkeys);
+  t.Bind("command|getkeysandflags", CmdCommandGetkeysAndFlags);
+  t.Bind("command|help", CmdCommandHelp);
+}
+
+}  // namespace vireo

@@ -1,0 +1,110 @@
+#include "engine/database.h"
+
+#include <utility>
+
+namespace vireo {
+
+Database::Database(int index, KeyspaceStats* stats, const uint32_t* lru_clock)
+    : index_(index), stats_(stats), lru_clock_(lru_clock) {}
+
+Database::~Database() { Clear(); }
+
+Entry* Database::Lookup(std::string_view key, int64_t now_ms, bool touch) {
+  Entry* e = keys_.Find(key);
+  if (!e) return nullptr;
+  if (IsExpired(e, now_ms)) {
+    ExpireEntry(e);
+    return nullptr;
+  }
+  if (touch) e->set_lru(*lru_clock_);
+  return e;
+}
+
+void Database::Add(Entry* e) {
+  e->set_lru(*lru_clock_);
+  keys_.Insert(e);
+  if (e->has_expire()) expires_.Insert(e);
+}
+
+void Database::Overwrite(Entry* e) {
+  Entry** slot = keys_.FindSlot(e->key());
+  if (!slot) {
+    Add(e);
+    return;
+  }
+  Replace(*slot, e);
+}
+
+void Database::Replace(Entry* old, Entry* fresh, bool free_old) {
+  if (old != fresh) {
+    Entry** slot = keys_.FindSlot(old->key());
+    *slot = fresh;
+    fresh->set_lru(*lru_clock_);
+    // The expires table holds the same pointer: keep it in step.
+    if (old->has_expire() && fresh->has_expire()) {
+      *expires_.FindSlot(old->key()) = fresh;
+    } else if (old->has_expire()) {
+      expires_.Remove(old->key());
+    } else if (fresh->has_expire()) {
+      expires_.Insert(fresh);
+    }
+    if (free_old) Entry::Free(old);
+  }
+}
+
+bool Database::Delete(std::string_view key) {
+  Entry* e = Detach(key);
+  if (!e) return false;
+  Entry::Free(e);
+  return true;
+}
+
+Entry* Database::Detach(std::string_view key) {
+  Entry* e = keys_.Remove(key);
+  if (e && e->has_expire()) expires_.Remove(key);
+  return e;
+}
+
+Entry* Database::SetExpire(Entry* e, int64_t when_ms) {
+  bool has = when_ms >= 0;
+  if (has && e->has_expire()) {
+    e->set_expire_ms(when_ms);
+    return e;
+  }
+  if (!has && !e->has_expire()) return e;
+  std::string_view key = e->key();
+  Entry** slot = keys_.FindSlot(key);
+  if (e->has_expire()) expires_.Remove(key);
+  Entry* moved = Entry::WithExpire(e, has, when_ms);  // frees e
+  *slot = moved;
+  if (has) expires_.Insert(moved);
+  return moved;
+}
+
+void Database::ExpireEntry(Entry* e) {
+  std::string_view key = e->key();
+  keys_.Remove(key);
+  expires_.Remove(key);
+  Entry::Free(e);
+  stats_->expired_keys++;
+}
+
+void Database::Clear() {
+  expires_.Clear([](Entry*) {});
+  keys_.Clear([](Entry* e) { Entry::Free(e); });
+  expire_cursor_ = 0;
+}
+
+void Database::SwapContents(Database& other) {
+  keys_.Swap(other.keys_);
+  expires_.Swap(other.expires_);
+  std::swap(expire_cursor_, other.expire_cursor_);
+}
+
+bool Database::RehashMicroseconds(int us) {
+  bool a = keys_.rehashing() ? keys_.RehashMicroseconds(us) : false;
+  bool b = expires_.rehashing() ? expires_.RehashMicroseconds(us) : false;
+  return a || b;
+}
+
+}  // namespace vireo

@@ -1,0 +1,83 @@
+// Database: one of the numbered keyspaces (SELECT n). Owns its entries, a main
+// table (key -> Entry) and an expires table holding the same Entry pointers for
+// the keys that have a TTL, which is what active expiry samples.
+// Keys past their deadline are removed lazily when looked up (Lookup) and
+// actively by Keyspace::ActiveExpireCycle.
+// Thread rule: owned and used by the node's main thread only.
+#pragma once
+#include <cstdint>
+#include <string_view>
+
+#include "engine/entry.h"
+#include "engine/hash_table.h"
+
+namespace vireo {
+
+struct KeyspaceStats {
+  uint64_t expired_keys = 0;
+  uint64_t keyspace_hits = 0;
+  uint64_t keyspace_misses = 0;
+  uint64_t expired_time_cap_reached_count = 0;
+  uint64_t expire_cycle_cpu_milliseconds = 0;
+  double expired_stale_perc = 0;
+};
+
+using KeyTable = HashTable<Entry, EntryKeyTraits>;
+
+class Database {
+ public:
+  Database(int index, KeyspaceStats* stats, const uint32_t* lru_clock);
+  ~Database();
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  int index() const { return index_; }
+  size_t size() const { return keys_.size(); }
+  size_t expires_size() const { return expires_.size(); }
+
+  // The entry for key, ignoring TTLs (an expired key may be returned).
+  Entry* Find(std::string_view key) { return keys_.Find(key); }
+  // The live entry for key: an expired key is deleted and nullptr returned.
+  // Updates the key's access clock unless touch is false.
+  Entry* Lookup(std::string_view key, int64_t now_ms, bool touch = true);
+  // Adds an entry whose key is absent.
+  void Add(Entry* e);
+  // Adds e, deleting whatever the key held before (its TTL goes with it).
+  void Overwrite(Entry* e);
+  // Puts fresh in place of old (same key); frees old unless free_old is false.
+  void Replace(Entry* old, Entry* fresh, bool free_old = true);
+  // Removes and frees the key; false if absent.
+  bool Delete(std::string_view key);
+  // Removes the key and hands its entry to the caller.
+  Entry* Detach(std::string_view key);
+  // Sets (when_ms >= 0) or removes (when_ms < 0) the TTL; returns the entry at its new address.
+  Entry* SetExpire(Entry* e, int64_t when_ms);
+  // Deletes every key.
+  void Clear();
+  // Exchanges contents with another database (SWAPDB).
+  void SwapContents(Database& other);
+
+  // True when the key's deadline has passed.
+  static bool IsExpired(const Entry* e, int64_t now_ms) { return e->has_expire() && e->expire_ms() <= now_ms; }
+
+  KeyTable& keys() { return keys_; }
+  KeyTable& expires() { return expires_; }
+  // Cursor of the active-expiry scan over expires_.
+  uint64_t& expire_cursor() { return expire_cursor_; }
+  // Deletes e (known expired) and counts it.
+  void ExpireEntry(Entry* e);
+  // Memory held by the tables themselves (not entries).
+  size_t TableBytes() const { return keys_.bucket_bytes() + expires_.bucket_bytes(); }
+  // Incremental rehash of both tables within a time budget; true if work remains.
+  bool RehashMicroseconds(int us);
+
+ private:
+  int index_;
+  KeyspaceStats* stats_;
+  const uint32_t* lru_clock_;
+  KeyTable keys_;
+  KeyTable expires_;
+  uint64_t expire_cursor_ = 0;
+};
+
+}  // namespace vireo

@@ -1,0 +1,243 @@
+#include "engine/entry.h"
+
+#include <cstdlib>
+
+#include "base/numbers.h"
+
+#ifdef VIREO_JEMALLOC
+#include <jemalloc/jemalloc.h>
+#endif
+
+namespace vireo {
+namespace {
+
+ObjectFreeFn g_free_object = nullptr;
+
+size_t VarintSize(size_t n) {
+  size_t s = 1;
+  while (n >= 0x80) {
+    n >>= 7;
+    ++s;
+  }
+  return s;
+}
+
+uint8_t* PutVarint(uint8_t* p, size_t n) {
+  while (n >= 0x80) {
+    *p++ = uint8_t(n | 0x80);
+    n >>= 7;
+  }
+  *p++ = uint8_t(n);
+  return p;
+}
+
+const uint8_t* GetVarint(const uint8_t* p, size_t* n) {
+  size_t v = 0;
+  int shift = 0;
+  while (*p & 0x80) {
+    v |= size_t(*p++ & 0x7F) << shift;
+    shift += 7;
+  }
+  v |= size_t(*p++) << shift;
+  *n = v;
+  return p;
+}
+
+size_t UsableSize(void* p) {
+#ifdef VIREO_JEMALLOC
+  return malloc_usable_size(p);
+#else
+  (void)p;
+  return 0;
+#endif
+}
+
+bool IsStringPointer(uint8_t type_enc) { return type_enc == ((uint8_t(ObjType::kString) << 4) | uint8_t(Encoding::kRaw)); }
+
+}  // namespace
+
+void SetObjectFreeFn(ObjectFreeFn fn) { g_free_object = fn; }
+
+const char* EncodingName(Encoding e) {
+  switch (e) {
+    case Encoding::kRaw: return "raw";
+    case Encoding::kInt: return "int";
+    case Encoding::kHashtable: return "hashtable";
+    case Encoding::kIntset: return "intset";
+    case Encoding::kSkiplist: return "skiplist";
+    case Encoding::kEmbstr: return "embstr";
+    case Encoding::kQuicklist: return "quicklist";
+    case Encoding::kStream: return "stream";
+    case Encoding::kListpack: return "listpack";
+  }
+  return "unknown";
+}
+
+const char* TypeName(ObjType t) {
+  switch (t) {
+    case ObjType::kString: return "string";
+    case ObjType::kList: return "list";
+    case ObjType::kSet: return "set";
+    case ObjType::kZSet: return "zset";
+    case ObjType::kHash: return "hash";
+    case ObjType::kStream: return "stream";
+  }
+  return "none";
+}
+
+HeapString* HeapString::New(std::string_view s, size_t cap) {
+  if (cap < s.size()) cap = s.size();
+  auto* h = static_cast<HeapString*>(malloc(offsetof(HeapString, data) + cap + 1));
+  if (!h) abort();
+  h->len = s.size();
+  h->cap = cap;
+  if (!s.empty()) memcpy(h->data, s.data(), s.size());
+  return h;
+}
+
+Entry* Entry::Allocate(std::string_view key, uint8_t type_enc, bool has_expire, int64_t expire_ms,
+                       size_t payload_size) {
+  size_t klen_bytes = key.size() < 0xFF ? 1 : 5;
+  size_t size = 5 + klen_bytes + key.size() + (has_expire ? 8 : 0) + payload_size;
+  auto* b = static_cast<uint8_t*>(malloc(size));
+  if (!b) abort();
+  b[0] = type_enc;
+  b[1] = has_expire ? kHasExpire : 0;
+  b[2] = b[3] = b[4] = 0;
+  uint8_t* p = b + 5;
+  if (klen_bytes == 1) {
+    *p++ = uint8_t(key.size());
+  } else {
+    *p++ = 0xFF;
+    uint32_t n = uint32_t(key.size());
+    memcpy(p, &n, 4);
+    p += 4;
+  }
+  if (!key.empty()) memcpy(p, key.data(), key.size());
+  p += key.size();
+  if (has_expire) memcpy(p, &expire_ms, 8);
+  return reinterpret_cast<Entry*>(b);
+}
+
+Entry* Entry::NewString(std::string_view key, std::string_view value) {
+  long long v;
+  if (value.size() <= 20 && ParseInt64(value, &v)) return NewInt(key, v);
+  if (value.size() <= kEmbstrMaxLen) return NewEmbstr(key, value);
+  return NewRaw(key, value);
+}
+
+Entry* Entry::NewInt(std::string_view key, long long v) {
+  Entry* e = Allocate(key, (uint8_t(ObjType::kString) << 4) | uint8_t(Encoding::kInt), false, 0, 8);
+  e->SetIntValue(v);
+  return e;
+}
+
+Entry* Entry::NewEmbstr(std::string_view key, std::string_view value) {
+  Entry* e = Allocate(key, (uint8_t(ObjType::kString) << 4) | uint8_t(Encoding::kEmbstr), false, 0,
+                      VarintSize(value.size()) + value.size());
+  uint8_t* p = PutVarint(e->Payload(), value.size());
+  if (!value.empty()) memcpy(p, value.data(), value.size());
+  return e;
+}
+
+Entry* Entry::NewRaw(std::string_view key, std::string_view value, size_t cap) {
+  Entry* e = Allocate(key, (uint8_t(ObjType::kString) << 4) | uint8_t(Encoding::kRaw), false, 0,
+                      sizeof(HeapString*));
+  e->set_heap(HeapString::New(value, cap));
+  return e;
+}
+
+Entry* Entry::NewObject(std::string_view key, ObjType type, Encoding enc, void* obj) {
+  Entry* e = Allocate(key, uint8_t((uint8_t(type) << 4) | uint8_t(enc)), false, 0, sizeof(void*));
+  e->set_object(obj);
+  return e;
+}
+
+size_t Entry::PayloadSize() const {
+  if (type() != ObjType::kString) return sizeof(void*);
+  switch (encoding()) {
+    case Encoding::kInt: return 8;
+    case Encoding::kEmbstr: {
+      size_t n;
+      const uint8_t* p = GetVarint(Payload(), &n);
+      return size_t(p - Payload()) + n;
+    }
+    default: return sizeof(void*);
+  }
+}
+
+Entry* Entry::WithExpire(Entry* e, bool has, int64_t when_ms) {
+  if (e->has_expire() == has) {
+    if (has) e->set_expire_ms(when_ms);
+    return e;
+  }
+  size_t psize = e->PayloadSize();
+  Entry* n = Allocate(e->key(), e->bytes()[0], has, when_ms, psize);
+  n->set_lru(e->lru());
+  memcpy(n->Payload(), e->Payload(), psize);
+  free(e);  // payload ownership moved to n
+  return n;
+}
+
+Entry* Entry::WithKey(Entry* e, std::string_view key) {
+  size_t psize = e->PayloadSize();
+  Entry* n = Allocate(key, e->bytes()[0], e->has_expire(), e->has_expire() ? e->expire_ms() : 0, psize);
+  n->set_lru(e->lru());
+  memcpy(n->Payload(), e->Payload(), psize);
+  free(e);
+  return n;
+}
+
+Entry* Entry::Clone(const Entry* e, std::string_view key, void* (*copy_object)(ObjType, const void*)) {
+  size_t psize = e->PayloadSize();
+  Entry* n = Allocate(key, e->bytes()[0], e->has_expire(), e->has_expire() ? e->expire_ms() : 0, psize);
+  memcpy(n->Payload(), e->Payload(), psize);
+  if (e->type() == ObjType::kString) {
+    if (e->encoding() == Encoding::kRaw) {
+      HeapString* h = e->heap();
+      n->set_heap(HeapString::New(h->view(), h->len));
+    }
+  } else {
+    n->set_object(copy_object(e->type(), e->object()));
+  }
+  return n;
+}
+
+void Entry::Free(Entry* e) {
+  if (!e) return;
+  if (IsStringPointer(e->bytes()[0])) {
+    free(e->heap());
+  } else if (e->type() != ObjType::kString && g_free_object) {
+    g_free_object(e->type(), e->object());
+  }
+  free(e);
+}
+
+std::string_view Entry::StringValue(char* scratch) const {
+  switch (encoding()) {
+    case Encoding::kInt: return {scratch, FormatInt64(IntValue(), scratch)};
+    case Encoding::kEmbstr: {
+      size_t n;
+      const uint8_t* p = GetVarint(Payload(), &n);
+      return {reinterpret_cast<const char*>(p), n};
+    }
+    default: return heap()->view();
+  }
+}
+
+size_t Entry::StringLength() const {
+  char scratch[24];
+  return StringValue(scratch).size();
+}
+
+size_t Entry::AllocatedBytes() const {
+  size_t n = UsableSize(const_cast<Entry*>(this));
+  if (n == 0) n = PayloadOffset() + PayloadSize();
+  if (IsStringPointer(bytes()[0])) {
+    size_t h = UsableSize(heap());
+    n += h ? h : heap()->cap + sizeof(HeapString);
+  }
+  return n;
+}
+
+}  // namespace vireo

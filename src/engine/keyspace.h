@@ -1,0 +1,51 @@
+// Keyspace: the node's numbered databases, the shared access clock and the
+// expiry statistics, and the active expiry cycle that reclaims keys nobody reads.
+// Thread rule: owned and used by the node's main thread only.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "engine/database.h"
+
+namespace vireo {
+
+class Keyspace {
+ public:
+  explicit Keyspace(int databases);
+
+  int count() const { return int(dbs_.size()); }
+  Database& db(int i) { return *dbs_[i]; }
+  KeyspaceStats& stats() { return stats_; }
+
+  // The 24-bit seconds clock stored in entries for OBJECT IDLETIME.
+  uint32_t lru_clock() const { return lru_clock_; }
+  void UpdateLruClock(int64_t now_ms) { lru_clock_ = uint32_t(now_ms / 1000) & kLruMask; }
+  // Seconds since an entry was last touched, handling the clock's wrap.
+  uint64_t IdleSeconds(const Entry* e) const;
+  static constexpr uint32_t kLruMask = (1u << 24) - 1;
+
+  // Redis's adaptive expiry cycle. Slow: from the timer, with a budget of a
+  // share of the timer period. Fast: before sleeping, at most 1 ms, only when
+  // the last slow cycle left many expired keys behind.
+  void ActiveExpireCycle(bool fast, int hz, int effort, int64_t now_ms);
+  bool active_expire_enabled() const { return active_expire_enabled_; }
+  void set_active_expire_enabled(bool on) { active_expire_enabled_ = on; }
+
+  // Incremental rehash of every database's tables, within a time budget.
+  void RehashStep(int us);
+  void FlushAll();
+  uint64_t TotalKeys() const;
+
+ private:
+  std::vector<std::unique_ptr<Database>> dbs_;
+  KeyspaceStats stats_;
+  uint32_t lru_clock_ = 0;
+  bool active_expire_enabled_ = true;
+  // State kept between cycles, as Redis does, so one cycle resumes where the last stopped.
+  int next_db_ = 0;
+  bool timelimit_exit_ = false;
+  int64_t last_fast_cycle_us_ = 0;
+};
+
+}  // namespace vireo

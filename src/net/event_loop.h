@@ -1,0 +1,54 @@
+// EventLoop: a single-threaded epoll loop with one periodic timer (the
+// server's cron) and a hook that runs before every sleep (where replies are
+// flushed, so a burst of pipelined commands leaves in few writes).
+// Thread rule: every method is called from the loop's own thread.
+#pragma once
+#include <cstdint>
+#include <functional>
+
+namespace vireo {
+
+// Anything registered with the loop: a listener or a client connection.
+class IoHandler {
+ public:
+  virtual ~IoHandler() = default;
+  // events: EPOLLIN/EPOLLOUT/EPOLLERR/EPOLLHUP bits.
+  virtual void OnIo(uint32_t events) = 0;
+};
+
+class EventLoop {
+ public:
+  EventLoop();
+  ~EventLoop();
+  EventLoop(const EventLoop&) = delete;
+  EventLoop& operator=(const EventLoop&) = delete;
+
+  bool ok() const { return epfd_ >= 0; }
+  // Registers or updates fd; readable/writable select EPOLLIN/EPOLLOUT.
+  bool Watch(int fd, IoHandler* h, bool readable, bool writable);
+  void Unwatch(int fd);
+
+  void set_timer(int period_ms, std::function<void()> fn) {
+    timer_period_ms_ = period_ms;
+    timer_ = std::move(fn);
+  }
+  void set_timer_period(int period_ms) { timer_period_ms_ = period_ms; }
+  void set_before_sleep(std::function<void()> fn) { before_sleep_ = std::move(fn); }
+
+  // Runs until Stop().
+  void Run();
+  void Stop() { stop_ = true; }
+  // Makes the next wait return at once (work queued outside an I/O event).
+  void WakeSoon() { wake_soon_ = true; }
+
+ private:
+  int epfd_ = -1;
+  bool stop_ = false;
+  bool wake_soon_ = false;
+  int timer_period_ms_ = 100;
+  int64_t next_timer_us_ = 0;
+  std::function<void()> timer_;
+  std::function<void()> before_sleep_;
+};
+
+}  // namespace vireo

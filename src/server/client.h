@@ -1,0 +1,67 @@
+// Client: one connection's state — socket, query buffer and parser, pending
+// reply bytes, selected database, name, protocol version and the per-client
+// modes (CLIENT REPLY, MONITOR...).
+// Thread rule: owned by the Server and used only on the node's main thread.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "base/io_buffer.h"
+#include "net/event_loop.h"
+#include "resp/reply_builder.h"
+#include "resp/resp_parser.h"
+
+namespace vireo {
+
+class Server;
+struct Command;
+
+class Client : public IoHandler {
+ public:
+  Client(Server* server, int fd, uint64_t id, std::string addr, std::string laddr);
+  ~Client() override;
+
+  void OnIo(uint32_t events) override;
+
+  // Sends pending reply bytes without blocking; registers for EPOLLOUT when
+  // the socket is full. Returns false if the connection failed.
+  bool Flush();
+  bool has_pending_output() const { return reply.buffer().size() > sent_; }
+  size_t pending_output() const { return reply.buffer().size() - sent_; }
+
+  int fd() const { return fd_; }
+  uint64_t id() const { return id_; }
+  const std::string& addr() const { return addr_; }
+  const std::string& laddr() const { return laddr_; }
+
+  // Public state, read and written by the server and command handlers.
+  ReplyBuilder reply;
+  RespParser parser;
+  IoBuffer query;          // received bytes not yet consumed
+  int db_index = 0;
+  std::string name;
+  std::string lib_name, lib_ver;
+  int64_t created_ms = 0;
+  int64_t last_interaction_ms = 0;
+  std::string last_command = "NULL";
+  bool close_after_reply = false;
+  bool closing = false;       // freed before the next sleep
+  bool pending_write = false;  // queued in the server's flush list
+  bool monitor = false;
+  bool no_evict = false;
+  bool paused = false;        // waiting for CLIENT UNPAUSE / the pause to end
+  enum class ReplyMode { kOn, kOff, kSkipNext, kSkipThis } reply_mode = ReplyMode::kOn;
+  uint64_t commands_processed = 0;
+  uint64_t net_input_bytes = 0, net_output_bytes = 0;
+
+ private:
+  Server* server_;
+  int fd_;
+  uint64_t id_;
+  std::string addr_, laddr_;
+  size_t sent_ = 0;       // bytes of reply.buffer() already written
+  bool want_write_ = false;
+};
+
+}  // namespace vireo

@@ -1,0 +1,76 @@
+// vireo-server entry point: `vireo-server [file.conf] [--directive value ...]`,
+// the same command line as redis-server.
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+
+#include "base/log.h"
+#include "server/config.h"
+#include "server/server.h"
+
+namespace {
+
+void OnTerminate(int sig) { vireo::Server::RequestShutdownFromSignal(sig); }
+
+void WritePidfile(const std::string& path) {
+  if (path.empty()) return;
+  std::ofstream f(path);
+  f << getpid() << "\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc >= 2 && (!strcmp(argv[1], "-v") || !strcmp(argv[1], "--version"))) {
+    printf("Vireo server v=%s (Redis protocol 7.0 compatible)\n", vireo::kVireoVersion);
+    return 0;
+  }
+  if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+    printf("Usage: vireo-server [/path/to/vireo.conf] [--directive value ...]\n");
+    return 0;
+  }
+  vireo::Config config;
+  std::string error;
+  if (!config.LoadFromArgs(argc, argv, &error)) {
+    fprintf(stderr, "%s\n", error.c_str());
+    return 1;
+  }
+  const vireo::ServerConfig& c = config.values();
+  if (!c.dir.empty() && chdir(c.dir.c_str()) != 0) {
+    fprintf(stderr, "Can't chdir to '%s': %s\n", c.dir.c_str(), strerror(errno));
+    return 1;
+  }
+  vireo::Log::Configure(c.logfile, vireo::LogSeverity(c.loglevel));
+
+  // Room for maxclients connections plus listeners and files.
+  rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+    rlim_t want = rlim_t(c.maxclients) + 32;
+    if (rl.rlim_cur < want) {
+      rl.rlim_cur = std::min(want, rl.rlim_max);
+      setrlimit(RLIMIT_NOFILE, &rl);
+    }
+  }
+  signal(SIGPIPE, SIG_IGN);
+  struct sigaction sa {};
+  sa.sa_handler = OnTerminate;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGINT, &sa, nullptr);
+
+  vireo::Server server(std::move(config));
+  if (!server.Listen(&error)) {
+    VLOG_WARNING("%s", error.c_str());
+    return 1;
+  }
+  WritePidfile(server.cfg().pidfile);
+  VLOG_NOTICE("Vireo %s started, pid=%d, port=%d", vireo::kVireoVersion, int(getpid()), server.cfg().port);
+  VLOG_NOTICE("Ready to accept connections tcp");
+  int rc = server.Run();
+  if (!server.cfg().pidfile.empty()) unlink(server.cfg().pidfile.c_str());
+  return rc;
+}

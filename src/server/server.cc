@@ -1,0 +1,516 @@
+#include "server/server.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <random>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/memory_stats.h"
+#include "resp/reply_builder.h"
+
+namespace vireo {
+
+namespace {
+
+volatile sig_atomic_t g_shutdown_signal = 0;
+
+// Accepts connections on one listening socket.
+class Listener : public IoHandler {
+ public:
+  Listener(Server* s, int fd) : server_(s), fd_(fd) {}
+  void OnIo(uint32_t) override { server_->OnAcceptable(fd_); }
+
+ private:
+  Server* server_;
+  int fd_;
+};
+
+std::string SockAddrText(const sockaddr_storage& ss) {
+  char host[INET6_ADDRSTRLEN] = "?";
+  int port = 0;
+  if (ss.ss_family == AF_INET) {
+    auto* a = reinterpret_cast<const sockaddr_in*>(&ss);
+    inet_ntop(AF_INET, &a->sin_addr, host, sizeof(host));
+    port = ntohs(a->sin_port);
+  } else if (ss.ss_family == AF_INET6) {
+    auto* a = reinterpret_cast<const sockaddr_in6*>(&ss);
+    inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof(host));
+    port = ntohs(a->sin6_port);
+  }
+  return std::string(host) + ":" + std::to_string(port);
+}
+
+std::string RandomHex(size_t n) {
+  std::random_device rd;
+  static const char* kHex = "0123456789abcdef";
+  std::string s(n, '0');
+  for (auto& c : s) c = kHex[rd() & 15];
+  return s;
+}
+
+// Opens one listening socket for a bind address ("*" = any IPv4, "-::*" =
+// any IPv6, optional: a leading '-' means failure to bind is not fatal).
+int OpenListener(std::string addr, int port, int backlog, std::string* error, bool* optional) {
+  *optional = !addr.empty() && addr[0] == '-';
+  if (*optional) addr = addr.substr(1);
+  bool v6 = addr.find(':') != std::string::npos;
+  int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    *error = strerror(errno);
+    return -1;
+  }
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  int rc;
+  if (v6) {
+    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+    sockaddr_in6 sa{};
+    sa.sin6_family = AF_INET6;
+    sa.sin6_port = htons(uint16_t(port));
+    if (addr == "::*") {
+      sa.sin6_addr = in6addr_any;
+    } else if (inet_pton(AF_INET6, addr.c_str(), &sa.sin6_addr) != 1) {
+      *error = "invalid address " + addr;
+      close(fd);
+      return -1;
+    }
+    rc = bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa));
+  } else {
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(uint16_t(port));
+    if (addr == "*") {
+      sa.sin_addr.s_addr = htonl(INADDR_ANY);
+    } else if (inet_pton(AF_INET, addr.c_str(), &sa.sin_addr) != 1) {
+      *error = "invalid address " + addr;
+      close(fd);
+      return -1;
+    }
+    rc = bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa));
+  }
+  if (rc != 0 || listen(fd, backlog) != 0) {
+    *error = strerror(errno);
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+}  // namespace
+
+Server::Server(Config config)
+    : config_(std::move(config)), keyspace_(config_.values().databases) {
+  run_id_ = RandomHex(40);
+  start_ms_ = NowMs();
+  keyspace_.UpdateLruClock(start_ms_);
+  config_.set_on_change([this](std::string_view name) { ApplyConfigChange(name); });
+}
+
+Server::~Server() {
+  for (auto& [id, c] : clients_) {
+    loop_.Unwatch(c->fd());
+    delete c;
+  }
+  for (int fd : listen_fds_) close(fd);
+}
+
+void Server::RequestShutdownFromSignal(int sig) { g_shutdown_signal = sig; }
+
+bool Server::Listen(std::string* error) {
+  const ServerConfig& c = cfg();
+  for (const std::string& addr : c.bind) {
+    std::string err;
+    bool optional = false;
+    int fd = OpenListener(addr, c.port, c.tcp_backlog, &err, &optional);
+    if (fd < 0) {
+      if (optional) continue;
+      *error = "Could not create server TCP listening socket " + addr + ":" + std::to_string(c.port) + ": " + err;
+      return false;
+    }
+    listen_fds_.push_back(fd);
+    listeners_.push_back(std::make_unique<Listener>(this, fd));
+    loop_.Watch(fd, listeners_.back().get(), true, false);
+  }
+  if (listen_fds_.empty()) {
+    *error = "Failed listening on any address";
+    return false;
+  }
+  return true;
+}
+
+void Server::OnAcceptable(int listen_fd) {
+  for (int i = 0; i < 64; ++i) {  // bounded, so one busy listener cannot starve clients
+    sockaddr_storage ss{};
+    socklen_t len = sizeof(ss);
+    int fd = accept4(listen_fd, reinterpret_cast<sockaddr*>(&ss), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) return;
+    stats_.total_connections_received++;
+    if (int(clients_.size()) >= cfg().maxclients) {
+      static const char kMsg[] = "-ERR max number of clients reached\r\n";
+      ssize_t ignored = write(fd, kMsg, sizeof(kMsg) - 1);
+      (void)ignored;
+      close(fd);
+      stats_.rejected_connections++;
+      continue;
+    }
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    if (cfg().tcp_keepalive > 0) {
+      int idle = cfg().tcp_keepalive;
+      setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+      setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+      int intvl = std::max(1, idle / 3), cnt = 3;
+      setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl));
+      setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
+    }
+    sockaddr_storage local{};
+    socklen_t llen = sizeof(local);
+    getsockname(fd, reinterpret_cast<sockaddr*>(&local), &llen);
+    auto* c = new Client(this, fd, next_client_id_++, SockAddrText(ss), SockAddrText(local));
+    ParseLimits limits;
+    limits.max_bulk_len = cfg().proto_max_bulk_len;
+    c->parser.set_limits(limits);
+    clients_[c->id()] = c;
+    loop_.Watch(fd, c, true, false);
+  }
+}
+
+Client* Server::FindClient(uint64_t id) {
+  auto it = clients_.find(id);
+  return it == clients_.end() || it->second->closing ? nullptr : it->second;
+}
+
+void Server::CloseClient(Client* c) {
+  if (c->closing) return;
+  c->closing = true;
+  loop_.Unwatch(c->fd());
+  to_free_.push_back(c);
+}
+
+void Server::FreeClosedClients() {
+  for (Client* c : to_free_) {
+    clients_.erase(c->id());
+    auto drop = [c](std::vector<Client*>& v) { v.erase(std::remove(v.begin(), v.end(), c), v.end()); };
+    drop(monitors_);
+    drop(paused_clients_);
+    drop(pending_writes_);
+    delete c;
+  }
+  to_free_.clear();
+}
+
+void Server::QueueWrite(Client* c) {
+  if (!c->pending_write) {
+    c->pending_write = true;
+    pending_writes_.push_back(c);
+  }
+}
+
+void Server::AddMonitor(Client* c) {
+  if (!c->monitor) {
+    c->monitor = true;
+    monitors_.push_back(c);
+  }
+}
+
+void Server::Unpause() {
+  pause_until_ms_ = 0;
+  std::vector<Client*> resume;
+  resume.swap(paused_clients_);
+  for (Client* c : resume) {
+    c->paused = false;
+    if (!c->closing) ProcessInput(c);
+  }
+}
+
+bool Server::paused_for(const Command* cmd, int64_t now_ms) const {
+  if (pause_until_ms_ == 0 || now_ms >= pause_until_ms_) return false;
+  if (pause_all_) return true;
+  // WRITE pauses hold writes and commands that may write (as Redis does for EVAL, PUBLISH...).
+  return (cmd->flags & (kCmdWrite | kCmdMayReplicate)) != 0;
+}
+
+void Server::ProcessInput(Client* c) {
+  size_t pos = 0;
+  while (!c->closing && !c->paused && !c->close_after_reply && pos < c->query.size()) {
+    size_t consumed = 0;
+    RespParser::Status st = c->parser.Parse(c->query.data() + pos, c->query.size() - pos, &consumed);
+    if (st == RespParser::Status::kNeedMore) break;
+    if (st == RespParser::Status::kError) {
+      c->reply.Error("ERR " + c->parser.error());
+      stats_.total_error_replies++;
+      stats_.error_counts["ERR"]++;
+      VLOG_VERBOSE("Protocol error (%s) from client: id=%llu addr=%s", c->parser.error().c_str(),
+                   (unsigned long long)c->id(), c->addr().c_str());
+      c->close_after_reply = true;
+      c->query.Clear();
+      pos = 0;
+      c->parser.Reset();
+      QueueWrite(c);
+      return;
+    }
+    const auto& args = c->parser.args();
+    if (!args.empty()) {
+      // A paused client must keep its unconsumed command: check before consuming.
+      if (pause_until_ms_) {
+        Command* cmd = commands_.Find(args[0]);
+        if (cmd && paused_for(cmd, NowMs())) {
+          c->paused = true;
+          paused_clients_.push_back(c);
+          break;
+        }
+      }
+      Dispatch(c, args);
+    }
+    pos += consumed;
+  }
+  if (pos > 0) c->query.Consume(pos);
+  if (c->query.size() > size_t(cfg().client_query_buffer_limit)) {
+    VLOG_WARNING("Closing client that reached max query buffer length: id=%llu addr=%s (qbuf initial bytes: ...)",
+                 (unsigned long long)c->id(), c->addr().c_str());
+    stats_.client_qbuf_limit_disconnections++;
+    CloseClient(c);
+    return;
+  }
+  if (c->has_pending_output()) QueueWrite(c);
+}
+
+void Server::RejectCommand(Client* c, std::string_view error) {
+  c->reply.Error(error);
+  stats_.total_error_replies++;
+  size_t sp = error.find(' ');
+  stats_.error_counts[std::string(error.substr(0, sp))]++;
+}
+
+void Server::Dispatch(Client* c, const std::vector<std::string_view>& args) {
+  int64_t start_us = NowUs();
+  int64_t now_ms = start_us / 1000;
+  c->last_interaction_ms = now_ms;
+  Command* cmd = commands_.Find(args[0]);
+  std::string msg;
+  if (!cmd) {
+    msg = "ERR unknown command '" + std::string(args[0].substr(0, 128)) + "', with args beginning with: ";
+    for (size_t i = 1; i < args.size() && msg.size() < 1024; ++i) {
+      msg += "'" + std::string(args[i].substr(0, 1024 - msg.size())) + "' ";
+    }
+    RejectCommand(c, msg);
+    return;
+  }
+  if (!cmd->subcommands.empty()) {
+    if (args.size() >= 2) {
+      std::string lower;
+      auto it = cmd->sub_by_name.find(std::string(ToLower(args[1], &lower)));
+      if (it == cmd->sub_by_name.end()) {
+        std::string upper(cmd->name);
+        for (char& ch : upper) ch = char(toupper(ch));
+        msg = "ERR unknown subcommand '" + std::string(args[1].substr(0, 128)) + "'. Try " + upper + " HELP.";
+        cmd->rejected_calls++;
+        RejectCommand(c, msg);
+        return;
+      }
+      cmd = it->second;
+    }
+  }
+  int arity = cmd->spec->arity;
+  if ((arity > 0 && int(args.size()) != arity) || int(args.size()) < -arity || !cmd->handler) {
+    msg = "ERR wrong number of arguments for '" + cmd->full_name + "' command";
+    cmd->rejected_calls++;
+    RejectCommand(c, msg);
+    return;
+  }
+
+  if (!monitors_.empty() && !(cmd->flags & (kCmdSkipMonitor | kCmdAdmin))) FeedMonitors(c, args, start_us);
+
+  // CLIENT REPLY OFF/SKIP: run the command, then drop what it wrote.
+  if (c->reply_mode == Client::ReplyMode::kSkipNext) c->reply_mode = Client::ReplyMode::kSkipThis;
+  size_t reply_start = c->reply.buffer().size();
+  CommandContext ctx{*this, *c, args, c->reply, now_ms};
+  cmd->handler(ctx);
+  int64_t duration = NowUs() - start_us;
+
+  std::string& out = c->reply.buffer();
+  if (out.size() > reply_start && out[reply_start] == '-') {
+    cmd->failed_calls++;
+    stats_.total_error_replies++;
+    size_t end = out.find_first_of(" \r", reply_start);
+    stats_.error_counts[out.substr(reply_start + 1, end - reply_start - 1)]++;
+  }
+  if (c->reply_mode == Client::ReplyMode::kOff || c->reply_mode == Client::ReplyMode::kSkipThis) {
+    if (c->reply_mode == Client::ReplyMode::kSkipThis) c->reply_mode = Client::ReplyMode::kOn;
+    out.resize(reply_start);
+  }
+  cmd->calls++;
+  cmd->usec += uint64_t(duration);
+  stats_.total_commands_processed++;
+  c->commands_processed++;
+  c->last_command = cmd->full_name;
+  long long slower_than = cfg().slowlog_log_slower_than;
+  if (slower_than >= 0 && duration >= slower_than && !(cmd->flags & kCmdSkipSlowlog)) {
+    RecordSlowlog(c, cmd, args, duration);
+  }
+  long long threshold = cfg().latency_monitor_threshold;
+  if (threshold > 0 && duration / 1000 >= threshold) {
+    LatencyEvent& ev = latency_["command"];
+    int64_t now_s = now_ms / 1000;
+    int64_t ms = duration / 1000;
+    if (!ev.history.empty() && ev.history.back().time_sec == now_s) {
+      ev.history.back().latency_ms = std::max(ev.history.back().latency_ms, ms);
+    } else {
+      ev.history.push_back({now_s, ms});
+      if (ev.history.size() > 160) ev.history.pop_front();
+    }
+    ev.max_ms = std::max(ev.max_ms, ms);
+  }
+}
+
+void Server::FeedMonitors(Client* c, const std::vector<std::string_view>& args, int64_t now_us) {
+  char head[96];
+  snprintf(head, sizeof(head), "+%lld.%06lld [%d ", (long long)(now_us / 1000000), (long long)(now_us % 1000000),
+           c->db_index);
+  std::string line = head;
+  line += c->addr();
+  line += "]";
+  for (std::string_view a : args) {
+    line += " \"";
+    for (unsigned char ch : a) {
+      switch (ch) {
+        case '\\': line += "\\\\"; break;
+        case '"': line += "\\\""; break;
+        case '\n': line += "\\n"; break;
+        case '\r': line += "\\r"; break;
+        case '\t': line += "\\t"; break;
+        case '\a': line += "\\a"; break;
+        case '\b': line += "\\b"; break;
+        default:
+          if (isprint(ch)) {
+            line += char(ch);
+          } else {
+            char hex[8];
+            snprintf(hex, sizeof(hex), "\\x%02x", ch);
+            line += hex;
+          }
+      }
+    }
+    line += "\"";
+  }
+  line += "\r\n";
+  for (Client* m : monitors_) {
+    if (m == c || m->closing) continue;
+    m->reply.buffer() += line;
+    QueueWrite(m);
+  }
+}
+
+void Server::RecordSlowlog(Client* c, const Command* cmd, const std::vector<std::string_view>& args,
+                           int64_t duration_us) {
+  SlowlogEntry e;
+  e.id = slowlog_next_id_++;
+  e.time_sec = NowMs() / 1000;
+  e.duration_us = duration_us;
+  // Redis keeps at most 32 arguments of at most 128 bytes each.
+  size_t n = std::min<size_t>(args.size(), 32);
+  for (size_t i = 0; i < n; ++i) {
+    if (n == 32 && i == 31 && args.size() > 32) {
+      e.args.push_back("... (" + std::to_string(args.size() - 31) + " more arguments)");
+      break;
+    }
+    if (args[i].size() > 128) {
+      e.args.push_back(std::string(args[i].substr(0, 128)) + "... (" + std::to_string(args[i].size() - 128) +
+                       " more bytes)");
+    } else {
+      e.args.emplace_back(args[i]);
+    }
+  }
+  e.peer = c->addr();
+  e.name = c->name;
+  slowlog_.push_front(std::move(e));
+  while (!slowlog_.empty() && (long long)slowlog_.size() > cfg().slowlog_max_len) slowlog_.pop_back();
+}
+
+void Server::ResetStats() {
+  int64_t now = NowMs();
+  ServerStats fresh;
+  fresh.last_sample_ms = now;
+  stats_ = fresh;
+  commands_.ResetStats();
+  auto& ks = keyspace_.stats();
+  ks.expired_keys = ks.keyspace_hits = ks.keyspace_misses = 0;
+  ks.expired_time_cap_reached_count = ks.expire_cycle_cpu_milliseconds = 0;
+  ks.expired_stale_perc = 0;
+}
+
+void Server::ApplyConfigChange(std::string_view name) {
+  if (name == "hz") loop_.set_timer_period(1000 / std::max(1, cfg().hz));
+  if (name == "proto-max-bulk-len") {
+    ParseLimits limits;
+    limits.max_bulk_len = cfg().proto_max_bulk_len;
+    for (auto& [id, c] : clients_) c->parser.set_limits(limits);
+  }
+}
+
+void Server::Cron() {
+  ++cron_loops_;
+  int64_t now = NowMs();
+  keyspace_.UpdateLruClock(now);
+  if (g_shutdown_signal) {
+    VLOG_WARNING("Received %s scheduling shutdown...", g_shutdown_signal == SIGINT ? "SIGINT" : "SIGTERM");
+    RequestShutdown();
+    return;
+  }
+  if (pause_until_ms_ && now >= pause_until_ms_) Unpause();
+  // instantaneous_ops_per_sec: a smoothed rate over the cron samples.
+  if (now - stats_.last_sample_ms >= 100) {
+    double rate = double(stats_.total_commands_processed - stats_.last_sample_commands) * 1000.0 /
+                  double(now - stats_.last_sample_ms);
+    stats_.ops_per_sec = stats_.last_sample_ms ? (stats_.ops_per_sec * 0.8 + rate * 0.2) : rate;
+    stats_.last_sample_commands = stats_.total_commands_processed;
+    stats_.last_sample_ms = now;
+  }
+  // Idle clients (timeout), checked at most once a second per client set.
+  int timeout = cfg().timeout;
+  if (timeout > 0 && cron_loops_ % std::max(1, cfg().hz) == 0) {
+    for (auto& [id, c] : clients_) {
+      if (!c->monitor && !c->paused && now - c->last_interaction_ms > int64_t(timeout) * 1000) CloseClient(c);
+    }
+  }
+  keyspace_.ActiveExpireCycle(false, cfg().hz, 1, now);
+  if (cron_loops_ % 10 == 0) peak_memory_ = std::max(peak_memory_, ReadMemoryStats().allocated);
+  // Incremental rehash gets 1 ms per cron, on top of the steps done by lookups.
+  keyspace_.RehashStep(1000);
+}
+
+void Server::BeforeSleep() {
+  FreeClosedClients();
+  keyspace_.ActiveExpireCycle(true, cfg().hz, 1, NowMs());
+  for (size_t i = 0; i < pending_writes_.size(); ++i) {
+    Client* c = pending_writes_[i];
+    c->pending_write = false;
+    if (!c->closing) c->Flush();
+  }
+  pending_writes_.clear();
+  FreeClosedClients();
+}
+
+int Server::Run() {
+  loop_.set_timer(1000 / std::max(1, cfg().hz), [this] { Cron(); });
+  loop_.set_before_sleep([this] { BeforeSleep(); });
+  loop_.Run();
+  // Best effort: deliver replies already produced (e.g. to SHUTDOWN callers is not needed).
+  for (Client* c : pending_writes_) {
+    if (!c->closing) c->Flush();
+  }
+  VLOG_WARNING("Vireo is now ready to exit, bye bye...");
+  return 0;
+}
+
+}  // namespace vireo

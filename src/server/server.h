@@ -1,0 +1,144 @@
+// Server: one vireo-server node — listeners, clients, the keyspace, the
+// command table and the loop that ties them together. The path of a command:
+// socket -> Client::query -> RespParser -> Server::Dispatch (lookup, arity,
+// pause) -> handler -> ReplyBuilder -> flushed before the loop sleeps.
+// Thread rule: everything runs on the thread that calls Run(); signal
+// handlers only set a flag that the cron reads.
+#pragma once
+#include <csignal>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "commands/command.h"
+#include "engine/keyspace.h"
+#include "net/event_loop.h"
+#include "server/client.h"
+#include "server/config.h"
+
+namespace vireo {
+
+inline constexpr const char* kVireoVersion = "7.0.15";  // the Redis version we answer as (clients check it)
+
+struct ServerStats {
+  uint64_t total_connections_received = 0;
+  uint64_t total_commands_processed = 0;
+  uint64_t rejected_connections = 0;
+  uint64_t net_input_bytes = 0;
+  uint64_t net_output_bytes = 0;
+  uint64_t total_error_replies = 0;
+  uint64_t unexpected_error_replies = 0;
+  uint64_t client_qbuf_limit_disconnections = 0;
+  std::map<std::string, uint64_t> error_counts;  // INFO errorstats, by error code
+  // ops/sec sampling (instantaneous_ops_per_sec)
+  uint64_t last_sample_commands = 0;
+  int64_t last_sample_ms = 0;
+  double ops_per_sec = 0;
+};
+
+struct SlowlogEntry {
+  uint64_t id;
+  int64_t time_sec;
+  int64_t duration_us;
+  std::vector<std::string> args;
+  std::string peer, name;
+};
+
+struct LatencySample {
+  int64_t time_sec;
+  int64_t latency_ms;
+};
+
+struct LatencyEvent {
+  std::deque<LatencySample> history;  // at most 160, as Redis keeps
+  int64_t max_ms = 0;
+};
+
+class Server {
+ public:
+  explicit Server(Config config);
+  ~Server();
+
+  // Opens the listening sockets; false with a message on failure.
+  bool Listen(std::string* error);
+  // Runs the loop until shutdown; returns the process exit code.
+  int Run();
+  // Requested by SIGTERM/SIGINT (async-signal-safe: sets a flag).
+  static void RequestShutdownFromSignal(int sig);
+
+  // ---- used by command handlers ----
+  Config& config() { return config_; }
+  const ServerConfig& cfg() const { return config_.values(); }
+  Keyspace& keyspace() { return keyspace_; }
+  CommandTable& commands() { return commands_; }
+  ServerStats& stats() { return stats_; }
+  EventLoop& loop() { return loop_; }
+  const std::unordered_map<uint64_t, Client*>& clients() const { return clients_; }
+  Client* FindClient(uint64_t id);
+  void CloseClient(Client* c);  // deferred: freed before the next sleep
+  void QueueWrite(Client* c);
+  void RequestShutdown() { shutdown_requested_ = true; loop_.Stop(); }
+
+  // CLIENT PAUSE / UNPAUSE.
+  void Pause(int64_t until_ms, bool all) { pause_until_ms_ = until_ms; pause_all_ = all; }
+  void Unpause();
+  bool paused_for(const Command* cmd, int64_t now_ms) const;
+
+  std::deque<SlowlogEntry>& slowlog() { return slowlog_; }
+  uint64_t& slowlog_next_id() { return slowlog_next_id_; }
+  std::map<std::string, LatencyEvent>& latency_events() { return latency_; }
+
+  const std::string& run_id() const { return run_id_; }
+  int64_t start_time_ms() const { return start_ms_; }
+  uint64_t cron_loops() const { return cron_loops_; }
+  size_t peak_memory() const { return peak_memory_; }
+  void ResetStats();
+  void AddMonitor(Client* c);
+  int executable_port() const { return cfg().port; }
+
+  // Called from the client on readable data and after unpausing.
+  void ProcessInput(Client* c);
+  void OnAcceptable(int listen_fd);
+
+ private:
+  void Dispatch(Client* c, const std::vector<std::string_view>& args);
+  void RejectCommand(Client* c, std::string_view error);
+  void FeedMonitors(Client* c, const std::vector<std::string_view>& args, int64_t now_us);
+  void RecordSlowlog(Client* c, const Command* cmd, const std::vector<std::string_view>& args,
+                     int64_t duration_us);
+  void Cron();
+  void BeforeSleep();
+  void FreeClosedClients();
+  void ApplyConfigChange(std::string_view name);
+
+  Config config_;
+  Keyspace keyspace_;
+  CommandTable commands_;
+  EventLoop loop_;
+  std::vector<std::unique_ptr<IoHandler>> listeners_;
+  std::vector<int> listen_fds_;
+  std::unordered_map<uint64_t, Client*> clients_;
+  std::vector<Client*> pending_writes_;
+  std::vector<Client*> to_free_;
+  std::vector<Client*> monitors_;
+  std::vector<Client*> paused_clients_;
+  uint64_t next_client_id_ = 1;
+  ServerStats stats_;
+  std::deque<SlowlogEntry> slowlog_;
+  uint64_t slowlog_next_id_ = 0;
+  std::map<std::string, LatencyEvent> latency_;
+  int64_t pause_until_ms_ = 0;
+  bool pause_all_ = false;
+  bool shutdown_requested_ = false;
+  std::string run_id_;
+  int64_t start_ms_ = 0;
+  uint64_t cron_loops_ = 0;
+  size_t peak_memory_ = 0;
+  std::vector<std::string_view> args_scratch_;
+};
+
+}  // namespace vireo

@@ -412,9 +412,20 @@ class ServerCommandsTest(ServerTestCase):
     self.assertTrue(self.r.config_set("maxmemory", "10mb"))
     self.assertEqual(self.r.config_get("maxmemory")["maxmemory"], "10485760")
     self.assertTrue(self.r.config_set("maxmemory", "0"))
-    self.assertTrue(self.r.config_set("maxmemory-policy", "allkeys-lru"))
+    self.assertTrue(self.r.config_set("maxclients", "50"))
+    self.assertEqual(self.r.config_get("maxclients"), {"maxclients": "50"})
+    # Redis 7 sets several parameters in one call, all or nothing.
+    self.assertEqual(raw_command(self.r, "CONFIG", "SET", "maxclients", "60",
+                                 "maxmemory", "20mb"), "OK")
+    self.assertEqual(self.r.config_get("maxclients"), {"maxclients": "60"})
+    self.assertEqual(self.r.config_get("maxmemory"), {"maxmemory": "20971520"})
+    with self.assertRaises(redis.ResponseError):
+      raw_command(self.r, "CONFIG", "SET", "maxclients", "70",
+                  "maxmemory", "lots")
+    self.assertEqual(self.r.config_get("maxclients"), {"maxclients": "60"})
+    self.assertTrue(self.r.config_set("maxmemory-policy", "noeviction"))
     self.assertEqual(self.r.config_get("maxmemory-policy"),
-                     {"maxmemory-policy": "allkeys-lru"})
+                     {"maxmemory-policy": "noeviction"})
     everything = self.r.config_get("*")
     self.assertIn("maxclients", everything)
     self.assertIn("save", everything)

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "base/glob.h"
+#include "base/numbers.h"
 
 #include "commands/args.h"
 #include "resp/reply_builder.h"
@@ -92,9 +93,10 @@ void CommandInfoReply(ReplyBuilder& r, const Command* c) {
   auto tips = Words(s->tips);
   r.SetHeader(tips.size());
   for (auto& t : tips) r.Bulk(t);
-  r.ArrayHeader(s->key_specs.size());
+  // Redis 7.0 sends both of these as sets in RESP3.
+  r.SetHeader(s->key_specs.size());
   for (const KeySpec& k : s->key_specs) KeySpecReply(r, k);
-  r.ArrayHeader(c->subcommands.size());
+  r.SetHeader(c->subcommands.size());
   for (const Command* sub : c->subcommands) CommandInfoReply(r, sub);
 }
 
@@ -146,7 +148,7 @@ void CmdCommandInfo(CommandContext& ctx) {
     if (c) {
       CommandInfoReply(ctx.reply, c);
     } else {
-      ctx.reply.NullArray();
+      ctx.reply.Null();
     }
   }
 }
@@ -203,16 +205,63 @@ void CmdCommandList(CommandContext& ctx) {
   for (auto& n : names) ctx.reply.Bulk(n);
 }
 
-// Key positions from the first key spec family Redis also uses for GETKEYS:
-// the legacy (first, last, step) triple, which covers every command we have.
-bool KeyPositions(const Command* c, const std::vector<std::string_view>& args, size_t offset,
-                  std::vector<size_t>* pos) {
-  const CommandSpecData* s = c->spec;
-  if (s->first_key <= 0) return false;
+// Key positions and their flags, found by walking the command's key specs
+// over the actual arguments (args[offset] is the command name), as Redis does.
+struct FoundKey {
+  size_t pos;
+  std::vector<std::string> flags;
+};
+
+bool FindKeys(const Command* c, const std::vector<std::string_view>& args, size_t offset,
+              std::vector<FoundKey>* out) {
   int argc = int(args.size() - offset);
-  int last = s->last_key < 0 ? argc + s->last_key : s->last_key;
-  for (int i = s->first_key; i <= last && i < argc; i += std::max(1, s->step)) pos->push_back(offset + size_t(i));
-  return !pos->empty();
+  auto arg = [&](int i) { return args[offset + size_t(i)]; };
+  for (const KeySpec& k : c->spec->key_specs) {
+    int start = -1;
+    if (!strcmp(k.bs_type, "index")) {
+      start = k.bs_index;
+    } else if (!strcmp(k.bs_type, "keyword")) {
+      int from = k.bs_startfrom >= 0 ? k.bs_startfrom : argc + k.bs_startfrom;
+      int step = k.bs_startfrom >= 0 ? 1 : -1;
+      for (int i = from; i > 0 && i < argc; i += step) {
+        if (EqualsNoCase(arg(i), k.bs_keyword)) {
+          start = i + 1;
+          break;
+        }
+      }
+    }
+    if (start <= 0 || start >= argc) continue;
+    std::vector<std::string> flags = Words(k.flags);
+    // SET's flags depend on GET (Redis computes them per call for VARIABLE_FLAGS specs).
+    if (std::find(flags.begin(), flags.end(), "variable_flags") != flags.end() && c->full_name == "set") {
+      bool get = false;
+      for (int i = 3; i < argc; ++i) get |= EqualsNoCase(arg(i), "get");
+      flags = get ? std::vector<std::string>{"RW", "access", "update"} : std::vector<std::string>{"OW", "update"};
+    }
+    std::vector<int> positions;
+    if (!strcmp(k.fk_type, "range")) {
+      int lastkey = k.fk_a, step = std::max(1, k.fk_b), limit = k.fk_c;
+      int last;
+      if (lastkey >= 0) {
+        last = start + lastkey;
+      } else if (limit <= 1) {
+        last = argc + lastkey;
+      } else {
+        last = start + (argc - start) / limit + lastkey;
+      }
+      for (int i = start; i <= last && i < argc; i += step) positions.push_back(i);
+    } else if (!strcmp(k.fk_type, "keynum")) {
+      long long n = 0;
+      int idx = start + k.fk_a;
+      if (idx >= argc || !ParseInt64(arg(idx), &n) || n < 0) continue;
+      int first = start + k.fk_b;
+      for (long long j = 0; j < n && first + j * std::max(1, k.fk_c) < argc; ++j) {
+        positions.push_back(int(first + j * std::max(1, k.fk_c)));
+      }
+    }
+    for (int p : positions) out->push_back({offset + size_t(p), flags});
+  }
+  return !out->empty();
 }
 
 void GetKeys(CommandContext& ctx, bool with_flags) {
@@ -233,21 +282,19 @@ void GetKeys(CommandContext& ctx, bool with_flags) {
     ctx.reply.Error("ERR Invalid number of arguments specified for command");
     return;
   }
-  std::vector<size_t> pos;
-  if (!KeyPositions(c, a, 2, &pos)) {
+  std::vector<FoundKey> keys;
+  if (!FindKeys(c, a, 2, &keys)) {
     ctx.reply.Error("ERR The command has no key arguments");
     return;
   }
-  ctx.reply.ArrayHeader(pos.size());
-  for (size_t p : pos) {
+  ctx.reply.ArrayHeader(keys.size());
+  for (const FoundKey& k : keys) {
     if (with_flags) {
       ctx.reply.ArrayHeader(2);
-      ctx.reply.Bulk(a[p]);
-      std::vector<std::string> flags;
-      if (!c->spec->key_specs.empty()) flags = Words(c->spec->key_specs[0].flags);
-      StatusSet(ctx.reply, flags);
+      ctx.reply.Bulk(a[k.pos]);
+      StatusSet(ctx.reply, k.flags);
     } else {
-      ctx.reply.Bulk(a[p]);
+      ctx.reply.Bulk(a[k.pos]);
     }
   }
 }

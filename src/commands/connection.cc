@@ -1,5 +1,6 @@
 // Connection commands: PING ECHO SELECT QUIT RESET HELLO and CLIENT.
 #include <algorithm>
+#include <cstdint>
 #include <string>
 
 #include "base/clock.h"
@@ -29,6 +30,10 @@ void CmdEcho(CommandContext& ctx) { ctx.reply.Bulk(ctx.args[1]); }
 void CmdSelect(CommandContext& ctx) {
   long long id;
   if (!ArgInt64(ctx, 1, &id)) return;
+  if (id < INT32_MIN || id > INT32_MAX) {
+    ctx.reply.Error("ERR value is out of range, value must between -2147483648 and 2147483647");
+    return;
+  }
   if (id < 0 || id >= ctx.server.keyspace().count()) {
     ctx.reply.Error(err::kDbIndex);
     return;
@@ -354,7 +359,8 @@ void CmdClientPause(CommandContext& ctx) {
       return;
     }
   } else if (ctx.args.size() > 4) {
-    ctx.reply.Error(err::kSyntax);
+    ctx.reply.Error("ERR unknown subcommand or wrong number of arguments for '" + std::string(ctx.args[1]) +
+                    "'. Try CLIENT HELP.");
     return;
   }
   ctx.server.Pause(ctx.now_ms + ms, all);

@@ -39,7 +39,7 @@ void CmdConfigGet(CommandContext& ctx) {
 
 void CmdConfigSet(CommandContext& ctx) {
   if ((ctx.args.size() - 2) % 2 != 0) {
-    ctx.reply.Error("ERR wrong number of arguments for 'config|set' command");
+    ctx.reply.Error(err::kSyntax);
     return;
   }
   std::vector<std::pair<std::string_view, std::string_view>> pairs;
@@ -200,7 +200,7 @@ void CmdMemoryUsage(CommandContext& ctx) {
       long long samples;
       if (!ArgInt64(ctx, i + 1, &samples)) return;
       if (samples < 0) {
-        ctx.reply.Error(err::kNotInteger);
+        ctx.reply.Error(err::kSyntax);
         return;
       }
     } else {
@@ -280,24 +280,29 @@ void CmdDebug(CommandContext& ctx) {
 // ---- SHUTDOWN ----
 
 void CmdShutdown(CommandContext& ctx) {
-  // Flags are accepted as Redis does; with nothing persisted there is nothing
-  // to save or skip, so NOSAVE/SAVE/NOW/FORCE all stop at once.
-  bool abort_flag = false;
+  // Flags are checked as Redis does; with nothing persisted yet there is
+  // nothing to save or skip, so every accepted form stops at once.
+  bool nosave = false, save = false, abort_flag = false, other = false;
   for (size_t i = 1; i < ctx.args.size(); ++i) {
     std::string_view f = ctx.args[i];
-    if (EqualsNoCase(f, "abort")) {
+    if (EqualsNoCase(f, "nosave")) {
+      nosave = true;
+    } else if (EqualsNoCase(f, "save")) {
+      save = true;
+    } else if (EqualsNoCase(f, "now") || EqualsNoCase(f, "force")) {
+      other = true;
+    } else if (EqualsNoCase(f, "abort")) {
       abort_flag = true;
-    } else if (!(EqualsNoCase(f, "nosave") || EqualsNoCase(f, "save") || EqualsNoCase(f, "now") ||
-                 EqualsNoCase(f, "force"))) {
+    } else {
       ctx.reply.Error(err::kSyntax);
       return;
     }
   }
+  if ((abort_flag && (nosave || save || other)) || (nosave && save)) {
+    ctx.reply.Error(err::kSyntax);
+    return;
+  }
   if (abort_flag) {
-    if (ctx.args.size() > 2) {
-      ctx.reply.Error(err::kSyntax);
-      return;
-    }
     ctx.reply.Error("ERR No shutdown in progress.");
     return;
   }

@@ -298,11 +298,21 @@ void Server::Dispatch(Client* c, const std::vector<std::string_view>& args) {
   c->last_interaction_ms = now_ms;
   Command* cmd = commands_.Find(args[0]);
   std::string msg;
+  // Redis formats these errors with C strings: text stops at a NUL byte, a
+  // name at 128 bytes and all the arguments together at 128 bytes.
+  auto cstr = [](std::string_view s, size_t max) {
+    size_t nul = s.find('\0');
+    return s.substr(0, std::min(nul == std::string_view::npos ? s.size() : nul, max));
+  };
   if (!cmd) {
-    msg = "ERR unknown command '" + std::string(args[0].substr(0, 128)) + "', with args beginning with: ";
-    for (size_t i = 1; i < args.size() && msg.size() < 1024; ++i) {
-      msg += "'" + std::string(args[i].substr(0, 1024 - msg.size())) + "' ";
+    std::string shown;
+    for (size_t i = 1; i < args.size() && shown.size() < 128; ++i) {
+      size_t room = 128 - shown.size();
+      shown += "'";
+      shown += cstr(args[i], room);
+      shown += "' ";
     }
+    msg = "ERR unknown command '" + std::string(cstr(args[0], 128)) + "', with args beginning with: " + shown;
     RejectCommand(c, msg);
     return;
   }
@@ -313,7 +323,7 @@ void Server::Dispatch(Client* c, const std::vector<std::string_view>& args) {
       if (it == cmd->sub_by_name.end()) {
         std::string upper(cmd->name);
         for (char& ch : upper) ch = char(toupper(ch));
-        msg = "ERR unknown subcommand '" + std::string(args[1].substr(0, 128)) + "'. Try " + upper + " HELP.";
+        msg = "ERR unknown subcommand '" + std::string(cstr(args[1], 128)) + "'. Try " + upper + " HELP.";
         cmd->rejected_calls++;
         RejectCommand(c, msg);
         return;
@@ -334,6 +344,7 @@ void Server::Dispatch(Client* c, const std::vector<std::string_view>& args) {
   // CLIENT REPLY OFF/SKIP: run the command, then drop what it wrote.
   if (c->reply_mode == Client::ReplyMode::kSkipNext) c->reply_mode = Client::ReplyMode::kSkipThis;
   size_t reply_start = c->reply.buffer().size();
+  c->last_command = cmd->full_name;
   CommandContext ctx{*this, *c, args, c->reply, now_ms};
   cmd->handler(ctx);
   int64_t duration = NowUs() - start_us;
@@ -353,7 +364,6 @@ void Server::Dispatch(Client* c, const std::vector<std::string_view>& args) {
   cmd->usec += uint64_t(duration);
   stats_.total_commands_processed++;
   c->commands_processed++;
-  c->last_command = cmd->full_name;
   long long slower_than = cfg().slowlog_log_slower_than;
   if (slower_than >= 0 && duration >= slower_than && !(cmd->flags & kCmdSkipSlowlog)) {
     RecordSlowlog(c, cmd, args, duration);

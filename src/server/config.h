@@ -1,0 +1,131 @@
+// The node's configuration: the values (ServerConfig) and the code that fills
+// them from redis.conf text, command-line options and CONFIG SET, and reports
+// them for CONFIG GET, with Redis 7.0's names, defaults, bounds and error
+// texts.
+//
+// Directives Redis 7.0 knows but Vireo does not implement are refused with a
+// clear message, never silently ignored; a few are accepted when their value
+// asks for what the node already does (`save ""`, `appendonly no`,
+// `daemonize no`, `maxmemory-policy noeviction`).
+//
+// Threading: a Config belongs to the node's main thread; nothing here locks.
+// Other threads must receive copies of the values they need.
+#ifndef VIREO_SERVER_CONFIG_H_
+#define VIREO_SERVER_CONFIG_H_
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "base/glob.h"
+
+namespace vireo {
+
+// Printed in the FATAL CONFIG FILE ERROR banner. Move to a shared version
+// header once one exists.
+inline constexpr std::string_view kVireoConfigVersion = "0.1.0";
+
+// Plain values, read by the whole node on its thread. Defaults are Redis
+// 7.0.15's.
+struct ServerConfig {
+  int port = 6379;
+  std::vector<std::string> bind = {"*", "-::*"};
+  std::string dir;  // absolute; the process working directory by default
+  std::string logfile;
+  std::string pidfile;
+  int loglevel = 2;  // 0 debug, 1 verbose, 2 notice, 3 warning (base/log.h order)
+  int databases = 16;
+  int maxclients = 10000;  // Redis allows up to 2^32-1; we clamp to INT_MAX
+  int timeout = 0;
+  int tcp_keepalive = 300;
+  int tcp_backlog = 511;
+  int hz = 10;  // stored clamped to 1..500, as Redis does
+  long long proto_max_bulk_len = 512LL << 20;
+  long long client_query_buffer_limit = 1LL << 30;
+  unsigned long long maxmemory = 0;  // 0 = no limit
+
+  // Collection encodings (listpack/intset thresholds).
+  int list_max_listpack_size = -2;
+  int list_compress_depth = 0;
+  long long hash_max_listpack_entries = 512;
+  long long hash_max_listpack_value = 64;
+  long long set_max_intset_entries = 512;
+  long long zset_max_listpack_entries = 128;
+  long long zset_max_listpack_value = 64;
+
+  // Monitoring.
+  long long slowlog_log_slower_than = 10000;  // microseconds, -1 disables
+  int slowlog_max_len = 128;                  // Redis allows up to 2^63-1; we clamp to INT_MAX
+  long long latency_monitor_threshold = 0;    // milliseconds, 0 disables
+
+  // Expiry and freeing.
+  int active_expire_effort = 1;  // 1..10
+  bool lazyfree_lazy_eviction = false;
+  bool lazyfree_lazy_expire = false;
+  bool lazyfree_lazy_server_del = false;
+  bool lazyfree_lazy_user_del = false;
+  bool lazyfree_lazy_user_flush = false;
+
+  // DEBUG command: 0 = no, 1 = yes, 2 = local (loopback clients only).
+  int enable_debug_command = 0;
+};
+
+class Config {
+ public:
+  Config();
+
+  // Parses argv like redis-server: argv[1] is a config file unless it starts
+  // with '-' ("-" alone, first or last, reads the config from stdin), then
+  // the `--name value` options are appended as config lines. On error
+  // returns false and sets *error to the message to print on stderr (the
+  // multi-line FATAL CONFIG FILE ERROR block, or "Fatal error, can't open
+  // config file ..."). Call once, before Set().
+  bool LoadFromArgs(int argc, char** argv, std::string* error);
+
+  // Parses redis.conf text. Line numbers in errors count from 1 in `text`.
+  bool LoadFromString(std::string_view text, std::string* error);
+
+  const ServerConfig& values() const { return values_; }
+  ServerConfig& mutable_values() { return values_; }
+
+  // Absolute path of the config file given on the command line, or "".
+  const std::string& config_file() const { return config_file_; }
+
+  // CONFIG GET: each (name, value) matching any pattern (nocase globs; a
+  // pattern without glob characters is looked up and echoed as written), as
+  // Redis 7.0 formats values. No name appears twice.
+  std::vector<std::pair<std::string, std::string>> Get(
+      const std::vector<std::string_view>& patterns) const;
+
+  // CONFIG SET of several name/value pairs, all or nothing. Returns "" on
+  // success or Redis's error text without the leading '-', e.g.
+  // "ERR Unknown option or number of arguments for CONFIG SET - 'foo'".
+  std::string Set(const std::vector<std::pair<std::string_view, std::string_view>>& pairs);
+
+  // Optional: called during Set for each changed option (canonical name)
+  // before Set returns; a non-empty result (a reason, e.g. "Failed to bind to
+  // specified addresses.") makes Set restore every value, re-apply the old
+  // ones and fail with that reason. Use it for changes that can fail (bind,
+  // port, maxclients).
+  void set_apply_hook(std::function<std::string(std::string_view name)> fn) {
+    apply_hook_ = std::move(fn);
+  }
+  // Called after a successful Set for each changed option (canonical name),
+  // so the node can react (e.g. hz, maxclients).
+  void set_on_change(std::function<void(std::string_view name)> fn) { on_change_ = std::move(fn); }
+
+ private:
+  // Applies one parsed config line; returns "" or the reason text.
+  std::string ApplyLine(std::vector<std::string>& argv);
+
+  ServerConfig values_;
+  std::string config_file_;
+  std::function<std::string(std::string_view)> apply_hook_;
+  std::function<void(std::string_view)> on_change_;
+};
+
+}  // namespace vireo
+
+#endif  // VIREO_SERVER_CONFIG_H_

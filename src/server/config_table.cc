@@ -1,0 +1,434 @@
+#include "server/config_table.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstdlib>
+#include <cstring>
+
+namespace vireo {
+namespace {
+
+// ---- Value parsers: the accepted syntax and the reason texts are Redis's.
+
+constexpr std::string_view kNotInteger = "argument couldn't be parsed into an integer";
+constexpr std::string_view kNotMemory = "argument must be a memory value";
+constexpr std::string_view kNotBool = "argument must be 'yes' or 'no'";
+
+char LowerAscii(char c) { return (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c; }
+
+bool EqualsNoCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (LowerAscii(a[i]) != LowerAscii(b[i])) return false;
+  }
+  return true;
+}
+
+// Strict decimal: optional '-', no '+', no spaces, no leading zeros, no
+// "-0", no overflow. Redis rejects all of those for integer options.
+bool ParseStrictInt(std::string_view s, long long* out) {
+  if (s.empty() || s.size() > 20) return false;
+  size_t i = 0;
+  const bool neg = s[0] == '-';
+  if (neg) i = 1;
+  if (i == s.size()) return false;
+  if (s[i] == '0') {
+    if (s.size() == 1) {
+      *out = 0;
+      return true;
+    }
+    return false;
+  }
+  unsigned long long v = 0;
+  for (; i < s.size(); ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    const unsigned d = s[i] - '0';
+    if (v > (ULLONG_MAX - d) / 10) return false;
+    v = v * 10 + d;
+  }
+  if (neg) {
+    if (v > static_cast<unsigned long long>(LLONG_MAX) + 1) return false;
+    *out = static_cast<long long>(0 - v);
+  } else {
+    if (v > static_cast<unsigned long long>(LLONG_MAX)) return false;
+    *out = static_cast<long long>(v);
+  }
+  return true;
+}
+
+// Memory values: digits then an optional unit (b, k, kb, m, mb, g, gb; any
+// case; k = 1000, kb = 1024). Like Redis, an empty number counts as 0, a
+// too-large number saturates and the unit multiplication wraps around.
+bool ParseMemory(std::string_view s, unsigned long long* out) {
+  if (!s.empty() && s[0] == '-') return false;
+  size_t digits = 0;
+  while (digits < s.size() && s[digits] >= '0' && s[digits] <= '9') ++digits;
+  const std::string_view unit = s.substr(digits);
+  unsigned long long mul;
+  if (unit.empty() || EqualsNoCase(unit, "b")) {
+    mul = 1;
+  } else if (EqualsNoCase(unit, "k")) {
+    mul = 1000;
+  } else if (EqualsNoCase(unit, "kb")) {
+    mul = 1024;
+  } else if (EqualsNoCase(unit, "m")) {
+    mul = 1000ULL * 1000;
+  } else if (EqualsNoCase(unit, "mb")) {
+    mul = 1024ULL * 1024;
+  } else if (EqualsNoCase(unit, "g")) {
+    mul = 1000ULL * 1000 * 1000;
+  } else if (EqualsNoCase(unit, "gb")) {
+    mul = 1024ULL * 1024 * 1024;
+  } else {
+    return false;
+  }
+  if (digits >= 128) return false;  // Redis copies the digits to a 128-byte buffer
+  unsigned long long v = 0;
+  for (size_t i = 0; i < digits; ++i) {
+    const unsigned d = s[i] - '0';
+    if (v > (ULLONG_MAX - d) / 10) {
+      v = ULLONG_MAX;
+      break;
+    }
+    v = v * 10 + d;
+  }
+  *out = v * mul;
+  return true;
+}
+
+std::string RangeError(long long lo, long long hi) {
+  return "argument must be between " + std::to_string(lo) + " and " + std::to_string(hi) +
+         " inclusive";
+}
+
+std::string EnumError(const std::vector<std::string_view>& names) {
+  std::string s = "argument(s) must be one of the following: ";
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (i) s += ", ";
+    s += names[i];
+  }
+  return s;
+}
+
+bool ParseBool(std::string_view s, bool* out) {
+  if (EqualsNoCase(s, "yes")) {
+    *out = true;
+  } else if (EqualsNoCase(s, "no")) {
+    *out = false;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// ---- Row builders. `Field` is a pointer to a ServerConfig member.
+
+template <typename T>
+ConfigOption IntOption(std::string_view name, std::string_view alias, unsigned flags,
+                       T ServerConfig::*field, long long lo, long long hi,
+                       long long store_lo = LLONG_MIN, long long store_hi = LLONG_MAX) {
+  ConfigOption o;
+  o.name = name;
+  o.alias = alias;
+  o.flags = flags;
+  // store_lo/store_hi clamp what is kept (hz to 1..500, maxclients to int),
+  // after the bounds check that Redis reports.
+  o.set = [=](const std::vector<std::string>& args, ServerConfig* cfg) {
+    long long v;
+    if (!ParseStrictInt(args[0], &v)) return std::string(kNotInteger);
+    if (v < lo || v > hi) return RangeError(lo, hi);
+    cfg->*field = static_cast<T>(std::clamp(v, store_lo, store_hi));
+    return std::string();
+  };
+  o.get = [=](const ServerConfig& cfg) { return std::to_string(cfg.*field); };
+  return o;
+}
+
+// Memory-valued option stored signed, with Redis's inclusive bounds.
+ConfigOption MemoryOption(std::string_view name, std::string_view alias, unsigned flags,
+                          long long ServerConfig::*field, long long lo, long long hi) {
+  ConfigOption o;
+  o.name = name;
+  o.alias = alias;
+  o.flags = flags;
+  o.set = [=](const std::vector<std::string>& args, ServerConfig* cfg) {
+    unsigned long long u;
+    if (!ParseMemory(args[0], &u)) return std::string(kNotMemory);
+    const long long v = static_cast<long long>(u);  // huge values go negative, as in Redis
+    if (v < lo || v > hi) return RangeError(lo, hi);
+    cfg->*field = v;
+    return std::string();
+  };
+  o.get = [=](const ServerConfig& cfg) { return std::to_string(cfg.*field); };
+  return o;
+}
+
+ConfigOption BoolOption(std::string_view name, std::string_view alias, unsigned flags,
+                        bool ServerConfig::*field) {
+  ConfigOption o;
+  o.name = name;
+  o.alias = alias;
+  o.flags = flags;
+  o.set = [=](const std::vector<std::string>& args, ServerConfig* cfg) {
+    bool b;
+    if (!ParseBool(args[0], &b)) return std::string(kNotBool);
+    cfg->*field = b;
+    return std::string();
+  };
+  o.get = [=](const ServerConfig& cfg) { return std::string(cfg.*field ? "yes" : "no"); };
+  return o;
+}
+
+// A yes/no directive Vireo only supports at one value (e.g. appendonly no).
+ConfigOption FixedBoolOption(std::string_view name, unsigned flags, bool fixed,
+                             std::string refusal) {
+  ConfigOption o;
+  o.name = name;
+  o.flags = flags;
+  o.set = [=](const std::vector<std::string>& args, ServerConfig*) {
+    bool b;
+    if (!ParseBool(args[0], &b)) return std::string(kNotBool);
+    return b == fixed ? std::string() : refusal;
+  };
+  o.get = [=](const ServerConfig&) { return std::string(fixed ? "yes" : "no"); };
+  return o;
+}
+
+ConfigOption StringOption(std::string_view name, unsigned flags, std::string ServerConfig::*field) {
+  ConfigOption o;
+  o.name = name;
+  o.flags = flags;
+  o.set = [=](const std::vector<std::string>& args, ServerConfig* cfg) {
+    cfg->*field = args[0];
+    return std::string();
+  };
+  o.get = [=](const ServerConfig& cfg) { return cfg.*field; };
+  return o;
+}
+
+// An option taking one of `names`; the index of the match is stored.
+ConfigOption EnumOption(std::string_view name, unsigned flags, std::vector<std::string_view> names,
+                        int ServerConfig::*field) {
+  ConfigOption o;
+  o.name = name;
+  o.flags = flags;
+  o.set = [=](const std::vector<std::string>& args, ServerConfig* cfg) {
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (EqualsNoCase(args[0], names[i])) {
+        cfg->*field = static_cast<int>(i);
+        return std::string();
+      }
+    }
+    return EnumError(names);
+  };
+  o.get = [=](const ServerConfig& cfg) {
+    const int i = std::clamp(cfg.*field, 0, static_cast<int>(names.size()) - 1);
+    return std::string(names[i]);
+  };
+  return o;
+}
+
+// Only noeviction exists until the eviction engine is built; the other
+// policies are recognised so the refusal can say what is missing.
+ConfigOption MaxmemoryPolicyOption() {
+  static const std::vector<std::string_view> kNames = {
+      "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
+      "allkeys-lru",  "allkeys-lfu",  "allkeys-random",  "noeviction"};
+  ConfigOption o;
+  o.name = "maxmemory-policy";
+  o.set = [](const std::vector<std::string>& args, ServerConfig*) {
+    for (std::string_view n : kNames) {
+      if (!EqualsNoCase(args[0], n)) continue;
+      if (n == "noeviction") return std::string();
+      return "maxmemory-policy '" + std::string(n) +
+             "' is not supported by vireo-server yet (only 'noeviction')";
+    }
+    return EnumError(kNames);
+  };
+  o.get = [](const ServerConfig&) { return std::string("noeviction"); };
+  return o;
+}
+
+ConfigOption MaxmemoryOption() {
+  ConfigOption o;
+  o.name = "maxmemory";
+  o.set = [](const std::vector<std::string>& args, ServerConfig* cfg) {
+    unsigned long long v;
+    if (!ParseMemory(args[0], &v)) return std::string(kNotMemory);
+    cfg->maxmemory = v;
+    return std::string();
+  };
+  o.get = [](const ServerConfig& cfg) { return std::to_string(cfg.maxmemory); };
+  return o;
+}
+
+ConfigOption BindOption() {
+  ConfigOption o;
+  o.name = "bind";
+  o.flags = kConfigMultiArg;
+  o.set = [](const std::vector<std::string>& args, ServerConfig* cfg) {
+    constexpr size_t kMaxBind = 16;
+    if (args.size() > kMaxBind) {
+      return std::string("Too many bind addresses specified.");
+    }
+    // A single empty word (`bind ""`) means: listen nowhere.
+    if (args.size() == 1 && args[0].empty()) {
+      cfg->bind.clear();
+    } else {
+      cfg->bind = args;
+    }
+    return std::string();
+  };
+  o.get = [](const ServerConfig& cfg) {
+    std::string s;
+    for (size_t i = 0; i < cfg.bind.size(); ++i) {
+      if (i) s.push_back(' ');
+      s += cfg.bind[i];
+    }
+    return s;
+  };
+  return o;
+}
+
+// Snapshots are not built: only "no save points" is accepted. Malformed
+// values still get Redis's own message first.
+ConfigOption SaveOption() {
+  ConfigOption o;
+  o.name = "save";
+  o.flags = kConfigMultiArg;
+  o.set = [](const std::vector<std::string>& args, ServerConfig*) {
+    if (args.empty() || (args.size() == 1 && args[0].empty())) {
+      return std::string();
+    }
+    if (args.size() % 2 != 0) return std::string("Invalid save parameters");
+    for (size_t i = 0; i < args.size(); i += 2) {
+      char* end;
+      errno = 0;
+      const long long seconds = std::strtoll(args[i].c_str(), &end, 10);
+      if (*end != '\0') return std::string("Invalid save parameters");
+      const long long changes = std::strtoll(args[i + 1].c_str(), &end, 10);
+      if (*end != '\0' || seconds < 1 || changes < 0) {
+        return std::string("Invalid save parameters");
+      }
+    }
+    return std::string("save points are not supported by vireo-server yet (only save \"\")");
+  };
+  o.get = [](const ServerConfig&) { return std::string(); };
+  return o;
+}
+
+// Redis chdir()s here; we only validate and record the absolute path, and
+// leave changing the working directory to the node at start-up. A relative
+// path is taken relative to the current `dir`, as successive chdir()s would.
+ConfigOption DirOption() {
+  ConfigOption o;
+  o.name = "dir";
+  o.flags = kConfigProtected;
+  o.set = [](const std::vector<std::string>& args, ServerConfig* cfg) {
+    std::string path = args[0];
+    if (!path.empty() && path[0] != '/' && !cfg->dir.empty()) {
+      path = cfg->dir + "/" + path;
+    }
+    struct stat st;
+    if (path.empty()) return std::string(std::strerror(ENOENT));
+    if (stat(path.c_str(), &st) != 0) return std::string(std::strerror(errno));
+    if (!S_ISDIR(st.st_mode)) return std::string(std::strerror(ENOTDIR));
+    if (access(path.c_str(), X_OK) != 0) return std::string(std::strerror(errno));
+    char* real = realpath(path.c_str(), nullptr);
+    if (real == nullptr) return std::string(std::strerror(errno));
+    cfg->dir = real;
+    std::free(real);
+    return std::string();
+  };
+  o.get = [](const ServerConfig& cfg) { return cfg.dir; };
+  return o;
+}
+
+using S = ServerConfig;
+constexpr long long kIntMax = INT_MAX;
+constexpr long long kIntMin = INT_MIN;
+constexpr long long kLongMax = LLONG_MAX;
+constexpr long long kOneMb = 1LL << 20;
+
+std::vector<ConfigOption> BuildTable() {
+  std::vector<ConfigOption> t;
+  // Network and process.
+  t.push_back(IntOption("port", "", 0, &S::port, 0, 65535));
+  t.push_back(BindOption());
+  t.push_back(IntOption("tcp-backlog", "", kConfigImmutable, &S::tcp_backlog, 0, kIntMax));
+  t.push_back(IntOption("timeout", "", 0, &S::timeout, 0, kIntMax));
+  t.push_back(IntOption("tcp-keepalive", "", 0, &S::tcp_keepalive, 0, kIntMax));
+  t.push_back(IntOption("maxclients", "", 0, &S::maxclients, 1, 4294967295LL, 1, kIntMax));
+  t.push_back(IntOption("databases", "", kConfigImmutable, &S::databases, 1, kIntMax));
+  t.push_back(IntOption("hz", "", 0, &S::hz, 0, kIntMax, 1, 500));
+  t.push_back(FixedBoolOption("daemonize", kConfigImmutable, false,
+                              "daemonize yes is not supported by vireo-server: run it in the "
+                              "foreground under a process supervisor"));
+  t.push_back(StringOption("pidfile", kConfigImmutable, &S::pidfile));
+  t.push_back(StringOption("logfile", kConfigImmutable, &S::logfile));
+  // Index order must match the severities in base/log.h.
+  t.push_back(EnumOption("loglevel", 0, {"debug", "verbose", "notice", "warning"}, &S::loglevel));
+  t.push_back(EnumOption("enable-debug-command", kConfigImmutable, {"no", "yes", "local"},
+                         &S::enable_debug_command));
+  t.push_back(DirOption());
+  // Protocol limits.
+  t.push_back(MemoryOption("proto-max-bulk-len", "", 0, &S::proto_max_bulk_len, kOneMb, kLongMax));
+  t.push_back(MemoryOption("client-query-buffer-limit", "", 0, &S::client_query_buffer_limit,
+                           kOneMb, kLongMax));
+  // Memory.
+  t.push_back(MaxmemoryOption());
+  t.push_back(MaxmemoryPolicyOption());
+  // Persistence: only "off" is accepted for now.
+  t.push_back(SaveOption());
+  t.push_back(FixedBoolOption("appendonly", 0, false,
+                              "appendonly yes is not supported by vireo-server yet"));
+  // Collection encodings.
+  t.push_back(IntOption("list-max-listpack-size", "list-max-ziplist-size", 0,
+                        &S::list_max_listpack_size, kIntMin, kIntMax));
+  t.push_back(IntOption("list-compress-depth", "", 0, &S::list_compress_depth, 0, kIntMax));
+  t.push_back(IntOption("hash-max-listpack-entries", "hash-max-ziplist-entries", 0,
+                        &S::hash_max_listpack_entries, 0, kLongMax));
+  t.push_back(MemoryOption("hash-max-listpack-value", "hash-max-ziplist-value", 0,
+                           &S::hash_max_listpack_value, 0, kLongMax));
+  t.push_back(IntOption("set-max-intset-entries", "", 0, &S::set_max_intset_entries, 0, kLongMax));
+  t.push_back(IntOption("zset-max-listpack-entries", "zset-max-ziplist-entries", 0,
+                        &S::zset_max_listpack_entries, 0, kLongMax));
+  t.push_back(MemoryOption("zset-max-listpack-value", "zset-max-ziplist-value", 0,
+                           &S::zset_max_listpack_value, 0, kLongMax));
+  // Monitoring.
+  t.push_back(
+      IntOption("slowlog-log-slower-than", "", 0, &S::slowlog_log_slower_than, -1, kLongMax));
+  t.push_back(IntOption("slowlog-max-len", "", 0, &S::slowlog_max_len, 0, kLongMax, 0, kIntMax));
+  t.push_back(
+      IntOption("latency-monitor-threshold", "", 0, &S::latency_monitor_threshold, 0, kLongMax));
+  // Expiry and freeing.
+  t.push_back(IntOption("active-expire-effort", "", 0, &S::active_expire_effort, 1, 10));
+  t.push_back(BoolOption("lazyfree-lazy-eviction", "", 0, &S::lazyfree_lazy_eviction));
+  t.push_back(BoolOption("lazyfree-lazy-expire", "", 0, &S::lazyfree_lazy_expire));
+  t.push_back(BoolOption("lazyfree-lazy-server-del", "", 0, &S::lazyfree_lazy_server_del));
+  t.push_back(BoolOption("lazyfree-lazy-user-del", "", 0, &S::lazyfree_lazy_user_del));
+  t.push_back(BoolOption("lazyfree-lazy-user-flush", "", 0, &S::lazyfree_lazy_user_flush));
+  return t;
+}
+
+}  // namespace
+
+const std::vector<ConfigOption>& ConfigOptions() {
+  static const std::vector<ConfigOption> table = BuildTable();
+  return table;
+}
+
+const ConfigOption* FindConfigOption(std::string_view name) {
+  for (const ConfigOption& o : ConfigOptions()) {
+    if (EqualsNoCase(name, o.name) || (!o.alias.empty() && EqualsNoCase(name, o.alias))) {
+      return &o;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace vireo

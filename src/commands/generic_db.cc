@@ -1,0 +1,103 @@
+// Commands that move or duplicate keys across keys and databases: COPY,
+// MOVE and SWAPDB; plus the registry of the per-type deep-copy function COPY
+// needs for non-string values.
+#include "commands/args.h"
+#include "commands/errors.h"
+#include "commands/generic_family.h"
+#include "engine/database.h"
+#include "engine/keyspace.h"
+#include "resp/reply_builder.h"
+#include "server/client.h"
+#include "server/server.h"
+
+namespace vireo {
+namespace {
+// Process-wide like the free function in entry.h: it is code, not node
+// state, registered once at start-up before any command runs.
+ObjectCopyFn g_copy_object = nullptr;
+}  // namespace
+
+void SetObjectCopyFn(ObjectCopyFn fn) { g_copy_object = fn; }
+ObjectCopyFn GetObjectCopyFn() { return g_copy_object; }
+
+namespace generic_cmd {
+namespace {
+
+bool ValidDb(const CommandContext& ctx, int id) { return id >= 0 && id < ctx.server.keyspace().count(); }
+
+// COPY source destination [DB index] [REPLACE]. The copy keeps the TTL.
+void CmdCopy(CommandContext& ctx) {
+  Keyspace& ks = ctx.server.keyspace();
+  const int src_id = ctx.client.db_index;
+  int dst_id = src_id;
+  bool replace = false;
+  for (size_t i = 3; i < ctx.args.size(); ++i) {
+    if (ArgIs(ctx, i, "replace")) {
+      replace = true;
+    } else if (ArgIs(ctx, i, "db") && i + 1 < ctx.args.size()) {
+      if (!ArgInt32(ctx, i + 1, &dst_id)) return;
+      if (!ValidDb(ctx, dst_id)) return ctx.reply.Error(err::kDbIndex);
+      ++i;
+    } else {
+      return ctx.reply.Error(err::kSyntax);
+    }
+  }
+  std::string_view from = ctx.args[1], to = ctx.args[2];
+  if (src_id == dst_id && from == to) return ctx.reply.Error(err::kSameObject);
+
+  Database& src = ks.db(src_id);
+  Database& dst = ks.db(dst_id);
+  Entry* e = LookupRead(ctx, src, from, /*touch=*/true);
+  if (!e) return ctx.reply.Integer(0);
+  const bool exists = LookupWrite(ctx, dst, to) != nullptr;
+  if (exists && !replace) return ctx.reply.Integer(0);
+
+  ObjectCopyFn copy = GetObjectCopyFn();
+  if (e->type() != ObjType::kString && copy == nullptr) {
+    // Only reachable if a type is stored before its copy function is registered.
+    return ctx.reply.Error("ERR COPY is not supported for this value type");
+  }
+  Entry* fresh = Entry::Clone(e, to, copy);
+  if (exists) dst.Delete(to);
+  dst.Add(fresh);
+  ctx.reply.Integer(1);
+}
+
+// MOVE key db: succeeds only when the key exists here and not there.
+void CmdMove(CommandContext& ctx) {
+  Keyspace& ks = ctx.server.keyspace();
+  int dst_id;
+  if (!ArgInt32(ctx, 2, &dst_id)) return;
+  if (!ValidDb(ctx, dst_id)) return ctx.reply.Error(err::kDbIndex);
+  if (dst_id == ctx.client.db_index) return ctx.reply.Error(err::kSameObject);
+
+  Database& src = ctx.db();
+  Database& dst = ks.db(dst_id);
+  std::string_view key = ctx.args[1];
+  if (!LookupWrite(ctx, src, key)) return ctx.reply.Integer(0);
+  if (LookupWrite(ctx, dst, key)) return ctx.reply.Integer(0);
+  // The entry itself moves, with its TTL.
+  dst.Add(src.Detach(key));
+  ctx.reply.Integer(1);
+}
+
+void CmdSwapDb(CommandContext& ctx) {
+  int a, b;
+  if (!ArgInt32(ctx, 1, &a, err::kInvalidFirstDb)) return;
+  if (!ArgInt32(ctx, 2, &b, err::kInvalidSecondDb)) return;
+  if (!ValidDb(ctx, a) || !ValidDb(ctx, b)) return ctx.reply.Error(err::kDbIndex);
+  Keyspace& ks = ctx.server.keyspace();
+  if (a != b) ks.db(a).SwapContents(ks.db(b));
+  ctx.reply.Ok();
+}
+
+}  // namespace
+
+void BindDbCommands(CommandTable& t) {
+  t.Bind("copy", CmdCopy);
+  t.Bind("move", CmdMove);
+  t.Bind("swapdb", CmdSwapDb);
+}
+
+}  // namespace generic_cmd
+}  // namespace vireo

@@ -16,7 +16,7 @@ $(BUILD)/build.ninja:
 	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 
 build: setup $(BUILD)/build.ninja
-	@cmake --build $(BUILD) -- -j2 | grep -v "^\[" || true
+	@cmake --build $(BUILD) -- -j2 --quiet
 	@test -x $(BUILD)/vireo-server
 
 run: build
@@ -27,7 +27,7 @@ $(FUZZ_BUILD)/build.ninja:
 	@CXX=clang++ CC=clang cmake -S . -B $(FUZZ_BUILD) -G Ninja -DVIREO_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 
 fuzz-build: setup $(FUZZ_BUILD)/build.ninja
-	@cmake --build $(FUZZ_BUILD) -- -j2 | grep -v "^\[" || true
+	@cmake --build $(FUZZ_BUILD) -- -j2 --quiet
 
 # Every suite: unit, integration, differential, fuzz smoke; one summary line.
 test: build fuzz-build
@@ -39,7 +39,7 @@ $(ASAN_BUILD)/build.ninja:
 
 # The same suites against an ASan/UBSan build (no fuzz smoke: fuzzers are sanitized already).
 test-asan: setup $(ASAN_BUILD)/build.ninja
-	@cmake --build $(ASAN_BUILD) -- -j2 | grep -v "^\[" || true
+	@cmake --build $(ASAN_BUILD) -- -j2 --quiet
 	@VIREO_SERVER=$(ASAN_BUILD)/vireo-server VIREO_BUILD=$(ASAN_BUILD) VIREO_SKIP_FUZZ=1 VIREO_QUICK=1 \
 	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  PY=$(PY) bash scripts/run_tests.sh

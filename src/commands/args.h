@@ -6,6 +6,7 @@
 
 #include "commands/command.h"
 #include "commands/errors.h"
+#include "server/blocking.h"
 
 namespace vireo {
 
@@ -17,5 +18,16 @@ bool ArgDouble(CommandContext& ctx, size_t i, double* out, const char* error = e
 inline bool ArgIs(const CommandContext& ctx, size_t i, std::string_view option) {
   return i < ctx.args.size() && EqualsNoCase(ctx.args[i], option);
 }
+
+// Blocks the calling client on keys until one is ready or the deadline
+// (absolute ms, 0 = forever) passes; the command runs again when a key is
+// ready. The handler must reply nothing when it blocks.
+void BlockOnKeys(CommandContext& ctx, const std::vector<std::string_view>& keys, int64_t deadline_ms,
+                 BlockingRegistry::TimeoutReply on_timeout);
+// Blocking timeouts as Redis parses them: seconds with decimals, 0 = forever.
+// On success *deadline_ms is absolute (0 = forever); on failure replies the error.
+bool ArgTimeout(CommandContext& ctx, size_t i, int64_t* deadline_ms);
+// A write made key ready for clients blocked on it (pushes, ZADD...).
+void SignalKeyReady(CommandContext& ctx, std::string_view key);
 
 }  // namespace vireo

@@ -131,7 +131,7 @@ std::string ClientFlags(const Client& c) {
   if (c.monitor) f += 'O';
   if (c.close_after_reply) f += 'c';
   if (c.no_evict) f += 'e';
-  if (c.paused) f += 'b';
+  if (c.paused || c.blocked) f += 'b';
   return f.empty() ? "N" : f;
 }
 
@@ -399,6 +399,31 @@ void CmdClientNoEvict(CommandContext& ctx) {
   ctx.reply.Ok();
 }
 
+// CLIENT UNBLOCK id [TIMEOUT|ERROR]
+void CmdClientUnblock(CommandContext& ctx) {
+  long long id;
+  if (!ParseInt64(ctx.args[2], &id)) {
+    ctx.reply.Error(err::kNotInteger);
+    return;
+  }
+  bool with_error = false;
+  if (ctx.args.size() == 4) {
+    if (EqualsNoCase(ctx.args[3], "error")) {
+      with_error = true;
+    } else if (!EqualsNoCase(ctx.args[3], "timeout")) {
+      ctx.reply.Error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+      return;
+    }
+  } else if (ctx.args.size() > 4) {
+    ctx.reply.Error("ERR unknown subcommand or wrong number of arguments for '" + std::string(ctx.args[1]) +
+                    "'. Try CLIENT HELP.");
+    return;
+  }
+  Client* target = id > 0 ? ctx.server.FindClient(uint64_t(id)) : nullptr;
+  bool done = target && ctx.server.blocking().UnblockWith(ctx.server, target, with_error);
+  ctx.reply.Integer(done ? 1 : 0);
+}
+
 void CmdClientHelp(CommandContext& ctx) {
   static const char* kLines[] = {
       "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
@@ -420,6 +445,8 @@ void CmdClientHelp(CommandContext& ctx) {
       "    Stop the current client pause, resuming traffic.",
       "REPLY (ON|OFF|SKIP)",
       "    Control the replies sent to the current connection.",
+      "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+      "    Unblock the specified blocked client.",
       "NO-EVICT (ON|OFF)",
       "    Protect the current client connection from eviction.",
       "HELP",
@@ -448,6 +475,7 @@ void BindConnectionCommands(CommandTable& t) {
   t.Bind("client|unpause", CmdClientUnpause);
   t.Bind("client|reply", CmdClientReply);
   t.Bind("client|no-evict", CmdClientNoEvict);
+  t.Bind("client|unblock", CmdClientUnblock);
   t.Bind("client|help", CmdClientHelp);
 }
 

@@ -1,25 +1,16 @@
 // Commands that move or duplicate keys across keys and databases: COPY,
-// MOVE and SWAPDB; plus the registry of the per-type deep-copy function COPY
-// needs for non-string values.
+// MOVE and SWAPDB. Non-string values are copied through engine/type_ops.h.
 #include "commands/args.h"
 #include "commands/errors.h"
 #include "commands/generic_family.h"
 #include "engine/database.h"
 #include "engine/keyspace.h"
+#include "engine/type_ops.h"
 #include "resp/reply_builder.h"
 #include "server/client.h"
 #include "server/server.h"
 
 namespace vireo {
-namespace {
-// Process-wide like the free function in entry.h: it is code, not node
-// state, registered once at start-up before any command runs.
-ObjectCopyFn g_copy_object = nullptr;
-}  // namespace
-
-void SetObjectCopyFn(ObjectCopyFn fn) { g_copy_object = fn; }
-ObjectCopyFn GetObjectCopyFn() { return g_copy_object; }
-
 namespace generic_cmd {
 namespace {
 
@@ -52,12 +43,7 @@ void CmdCopy(CommandContext& ctx) {
   const bool exists = LookupWrite(ctx, dst, to) != nullptr;
   if (exists && !replace) return ctx.reply.Integer(0);
 
-  ObjectCopyFn copy = GetObjectCopyFn();
-  if (e->type() != ObjType::kString && copy == nullptr) {
-    // Only reachable if a type is stored before its copy function is registered.
-    return ctx.reply.Error("ERR COPY is not supported for this value type");
-  }
-  Entry* fresh = Entry::Clone(e, to, copy);
+  Entry* fresh = Entry::Clone(e, to, &CopyObject);
   if (exists) dst.Delete(to);
   dst.Add(fresh);
   ctx.reply.Integer(1);
@@ -87,7 +73,12 @@ void CmdSwapDb(CommandContext& ctx) {
   if (!ArgInt32(ctx, 2, &b, err::kInvalidSecondDb)) return;
   if (!ValidDb(ctx, a) || !ValidDb(ctx, b)) return ctx.reply.Error(err::kDbIndex);
   Keyspace& ks = ctx.server.keyspace();
-  if (a != b) ks.db(a).SwapContents(ks.db(b));
+  if (a != b) {
+    ks.db(a).SwapContents(ks.db(b));
+    // Clients blocked in either database may now find their keys.
+    ctx.server.blocking().SignalDb(a);
+    ctx.server.blocking().SignalDb(b);
+  }
   ctx.reply.Ok();
 }
 

@@ -12,13 +12,6 @@
 
 namespace vireo {
 
-// Deep copy of a non-string value (list, hash, set...), used by COPY. The
-// types layer registers it at start-up, as it does the free function in
-// entry.h; until then only strings can be copied.
-using ObjectCopyFn = void* (*)(ObjType, const void*);
-void SetObjectCopyFn(ObjectCopyFn fn);
-ObjectCopyFn GetObjectCopyFn();
-
 namespace generic_cmd {
 
 // Lookup as a read command does it (EXISTS, TTL, TYPE, TOUCH...): an expired

@@ -115,7 +115,7 @@ void ClientsSection(Server& s, InfoWriter& w) {
   w.Field("maxclients", s.cfg().maxclients);
   w.Field("client_recent_max_input_buffer", (long long)max_in);
   w.Field("client_recent_max_output_buffer", (long long)max_out);
-  w.Field("blocked_clients", 0);
+  w.Field("blocked_clients", (long long)s.blocking().blocked_count());
   w.Field("tracking_clients", 0);
   w.Field("clients_in_timeout_table", 0);
 }

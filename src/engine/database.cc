@@ -4,8 +4,8 @@
 
 namespace vireo {
 
-Database::Database(int index, KeyspaceStats* stats, const uint32_t* lru_clock)
-    : index_(index), stats_(stats), lru_clock_(lru_clock) {}
+Database::Database(int index, KeyspaceStats* stats, const uint32_t* lru_clock, const KeyReadyHook* ready_hook)
+    : index_(index), stats_(stats), lru_clock_(lru_clock), ready_hook_(ready_hook) {}
 
 Database::~Database() { Clear(); }
 
@@ -24,6 +24,7 @@ void Database::Add(Entry* e) {
   e->set_lru(*lru_clock_);
   keys_.Insert(e);
   if (e->has_expire()) expires_.Insert(e);
+  MaybeSignalReady(e);
 }
 
 void Database::Overwrite(Entry* e) {
@@ -49,6 +50,7 @@ void Database::Replace(Entry* old, Entry* fresh, bool free_old) {
       expires_.Insert(fresh);
     }
     if (free_old) Entry::Free(old);
+    MaybeSignalReady(fresh);
   }
 }
 

@@ -24,9 +24,16 @@ struct KeyspaceStats {
 
 using KeyTable = HashTable<Entry, EntryKeyTraits>;
 
+// Told when a key that blocked clients may wait for (a list or sorted set)
+// is created or replaced: RENAME, MOVE, COPY, SORT STORE... wake them too.
+struct KeyReadyHook {
+  void (*fn)(void* ctx, int db, std::string_view key) = nullptr;
+  void* ctx = nullptr;
+};
+
 class Database {
  public:
-  Database(int index, KeyspaceStats* stats, const uint32_t* lru_clock);
+  Database(int index, KeyspaceStats* stats, const uint32_t* lru_clock, const KeyReadyHook* ready_hook);
   ~Database();
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
@@ -75,6 +82,12 @@ class Database {
   int index_;
   KeyspaceStats* stats_;
   const uint32_t* lru_clock_;
+  const KeyReadyHook* ready_hook_;
+  void MaybeSignalReady(const Entry* e) {
+    if (ready_hook_->fn && (e->type() == ObjType::kList || e->type() == ObjType::kZSet)) {
+      ready_hook_->fn(ready_hook_->ctx, index_, e->key());
+    }
+  }
   KeyTable keys_;
   KeyTable expires_;
   uint64_t expire_cursor_ = 0;

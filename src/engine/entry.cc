@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "base/numbers.h"
+#include "base/slab_allocator.h"
 
 #ifdef VIREO_JEMALLOC
 #include <jemalloc/jemalloc.h>
@@ -52,6 +53,48 @@ size_t UsableSize(void* p) {
 #endif
 }
 
+// Entry blocks come from the slab allocator (8-byte size classes up to 128
+// bytes, malloc above), except in sanitizer builds: there every entry is its
+// own malloc block so ASan still reports a use after free of an entry even
+// once its slot has been reused. Blocks carry no size header: every Free
+// recomputes the size from the entry's own header (PayloadOffset() +
+// PayloadSize()), which never changes while an entry lives -- anything that
+// changes it (TTL added or removed, value re-encoded) allocates a new entry.
+#if defined(VIREO_SANITIZE) || defined(__SANITIZE_ADDRESS__)
+constexpr bool kEntrySlab = false;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kEntrySlab = false;
+#else
+constexpr bool kEntrySlab = true;
+#endif
+#else
+constexpr bool kEntrySlab = true;
+#endif
+
+void* AllocateBlock(size_t size) {
+  if constexpr (kEntrySlab) return EntrySlab().Allocate(size);
+  void* p = malloc(size);
+  if (!p) abort();
+  return p;
+}
+
+void FreeBlock(void* p, size_t size) {
+  if constexpr (kEntrySlab) {
+    EntrySlab().Free(p, size);
+  } else {
+    free(p);
+  }
+}
+
+// Bytes an entry block of this size really occupies; 0 when unknown.
+size_t BlockBytes(void* p, size_t size) {
+  if constexpr (kEntrySlab) {
+    if (SlabAllocator::Handles(size)) return SlabAllocator::BlockSize(size);
+  }
+  return UsableSize(p);
+}
+
 bool IsStringPointer(uint8_t type_enc) { return type_enc == ((uint8_t(ObjType::kString) << 4) | uint8_t(Encoding::kRaw)); }
 
 }  // namespace
@@ -99,8 +142,7 @@ Entry* Entry::Allocate(std::string_view key, uint8_t type_enc, bool has_expire, 
                        size_t payload_size) {
   size_t klen_bytes = key.size() < 0xFF ? 1 : 5;
   size_t size = 5 + klen_bytes + key.size() + (has_expire ? 8 : 0) + payload_size;
-  auto* b = static_cast<uint8_t*>(malloc(size));
-  if (!b) abort();
+  auto* b = static_cast<uint8_t*>(AllocateBlock(size));
   b[0] = type_enc;
   b[1] = has_expire ? kHasExpire : 0;
   b[2] = b[3] = b[4] = 0;
@@ -172,19 +214,21 @@ Entry* Entry::WithExpire(Entry* e, bool has, int64_t when_ms) {
     return e;
   }
   size_t psize = e->PayloadSize();
+  size_t old_size = e->PayloadOffset() + psize;
   Entry* n = Allocate(e->key(), e->bytes()[0], has, when_ms, psize);
   n->set_lru(e->lru());
   memcpy(n->Payload(), e->Payload(), psize);
-  free(e);  // payload ownership moved to n
+  FreeBlock(e, old_size);  // payload ownership moved to n
   return n;
 }
 
 Entry* Entry::WithKey(Entry* e, std::string_view key) {
   size_t psize = e->PayloadSize();
+  size_t old_size = e->PayloadOffset() + psize;
   Entry* n = Allocate(key, e->bytes()[0], e->has_expire(), e->has_expire() ? e->expire_ms() : 0, psize);
   n->set_lru(e->lru());
   memcpy(n->Payload(), e->Payload(), psize);
-  free(e);
+  FreeBlock(e, old_size);
   return n;
 }
 
@@ -205,12 +249,13 @@ Entry* Entry::Clone(const Entry* e, std::string_view key, void* (*copy_object)(O
 
 void Entry::Free(Entry* e) {
   if (!e) return;
+  size_t size = e->PayloadOffset() + e->PayloadSize();
   if (IsStringPointer(e->bytes()[0])) {
     free(e->heap());
   } else if (e->type() != ObjType::kString && g_free_object) {
     g_free_object(e->type(), e->object());
   }
-  free(e);
+  FreeBlock(e, size);
 }
 
 std::string_view Entry::StringValue(char* scratch) const {
@@ -231,8 +276,9 @@ size_t Entry::StringLength() const {
 }
 
 size_t Entry::AllocatedBytes() const {
-  size_t n = UsableSize(const_cast<Entry*>(this));
-  if (n == 0) n = PayloadOffset() + PayloadSize();
+  size_t size = PayloadOffset() + PayloadSize();
+  size_t n = BlockBytes(const_cast<Entry*>(this), size);
+  if (n == 0) n = size;
   if (IsStringPointer(bytes()[0])) {
     size_t h = UsableSize(heap());
     n += h ? h : heap()->cap + sizeof(HeapString);

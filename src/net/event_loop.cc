@@ -41,7 +41,12 @@ void EventLoop::Run() {
     if (!wake_soon_) {
       int64_t wait_us = next_timer_us_ - now;
       timeout_ms = wait_us <= 0 ? 0 : int((wait_us + 999) / 1000);
+      if (wake_by_ms_) {
+        int64_t until = wake_by_ms_ - NowMs();
+        if (until < timeout_ms) timeout_ms = until <= 0 ? 0 : int(until);
+      }
     }
+    wake_by_ms_ = 0;
     wake_soon_ = false;
     int n = epoll_wait(epfd_, events, kMaxEvents, timeout_ms);
     if (n < 0 && errno != EINTR) break;

@@ -4,6 +4,7 @@
 // Thread rule: every method is called from the loop's own thread.
 #pragma once
 #include <cstdint>
+#include <algorithm>
 #include <functional>
 
 namespace vireo {
@@ -40,11 +41,14 @@ class EventLoop {
   void Stop() { stop_ = true; }
   // Makes the next wait return at once (work queued outside an I/O event).
   void WakeSoon() { wake_soon_ = true; }
+  // The next wait ends no later than this wall-clock time in ms (timeouts of blocked clients).
+  void WakeBy(int64_t wall_ms) { wake_by_ms_ = wake_by_ms_ ? std::min(wake_by_ms_, wall_ms) : wall_ms; }
 
  private:
   int epfd_ = -1;
   bool stop_ = false;
   bool wake_soon_ = false;
+  int64_t wake_by_ms_ = 0;
   int timer_period_ms_ = 100;
   int64_t next_timer_us_ = 0;
   std::function<void()> timer_;

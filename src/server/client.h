@@ -51,6 +51,7 @@ class Client : public IoHandler {
   bool monitor = false;
   bool no_evict = false;
   bool paused = false;        // waiting for CLIENT UNPAUSE / the pause to end
+  bool blocked = false;       // waiting for keys (BlockingRegistry)
   enum class ReplyMode { kOn, kOff, kSkipNext, kSkipThis } reply_mode = ReplyMode::kOn;
   uint64_t commands_processed = 0;
   uint64_t net_input_bytes = 0, net_output_bytes = 0;

@@ -114,6 +114,10 @@ Server::Server(Config config)
   start_ms_ = NowMs();
   keyspace_.UpdateLruClock(start_ms_);
   config_.set_on_change([this](std::string_view name) { ApplyConfigChange(name); });
+  keyspace_.set_key_ready_hook({[](void* self, int db, std::string_view key) {
+                                  static_cast<Server*>(self)->blocking_.SignalKeyReady(db, key);
+                                },
+                                this});
 }
 
 Server::~Server() {
@@ -204,6 +208,8 @@ void Server::FreeClosedClients() {
     drop(monitors_);
     drop(paused_clients_);
     drop(pending_writes_);
+    drop(resumed_);
+    blocking_.Unblock(c);
     delete c;
   }
   to_free_.clear();
@@ -242,7 +248,7 @@ bool Server::paused_for(const Command* cmd, int64_t now_ms) const {
 
 void Server::ProcessInput(Client* c) {
   size_t pos = 0;
-  while (!c->closing && !c->paused && !c->close_after_reply && pos < c->query.size()) {
+  while (!c->closing && !c->paused && !c->blocked && !c->close_after_reply && pos < c->query.size()) {
     size_t consumed = 0;
     RespParser::Status st = c->parser.Parse(c->query.data() + pos, c->query.size() - pos, &consumed);
     if (st == RespParser::Status::kNeedMore) break;
@@ -271,6 +277,7 @@ void Server::ProcessInput(Client* c) {
         }
       }
       Dispatch(c, args);
+      if (blocking_.has_ready()) blocking_.ServeReadyKeys(*this);
     }
     pos += consumed;
   }
@@ -336,6 +343,14 @@ void Server::Dispatch(Client* c, const std::vector<std::string_view>& args) {
     msg = "ERR wrong number of arguments for '" + cmd->full_name + "' command";
     cmd->rejected_calls++;
     RejectCommand(c, msg);
+    return;
+  }
+
+  // maxmemory with the noeviction policy (the only one built): refuse
+  // commands that may grow memory once the limit is passed.
+  if (cfg().maxmemory && (cmd->flags & kCmdDenyOom) && ReadMemoryStats().allocated > cfg().maxmemory) {
+    cmd->rejected_calls++;
+    RejectCommand(c, "OOM command not allowed when used memory > 'maxmemory'.");
     return;
   }
 
@@ -499,8 +514,30 @@ void Server::Cron() {
   keyspace_.RehashStep(1000);
 }
 
+void Server::Reexecute(Client* c, const std::vector<std::string>& args) {
+  std::vector<std::string_view> views(args.begin(), args.end());
+  Dispatch(c, views);
+  if (c->has_pending_output()) QueueWrite(c);
+}
+
+void Server::ResumeClient(Client* c) {
+  QueueWrite(c);
+  resumed_.push_back(c);
+}
+
 void Server::BeforeSleep() {
   FreeClosedClients();
+  if (blocking_.blocked_count()) {
+    int64_t next = blocking_.ExpireTimeouts(*this, NowMs());
+    if (next) loop_.WakeBy(next);
+  }
+  while (!resumed_.empty()) {
+    std::vector<Client*> list;
+    list.swap(resumed_);
+    for (Client* c : list) {
+      if (!c->closing && !c->blocked) ProcessInput(c);
+    }
+  }
   keyspace_.ActiveExpireCycle(true, cfg().hz, 1, NowMs());
   for (size_t i = 0; i < pending_writes_.size(); ++i) {
     Client* c = pending_writes_[i];

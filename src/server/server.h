@@ -17,6 +17,7 @@
 #include "commands/command.h"
 #include "engine/keyspace.h"
 #include "net/event_loop.h"
+#include "server/blocking.h"
 #include "server/client.h"
 #include "server/config.h"
 
@@ -100,6 +101,12 @@ class Server {
   void AddMonitor(Client* c);
   int executable_port() const { return cfg().port; }
 
+  BlockingRegistry& blocking() { return blocking_; }
+  // Runs a blocked client's command again (BlockingRegistry).
+  void Reexecute(Client* c, const std::vector<std::string>& args);
+  // A client that was blocked may go on with its pending input (before the next sleep).
+  void ResumeClient(Client* c);
+
   // Called from the client on readable data and after unpausing.
   void ProcessInput(Client* c);
   void OnAcceptable(int listen_fd);
@@ -126,6 +133,8 @@ class Server {
   std::vector<Client*> to_free_;
   std::vector<Client*> monitors_;
   std::vector<Client*> paused_clients_;
+  std::vector<Client*> resumed_;
+  BlockingRegistry blocking_;
   uint64_t next_client_id_ = 1;
   ServerStats stats_;
   std::deque<SlowlogEntry> slowlog_;

@@ -1,0 +1,28 @@
+// TypeOps: what the engine must be able to do with a collection value
+// without knowing its type — free it, deep-copy it (COPY), and size it
+// (MEMORY USAGE). Each type registers its ops when its command family is
+// bound, so the engine never includes the types layer.
+// Thread rule: registered at start-up, then read-only.
+#pragma once
+#include <cstddef>
+
+#include "engine/entry.h"
+
+namespace vireo {
+
+struct TypeOps {
+  void (*free)(void* obj) = nullptr;
+  void* (*copy)(const void* obj) = nullptr;
+  size_t (*memory)(const void* obj) = nullptr;  // bytes held by the value
+};
+
+void RegisterTypeOps(ObjType type, const TypeOps& ops);
+// nullptr for strings and for types with nothing registered.
+const TypeOps* GetTypeOps(ObjType type);
+
+// Frees/copies any non-string payload through the registry.
+void FreeObject(ObjType type, void* obj);
+void* CopyObject(ObjType type, const void* obj);
+size_t ObjectMemory(ObjType type, const void* obj);
+
+}  // namespace vireo

@@ -12,7 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "engine/hash_table.h"
+#include "base/hash_table.h"
 
 namespace vireo {
 namespace {

@@ -117,6 +117,11 @@ void BindStringCommands(CommandTable& t);
 void BindGenericCommands(CommandTable& t);
 void BindConnectionCommands(CommandTable& t);
 void BindServerCommands(CommandTable& t);
+void BindListCommands(CommandTable& t);
+void BindHashCommands(CommandTable& t);
+void BindSetCommands(CommandTable& t);
+void BindZSetCommands(CommandTable& t);
+void BindSortCommands(CommandTable& t);
 
 // Lower-cases ASCII into out (reused buffer) and returns it.
 std::string_view ToLower(std::string_view s, std::string* out);

@@ -9,7 +9,7 @@
 #include <string_view>
 
 #include "engine/entry.h"
-#include "engine/hash_table.h"
+#include "base/hash_table.h"
 
 namespace vireo {
 

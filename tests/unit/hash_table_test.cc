@@ -1,7 +1,7 @@
 // Tests for HashTable: bulk insert/find/remove against a reference map,
 // incremental rehash, the SCAN guarantee across grows and shrinks, Random,
 // Sample, overflow chains (forced with bad hash functions), and ownership.
-#include "engine/hash_table.h"
+#include "base/hash_table.h"
 
 #include <gtest/gtest.h>
 

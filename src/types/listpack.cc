@@ -1,0 +1,278 @@
+#include "types/listpack.h"
+
+#include <cstdlib>
+#include <cstring>
+
+#include "base/numbers.h"
+
+namespace vireo {
+namespace {
+
+// Element layout: [header varint][string bytes][backlen]. The header is
+// (len << 1) for a string, (zigzag(value) << 1) | 1 for an integer. backlen
+// holds the size of header+bytes, written so that it can be read from its
+// last byte backwards (7 bits a byte, high bit = more bytes before).
+
+constexpr size_t kMaxHeader = 10;
+constexpr size_t kMaxBacklen = 5;
+
+size_t VarintSize(uint64_t v) {
+  size_t n = 1;
+  while (v >= 0x80) {
+    v >>= 7;
+    ++n;
+  }
+  return n;
+}
+
+uint8_t* PutVarint(uint8_t* p, uint64_t v) {
+  while (v >= 0x80) {
+    *p++ = uint8_t(v | 0x80);
+    v >>= 7;
+  }
+  *p++ = uint8_t(v);
+  return p;
+}
+
+const uint8_t* GetVarint(const uint8_t* p, uint64_t* v) {
+  uint64_t r = 0;
+  int shift = 0;
+  while (*p & 0x80) {
+    r |= uint64_t(*p++ & 0x7F) << shift;
+    shift += 7;
+  }
+  *v = r | (uint64_t(*p++) << shift);
+  return p;
+}
+
+size_t BacklenSize(size_t n) { return VarintSize(n); }
+
+// Writes backlen for n ending right before `end`'s position + size.
+void PutBacklen(uint8_t* p, size_t n) {
+  size_t k = BacklenSize(n);
+  for (size_t i = 0; i < k; ++i) {
+    uint8_t b = uint8_t((n >> (7 * i)) & 0x7F);
+    if (i + 1 < k) b |= 0x80;
+    p[k - 1 - i] = b;
+  }
+}
+
+// Reads the backlen whose last byte is at p (p points at that byte).
+size_t GetBacklen(const uint8_t* p) {
+  size_t n = 0;
+  int shift = 0;
+  while (true) {
+    n |= size_t(*p & 0x7F) << shift;
+    if (!(*p & 0x80)) break;
+    --p;
+    shift += 7;
+  }
+  return n;
+}
+
+uint64_t ZigZag(long long v) { return (uint64_t(v) << 1) ^ uint64_t(v >> 63); }
+
+// The header keeps one bit for the tag, so integers whose zigzag form needs
+// all 64 bits (|v| >= 2^62) are stored as strings.
+bool AsInt(std::string_view s, long long* v) {
+  return s.size() <= 20 && ParseInt64(s, v) && *v > -(1LL << 62) && *v < (1LL << 62);
+}
+long long UnZigZag(uint64_t u) { return (long long)(u >> 1) ^ -(long long)(u & 1); }
+
+// Encodes s as one element into out (kMaxHeader + s.size() + kMaxBacklen bytes); returns its size.
+size_t Encode(std::string_view s, uint8_t* out) {
+  long long v;
+  uint8_t* p;
+  if (AsInt(s, &v)) {
+    p = PutVarint(out, (ZigZag(v) << 1) | 1);
+  } else {
+    p = PutVarint(out, uint64_t(s.size()) << 1);
+    memcpy(p, s.data(), s.size());
+    p += s.size();
+  }
+  size_t n = size_t(p - out);
+  PutBacklen(p, n);
+  return n + BacklenSize(n);
+}
+
+size_t EncodedSize(std::string_view s) {
+  long long v;
+  size_t n;
+  if (AsInt(s, &v)) {
+    n = VarintSize((ZigZag(v) << 1) | 1);
+  } else {
+    n = VarintSize(uint64_t(s.size()) << 1) + s.size();
+  }
+  return n + BacklenSize(n);
+}
+
+}  // namespace
+
+Listpack::~Listpack() { free(buf_); }
+
+Listpack::Listpack(const Listpack& o) : len_(o.len_), cap_(o.len_), count_(o.count_) {
+  if (len_) {
+    buf_ = static_cast<uint8_t*>(malloc(len_));
+    if (!buf_) abort();
+    memcpy(buf_, o.buf_, len_);
+  }
+}
+
+Listpack& Listpack::operator=(const Listpack& o) {
+  if (this != &o) {
+    Listpack copy(o);
+    *this = std::move(copy);
+  }
+  return *this;
+}
+
+Listpack::Listpack(Listpack&& o) noexcept : buf_(o.buf_), len_(o.len_), cap_(o.cap_), count_(o.count_) {
+  o.buf_ = nullptr;
+  o.len_ = o.cap_ = o.count_ = 0;
+}
+
+Listpack& Listpack::operator=(Listpack&& o) noexcept {
+  if (this != &o) {
+    free(buf_);
+    buf_ = o.buf_;
+    len_ = o.len_;
+    cap_ = o.cap_;
+    count_ = o.count_;
+    o.buf_ = nullptr;
+    o.len_ = o.cap_ = o.count_ = 0;
+  }
+  return *this;
+}
+
+void Listpack::Reserve(size_t need) {
+  if (need <= cap_) return;
+  // Exact growth keeps small collections small; the allocator's size classes
+  // already give room for a few more appends without copying.
+  auto* nb = static_cast<uint8_t*>(realloc(buf_, need));
+  if (!nb) abort();
+  buf_ = nb;
+  cap_ = uint32_t(need);
+}
+
+size_t Listpack::EntrySize(Pos p) const {
+  uint64_t tag;
+  const uint8_t* q = GetVarint(buf_ + p, &tag);
+  size_t n = size_t(q - (buf_ + p)) + ((tag & 1) ? 0 : size_t(tag >> 1));
+  return n + BacklenSize(n);
+}
+
+Listpack::Pos Listpack::Last() const { return len_ ? Prev(len_) : kEnd; }
+
+Listpack::Pos Listpack::Next(Pos p) const {
+  Pos n = Pos(p + EntrySize(p));
+  return n >= len_ ? kEnd : n;
+}
+
+Listpack::Pos Listpack::Prev(Pos p) const {
+  if (p == 0 || p == kEnd) return kEnd;
+  size_t n = GetBacklen(buf_ + p - 1);
+  return Pos(p - (n + BacklenSize(n)));
+}
+
+Listpack::Pos Listpack::Seek(long index) const {
+  if (index >= 0) {
+    if (size_t(index) >= count_) return kEnd;
+    Pos p = First();
+    for (long i = 0; i < index; ++i) p = Next(p);
+    return p;
+  }
+  if (size_t(-index) > count_) return kEnd;
+  Pos p = Last();
+  for (long i = -1; i > index; --i) p = Prev(p);
+  return p;
+}
+
+std::string_view Listpack::Get(Pos p, char* scratch) const {
+  uint64_t tag;
+  const uint8_t* q = GetVarint(buf_ + p, &tag);
+  if (tag & 1) return {scratch, FormatInt64(UnZigZag(tag >> 1), scratch)};
+  return {reinterpret_cast<const char*>(q), size_t(tag >> 1)};
+}
+
+bool Listpack::GetInt(Pos p, long long* v) const {
+  uint64_t tag;
+  GetVarint(buf_ + p, &tag);
+  if (!(tag & 1)) return false;
+  *v = UnZigZag(tag >> 1);
+  return true;
+}
+
+bool Listpack::Equals(Pos p, std::string_view s) const {
+  uint64_t tag;
+  const uint8_t* q = GetVarint(buf_ + p, &tag);
+  if (tag & 1) {
+    long long v;
+    return AsInt(s, &v) && v == UnZigZag(tag >> 1);
+  }
+  return size_t(tag >> 1) == s.size() && memcmp(q, s.data(), s.size()) == 0;
+}
+
+Listpack::Pos Listpack::Find(std::string_view s, Pos from, size_t skip) const {
+  // Decide once whether s can only match an integer element.
+  long long iv = 0;
+  bool s_is_int = AsInt(s, &iv);
+  for (Pos p = from; p != kEnd && p < len_;) {
+    uint64_t tag;
+    const uint8_t* q = GetVarint(buf_ + p, &tag);
+    bool hit = (tag & 1) ? (s_is_int && UnZigZag(tag >> 1) == iv)
+                         : (!s_is_int && size_t(tag >> 1) == s.size() && memcmp(q, s.data(), s.size()) == 0);
+    if (hit) return p;
+    p = Next(p);
+    for (size_t k = 0; k < skip && p != kEnd; ++k) p = Next(p);
+  }
+  return kEnd;
+}
+
+Listpack::Pos Listpack::Insert(Pos before, std::string_view s) {
+  size_t esize = EncodedSize(s);
+  Pos at = before == kEnd ? len_ : before;
+  Reserve(size_t(len_) + esize);
+  memmove(buf_ + at + esize, buf_ + at, len_ - at);
+  if (s.size() + kMaxHeader + kMaxBacklen <= 64) {
+    uint8_t tmp[64];
+    Encode(s, tmp);
+    memcpy(buf_ + at, tmp, esize);
+  } else {
+    Encode(s, buf_ + at);  // a long string: header+bytes+backlen written in place
+  }
+  len_ += uint32_t(esize);
+  ++count_;
+  return at;
+}
+
+Listpack::Pos Listpack::Erase(Pos p) {
+  size_t esize = EntrySize(p);
+  memmove(buf_ + p, buf_ + p + esize, len_ - p - esize);
+  len_ -= uint32_t(esize);
+  --count_;
+  return p < len_ ? p : kEnd;
+}
+
+void Listpack::EraseRange(size_t start, size_t count) {
+  if (start >= count_ || count == 0) return;
+  if (count > count_ - start) count = count_ - start;
+  Pos from = Seek(long(start));
+  Pos to = from;
+  for (size_t i = 0; i < count; ++i) to = Pos(to + EntrySize(to));
+  memmove(buf_ + from, buf_ + to, len_ - to);
+  len_ -= to - from;
+  count_ -= uint32_t(count);
+}
+
+Listpack::Pos Listpack::Replace(Pos p, std::string_view s) {
+  Erase(p);
+  return Insert(p >= len_ ? kEnd : p, s);
+}
+
+void Listpack::Clear() {
+  free(buf_);
+  buf_ = nullptr;
+  len_ = cap_ = count_ = 0;
+}
+
+}  // namespace vireo

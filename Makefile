@@ -5,7 +5,7 @@ FUZZ_BUILD ?= build-fuzz
 PORT       ?= 6379
 PY         ?= /usr/bin/python3
 
-.PHONY: all setup build run test test-asan bench fuzz clean
+.PHONY: all setup build run run-managed test test-asan bench bench-failover fuzz-build clean
 
 all: build
 
@@ -22,6 +22,11 @@ build: setup $(BUILD)/build.ninja
 run: build
 	@echo "vireo-server on 127.0.0.1:$(PORT): connect with  redis-cli -p $(PORT)"
 	@exec $(BUILD)/vireo-server --port $(PORT) --bind 127.0.0.1
+
+# The managed layer: vireo-manager with a group "default" (vireo-server engine),
+# printing its endpoints; Ctrl-C stops everything it started.
+run-managed: build
+	@VIREO_SERVER=$(CURDIR)/$(BUILD)/vireo-server $(PY) src/manager/vireo-run
 
 $(FUZZ_BUILD)/build.ninja:
 	@CXX=clang++ CC=clang cmake -S . -B $(FUZZ_BUILD) -G Ninja -DVIREO_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
@@ -46,6 +51,10 @@ test-asan: setup $(ASAN_BUILD)/build.ninja
 
 bench: build
 	@VIREO_SERVER=$(BUILD)/vireo-server $(PY) bench/bench.py
+	@$(PY) bench/failover_bench.py
+
+bench-failover: build
+	@$(PY) bench/failover_bench.py
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -86,6 +86,16 @@ fuzz_smoke() {
     rm -rf "$work"
   done
   [ $any -eq 1 ] || { echo "no fuzz targets built in $FUZZ_BUILD"; return 1; }
+  # The manager's API request parser (Python): a seeded mutation fuzzer.
+  if "$PY" fuzz/manager/fuzz_requests.py 50000 "$RANDOM" >"$log_dir/fuzz_requests.out" 2>&1; then
+    n=$((n + 1))
+    echo "fuzz_requests: ok"
+  else
+    bad=$((bad + 1))
+    rc=1
+    echo "fuzz_requests: FINDINGS"
+    tail -30 "$log_dir/fuzz_requests.out"
+  fi
   echo "fuzz: $n passed, $bad failed"
   return $rc
 }

@@ -45,4 +45,13 @@ inline constexpr const char* kLfuSelected =
     "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between "
     "policies at runtime LRU and LFU data will take some time to adjust.";
 
+// Set family (set*.cc) and SORT (sort.cc).
+inline constexpr const char* kSetCountNotPositive = "ERR value is out of range, must be positive";
+inline constexpr const char* kSetCountRange =
+    "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807";
+inline constexpr const char* kSetNumkeysNotPositive = "ERR numkeys should be greater than 0";
+inline constexpr const char* kSetNumkeysTooMany = "ERR Number of keys can't be greater than number of args";
+inline constexpr const char* kSetLimitNegative = "ERR LIMIT can't be negative";
+inline constexpr const char* kSortScores = "ERR One or more scores can't be converted into double";
+
 }  // namespace vireo::err

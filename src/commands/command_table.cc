@@ -70,6 +70,7 @@ CommandTable::CommandTable() {
   BindStringCommands(*this);
   BindGenericCommands(*this);
   BindServerCommands(*this);
+  BindHashCommands(*this);
   BindSetCommands(*this);
 }
 

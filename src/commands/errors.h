@@ -45,6 +45,14 @@ inline constexpr const char* kLfuSelected =
     "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between "
     "policies at runtime LRU and LFU data will take some time to adjust.";
 
+// Hash family (hash*.cc).
+inline constexpr const char* kHashValueNotInteger = "ERR hash value is not an integer";
+inline constexpr const char* kHashValueNotFloat = "ERR hash value is not a float";
+inline constexpr const char* kHashIncrNanOrInf = "ERR value is NaN or Infinity";
+inline constexpr const char* kHashRandCountRange = "ERR value is out of range";
+inline constexpr const char* kHashRandCountLong =
+    "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807";
+
 // Set family (set*.cc) and SORT (sort.cc).
 inline constexpr const char* kSetCountNotPositive = "ERR value is out of range, must be positive";
 inline constexpr const char* kSetCountRange =

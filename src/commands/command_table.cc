@@ -72,6 +72,7 @@ CommandTable::CommandTable() {
   BindServerCommands(*this);
   BindHashCommands(*this);
   BindSetCommands(*this);
+  BindSortCommands(*this);
 }
 
 CommandTable::~CommandTable() {

@@ -6,8 +6,9 @@ family (lists, hashes...) adds a module and one line to FAMILIES.
 """
 
 from random_gen import generic, strings
+from random_gen import hashes
 
-FAMILIES = [strings, generic]
+FAMILIES = [strings, generic, hashes]
 
 
 def weighted_commands():

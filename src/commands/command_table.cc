@@ -70,6 +70,7 @@ CommandTable::CommandTable() {
   BindStringCommands(*this);
   BindGenericCommands(*this);
   BindServerCommands(*this);
+  BindListCommands(*this);
   BindHashCommands(*this);
   BindSetCommands(*this);
   BindSortCommands(*this);

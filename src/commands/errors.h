@@ -62,4 +62,14 @@ inline constexpr const char* kSetNumkeysTooMany = "ERR Number of keys can't be g
 inline constexpr const char* kSetLimitNegative = "ERR LIMIT can't be negative";
 inline constexpr const char* kSortScores = "ERR One or more scores can't be converted into double";
 
+// List family (list*.cc).
+inline constexpr const char* kListPopCount = "ERR value is out of range, must be positive";
+inline constexpr const char* kListRankZero =
+    "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start "
+    "from the end of the list";
+inline constexpr const char* kListCountNegative = "ERR COUNT can't be negative";
+inline constexpr const char* kListMaxlenNegative = "ERR MAXLEN can't be negative";
+inline constexpr const char* kListNumkeys = "ERR numkeys should be greater than 0";
+inline constexpr const char* kListMpopCount = "ERR count should be greater than 0";
+
 }  // namespace vireo::err

@@ -36,7 +36,7 @@ THROUGHPUT_TESTS = [
     # Later families, once the server has them:
     # ThroughputTest("LPUSH", "lpush", "LPUSH", {1: 50000, 16: 300000}),
     # ThroughputTest("SADD", "sadd", "SADD", {1: 50000, 16: 300000}),
-    # ThroughputTest("HSET", "hset", "HSET", {1: 50000, 16: 300000}),
+    ThroughputTest("HSET", "hset", "HSET", {1: 50000, 16: 300000}),
     # ThroughputTest("ZADD", "zadd", "ZADD", {1: 50000, 16: 300000}),
     # ThroughputTest("LRANGE_100", "lrange_100", "LRANGE_100",
     #                {1: 20000, 16: 50000}),
@@ -101,6 +101,15 @@ def string_key(i):
   return resp(b"SET", b"key:%d" % i, b"val:%012d" % i)
 
 
+def hash_key(i):
+  # 10 fields "field:N" with 32-byte values ("val:" + 28 digits, not
+  # integers): a listpack-encoded hash in both servers.
+  args = [b"HSET", b"hash:%d" % i]
+  for j in range(10):
+    args += [b"field:%d" % j, b"val:%028d" % (i * 10 + j)]
+  return resp(*args)
+
+
 @dataclasses.dataclass(frozen=True)
 class MemoryLoad:
   name: str
@@ -111,6 +120,7 @@ class MemoryLoad:
 
 MEMORY_LOADS = [
     MemoryLoad("string 16B", 1000000, string_key),
+    MemoryLoad("hash 10 fields", 100000, hash_key),
     # Later: hashes/sets/zsets/lists, e.g.
     # MemoryLoad("hash 10 fields", 100000, hash_key, commands_per_key=1),
 ]

@@ -8,9 +8,8 @@ family (lists, hashes...) adds a module and one line to FAMILIES.
 from random_gen import generic, strings
 from random_gen import hashes
 from random_gen import lists
-from random_gen import sets
 
-FAMILIES = [strings, generic, hashes, lists, sets]
+FAMILIES = [strings, generic, hashes, lists]
 
 
 def weighted_commands():

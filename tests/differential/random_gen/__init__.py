@@ -8,8 +8,9 @@ family (lists, hashes...) adds a module and one line to FAMILIES.
 from random_gen import generic, strings
 from random_gen import hashes
 from random_gen import lists
+from random_gen import sets
 
-FAMILIES = [strings, generic, hashes, lists]
+FAMILIES = [strings, generic, hashes, lists, sets]
 
 
 def weighted_commands():

@@ -35,7 +35,7 @@ THROUGHPUT_TESTS = [
     ThroughputTest("MSET", "mset", "MSET", {1: 30000, 16: 100000}),
     # Later families, once the server has them:
     # ThroughputTest("LPUSH", "lpush", "LPUSH", {1: 50000, 16: 300000}),
-    # ThroughputTest("SADD", "sadd", "SADD", {1: 50000, 16: 300000}),
+    ThroughputTest("SADD", "sadd", "SADD", {1: 50000, 16: 300000}),
     ThroughputTest("HSET", "hset", "HSET", {1: 50000, 16: 300000}),
     # ThroughputTest("ZADD", "zadd", "ZADD", {1: 50000, 16: 300000}),
     # ThroughputTest("LRANGE_100", "lrange_100", "LRANGE_100",
@@ -110,6 +110,16 @@ def hash_key(i):
   return resp(*args)
 
 
+def set_int_key(i):
+  # 10 distinct integers below 2^31: an intset in both servers.
+  return resp(b"SADD", b"iset:%d" % i, *[b"%d" % (i * 10 + j) for j in range(10)])
+
+
+def set_str_key(i):
+  # 10 members of 16 bytes ("mem:" + 12 digits): a hashtable set.
+  return resp(b"SADD", b"sset:%d" % i, *[b"mem:%012d" % (i * 10 + j) for j in range(10)])
+
+
 @dataclasses.dataclass(frozen=True)
 class MemoryLoad:
   name: str
@@ -121,6 +131,8 @@ class MemoryLoad:
 MEMORY_LOADS = [
     MemoryLoad("string 16B", 1000000, string_key),
     MemoryLoad("hash 10 fields", 100000, hash_key),
+    MemoryLoad("set 10 integers", 100000, set_int_key),
+    MemoryLoad("set 10 strings", 100000, set_str_key),
     # Later: hashes/sets/zsets/lists, e.g.
     # MemoryLoad("hash 10 fields", 100000, hash_key, commands_per_key=1),
 ]

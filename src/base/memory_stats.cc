@@ -8,6 +8,8 @@
 
 #ifdef VIREO_JEMALLOC
 #include <jemalloc/jemalloc.h>
+#elif defined(VIREO_SANITIZE)
+#include <sanitizer/allocator_interface.h>
 #endif
 
 namespace vireo {
@@ -36,6 +38,12 @@ MemoryStats ReadMemoryStats() {
   if (mallctl("stats.active", &v, &sz, nullptr, 0) == 0) m.active = v;
   if (mallctl("stats.resident", &v, &sz, nullptr, 0) == 0) m.resident = v;
   m.allocator = "jemalloc-5.3.0";
+#elif defined(VIREO_SANITIZE)
+  // ASan replaces malloc: ask its allocator.
+  m.allocated = __sanitizer_get_current_allocated_bytes();
+  m.active = m.allocated;
+  m.resident = m.rss;
+  m.allocator = "asan";
 #else
   struct mallinfo2 mi = mallinfo2();
   m.allocated = mi.uordblks + mi.hblkhd;

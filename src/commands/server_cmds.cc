@@ -9,6 +9,7 @@
 #include "base/numbers.h"
 #include "commands/args.h"
 #include "engine/keyspace.h"
+#include "engine/type_ops.h"
 #include "resp/reply_builder.h"
 #include "server/client.h"
 #include "server/server.h"
@@ -213,8 +214,11 @@ void CmdMemoryUsage(CommandContext& ctx) {
     ctx.reply.Null();
     return;
   }
-  // The entry's allocation plus its share of a table slot (64-byte buckets of 7).
-  ctx.reply.Integer((long long)(e->AllocatedBytes() + 10));
+  // The entry's allocation, its share of a table slot (64-byte buckets of
+  // 7), and for collections what the value holds.
+  size_t bytes = e->AllocatedBytes() + 10;
+  if (e->type() != ObjType::kString) bytes += ObjectMemory(e->type(), e->object());
+  ctx.reply.Integer((long long)bytes);
 }
 
 void CmdMemoryHelp(CommandContext& ctx) {

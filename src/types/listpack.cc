@@ -110,11 +110,24 @@ size_t EncodedSize(std::string_view s) {
 
 Listpack::~Listpack() { free(buf_); }
 
-Listpack::Listpack(const Listpack& o) : len_(o.len_), cap_(o.len_), count_(o.count_) {
-  if (len_) {
-    buf_ = static_cast<uint8_t*>(malloc(len_));
+uint32_t Listpack::Len() const {
+  uint32_t v;
+  memcpy(&v, buf_, 4);
+  return v;
+}
+uint32_t Listpack::Count() const {
+  uint32_t v;
+  memcpy(&v, buf_ + 4, 4);
+  return v;
+}
+void Listpack::SetLen(uint32_t v) { memcpy(buf_, &v, 4); }
+void Listpack::SetCount(uint32_t v) { memcpy(buf_ + 4, &v, 4); }
+
+Listpack::Listpack(const Listpack& o) {
+  if (o.buf_) {
+    buf_ = static_cast<uint8_t*>(malloc(o.bytes()));
     if (!buf_) abort();
-    memcpy(buf_, o.buf_, len_);
+    memcpy(buf_, o.buf_, o.bytes());
   }
 }
 
@@ -126,62 +139,57 @@ Listpack& Listpack::operator=(const Listpack& o) {
   return *this;
 }
 
-Listpack::Listpack(Listpack&& o) noexcept : buf_(o.buf_), len_(o.len_), cap_(o.cap_), count_(o.count_) {
-  o.buf_ = nullptr;
-  o.len_ = o.cap_ = o.count_ = 0;
-}
+Listpack::Listpack(Listpack&& o) noexcept : buf_(o.buf_) { o.buf_ = nullptr; }
 
 Listpack& Listpack::operator=(Listpack&& o) noexcept {
   if (this != &o) {
     free(buf_);
     buf_ = o.buf_;
-    len_ = o.len_;
-    cap_ = o.cap_;
-    count_ = o.count_;
     o.buf_ = nullptr;
-    o.len_ = o.cap_ = o.count_ = 0;
   }
   return *this;
 }
 
-void Listpack::Reserve(size_t need) {
-  if (need <= cap_) return;
-  // Exact growth keeps small collections small; the allocator's size classes
-  // already give room for a few more appends without copying.
-  auto* nb = static_cast<uint8_t*>(realloc(buf_, need));
+void Listpack::Resize(size_t len) {
+  // Exact sizes keep small collections small; the allocator's size classes
+  // make most growth an in-place realloc.
+  bool fresh = buf_ == nullptr;
+  auto* nb = static_cast<uint8_t*>(realloc(buf_, kHeader + len));
   if (!nb) abort();
   buf_ = nb;
-  cap_ = uint32_t(need);
+  if (fresh) SetCount(0);
+  SetLen(uint32_t(len));
 }
 
 size_t Listpack::EntrySize(Pos p) const {
   uint64_t tag;
-  const uint8_t* q = GetVarint(buf_ + p, &tag);
-  size_t n = size_t(q - (buf_ + p)) + ((tag & 1) ? 0 : size_t(tag >> 1));
+  const uint8_t* q = GetVarint(data() + p, &tag);
+  size_t n = size_t(q - (data() + p)) + ((tag & 1) ? 0 : size_t(tag >> 1));
   return n + BacklenSize(n);
 }
 
-Listpack::Pos Listpack::Last() const { return len_ ? Prev(len_) : kEnd; }
+Listpack::Pos Listpack::Last() const { return First() == kEnd ? kEnd : Prev(Len()); }
 
 Listpack::Pos Listpack::Next(Pos p) const {
   Pos n = Pos(p + EntrySize(p));
-  return n >= len_ ? kEnd : n;
+  return n >= Len() ? kEnd : n;
 }
 
 Listpack::Pos Listpack::Prev(Pos p) const {
   if (p == 0 || p == kEnd) return kEnd;
-  size_t n = GetBacklen(buf_ + p - 1);
+  size_t n = GetBacklen(data() + p - 1);
   return Pos(p - (n + BacklenSize(n)));
 }
 
 Listpack::Pos Listpack::Seek(long index) const {
+  size_t count = size();
   if (index >= 0) {
-    if (size_t(index) >= count_) return kEnd;
+    if (size_t(index) >= count) return kEnd;
     Pos p = First();
     for (long i = 0; i < index; ++i) p = Next(p);
     return p;
   }
-  if (size_t(-index) > count_) return kEnd;
+  if (size_t(-index) > count) return kEnd;
   Pos p = Last();
   for (long i = -1; i > index; --i) p = Prev(p);
   return p;
@@ -189,14 +197,14 @@ Listpack::Pos Listpack::Seek(long index) const {
 
 std::string_view Listpack::Get(Pos p, char* scratch) const {
   uint64_t tag;
-  const uint8_t* q = GetVarint(buf_ + p, &tag);
+  const uint8_t* q = GetVarint(data() + p, &tag);
   if (tag & 1) return {scratch, FormatInt64(UnZigZag(tag >> 1), scratch)};
   return {reinterpret_cast<const char*>(q), size_t(tag >> 1)};
 }
 
 bool Listpack::GetInt(Pos p, long long* v) const {
   uint64_t tag;
-  GetVarint(buf_ + p, &tag);
+  GetVarint(data() + p, &tag);
   if (!(tag & 1)) return false;
   *v = UnZigZag(tag >> 1);
   return true;
@@ -204,7 +212,7 @@ bool Listpack::GetInt(Pos p, long long* v) const {
 
 bool Listpack::Equals(Pos p, std::string_view s) const {
   uint64_t tag;
-  const uint8_t* q = GetVarint(buf_ + p, &tag);
+  const uint8_t* q = GetVarint(data() + p, &tag);
   if (tag & 1) {
     long long v;
     return AsInt(s, &v) && v == UnZigZag(tag >> 1);
@@ -216,9 +224,10 @@ Listpack::Pos Listpack::Find(std::string_view s, Pos from, size_t skip) const {
   // Decide once whether s can only match an integer element.
   long long iv = 0;
   bool s_is_int = AsInt(s, &iv);
-  for (Pos p = from; p != kEnd && p < len_;) {
+  uint32_t len = buf_ ? Len() : 0;
+  for (Pos p = from; p != kEnd && p < len;) {
     uint64_t tag;
-    const uint8_t* q = GetVarint(buf_ + p, &tag);
+    const uint8_t* q = GetVarint(data() + p, &tag);
     bool hit = (tag & 1) ? (s_is_int && UnZigZag(tag >> 1) == iv)
                          : (!s_is_int && size_t(tag >> 1) == s.size() && memcmp(q, s.data(), s.size()) == 0);
     if (hit) return p;
@@ -230,49 +239,62 @@ Listpack::Pos Listpack::Find(std::string_view s, Pos from, size_t skip) const {
 
 Listpack::Pos Listpack::Insert(Pos before, std::string_view s) {
   size_t esize = EncodedSize(s);
-  Pos at = before == kEnd ? len_ : before;
-  Reserve(size_t(len_) + esize);
-  memmove(buf_ + at + esize, buf_ + at, len_ - at);
+  uint32_t len = buf_ ? Len() : 0;
+  Pos at = before == kEnd ? len : before;
+  Resize(size_t(len) + esize);
+  memmove(data() + at + esize, data() + at, len - at);
   if (s.size() + kMaxHeader + kMaxBacklen <= 64) {
     uint8_t tmp[64];
     Encode(s, tmp);
-    memcpy(buf_ + at, tmp, esize);
+    memcpy(data() + at, tmp, esize);
   } else {
-    Encode(s, buf_ + at);  // a long string: header+bytes+backlen written in place
+    Encode(s, data() + at);  // a long string: header+bytes+backlen written in place
   }
-  len_ += uint32_t(esize);
-  ++count_;
+  SetCount(Count() + 1);
   return at;
 }
 
 Listpack::Pos Listpack::Erase(Pos p) {
   size_t esize = EntrySize(p);
-  memmove(buf_ + p, buf_ + p + esize, len_ - p - esize);
-  len_ -= uint32_t(esize);
-  --count_;
-  return p < len_ ? p : kEnd;
+  uint32_t len = Len();
+  memmove(data() + p, data() + p + esize, len - p - esize);
+  uint32_t count = Count() - 1;
+  if (count == 0) {
+    Clear();
+    return kEnd;
+  }
+  Resize(len - esize);
+  SetCount(count);
+  return p < Len() ? p : kEnd;
 }
 
 void Listpack::EraseRange(size_t start, size_t count) {
-  if (start >= count_ || count == 0) return;
-  if (count > count_ - start) count = count_ - start;
+  size_t n = size();
+  if (start >= n || count == 0) return;
+  if (count > n - start) count = n - start;
+  if (count == n) {
+    Clear();
+    return;
+  }
   Pos from = Seek(long(start));
   Pos to = from;
   for (size_t i = 0; i < count; ++i) to = Pos(to + EntrySize(to));
-  memmove(buf_ + from, buf_ + to, len_ - to);
-  len_ -= to - from;
-  count_ -= uint32_t(count);
+  uint32_t len = Len();
+  memmove(data() + from, data() + to, len - to);
+  uint32_t left = Count() - uint32_t(count);
+  Resize(len - (to - from));
+  SetCount(left);
 }
 
 Listpack::Pos Listpack::Replace(Pos p, std::string_view s) {
+  bool last = Next(p) == kEnd;
   Erase(p);
-  return Insert(p >= len_ ? kEnd : p, s);
+  return Insert(last ? kEnd : p, s);
 }
 
 void Listpack::Clear() {
   free(buf_);
   buf_ = nullptr;
-  len_ = cap_ = count_ = 0;
 }
 
 }  // namespace vireo

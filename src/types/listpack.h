@@ -4,6 +4,8 @@
 // framing; strings that are canonical 64-bit integers are stored as varints.
 // Elements are addressed by byte offsets (Pos), valid until the next
 // mutation; every mutation returns the offsets the caller needs next.
+// The object itself is one pointer (to [u32 bytes][u32 count][elements]),
+// so a small collection costs one allocation sized to its contents.
 // Thread rule: none (a value owned by one key; main thread).
 #pragma once
 #include <cstddef>
@@ -26,13 +28,13 @@ class Listpack {
   Listpack(Listpack&& o) noexcept;
   Listpack& operator=(Listpack&& o) noexcept;
 
-  size_t size() const { return count_; }   // number of elements
-  bool empty() const { return count_ == 0; }
-  size_t bytes() const { return cap_; }     // bytes allocated for the elements
-  size_t used_bytes() const { return len_; }
+  size_t size() const { return buf_ ? Count() : 0; }  // number of elements
+  bool empty() const { return size() == 0; }
+  size_t bytes() const { return buf_ ? kHeader + Len() : 0; }  // bytes allocated
+  size_t used_bytes() const { return buf_ ? Len() : 0; }        // bytes of elements
 
   // Iteration (kEnd when there is none).
-  Pos First() const { return len_ ? 0 : kEnd; }
+  Pos First() const { return buf_ && Len() ? 0 : kEnd; }
   Pos Last() const;
   Pos Next(Pos p) const;
   Pos Prev(Pos p) const;
@@ -62,13 +64,17 @@ class Listpack {
   void Clear();
 
  private:
+  static constexpr size_t kHeader = 8;
   size_t EntrySize(Pos p) const;
-  void Reserve(size_t need);
+  // Resizes the block to hold len bytes of elements (contents kept).
+  void Resize(size_t len);
+  uint32_t Len() const;
+  uint32_t Count() const;
+  void SetLen(uint32_t v);
+  void SetCount(uint32_t v);
+  uint8_t* data() const { return buf_ + kHeader; }
 
-  uint8_t* buf_ = nullptr;
-  uint32_t len_ = 0;    // bytes used
-  uint32_t cap_ = 0;    // bytes allocated
-  uint32_t count_ = 0;  // elements
+  uint8_t* buf_ = nullptr;  // [u32 len][u32 count][elements]; nullptr when empty
 };
 
 }  // namespace vireo

@@ -76,13 +76,14 @@ class ActiveExpiryTest(ServerTestCase):
     r.set("persistent", "stays")
     before = r.info("stats")["expired_keys"]
     pipe = r.pipeline(transaction=False)
+    # 1 s TTLs: long enough for a sanitizer build to load them all first.
     for i in range(n):
-      pipe.set("key:%d" % i, "v", px=100)
+      pipe.set("key:%d" % i, "v", px=1000)
     pipe.execute()
     self.assertEqual(r.info("keyspace")["db0"]["expires"], n)
     # Nothing reads the keys; only the server's own cycle can remove them.
-    time.sleep(1.5)
-    deadline = time.monotonic() + 1.5
+    time.sleep(2.0)
+    deadline = time.monotonic() + 3.0
     while r.dbsize() > 1 and time.monotonic() < deadline:
       time.sleep(0.1)
     self.assertEqual(r.dbsize(), 1)

@@ -45,7 +45,7 @@ $(ASAN_BUILD)/build.ninja:
 # The same suites against an ASan/UBSan build (no fuzz smoke: fuzzers are sanitized already).
 test-asan: setup $(ASAN_BUILD)/build.ninja
 	@cmake --build $(ASAN_BUILD) -- -j2 --quiet
-	@VIREO_SERVER=$(ASAN_BUILD)/vireo-server VIREO_BUILD=$(ASAN_BUILD) VIREO_SKIP_FUZZ=1 VIREO_QUICK=1 \
+	@VIREO_SERVER=$(ASAN_BUILD)/vireo-server VIREO_BUILD=$(ASAN_BUILD) VIREO_SKIP_FUZZ=1 VIREO_SKIP_MANAGER=1 VIREO_QUICK=1 \
 	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  PY=$(PY) bash scripts/run_tests.sh
 

@@ -8,7 +8,8 @@
 // stored is sorted ALPHA so replicas agree; lists and sorted sets with
 // nothing to sort keep their own order, LIMIT and DESC applied to it.
 // Reading sorted sets goes through sort_zset.cc (ZSet values are owned by
-// the zset family).
+// the zset family); like Redis, SORT converts a listpack sorted set to a
+// skiplist first.
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
@@ -117,6 +118,7 @@ void CmdSortGeneric(CommandContext& ctx, bool readonly) {
     return ctx.reply.Error(err::kWrongType);
   }
   const ObjType type = e ? e->type() : ObjType::kList;
+  if (type == ObjType::kZSet) ZSetPrepareForSort(e);
   if (o.dontsort && type == ObjType::kSet && o.store) {
     // A set's order is arbitrary: sort what gets stored so that it does
     // not depend on the server.

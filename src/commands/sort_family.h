@@ -20,6 +20,8 @@ namespace sort_cmd {
 // keys, missing fields and keys of the wrong type give nullopt.
 std::optional<std::string> LookupByPattern(CommandContext& ctx, std::string_view pattern, std::string_view subst);
 
+// Converts the sorted set in e to the skiplist encoding, as Redis's SORT does.
+void ZSetPrepareForSort(Entry* e);
 // Members of the sorted set in e.
 size_t ZSetSize(const Entry* e);
 // Appends up to n members starting at rank `start`, in score order, or from

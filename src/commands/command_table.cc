@@ -73,6 +73,7 @@ CommandTable::CommandTable() {
   BindListCommands(*this);
   BindHashCommands(*this);
   BindSetCommands(*this);
+  BindZSetCommands(*this);
   BindSortCommands(*this);
 }
 

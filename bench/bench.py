@@ -115,8 +115,9 @@ def measure_memory(servers, load, keys, rows):
         rss_before = server.rss_bytes()
         workloads.pipe_file(server, path, keys * load.commands_per_key)
         dbsize = int(server.command("DBSIZE"))
-        if dbsize != keys:
-          raise RuntimeError("DBSIZE %d after loading %d keys" % (dbsize, keys))
+        expected = keys if load.dbsize is None else load.dbsize
+        if dbsize != expected:
+          raise RuntimeError("DBSIZE %d after loading %d keys" % (dbsize, expected))
         time.sleep(0.2)
         used_after = server.info_field("memory", "used_memory")
         rss_after = server.rss_bytes()

@@ -34,12 +34,14 @@ THROUGHPUT_TESTS = [
     ThroughputTest("INCR", "incr", "INCR", {1: 50000, 16: 300000}),
     ThroughputTest("MSET", "mset", "MSET", {1: 30000, 16: 100000}),
     # Later families, once the server has them:
-    # ThroughputTest("LPUSH", "lpush", "LPUSH", {1: 50000, 16: 300000}),
+    ThroughputTest("LPUSH", "lpush", "LPUSH", {1: 50000, 16: 300000}),
+    # LPOP runs after an LPUSH of as many elements, so it pops real ones.
+    ThroughputTest("LPOP", "lpush,lpop", "LPOP", {1: 50000, 16: 300000}),
     ThroughputTest("SADD", "sadd", "SADD", {1: 50000, 16: 300000}),
     ThroughputTest("HSET", "hset", "HSET", {1: 50000, 16: 300000}),
     # ThroughputTest("ZADD", "zadd", "ZADD", {1: 50000, 16: 300000}),
-    # ThroughputTest("LRANGE_100", "lrange_100", "LRANGE_100",
-    #                {1: 20000, 16: 50000}),
+    ThroughputTest("LRANGE_100", "lrange_100", "LRANGE_100",
+                   {1: 20000, 16: 50000}),
 ]
 
 PIPELINES = (1, 16)
@@ -126,10 +128,20 @@ class MemoryLoad:
   keys: int                            # keys created (full mode)
   command_for: Callable[[int], bytes]  # RESP for key i
   commands_per_key: int = 1
+  # Keys expected after the load when it is not `keys` (one big collection
+  # filled by `keys` commands: the figures are then per element).
+  dbsize: int = None
+
+
+def list_element(i):
+  # One list; 16-byte elements like the string load's values.
+  return resp(b"RPUSH", b"biglist", b"val:%012d" % i)
 
 
 MEMORY_LOADS = [
     MemoryLoad("string 16B", 1000000, string_key),
+    MemoryLoad("list 1M, per elem", 1000000, list_element,
+               dbsize=1),
     MemoryLoad("hash 10 fields", 100000, hash_key),
     MemoryLoad("set 10 integers", 100000, set_int_key),
     MemoryLoad("set 10 strings", 100000, set_str_key),

@@ -41,7 +41,9 @@ void Quicklist::Clear() {
 
 bool Quicklist::Fits(const Listpack& lp, size_t len) const {
   if (lp.empty()) return true;
-  size_t need = lp.used_bytes() + ElementCost(len);
+  // Whole allocation (header included), as Redis counts its listpack bytes;
+  // a full -2 node then fills exactly one 8 KB allocator size class.
+  size_t need = lp.bytes() + ElementCost(len);
   if (fill_ >= 0) return lp.size() < size_t(std::max(fill_, 1)) && need <= kSafetyBytes;
   int level = std::min(-fill_ - 1, 4);  // -1..-5 -> 4..64 KB; beyond -5 stays 64 KB
   return need <= (size_t(4096) << level);
@@ -49,9 +51,9 @@ bool Quicklist::Fits(const Listpack& lp, size_t len) const {
 
 bool Quicklist::OverLimit(const Listpack& lp) const {
   if (lp.size() <= 1) return false;
-  if (fill_ >= 0) return lp.size() > size_t(std::max(fill_, 1)) || lp.used_bytes() > kSafetyBytes;
+  if (fill_ >= 0) return lp.size() > size_t(std::max(fill_, 1)) || lp.bytes() > kSafetyBytes;
   int level = std::min(-fill_ - 1, 4);
-  return lp.used_bytes() > (size_t(4096) << level);
+  return lp.bytes() > (size_t(4096) << level);
 }
 
 Quicklist::Node* Quicklist::NewNodeAfter(Node* after) {

@@ -9,7 +9,9 @@
 #ifdef VIREO_JEMALLOC
 #include <jemalloc/jemalloc.h>
 #elif defined(VIREO_SANITIZE)
-#include <sanitizer/allocator_interface.h>
+// From the sanitizer runtime (gcc's and clang's); declared here because gcc
+// does not ship the header.
+extern "C" size_t __sanitizer_get_current_allocated_bytes();
 #endif
 
 namespace vireo {

@@ -15,9 +15,11 @@
 #include "base/numbers.h"
 #include "commands/args.h"
 #include "commands/errors.h"
+#include "commands/generic_family.h"
 #include "commands/zset_family.h"
 #include "engine/database.h"
 #include "resp/reply_builder.h"
+#include "server/client.h"
 
 namespace vireo {
 namespace zset_cmd {
@@ -104,10 +106,15 @@ void CmdZPopMax(CommandContext& ctx) { PopMinMax(ctx, true); }
 void BlockingPop(CommandContext& ctx, const std::vector<std::string_view>& keys, bool max, long long count,
                  bool nested, int64_t deadline) {
   for (std::string_view k : keys) {
-    Entry* e;
-    ZSetValue* z;
-    if (!LookupWrite(ctx, k, &e, &z)) return;
-    if (z && z->size() > 0) return PopGeneric(ctx, {k}, max, true, count, nested, nested);
+    Entry* e = generic_cmd::LookupWrite(ctx, ctx.db(), k);
+    if (!e) continue;
+    if (e->type() != ObjType::kZSet) {
+      // A re-run for a blocked client (the key was signalled) ignores a key
+      // of another type, as Redis serves only keys of the awaited type.
+      if (ctx.client.blocked) continue;
+      return ctx.reply.Error(err::kWrongType);
+    }
+    return PopGeneric(ctx, {k}, max, true, count, nested, nested);
   }
   BlockOnKeys(ctx, keys, deadline, BlockingRegistry::TimeoutReply::kNullArray);
 }

@@ -9,8 +9,9 @@ from random_gen import generic, strings
 from random_gen import hashes
 from random_gen import lists
 from random_gen import sets
+from random_gen import zsets
 
-FAMILIES = [strings, generic, hashes, lists, sets]
+FAMILIES = [strings, generic, hashes, lists, sets, zsets]
 
 
 def weighted_commands():

@@ -43,14 +43,15 @@ void CmdObjectEncoding(CommandContext& ctx) {
 // Redis would. Redis stores small integers as shared objects unless an LRU
 // or LFU maxmemory policy is active (those need a private access clock per
 // value), and reports those with its shared refcount; every other value has
-// a refcount of 1 once the command that set it has finished. (Redis's COPY
-// of a small integer makes a private object, refcount 1; we cannot tell such
-// a copy apart and answer the shared count.)
+// a refcount of 1 once the command that set it has finished. Redis's COPY
+// of a small integer makes a private object (refcount 1): the entry keeps a
+// flag for that.
 void CmdObjectRefcount(CommandContext& ctx) {
   Entry* e = LookupOrNull(ctx);
   if (!e) return;
   const bool shared = e->type() == ObjType::kString && e->encoding() == Encoding::kInt &&
-                      e->IntValue() >= 0 && e->IntValue() < kSharedIntegers && SharedIntegersAllowed(ctx);
+                      e->IntValue() >= 0 && e->IntValue() < kSharedIntegers && !e->private_int() &&
+                      SharedIntegersAllowed(ctx);
   ctx.reply.Integer(shared ? kSharedRefcount : 1);
 }
 

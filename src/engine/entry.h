@@ -66,7 +66,9 @@ void SetObjectFreeFn(ObjectFreeFn fn);
 
 class Entry {
  public:
-  enum Flags : uint8_t { kHasExpire = 1 };
+  // kPrivateInt: an int value that Redis would hold in a private object
+  // rather than a shared one (a COPY of a small integer), for OBJECT REFCOUNT.
+  enum Flags : uint8_t { kHasExpire = 1, kPrivateInt = 2 };
 
   // A string value encoded as Redis's SET would encode it: int when it is the
   // canonical form of a 64-bit integer, embstr up to 44 bytes, raw beyond.
@@ -96,6 +98,7 @@ class Entry {
     return {reinterpret_cast<const char*>(b + 10), n};
   }
   bool has_expire() const { return bytes()[1] & kHasExpire; }
+  bool private_int() const { return bytes()[1] & kPrivateInt; }
   int64_t expire_ms() const {
     int64_t v;
     memcpy(&v, bytes() + ExpireOffset(), 8);
@@ -120,7 +123,10 @@ class Entry {
     memcpy(&v, Payload(), 8);
     return v;
   }
-  void SetIntValue(long long v) { memcpy(Payload(), &v, 8); }  // int encoding only
+  void SetIntValue(long long v) {  // int encoding only; a new value is a new (shareable) object
+    memcpy(Payload(), &v, 8);
+    bytes()[1] &= uint8_t(~kPrivateInt);
+  }
   HeapString* heap() const {
     HeapString* h;
     memcpy(&h, Payload(), sizeof(h));

@@ -216,6 +216,7 @@ Entry* Entry::WithExpire(Entry* e, bool has, int64_t when_ms) {
   size_t psize = e->PayloadSize();
   size_t old_size = e->PayloadOffset() + psize;
   Entry* n = Allocate(e->key(), e->bytes()[0], has, when_ms, psize);
+  n->bytes()[1] |= e->bytes()[1] & kPrivateInt;
   n->set_lru(e->lru());
   memcpy(n->Payload(), e->Payload(), psize);
   FreeBlock(e, old_size);  // payload ownership moved to n
@@ -226,6 +227,7 @@ Entry* Entry::WithKey(Entry* e, std::string_view key) {
   size_t psize = e->PayloadSize();
   size_t old_size = e->PayloadOffset() + psize;
   Entry* n = Allocate(key, e->bytes()[0], e->has_expire(), e->has_expire() ? e->expire_ms() : 0, psize);
+  n->bytes()[1] |= e->bytes()[1] & kPrivateInt;
   n->set_lru(e->lru());
   memcpy(n->Payload(), e->Payload(), psize);
   FreeBlock(e, old_size);
@@ -237,6 +239,7 @@ Entry* Entry::Clone(const Entry* e, std::string_view key, void* (*copy_object)(O
   Entry* n = Allocate(key, e->bytes()[0], e->has_expire(), e->has_expire() ? e->expire_ms() : 0, psize);
   memcpy(n->Payload(), e->Payload(), psize);
   if (e->type() == ObjType::kString) {
+    if (e->encoding() == Encoding::kInt) n->bytes()[1] |= kPrivateInt;  // Redis's COPY dups the object
     if (e->encoding() == Encoding::kRaw) {
       HeapString* h = e->heap();
       n->set_heap(HeapString::New(h->view(), h->len));
@@ -249,7 +252,15 @@ Entry* Entry::Clone(const Entry* e, std::string_view key, void* (*copy_object)(O
 
 void Entry::Free(Entry* e) {
   if (!e) return;
-  size_t size = e->PayloadOffset() + e->PayloadSize();
+  // The size Allocate was given, which routes the block back to the slab or
+  // to free(). Computed inline because it is on every DEL and overwrite: an
+  // embstr under 128 bytes has a one-byte length, and every other payload is
+  // 8 bytes (an integer or a pointer), as PayloadSize() says.
+  static_assert(sizeof(void*) == 8);
+  constexpr uint8_t kEmbstrTag = (uint8_t(ObjType::kString) << 4) | uint8_t(Encoding::kEmbstr);
+  size_t off = e->PayloadOffset();
+  uint8_t len0 = e->bytes()[off];
+  size_t size = e->bytes()[0] != kEmbstrTag ? off + 8 : len0 < 0x80 ? off + 1 + len0 : off + e->PayloadSize();
   if (IsStringPointer(e->bytes()[0])) {
     free(e->heap());
   } else if (e->type() != ObjType::kString && g_free_object) {

@@ -82,6 +82,12 @@ class BenchServer:
     self.stop()
     shutil.rmtree(self.dir, ignore_errors=True)
 
+  def restart_fresh(self):
+    """A new process in a new directory: no allocator state carried over."""
+    self.cleanup()
+    self.dir = tempfile.mkdtemp(prefix="vireo-bench-%s-" % self.label)
+    return self.start()
+
   def command(self, *args):
     """One command over a fresh connection; returns the reply as text.
 

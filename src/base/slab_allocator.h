@@ -25,8 +25,27 @@
 // (EntrySlab()) belongs to the thread that executes commands; blocks must be
 // allocated and freed on that thread.
 #pragma once
+#include <cassert>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
+
+#if defined(__SANITIZE_ADDRESS__)
+#define VIREO_SLAB_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define VIREO_SLAB_ASAN 1
+#endif
+#endif
+
+#ifdef VIREO_SLAB_ASAN
+#include <sanitizer/asan_interface.h>
+#define VIREO_SLAB_POISON(p, n) ASAN_POISON_MEMORY_REGION(p, n)
+#define VIREO_SLAB_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#else
+#define VIREO_SLAB_POISON(p, n) ((void)(p), (void)(n))
+#define VIREO_SLAB_UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
 
 namespace vireo {
 
@@ -46,11 +65,11 @@ class SlabAllocator {
 
   // A block of at least `size` bytes, 8-byte aligned. Aborts when out of
   // memory. size 0 is treated as 1.
-  void* Allocate(size_t size);
-  // Releases a block from Allocate; `size` as given to Allocate. Release
-  // builds use it only to choose between slab and free(); debug builds check
-  // that it maps to the block's class. Null is ignored.
-  void Free(void* p, size_t size);
+  inline void* Allocate(size_t size);
+  // Releases a block from Allocate; `size` as given to Allocate. It chooses
+  // between a slab page and free(); builds with assertions also check that it
+  // maps to the block's class. Null is ignored.
+  inline void Free(void* p, size_t size);
 
   // True when a block of this size is served from slab pages, not malloc.
   static constexpr bool Handles(size_t size) { return size <= kMaxSize; }
@@ -68,8 +87,21 @@ class SlabAllocator {
   size_t pages() const { return pages_; }
   size_t live_blocks() const { return live_blocks_; }
 
-  // A page's header; defined in the .cc.
-  struct Page;
+  // Header at the start of every page; blocks follow it.
+  struct Page {
+    void* free_head;  // intrusive list of freed blocks
+    Page* prev;       // links in the class's list of pages with room
+    Page* next;
+    Page* all_prev;  // links in the list of every page (destructor)
+    Page* all_next;
+    uint32_t bump;  // offset of the first never-used block
+    uint32_t live;  // blocks handed out and not yet freed
+    uint16_t block_size;
+    uint8_t class_index;
+    bool in_list;  // in its class's list of pages with room
+  };
+  // Offset of a page's first block: right after the header, on the granule.
+  static constexpr uint32_t kFirstBlock = uint32_t((sizeof(Page) + kGranule - 1) / kGranule * kGranule);
 
  private:
   struct SizeClass {
@@ -82,9 +114,15 @@ class SlabAllocator {
   }
   static constexpr size_t ClassSize(size_t index) { return kMinSize + index * kGranule; }
 
+  static Page* PageOf(void* p) {
+    return reinterpret_cast<Page*>(reinterpret_cast<uintptr_t>(p) & ~uintptr_t(kPageSize - 1));
+  }
+
   Page* NewPage(size_t index);
   void ReleasePage(Page* page);
   void* AllocateSlow(size_t index);
+  // Free's rare cases: the page was full, or is now empty.
+  void AfterFreeSlow(Page* page);
   static void Unlink(SizeClass& c, Page* page);
   static void PushFront(SizeClass& c, Page* page);
 
@@ -95,7 +133,65 @@ class SlabAllocator {
   size_t pages_ = 0;
 };
 
+// Fast paths, inline: they are on every SET and DEL.
+void* SlabAllocator::Allocate(size_t size) {
+  if (!Handles(size)) [[unlikely]] {
+    void* p = malloc(size);
+    if (!p) abort();
+    return p;
+  }
+  size_t index = ClassIndex(size);
+  Page* page = classes_[index].first;
+  if (!page) [[unlikely]]
+    return AllocateSlow(index);
+  uint32_t bsize = page->block_size;
+  void* block = page->free_head;
+  if (block) {
+    VIREO_SLAB_UNPOISON(block, bsize);
+    __builtin_memcpy(&page->free_head, block, sizeof(void*));
+  } else {
+    // A page in the list has room: a free block or bump space.
+    block = reinterpret_cast<char*>(page) + page->bump;
+    VIREO_SLAB_UNPOISON(block, bsize);
+    page->bump += bsize;
+  }
+  ++page->live;
+  if (page->free_head == nullptr && page->bump + bsize > kPageSize) Unlink(classes_[index], page);
+  live_bytes_ += bsize;
+  ++live_blocks_;
+  return block;
+}
+
+void SlabAllocator::Free(void* p, size_t size) {
+  if (!Handles(size)) [[unlikely]] {
+    free(p);
+    return;
+  }
+  if (!p) return;
+  Page* page = PageOf(p);
+  assert(page->class_index == ClassIndex(size));
+  uint32_t bsize = page->block_size;
+  __builtin_memcpy(p, &page->free_head, sizeof(void*));
+  page->free_head = p;
+  VIREO_SLAB_POISON(p, bsize);
+  live_bytes_ -= bsize;
+  --live_blocks_;
+  if (--page->live == 0 || !page->in_list) [[unlikely]]
+    AfterFreeSlow(page);
+}
+
+namespace slab_internal {
+// Holds the process-wide allocator without ever destroying it: entries may
+// still be freed by other static destructors at exit.
+union NeverDestroyed {
+  constexpr NeverDestroyed() : slab() {}
+  ~NeverDestroyed() {}
+  SlabAllocator slab;
+};
+extern constinit NeverDestroyed g_entry_slab;
+}  // namespace slab_internal
+
 // The process-wide allocator for keyspace entries (see the thread rule above).
-SlabAllocator& EntrySlab();
+inline SlabAllocator& EntrySlab() { return slab_internal::g_entry_slab.slab; }
 
 }  // namespace vireo

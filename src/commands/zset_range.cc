@@ -26,6 +26,7 @@ class RangeSink {
   RangeSink(CommandContext& ctx, bool store, bool with_scores)
       : ctx_(ctx), store_(store), writer_(ctx, with_scores) {}
   void Begin(long long known) {
+    known_ = known;
     if (store_) return;
     if (known >= 0) {
       writer_.Header(size_t(known));
@@ -42,14 +43,29 @@ class RangeSink {
   }
   void End(std::string_view dst, bool reversed) {
     if (!store_) return writer_.End();
+    ListpackPrefix();
     if (reversed) std::reverse(out_.begin(), out_.end());
     StoreSorted(ctx_, dst, out_);
     ctx_.reply.Integer((long long)out_.size());
   }
 
  private:
+  // Redis builds the result as a listpack unless its length is known to be
+  // too large, adding the elements in range order and converting when one
+  // no longer fits. The scores stored before that went through the
+  // listpack's text, where -0 becomes 0; the same happens here.
+  void ListpackPrefix() {
+    const ZSetLimits lim = Limits(ctx_);
+    if (known_ > (long long)lim.max_listpack_entries) return;
+    for (size_t i = 0; i < out_.size(); ++i) {
+      if (i + 1 > lim.max_listpack_entries || out_[i].first.size() > lim.max_listpack_value) return;
+      if (out_[i].second == 0) out_[i].second = 0.0;
+    }
+  }
+
   CommandContext& ctx_;
   bool store_;
+  long long known_ = -1;
   ElementWriter writer_;
   std::vector<std::pair<std::string, double>> out_;
 };

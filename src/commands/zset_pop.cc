@@ -290,7 +290,7 @@ void CmdZScan(CommandContext& ctx) {
   } else {
     // As Redis: keep stepping until enough items (member and score count
     // two) or 10*count steps were taken.
-    long long steps = count * 10;
+    long long steps = count > LLONG_MAX / 10 ? LLONG_MAX : count * 10;
     do {
       cursor = z->Scan(cursor, collect);
     } while (cursor && steps-- > 0 && (long long)found.size() * 2 < count);

@@ -95,12 +95,13 @@ void RangeByRank(ZSetValue* z, long long start, long long end, bool rev, RangeSi
 
 // Score and lex ranges: start at the first element inside (the last, going
 // backwards), skip `offset` elements without checking them, then emit while
-// inside, at most `limit` (negative: no limit), as Redis does.
+// inside, at most `limit`, as Redis does.
 template <class Range, class InRange>
 void RangeByBound(ZSetValue* z, const Range& r, bool rev, long long offset, long long limit, RangeSink* sink,
                   InRange in_range) {
   sink->Begin(-1);
-  if (offset > 0 && offset >= (long long)z->size()) return;
+  // A negative offset skips everything; a negative limit means no limit.
+  if (offset < 0 || (offset > 0 && offset >= (long long)z->size())) return;
   ZSetValue::Cursor c = rev ? z->LastIn(r) : z->FirstIn(r);
   auto step = [&] {
     if (rev) {
@@ -109,8 +110,8 @@ void RangeByBound(ZSetValue* z, const Range& r, bool rev, long long offset, long
       c.Next();
     }
   };
-  while (c.valid() && offset-- != 0) step();
-  while (c.valid() && limit-- != 0) {
+  for (; c.valid() && offset > 0; --offset) step();
+  for (; c.valid() && limit != 0; limit = limit > 0 ? limit - 1 : limit) {
     if (!in_range(c)) break;
     sink->Add(c.member(), c.score());
     step();

@@ -52,7 +52,7 @@ bool ParseFloating(std::string_view s, T* out, Convert convert) {
     large.resize(s.size() + 1);
     text = large.data();
   }
-  std::memcpy(text, s.data(), s.size());
+  if (!s.empty()) std::memcpy(text, s.data(), s.size());
   text[s.size()] = '\0';
   errno = 0;
   char* end = nullptr;

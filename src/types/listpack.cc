@@ -87,7 +87,7 @@ size_t Encode(std::string_view s, uint8_t* out) {
     p = PutVarint(out, (ZigZag(v) << 1) | 1);
   } else {
     p = PutVarint(out, uint64_t(s.size()) << 1);
-    memcpy(p, s.data(), s.size());
+    if (!s.empty()) memcpy(p, s.data(), s.size());  // an empty view may have no data()
     p += s.size();
   }
   size_t n = size_t(p - out);
@@ -217,7 +217,7 @@ bool Listpack::Equals(Pos p, std::string_view s) const {
     long long v;
     return AsInt(s, &v) && v == UnZigZag(tag >> 1);
   }
-  return size_t(tag >> 1) == s.size() && memcmp(q, s.data(), s.size()) == 0;
+  return size_t(tag >> 1) == s.size() && (s.empty() || memcmp(q, s.data(), s.size()) == 0);
 }
 
 Listpack::Pos Listpack::Find(std::string_view s, Pos from, size_t skip) const {
@@ -229,7 +229,8 @@ Listpack::Pos Listpack::Find(std::string_view s, Pos from, size_t skip) const {
     uint64_t tag;
     const uint8_t* q = GetVarint(data() + p, &tag);
     bool hit = (tag & 1) ? (s_is_int && UnZigZag(tag >> 1) == iv)
-                         : (!s_is_int && size_t(tag >> 1) == s.size() && memcmp(q, s.data(), s.size()) == 0);
+                         : (!s_is_int && size_t(tag >> 1) == s.size() &&
+                            (s.empty() || memcmp(q, s.data(), s.size()) == 0));
     if (hit) return p;
     p = Next(p);
     for (size_t k = 0; k < skip && p != kEnd; ++k) p = Next(p);

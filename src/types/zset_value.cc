@@ -107,7 +107,7 @@ double ZSetValue::LpScore(Listpack::Pos p) const {
   std::string_view s = lp_.Get(p, scratch);
   char buf[64];
   size_t n = s.size() < sizeof(buf) - 1 ? s.size() : sizeof(buf) - 1;
-  memcpy(buf, s.data(), n);
+  if (n) memcpy(buf, s.data(), n);
   buf[n] = '\0';
   return strtod(buf, nullptr);
 }

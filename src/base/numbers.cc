@@ -167,4 +167,15 @@ std::string FormatDouble(double d) {
   return std::string(buf, size_t(len));
 }
 
+bool ParseScanCursor(std::string_view arg, uint64_t* cursor) {
+  std::string text(arg);
+  if (!text.empty() && IsCSpace(text[0])) return false;
+  errno = 0;
+  char* end = nullptr;
+  unsigned long long v = std::strtoull(text.c_str(), &end, 10);
+  if (*end != '\0' || errno == ERANGE) return false;
+  *cursor = v;
+  return true;
+}
+
 }  // namespace vireo

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -47,6 +48,10 @@ std::string FormatLongDouble(long double v);
 // The text Redis 7.0 replies for a double (addReplyDouble): "%.17g", with
 // infinities as "inf"/"-inf". 0.1 gives "0.10000000000000001".
 std::string FormatDouble(double d);
+
+// A SCAN/SSCAN/HSCAN/ZSCAN cursor as Redis reads it: strtoul in base 10 over
+// the whole argument, no leading space (so "+5" and "" are accepted).
+bool ParseScanCursor(std::string_view arg, uint64_t* cursor);
 
 }  // namespace vireo
 

@@ -144,23 +144,10 @@ void CmdHrandfield(CommandContext& ctx) {
   ctx.reply.Bulk(f);
 }
 
-// The cursor as Redis reads it (strtoul over the whole argument, base 10,
-// no leading space, no overflow).
-bool ParseCursor(std::string_view arg, uint64_t* cursor) {
-  std::string text(arg);
-  if (!text.empty() && std::isspace(static_cast<unsigned char>(text[0]))) return false;
-  errno = 0;
-  char* end = nullptr;
-  unsigned long long v = std::strtoull(text.c_str(), &end, 10);
-  if (*end != '\0' || errno == ERANGE) return false;
-  *cursor = v;
-  return true;
-}
-
 void CmdHscan(CommandContext& ctx) {
   const auto& args = ctx.args;
   uint64_t cursor;
-  if (!ParseCursor(args[2], &cursor)) return ctx.reply.Error(err::kInvalidCursor);
+  if (!ParseScanCursor(args[2], &cursor)) return ctx.reply.Error(err::kInvalidCursor);
   Entry* e;
   if (!LookupHashRead(ctx, args[1], &e)) return;
   if (!e) {

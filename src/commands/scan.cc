@@ -39,20 +39,6 @@ void CmdKeys(CommandContext& ctx) {
   ctx.reply.EndDeferredArray(mark, n);
 }
 
-// The cursor as Redis reads it: strtoul in base 10 over the whole argument
-// (so "", "+5" and "-1" are accepted, the last one wrapping to 2^64-1), but
-// not with leading space and not out of the unsigned range.
-bool ParseCursor(std::string_view arg, uint64_t* cursor) {
-  std::string text(arg);  // NUL-terminated for strtoul; an embedded NUL ends the number, as in Redis
-  if (!text.empty() && std::isspace(static_cast<unsigned char>(text[0]))) return false;
-  errno = 0;
-  char* end = nullptr;
-  unsigned long long v = std::strtoull(text.c_str(), &end, 10);
-  if (*end != '\0' || errno == ERANGE) return false;
-  *cursor = v;
-  return true;
-}
-
 struct ScanOptions {
   long long count = 10;
   std::string_view pattern;
@@ -90,7 +76,7 @@ bool ParseScanOptions(CommandContext& ctx, size_t first, ScanOptions* o) {
 
 void CmdScan(CommandContext& ctx) {
   uint64_t cursor;
-  if (!ParseCursor(ctx.args[1], &cursor)) return ctx.reply.Error(err::kInvalidCursor);
+  if (!ParseScanCursor(ctx.args[1], &cursor)) return ctx.reply.Error(err::kInvalidCursor);
   ScanOptions o;
   if (!ParseScanOptions(ctx, 2, &o)) return;
 

@@ -163,21 +163,9 @@ void CmdSMove(CommandContext& ctx) {
   ctx.reply.Integer(1);
 }
 
-// The cursor as Redis reads it (strtoul over the whole argument).
-bool ParseCursor(std::string_view arg, uint64_t* cursor) {
-  std::string text(arg);
-  if (!text.empty() && std::isspace(static_cast<unsigned char>(text[0]))) return false;
-  errno = 0;
-  char* end = nullptr;
-  unsigned long long v = std::strtoull(text.c_str(), &end, 10);
-  if (*end != '\0' || errno == ERANGE) return false;
-  *cursor = v;
-  return true;
-}
-
 void CmdSScan(CommandContext& ctx) {
   uint64_t cursor;
-  if (!ParseCursor(ctx.args[2], &cursor)) return ctx.reply.Error(err::kInvalidCursor);
+  if (!ParseScanCursor(ctx.args[2], &cursor)) return ctx.reply.Error(err::kInvalidCursor);
   Entry* e;
   if (!LookupSetRead(ctx, ctx.args[1], &e)) return;
   if (!e) {

@@ -243,22 +243,10 @@ void CmdZRandMember(CommandContext& ctx) {
 
 // ---- ZSCAN ----
 
-// The cursor as Redis reads it: strtoul over the whole text, no leading space.
-bool ParseCursor(std::string_view arg, uint64_t* cursor) {
-  std::string text(arg);
-  if (!text.empty() && isspace(static_cast<unsigned char>(text[0]))) return false;
-  errno = 0;
-  char* end = nullptr;
-  unsigned long long v = strtoull(text.c_str(), &end, 10);
-  if (*end != '\0' || errno == ERANGE) return false;
-  *cursor = v;
-  return true;
-}
-
 void CmdZScan(CommandContext& ctx) {
   const auto& a = ctx.args;
   uint64_t cursor;
-  if (!ParseCursor(a[2], &cursor)) return ctx.reply.Error(err::kInvalidCursor);
+  if (!ParseScanCursor(a[2], &cursor)) return ctx.reply.Error(err::kInvalidCursor);
   Entry* e;
   ZSetValue* z;
   if (!LookupRead(ctx, a[1], &e, &z)) return;

@@ -13,55 +13,14 @@ blocked_clients before the next step, never with a fixed sleep.
 import time
 import unittest
 
-from harness import RespError, ServerProcess
-from test_blocking_lists import Conn
+from blocking_support import BlockingScenarioBase
+from harness import RespError
 
 REDIS_SERVER = "/usr/bin/redis-server"
 
 
-class BlockingZSetScenarios:
+class BlockingZSetScenarios(BlockingScenarioBase):
   """The scenarios; a subclass chooses the binary (BINARY None = VIREO_SERVER)."""
-
-  BINARY = None
-
-  def setUp(self):
-    self.server = ServerProcess(binary=self.BINARY)
-    self.addCleanup(self.server.cleanup)
-    self.server.start()
-    self.conns = []
-    self.r = self.client()
-
-  def tearDown(self):
-    for c in self.conns:
-      c.close()
-
-  def client(self):
-    c = Conn(self.server.port)
-    self.conns.append(c)
-    return c
-
-  def blocked_clients(self):
-    info = self.r.call("INFO", "clients")
-    for line in info.split("\r\n"):
-      if line.startswith("blocked_clients:"):
-        return int(line.split(":")[1])
-    raise AssertionError("no blocked_clients in INFO")
-
-  def wait_blocked(self, n, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-      if self.blocked_clients() == n:
-        return
-      time.sleep(0.01)
-    self.fail("blocked_clients never reached %d (is %d)" % (n, self.blocked_clients()))
-
-  def block(self, *args):
-    """A new client that sends args and is confirmed blocked."""
-    c = self.client()
-    before = self.blocked_clients()
-    c.send(*args)
-    self.wait_blocked(before + 1)
-    return c
 
   # -- wake-ups ------------------------------------------------------------------
 

@@ -208,7 +208,11 @@ class Api(unittest.TestCase):
     g = self.create("frz", replicas=1)
     ep = g["NodeGroups"][0]["PrimaryEndpoint"]["Port"]
     old_port = primary_member(g)["ReadEndpoint"]["Port"]
-    redis.Redis(port=ep).set("a", "1")
+    c = redis.Redis(port=ep)
+    c.set("a", "1")
+    # Replication is asynchronous: only a write the replica has acknowledged
+    # is sure to survive the failover, so wait for it before freezing.
+    self.assertGreaterEqual(c.execute_command("WAIT", 1, 5000), 1)
     with open(os.path.join(m.data_dir, "nodes", "frz-001", "node.pid")) as f:
       pid = int(f.read())
     os.kill(pid, signal.SIGSTOP)

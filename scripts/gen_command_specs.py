@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Regenerates src/commands/command_specs.inc: the command facts (arity, flags,
+"""Regenerates src/commands/core/command_specs.inc: the command facts (arity, flags,
 key positions, key specs, ACL categories, group, since, complexity) as the
 reference redis-server reports them through COMMAND INFO and COMMAND DOCS.
 
@@ -14,7 +14,7 @@ import time
 
 import redis
 
-OUT = os.path.join(os.path.dirname(__file__), "..", "src", "commands", "command_specs.inc")
+OUT = os.path.join(os.path.dirname(__file__), "..", "src", "commands", "core", "command_specs.inc")
 
 
 def s(v):

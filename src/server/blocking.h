@@ -13,6 +13,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "commands/core/context.h"
+
 namespace vireo {
 
 class Client;
@@ -20,8 +22,7 @@ class Server;
 
 class BlockingRegistry {
  public:
-  // What a blocked client is told when its timeout passes (or CLIENT UNBLOCK TIMEOUT).
-  enum class TimeoutReply { kNullArray, kNullBulk };
+  using TimeoutReply = BlockTimeoutReply;
 
   // Blocks c on keys of database db. deadline_ms 0 = forever. Called by a
   // blocking command's handler when no key can serve it. Called again while

@@ -20,6 +20,7 @@ constexpr size_t kCompactThreshold = 1 << 20;
 
 Client::Client(Server* server, int fd, uint64_t id, std::string addr, std::string laddr)
     : server_(server), fd_(fd), id_(id), addr_(std::move(addr)), laddr_(std::move(laddr)) {
+  client_id = id;
   created_ms = NowMs();
   last_interaction_ms = created_ms;
 }
@@ -74,7 +75,7 @@ bool Client::Flush() {
     sent_ = 0;
     if (want_write_) {
       want_write_ = false;
-      server_->loop().Watch(fd_, this, true, false);
+      server_->loop().Watch(fd_, this, reading_, false);
     }
     if (close_after_reply) {
       server_->CloseClient(this);
@@ -88,9 +89,15 @@ bool Client::Flush() {
   }
   if (!want_write_) {
     want_write_ = true;
-    server_->loop().Watch(fd_, this, true, true);
+    server_->loop().Watch(fd_, this, reading_, true);
   }
   return true;
+}
+
+void Client::SetReading(bool on) {
+  if (reading_ == on || closing) return;
+  reading_ = on;
+  server_->loop().Watch(fd_, this, reading_, want_write_);
 }
 
 }  // namespace vireo

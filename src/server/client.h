@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "base/io_buffer.h"
+#include "commands/core/context.h"
 #include "net/event_loop.h"
 #include "resp/reply_builder.h"
 #include "resp/resp_parser.h"
@@ -17,7 +18,7 @@ namespace vireo {
 class Server;
 struct Command;
 
-class Client : public IoHandler {
+class Client : public IoHandler, public ClientSession {
  public:
   Client(Server* server, int fd, uint64_t id, std::string addr, std::string laddr);
   ~Client() override;
@@ -27,6 +28,9 @@ class Client : public IoHandler {
   // Sends pending reply bytes without blocking; registers for EPOLLOUT when
   // the socket is full. Returns false if the connection failed.
   bool Flush();
+  // Stops or resumes reading the socket (a paused client must not keep a
+  // level-triggered epoll firing for input it will not read yet).
+  void SetReading(bool on);
   bool has_pending_output() const { return reply.buffer().size() > sent_; }
   size_t pending_output() const { return reply.buffer().size() - sent_; }
 
@@ -39,7 +43,6 @@ class Client : public IoHandler {
   ReplyBuilder reply;
   RespParser parser;
   IoBuffer query;          // received bytes not yet consumed
-  int db_index = 0;
   std::string name;
   std::string lib_name, lib_ver;
   int64_t created_ms = 0;
@@ -51,7 +54,7 @@ class Client : public IoHandler {
   bool monitor = false;
   bool no_evict = false;
   bool paused = false;        // waiting for CLIENT UNPAUSE / the pause to end
-  bool blocked = false;       // waiting for keys (BlockingRegistry)
+  // (blocked, db_index: see ClientSession)
   enum class ReplyMode { kOn, kOff, kSkipNext, kSkipThis } reply_mode = ReplyMode::kOn;
   uint64_t commands_processed = 0;
   uint64_t net_input_bytes = 0, net_output_bytes = 0;
@@ -63,6 +66,7 @@ class Client : public IoHandler {
   std::string addr_, laddr_;
   size_t sent_ = 0;       // bytes of reply.buffer() already written
   bool want_write_ = false;
+  bool reading_ = true;
 };
 
 }  // namespace vireo

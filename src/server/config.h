@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "base/glob.h"
+#include "engine/encoding_limits.h"
 
 namespace vireo {
 
@@ -29,7 +30,7 @@ inline constexpr std::string_view kVireoConfigVersion = "0.1.0";
 
 // Plain values, read by the whole node on its thread. Defaults are Redis
 // 7.0.15's.
-struct ServerConfig {
+struct ServerConfig : EncodingLimits {
   int port = 6379;
   std::vector<std::string> bind = {"*", "-::*"};
   std::string dir;  // absolute; the process working directory by default
@@ -42,18 +43,10 @@ struct ServerConfig {
   int tcp_keepalive = 300;
   int tcp_backlog = 511;
   int hz = 10;  // stored clamped to 1..500, as Redis does
-  long long proto_max_bulk_len = 512LL << 20;
   long long client_query_buffer_limit = 1LL << 30;
   unsigned long long maxmemory = 0;  // 0 = no limit
 
-  // Collection encodings (listpack/intset thresholds).
-  int list_max_listpack_size = -2;
-  int list_compress_depth = 0;
-  long long hash_max_listpack_entries = 512;
-  long long hash_max_listpack_value = 64;
-  long long set_max_intset_entries = 512;
-  long long zset_max_listpack_entries = 128;
-  long long zset_max_listpack_value = 64;
+  // Collection encodings and proto-max-bulk-len: see EncodingLimits.
 
   // Monitoring.
   long long slowlog_log_slower_than = 10000;  // microseconds, -1 disables

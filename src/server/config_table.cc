@@ -127,9 +127,10 @@ bool ParseBool(std::string_view s, bool* out) {
 
 // ---- Row builders. `Field` is a pointer to a ServerConfig member.
 
-template <typename T>
+// C is ServerConfig or one of its bases (EncodingLimits).
+template <typename T, typename C>
 ConfigOption IntOption(std::string_view name, std::string_view alias, unsigned flags,
-                       T ServerConfig::*field, long long lo, long long hi,
+                       T C::*field, long long lo, long long hi,
                        long long store_lo = LLONG_MIN, long long store_hi = LLONG_MAX) {
   ConfigOption o;
   o.name = name;
@@ -141,10 +142,10 @@ ConfigOption IntOption(std::string_view name, std::string_view alias, unsigned f
     long long v;
     if (!ParseStrictInt(args[0], &v)) return std::string(kNotInteger);
     if (v < lo || v > hi) return RangeError(lo, hi);
-    cfg->*field = static_cast<T>(std::clamp(v, store_lo, store_hi));
+    static_cast<C&>(*cfg).*field = static_cast<T>(std::clamp(v, store_lo, store_hi));
     return std::string();
   };
-  o.get = [=](const ServerConfig& cfg) { return std::to_string(cfg.*field); };
+  o.get = [=](const ServerConfig& cfg) { return std::to_string(static_cast<const C&>(cfg).*field); };
   return o;
 }
 

@@ -17,6 +17,7 @@
 #include "base/log.h"
 #include "base/memory_stats.h"
 #include "resp/reply_builder.h"
+#include "server/commands/server_context.h"
 
 namespace vireo {
 
@@ -110,6 +111,8 @@ int OpenListener(std::string addr, int port, int backlog, std::string* error, bo
 
 Server::Server(Config config)
     : config_(std::move(config)), keyspace_(config_.values().databases) {
+  BindConnectionCommands(commands_);
+  BindServerCommands(commands_);
   run_id_ = RandomHex(40);
   start_ms_ = NowMs();
   keyspace_.UpdateLruClock(start_ms_);
@@ -235,6 +238,7 @@ void Server::Unpause() {
   resume.swap(paused_clients_);
   for (Client* c : resume) {
     c->paused = false;
+    c->SetReading(true);
     if (!c->closing) ProcessInput(c);
   }
 }
@@ -272,11 +276,12 @@ void Server::ProcessInput(Client* c) {
         Command* cmd = commands_.Find(args[0]);
         if (cmd && paused_for(cmd, NowMs())) {
           c->paused = true;
+          c->SetReading(false);
           paused_clients_.push_back(c);
           break;
         }
       }
-      Dispatch(c, args);
+      ProcessCommand(c, args);
       if (blocking_.has_ready()) blocking_.ServeReadyKeys(*this);
     }
     pos += consumed;
@@ -290,176 +295,6 @@ void Server::ProcessInput(Client* c) {
     return;
   }
   if (c->has_pending_output()) QueueWrite(c);
-}
-
-void Server::RejectCommand(Client* c, std::string_view error) {
-  c->reply.Error(error);
-  stats_.total_error_replies++;
-  size_t sp = error.find(' ');
-  stats_.error_counts[std::string(error.substr(0, sp))]++;
-}
-
-void Server::Dispatch(Client* c, const std::vector<std::string_view>& args) {
-  int64_t start_us = NowUs();
-  int64_t now_ms = start_us / 1000;
-  c->last_interaction_ms = now_ms;
-  Command* cmd = commands_.Find(args[0]);
-  std::string msg;
-  // Redis formats these errors with C strings: text stops at a NUL byte, a
-  // name at 128 bytes and all the arguments together at 128 bytes.
-  auto cstr = [](std::string_view s, size_t max) {
-    size_t nul = s.find('\0');
-    return s.substr(0, std::min(nul == std::string_view::npos ? s.size() : nul, max));
-  };
-  if (!cmd) {
-    std::string shown;
-    for (size_t i = 1; i < args.size() && shown.size() < 128; ++i) {
-      size_t room = 128 - shown.size();
-      shown += "'";
-      shown += cstr(args[i], room);
-      shown += "' ";
-    }
-    msg = "ERR unknown command '" + std::string(cstr(args[0], 128)) + "', with args beginning with: " + shown;
-    RejectCommand(c, msg);
-    return;
-  }
-  if (!cmd->subcommands.empty()) {
-    if (args.size() >= 2) {
-      std::string lower;
-      auto it = cmd->sub_by_name.find(std::string(ToLower(args[1], &lower)));
-      if (it == cmd->sub_by_name.end()) {
-        std::string upper(cmd->name);
-        for (char& ch : upper) ch = char(toupper(ch));
-        msg = "ERR unknown subcommand '" + std::string(cstr(args[1], 128)) + "'. Try " + upper + " HELP.";
-        cmd->rejected_calls++;
-        RejectCommand(c, msg);
-        return;
-      }
-      cmd = it->second;
-    }
-  }
-  int arity = cmd->spec->arity;
-  if ((arity > 0 && int(args.size()) != arity) || int(args.size()) < -arity || !cmd->handler) {
-    msg = "ERR wrong number of arguments for '" + cmd->full_name + "' command";
-    cmd->rejected_calls++;
-    RejectCommand(c, msg);
-    return;
-  }
-
-  // maxmemory with the noeviction policy (the only one built): refuse
-  // commands that may grow memory once the limit is passed.
-  if (cfg().maxmemory && (cmd->flags & kCmdDenyOom) && ReadMemoryStats().allocated > cfg().maxmemory) {
-    cmd->rejected_calls++;
-    RejectCommand(c, "OOM command not allowed when used memory > 'maxmemory'.");
-    return;
-  }
-
-  if (!monitors_.empty() && !(cmd->flags & (kCmdSkipMonitor | kCmdAdmin))) FeedMonitors(c, args, start_us);
-
-  // CLIENT REPLY OFF/SKIP: run the command, then drop what it wrote.
-  if (c->reply_mode == Client::ReplyMode::kSkipNext) c->reply_mode = Client::ReplyMode::kSkipThis;
-  size_t reply_start = c->reply.buffer().size();
-  c->last_command = cmd->full_name;
-  CommandContext ctx{*this, *c, args, c->reply, now_ms};
-  cmd->handler(ctx);
-  int64_t duration = NowUs() - start_us;
-
-  std::string& out = c->reply.buffer();
-  if (out.size() > reply_start && out[reply_start] == '-') {
-    cmd->failed_calls++;
-    stats_.total_error_replies++;
-    size_t end = out.find_first_of(" \r", reply_start);
-    stats_.error_counts[out.substr(reply_start + 1, end - reply_start - 1)]++;
-  }
-  if (c->reply_mode == Client::ReplyMode::kOff || c->reply_mode == Client::ReplyMode::kSkipThis) {
-    if (c->reply_mode == Client::ReplyMode::kSkipThis) c->reply_mode = Client::ReplyMode::kOn;
-    out.resize(reply_start);
-  }
-  cmd->calls++;
-  cmd->usec += uint64_t(duration);
-  stats_.total_commands_processed++;
-  c->commands_processed++;
-  long long slower_than = cfg().slowlog_log_slower_than;
-  if (slower_than >= 0 && duration >= slower_than && !(cmd->flags & kCmdSkipSlowlog)) {
-    RecordSlowlog(c, cmd, args, duration);
-  }
-  long long threshold = cfg().latency_monitor_threshold;
-  if (threshold > 0 && duration / 1000 >= threshold) {
-    LatencyEvent& ev = latency_["command"];
-    int64_t now_s = now_ms / 1000;
-    int64_t ms = duration / 1000;
-    if (!ev.history.empty() && ev.history.back().time_sec == now_s) {
-      ev.history.back().latency_ms = std::max(ev.history.back().latency_ms, ms);
-    } else {
-      ev.history.push_back({now_s, ms});
-      if (ev.history.size() > 160) ev.history.pop_front();
-    }
-    ev.max_ms = std::max(ev.max_ms, ms);
-  }
-}
-
-void Server::FeedMonitors(Client* c, const std::vector<std::string_view>& args, int64_t now_us) {
-  char head[96];
-  snprintf(head, sizeof(head), "+%lld.%06lld [%d ", (long long)(now_us / 1000000), (long long)(now_us % 1000000),
-           c->db_index);
-  std::string line = head;
-  line += c->addr();
-  line += "]";
-  for (std::string_view a : args) {
-    line += " \"";
-    for (unsigned char ch : a) {
-      switch (ch) {
-        case '\\': line += "\\\\"; break;
-        case '"': line += "\\\""; break;
-        case '\n': line += "\\n"; break;
-        case '\r': line += "\\r"; break;
-        case '\t': line += "\\t"; break;
-        case '\a': line += "\\a"; break;
-        case '\b': line += "\\b"; break;
-        default:
-          if (isprint(ch)) {
-            line += char(ch);
-          } else {
-            char hex[8];
-            snprintf(hex, sizeof(hex), "\\x%02x", ch);
-            line += hex;
-          }
-      }
-    }
-    line += "\"";
-  }
-  line += "\r\n";
-  for (Client* m : monitors_) {
-    if (m == c || m->closing) continue;
-    m->reply.buffer() += line;
-    QueueWrite(m);
-  }
-}
-
-void Server::RecordSlowlog(Client* c, const Command* cmd, const std::vector<std::string_view>& args,
-                           int64_t duration_us) {
-  SlowlogEntry e;
-  e.id = slowlog_next_id_++;
-  e.time_sec = NowMs() / 1000;
-  e.duration_us = duration_us;
-  // Redis keeps at most 32 arguments of at most 128 bytes each.
-  size_t n = std::min<size_t>(args.size(), 32);
-  for (size_t i = 0; i < n; ++i) {
-    if (n == 32 && i == 31 && args.size() > 32) {
-      e.args.push_back("... (" + std::to_string(args.size() - 31) + " more arguments)");
-      break;
-    }
-    if (args[i].size() > 128) {
-      e.args.push_back(std::string(args[i].substr(0, 128)) + "... (" + std::to_string(args[i].size() - 128) +
-                       " more bytes)");
-    } else {
-      e.args.emplace_back(args[i]);
-    }
-  }
-  e.peer = c->addr();
-  e.name = c->name;
-  slowlog_.push_front(std::move(e));
-  while (!slowlog_.empty() && (long long)slowlog_.size() > cfg().slowlog_max_len) slowlog_.pop_back();
 }
 
 void Server::ResetStats() {
@@ -508,16 +343,10 @@ void Server::Cron() {
       if (!c->monitor && !c->paused && now - c->last_interaction_ms > int64_t(timeout) * 1000) CloseClient(c);
     }
   }
-  keyspace_.ActiveExpireCycle(false, cfg().hz, 1, now);
+  keyspace_.ActiveExpireCycle(false, cfg().hz, cfg().active_expire_effort, now);
   if (cron_loops_ % 10 == 0) peak_memory_ = std::max(peak_memory_, ReadMemoryStats().allocated);
   // Incremental rehash gets 1 ms per cron, on top of the steps done by lookups.
   keyspace_.RehashStep(1000);
-}
-
-void Server::Reexecute(Client* c, const std::vector<std::string>& args) {
-  std::vector<std::string_view> views(args.begin(), args.end());
-  Dispatch(c, views);
-  if (c->has_pending_output()) QueueWrite(c);
 }
 
 void Server::ResumeClient(Client* c) {
@@ -538,7 +367,7 @@ void Server::BeforeSleep() {
       if (!c->closing && !c->blocked) ProcessInput(c);
     }
   }
-  keyspace_.ActiveExpireCycle(true, cfg().hz, 1, NowMs());
+  keyspace_.ActiveExpireCycle(true, cfg().hz, cfg().active_expire_effort, NowMs());
   for (size_t i = 0; i < pending_writes_.size(); ++i) {
     Client* c = pending_writes_[i];
     c->pending_write = false;

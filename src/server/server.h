@@ -1,7 +1,10 @@
 // Server: one vireo-server node — listeners, clients, the keyspace, the
 // command table and the loop that ties them together. The path of a command:
-// socket -> Client::query -> RespParser -> Server::Dispatch (lookup, arity,
-// pause) -> handler -> ReplyBuilder -> flushed before the loop sleeps.
+// socket -> Client::query -> RespParser -> Server::ProcessCommand (lookup,
+// arity, refusals) -> Server::Call (handler, statistics, slowlog, MONITOR;
+// call.cc documents the steps) -> ReplyBuilder -> flushed before the loop
+// sleeps. The Server implements CommandServices, the narrow interface data
+// command handlers use to reach it.
 // Thread rule: everything runs on the thread that calls Run(); signal
 // handlers only set a flag that the cron reads.
 #pragma once
@@ -14,7 +17,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "commands/command.h"
+#include "commands/core/command.h"
 #include "engine/keyspace.h"
 #include "net/event_loop.h"
 #include "server/blocking.h"
@@ -59,7 +62,7 @@ struct LatencyEvent {
   int64_t max_ms = 0;
 };
 
-class Server {
+class Server final : public CommandServices {
  public:
   explicit Server(Config config);
   ~Server();
@@ -107,12 +110,33 @@ class Server {
   // A client that was blocked may go on with its pending input (before the next sleep).
   void ResumeClient(Client* c);
 
+  // The one execution path (call.cc): every caller runs commands through Call.
+  void Call(Client* c, Command* cmd, const std::vector<std::string_view>& args);
+  // Counts an error reply in INFO errorstats (text without the leading '-').
+  void CountError(std::string_view error);
+  void RecordLatency(const std::string& event, int64_t ms, int64_t now_ms);
+  // Changes made to the dataset since start (save points, INFO rdb_changes_since_last_save).
+  uint64_t dirty() const { return dirty_; }
+
+  // CommandServices.
+  void BlockOnKeys(ClientSession& session, int db, const std::vector<std::string_view>& keys,
+                   const std::vector<std::string_view>& command, int64_t deadline_ms,
+                   BlockTimeoutReply on_timeout) override;
+  void SignalKeyReady(int db, std::string_view key) override;
+  void SignalDb(int db) override;
+  void KeyModified(int db, std::string_view key) override;
+  void DbModified(int db) override;
+  void Notify(uint32_t cls, std::string_view event, std::string_view key, int db) override;
+
   // Called from the client on readable data and after unpausing.
   void ProcessInput(Client* c);
   void OnAcceptable(int listen_fd);
 
  private:
-  void Dispatch(Client* c, const std::vector<std::string_view>& args);
+  // Client-facing steps before Call (lookup, arity, refusals).
+  void ProcessCommand(Client* c, const std::vector<std::string_view>& args);
+  // The command for args, or nullptr after replying Redis's error.
+  Command* LookupForClient(Client* c, const std::vector<std::string_view>& args);
   void RejectCommand(Client* c, std::string_view error);
   void FeedMonitors(Client* c, const std::vector<std::string_view>& args, int64_t now_us);
   void RecordSlowlog(Client* c, const Command* cmd, const std::vector<std::string_view>& args,
@@ -148,6 +172,7 @@ class Server {
   uint64_t cron_loops_ = 0;
   size_t peak_memory_ = 0;
   std::vector<std::string_view> args_scratch_;
+  uint64_t dirty_ = 0;
 };
 
 }  // namespace vireo

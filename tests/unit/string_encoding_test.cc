@@ -1,4 +1,5 @@
-// String commands run directly against a Server (no sockets): the value
+// String commands run directly against a Keyspace with the narrow command
+// context (no server, no sockets): the value
 // encodings each command leaves behind (what OBJECT ENCODING reports), TTLs
 // kept or dropped, in-place growth of raw strings, and the keyspace hit/miss
 // counting of read commands. Reply bytes are checked by the differential suite.
@@ -7,38 +8,52 @@
 #include <string>
 #include <vector>
 
-#include "commands/command.h"
+#include "commands/core/command.h"
 #include "engine/database.h"
 #include "resp/reply_builder.h"
-#include "server/client.h"
-#include "server/server.h"
 
 namespace vireo {
 namespace {
 
 constexpr int64_t kNow = 1'700'000'000'000;
 
+// Services of a node with no blocked clients, watchers or subscribers.
+class NoServices : public CommandServices {
+ public:
+  void BlockOnKeys(ClientSession&, int, const std::vector<std::string_view>&, const std::vector<std::string_view>&,
+                   int64_t, BlockTimeoutReply) override {}
+  void SignalKeyReady(int, std::string_view) override {}
+  void SignalDb(int) override {}
+  void KeyModified(int, std::string_view) override {}
+  void DbModified(int) override {}
+  void Notify(uint32_t, std::string_view, std::string_view, int) override {}
+};
+
 class StringCommandsTest : public ::testing::Test {
  protected:
-  StringCommandsTest() : server_(Config()), client_(&server_, -1, 1, "test", "test") {}
+  StringCommandsTest() : keyspace_(16) {}
 
   // Runs one command and returns its raw RESP2 reply.
   std::string Run(std::vector<std::string> words) {
     std::vector<std::string_view> args(words.begin(), words.end());
-    Command* cmd = server_.commands().Find(args[0]);
+    Command* cmd = table_.Find(args[0]);
     EXPECT_NE(cmd, nullptr) << words[0];
     if (!cmd || !cmd->handler) return "";
-    client_.reply.buffer().clear();
-    CommandContext ctx{server_, client_, args, client_.reply, now_};
+    reply_.buffer().clear();
+    CommandContext ctx{args, reply_, session_, keyspace_, limits_, services_, now_};
     cmd->handler(ctx);
-    return client_.reply.buffer();
+    return reply_.buffer();
   }
 
-  Entry* Find(std::string_view key) { return server_.keyspace().db(0).Find(key); }
+  Entry* Find(std::string_view key) { return keyspace_.db(0).Find(key); }
   Encoding EncodingOf(std::string_view key) { return Find(key)->encoding(); }
 
-  Server server_;
-  Client client_;
+  CommandTable table_;
+  Keyspace keyspace_;
+  EncodingLimits limits_;
+  NoServices services_;
+  ClientSession session_;
+  ReplyBuilder reply_;
   int64_t now_ = kNow;
 };
 
@@ -125,7 +140,7 @@ TEST_F(StringCommandsTest, ExpireOverflowIsInvalid) {
 }
 
 TEST_F(StringCommandsTest, ReadsCountHitsAndMisses) {
-  KeyspaceStats& st = server_.keyspace().stats();
+  KeyspaceStats& st = keyspace_.stats();
   Run({"set", "a", "1"});
   uint64_t hits = st.keyspace_hits, misses = st.keyspace_misses;
   Run({"get", "a"});

@@ -1,0 +1,132 @@
+#include <cstdio>
+#include <cstdlib>
+#include <sstream>
+
+#include "commands/core/command.h"
+
+namespace vireo {
+namespace {
+
+const std::vector<CommandSpecData>& AllSpecs() {
+  static const std::vector<CommandSpecData> specs = {
+#include "commands/core/command_specs.inc"
+  };
+  return specs;
+}
+
+const CommandSpecData* FindSpec(const std::string& full_name) {
+  static const auto* index = [] {
+    auto* m = new std::unordered_map<std::string, const CommandSpecData*>();
+    for (const auto& s : AllSpecs()) (*m)[s.name] = &s;
+    return m;
+  }();
+  auto it = index->find(full_name);
+  return it == index->end() ? nullptr : it->second;
+}
+
+uint32_t ParseFlags(const char* text) {
+  static const std::pair<const char*, uint32_t> kNames[] = {
+      {"write", kCmdWrite},         {"readonly", kCmdReadonly},     {"denyoom", kCmdDenyOom},
+      {"admin", kCmdAdmin},         {"pubsub", kCmdPubsub},         {"noscript", kCmdNoscript},
+      {"blocking", kCmdBlocking},   {"loading", kCmdLoading},       {"stale", kCmdStale},
+      {"skip_monitor", kCmdSkipMonitor}, {"skip_slowlog", kCmdSkipSlowlog}, {"fast", kCmdFast},
+      {"no_auth", kCmdNoAuth},      {"may_replicate", kCmdMayReplicate}, {"no_multi", kCmdNoMulti},
+      {"movablekeys", kCmdMovableKeys}, {"allow_busy", kCmdAllowBusy},
+  };
+  uint32_t bits = 0;
+  std::istringstream in(text);
+  std::string word;
+  while (in >> word) {
+    for (auto& [n, b] : kNames) {
+      if (word == n) bits |= b;
+    }
+  }
+  return bits;
+}
+
+}  // namespace
+
+std::string_view ToLower(std::string_view s, std::string* out) {
+  out->assign(s);
+  for (char& c : *out) {
+    if (c >= 'A' && c <= 'Z') c = char(c + 32);
+  }
+  return *out;
+}
+
+bool EqualsNoCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = char(x + 32);
+    if (y >= 'A' && y <= 'Z') y = char(y + 32);
+    if (x != y) return false;
+  }
+  return true;
+}
+
+CommandTable::CommandTable() {
+  BindStringCommands(*this);
+  BindGenericCommands(*this);
+  BindListCommands(*this);
+  BindHashCommands(*this);
+  BindSetCommands(*this);
+  BindZSetCommands(*this);
+  BindSortCommands(*this);
+}
+
+CommandTable::~CommandTable() {
+  for (Command* c : owned_) delete c;
+}
+
+Command* CommandTable::GetOrCreate(const std::string& full_name) {
+  const CommandSpecData* spec = FindSpec(full_name);
+  if (!spec) {
+    fprintf(stderr, "command table: no spec for '%s'\n", full_name.c_str());
+    abort();
+  }
+  size_t bar = full_name.find('|');
+  if (bar == std::string::npos) {
+    auto it = by_name_.find(full_name);
+    if (it != by_name_.end()) return it->second;
+    auto* c = new Command();
+    owned_.push_back(c);
+    c->spec = spec;
+    c->name = c->full_name = full_name;
+    c->flags = ParseFlags(spec->flags);
+    by_name_[full_name] = c;
+    order_.push_back(c);
+    return c;
+  }
+  Command* parent = GetOrCreate(full_name.substr(0, bar));
+  std::string sub = full_name.substr(bar + 1);
+  auto it = parent->sub_by_name.find(sub);
+  if (it != parent->sub_by_name.end()) return it->second;
+  auto* c = new Command();
+  owned_.push_back(c);
+  c->spec = spec;
+  c->name = sub;
+  c->full_name = full_name;
+  c->flags = ParseFlags(spec->flags);
+  c->parent = parent;
+  parent->sub_by_name[sub] = c;
+  parent->subcommands.push_back(c);
+  return c;
+}
+
+void CommandTable::Bind(std::string_view name, CommandHandler handler) {
+  Command* c = GetOrCreate(std::string(name));
+  c->handler = handler;
+}
+
+Command* CommandTable::Find(std::string_view name) const {
+  std::string lower;
+  auto it = by_name_.find(std::string(ToLower(name, &lower)));
+  return it == by_name_.end() ? nullptr : it->second;
+}
+
+void CommandTable::ResetStats() {
+  for (Command* c : owned_) c->calls = c->usec = c->rejected_calls = c->failed_calls = 0;
+}
+
+}  // namespace vireo

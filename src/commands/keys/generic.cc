@@ -1,0 +1,188 @@
+// Generic key commands that work on whole keys whatever their type: DEL,
+// UNLINK, EXISTS, TYPE, TOUCH, RENAME, RENAMENX, RANDOMKEY, DBSIZE, FLUSHDB,
+// FLUSHALL; plus the helpers of the generic family (generic_family.h) and
+// BindGenericCommands. TTLs are in expire.cc, KEYS/SCAN in scan.cc, OBJECT in
+// object.cc, COPY/MOVE/SWAPDB in generic_db.cc.
+#include <climits>
+#include <random>
+#include <string>
+
+#include "base/numbers.h"
+#include "commands/core/args.h"
+#include "commands/core/errors.h"
+#include "commands/keys/generic_family.h"
+#include "engine/database.h"
+#include "engine/keyspace.h"
+#include "resp/reply_builder.h"
+
+namespace vireo {
+namespace generic_cmd {
+
+Entry* LookupRead(CommandContext& ctx, Database& db, std::string_view key, bool touch) {
+  Entry* e = db.Lookup(key, ctx.now_ms, touch);
+  KeyspaceStats& stats = ctx.keyspace.stats();
+  if (e) {
+    stats.keyspace_hits++;
+  } else {
+    stats.keyspace_misses++;
+  }
+  return e;
+}
+
+Entry* LookupWrite(CommandContext& ctx, Database& db, std::string_view key) {
+  return db.Lookup(key, ctx.now_ms);
+}
+
+void ReplyFormattedError(CommandContext& ctx, const char* format, std::string_view arg) {
+  std::string msg(format);
+  size_t at = msg.find("%s");
+  if (at != std::string::npos) msg.replace(at, 2, arg);
+  ctx.reply.Error(msg);
+}
+
+bool ArgInt32(CommandContext& ctx, size_t i, int* out, const char* error) {
+  long long v;
+  if (!ParseInt64(ctx.args[i], &v)) {
+    ctx.reply.Error(error ? error : err::kNotInteger);
+    return false;
+  }
+  if (v < INT_MIN || v > INT_MAX) {
+    ctx.reply.Error(error ? error : err::kIntRange);
+    return false;
+  }
+  *out = int(v);
+  return true;
+}
+
+namespace {
+
+// DEL and UNLINK. UNLINK would hand big values to a background thread in
+// Redis; we free them here for now (same replies, only latency differs).
+void CmdDel(CommandContext& ctx) {
+  Database& db = ctx.db();
+  long long deleted = 0;
+  for (size_t i = 1; i < ctx.args.size(); ++i) {
+    // The lookup removes an expired key first (counted as expired, not as deleted).
+    if (LookupWrite(ctx, db, ctx.args[i]) && db.Delete(ctx.args[i])) ++deleted;
+  }
+  ctx.reply.Integer(deleted);
+}
+
+// A key named twice counts twice, as in Redis.
+void CmdExists(CommandContext& ctx) {
+  Database& db = ctx.db();
+  long long count = 0;
+  for (size_t i = 1; i < ctx.args.size(); ++i) {
+    if (LookupRead(ctx, db, ctx.args[i], /*touch=*/false)) ++count;
+  }
+  ctx.reply.Integer(count);
+}
+
+void CmdTouch(CommandContext& ctx) {
+  Database& db = ctx.db();
+  long long count = 0;
+  for (size_t i = 1; i < ctx.args.size(); ++i) {
+    if (LookupRead(ctx, db, ctx.args[i], /*touch=*/true)) ++count;
+  }
+  ctx.reply.Integer(count);
+}
+
+void CmdType(CommandContext& ctx) {
+  Entry* e = LookupRead(ctx, ctx.db(), ctx.args[1], /*touch=*/false);
+  ctx.reply.SimpleString(e ? TypeName(e->type()) : "none");
+}
+
+// RENAME (nx=false) and RENAMENX. The value moves with its TTL; the entry is
+// re-keyed in place rather than copied.
+void RenameGeneric(CommandContext& ctx, bool nx) {
+  Database& db = ctx.db();
+  std::string_view from = ctx.args[1], to = ctx.args[2];
+  if (!LookupWrite(ctx, db, from)) return ctx.reply.Error(err::kNoSuchKey);
+  // Renaming a key onto itself changes nothing, but only once it is known to exist.
+  if (from == to) {
+    if (nx) return ctx.reply.Integer(0);
+    return ctx.reply.Ok();
+  }
+  if (LookupWrite(ctx, db, to)) {
+    if (nx) return ctx.reply.Integer(0);
+    db.Delete(to);
+  }
+  Entry* moved = Entry::WithKey(db.Detach(from), to);
+  db.Add(moved);
+  if (nx) return ctx.reply.Integer(1);
+  ctx.reply.Ok();
+}
+
+void CmdRename(CommandContext& ctx) { RenameGeneric(ctx, false); }
+void CmdRenameNx(CommandContext& ctx) { RenameGeneric(ctx, true); }
+
+// Random bits for RANDOMKEY's bucket choice. Not node state (any sequence
+// is as good as another), so one generator per thread is shared by every
+// node a process might run; seeded from the OS so runs differ.
+uint64_t RandomBits() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  return rng();
+}
+
+// Redis deletes an expired key it picks and tries again, so RANDOMKEY never
+// answers a dead key; each retry removes one key, so the loop ends.
+void CmdRandomKey(CommandContext& ctx) {
+  Database& db = ctx.db();
+  for (;;) {
+    Entry* e = db.keys().Random(RandomBits());
+    if (!e) return ctx.reply.Null();
+    if (Database::IsExpired(e, ctx.now_ms)) {
+      db.ExpireEntry(e);
+      continue;
+    }
+    return ctx.reply.Bulk(e->key());
+  }
+}
+
+void CmdDbSize(CommandContext& ctx) { ctx.reply.Integer(static_cast<long long>(ctx.db().size())); }
+
+// The optional SYNC / ASYNC argument of FLUSHDB and FLUSHALL. ASYNC is
+// accepted but frees synchronously for now: the replies are the same, only
+// the pause on a huge keyspace differs. False after replying a syntax error.
+bool ParseFlushMode(CommandContext& ctx) {
+  if (ctx.args.size() == 1) return true;
+  if (ctx.args.size() == 2 && (ArgIs(ctx, 1, "sync") || ArgIs(ctx, 1, "async"))) return true;
+  ctx.reply.Error(err::kSyntax);
+  return false;
+}
+
+void CmdFlushDb(CommandContext& ctx) {
+  if (!ParseFlushMode(ctx)) return;
+  ctx.db().Clear();
+  ctx.reply.Ok();
+}
+
+void CmdFlushAll(CommandContext& ctx) {
+  if (!ParseFlushMode(ctx)) return;
+  ctx.keyspace.FlushAll();
+  ctx.reply.Ok();
+}
+
+}  // namespace
+}  // namespace generic_cmd
+
+void BindGenericCommands(CommandTable& t) {
+  using namespace generic_cmd;
+  t.Bind("del", CmdDel);
+  t.Bind("unlink", CmdDel);
+  t.Bind("exists", CmdExists);
+  t.Bind("touch", CmdTouch);
+  t.Bind("type", CmdType);
+  t.Bind("rename", CmdRename);
+  t.Bind("renamenx", CmdRenameNx);
+  t.Bind("randomkey", CmdRandomKey);
+  t.Bind("dbsize", CmdDbSize);
+  t.Bind("flushdb", CmdFlushDb);
+  t.Bind("flushall", CmdFlushAll);
+  BindExpireCommands(t);
+  BindScanCommands(t);
+  BindObjectCommands(t);
+  BindDbCommands(t);
+}
+
+}  // namespace vireo

@@ -1,0 +1,257 @@
+// The one path every command takes (Redis's processCommand + call()).
+//
+//   ProcessCommand (a client's input only)
+//     1. lookup, subcommand and arity          -> rejected_calls, errorstats
+//     2. authentication / ACL hook             (not built yet: nothing to check)
+//     3. refusals: OOM (cluster, READONLY, MISCONF, NOREPLICAS, BUSY, LOADING
+//        hook in here as their features land)
+//     4. MULTI queueing hook                    (not built yet)
+//   Call (every caller: client input, blocked-client re-runs; EXEC, scripts,
+//   AOF loading and replication streams as they land)
+//     5. execute the handler with a ServerContext
+//     6. keyspace notifications: emitted by handlers through CommandServices
+//     7. propagation hook (AOF, replicas: as effects)  (not built yet)
+//     8. statistics: calls, usec, failed calls, errorstats
+//     9. slowlog, latency monitor
+//    10. MONITOR feed (after execution, as Redis 7.0: SELECT shows its new db)
+//   ProcessInput, after each command: 11. clients blocked on keys that became
+//   ready are served (BlockingRegistry re-runs them through Call).
+//
+// Counting follows Redis 7.0 per caller: a blocking command counts one call
+// when it first runs (blocked or not); its re-run when a key is ready adds
+// its time but no call; rejected commands count rejected_calls only.
+#include <algorithm>
+#include <cstring>
+
+#include "base/clock.h"
+#include "base/memory_stats.h"
+#include "resp/reply_builder.h"
+#include "server/commands/server_context.h"
+#include "server/server.h"
+
+namespace vireo {
+
+namespace {
+
+// Redis formats these errors with C strings: text stops at a NUL byte, a
+// name at 128 bytes and all the arguments together at 128 bytes.
+std::string_view CString(std::string_view s, size_t max) {
+  size_t nul = s.find('\0');
+  return s.substr(0, std::min(nul == std::string_view::npos ? s.size() : nul, max));
+}
+
+}  // namespace
+
+void Server::RejectCommand(Client* c, std::string_view error) {
+  c->reply.Error(error);
+  CountError(error);
+}
+
+void Server::CountError(std::string_view error) {
+  stats_.total_error_replies++;
+  size_t sp = error.find_first_of(" \r");
+  stats_.error_counts[std::string(error.substr(0, sp))]++;
+}
+
+Command* Server::LookupForClient(Client* c, const std::vector<std::string_view>& args) {
+  Command* cmd = commands_.Find(args[0]);
+  if (!cmd) {
+    std::string shown;
+    for (size_t i = 1; i < args.size() && shown.size() < 128; ++i) {
+      size_t room = 128 - shown.size();
+      shown += "'";
+      shown += CString(args[i], room);
+      shown += "' ";
+    }
+    RejectCommand(c, "ERR unknown command '" + std::string(CString(args[0], 128)) +
+                         "', with args beginning with: " + shown);
+    return nullptr;
+  }
+  if (!cmd->subcommands.empty() && args.size() >= 2) {
+    std::string lower;
+    auto it = cmd->sub_by_name.find(std::string(ToLower(args[1], &lower)));
+    if (it == cmd->sub_by_name.end()) {
+      std::string upper(cmd->name);
+      for (char& ch : upper) ch = char(toupper(ch));
+      cmd->rejected_calls++;
+      RejectCommand(c, "ERR unknown subcommand '" + std::string(CString(args[1], 128)) + "'. Try " + upper +
+                           " HELP.");
+      return nullptr;
+    }
+    cmd = it->second;
+  }
+  int arity = cmd->spec->arity;
+  if ((arity > 0 && int(args.size()) != arity) || int(args.size()) < -arity || !cmd->handler) {
+    cmd->rejected_calls++;
+    RejectCommand(c, "ERR wrong number of arguments for '" + cmd->full_name + "' command");
+    return nullptr;
+  }
+  return cmd;
+}
+
+void Server::ProcessCommand(Client* c, const std::vector<std::string_view>& args) {
+  c->last_interaction_ms = NowMs();
+  Command* cmd = LookupForClient(c, args);
+  if (!cmd) return;
+
+  // maxmemory with the noeviction policy (the only one built): refuse
+  // commands that may grow memory once the limit is passed.
+  if (cfg().maxmemory && (cmd->flags & kCmdDenyOom) && ReadMemoryStats().allocated > cfg().maxmemory) {
+    cmd->rejected_calls++;
+    RejectCommand(c, "OOM command not allowed when used memory > 'maxmemory'.");
+    return;
+  }
+
+  Call(c, cmd, args);
+}
+
+void Server::Call(Client* c, Command* cmd, const std::vector<std::string_view>& args) {
+  const bool rerun = c->blocked;  // a blocked client's command, run again
+  int64_t start_us = NowUs();
+  int64_t now_ms = start_us / 1000;
+
+  // CLIENT REPLY OFF/SKIP: run the command, then drop what it wrote.
+  if (c->reply_mode == Client::ReplyMode::kSkipNext) c->reply_mode = Client::ReplyMode::kSkipThis;
+  size_t reply_start = c->reply.buffer().size();
+  c->last_command = cmd->full_name;
+
+  ServerContext ctx{{args, c->reply, *c, keyspace_, cfg(), *this, now_ms}, *this, *c};
+  cmd->handler(ctx);
+  int64_t duration = NowUs() - start_us;
+  dirty_ += ctx.dirty;
+
+  std::string& out = c->reply.buffer();
+  if (out.size() > reply_start && out[reply_start] == '-') {
+    cmd->failed_calls++;
+    size_t end = out.find_first_of(" \r", reply_start);
+    CountError(std::string_view(out).substr(reply_start + 1, end - reply_start - 1));
+  }
+  if (c->reply_mode == Client::ReplyMode::kOff || c->reply_mode == Client::ReplyMode::kSkipThis) {
+    if (c->reply_mode == Client::ReplyMode::kSkipThis) c->reply_mode = Client::ReplyMode::kOn;
+    out.resize(reply_start);
+  }
+
+  cmd->usec += uint64_t(duration);
+  if (rerun) return;  // counted when it first ran
+  cmd->calls++;
+  stats_.total_commands_processed++;
+  c->commands_processed++;
+  long long slower_than = cfg().slowlog_log_slower_than;
+  if (slower_than >= 0 && duration >= slower_than && !(cmd->flags & kCmdSkipSlowlog)) {
+    RecordSlowlog(c, cmd, args, duration);
+  }
+  long long threshold = cfg().latency_monitor_threshold;
+  if (threshold > 0 && duration / 1000 >= threshold) RecordLatency("command", duration / 1000, now_ms);
+  if (!monitors_.empty() && !(cmd->flags & (kCmdSkipMonitor | kCmdAdmin))) FeedMonitors(c, args, NowUs());
+}
+
+void Server::RecordLatency(const std::string& event, int64_t ms, int64_t now_ms) {
+  LatencyEvent& ev = latency_[event];
+  int64_t now_s = now_ms / 1000;
+  if (!ev.history.empty() && ev.history.back().time_sec == now_s) {
+    ev.history.back().latency_ms = std::max(ev.history.back().latency_ms, ms);
+  } else {
+    ev.history.push_back({now_s, ms});
+    if (ev.history.size() > 160) ev.history.pop_front();
+  }
+  ev.max_ms = std::max(ev.max_ms, ms);
+}
+
+void Server::Reexecute(Client* c, const std::vector<std::string>& args) {
+  std::vector<std::string_view> views(args.begin(), args.end());
+  // The command was looked up and checked when it first ran.
+  Command* cmd = commands_.Find(views[0]);
+  if (cmd && !cmd->subcommands.empty() && views.size() >= 2) {
+    std::string lower;
+    auto it = cmd->sub_by_name.find(std::string(ToLower(views[1], &lower)));
+    if (it != cmd->sub_by_name.end()) cmd = it->second;
+  }
+  if (cmd && cmd->handler) Call(c, cmd, views);
+  if (c->has_pending_output()) QueueWrite(c);
+}
+
+// ---- CommandServices ----
+
+void Server::BlockOnKeys(ClientSession& session, int db, const std::vector<std::string_view>& keys,
+                         const std::vector<std::string_view>& command, int64_t deadline_ms,
+                         BlockTimeoutReply on_timeout) {
+  blocking_.Block(static_cast<Client*>(&session), db, keys, command, deadline_ms, on_timeout);
+}
+
+void Server::SignalKeyReady(int db, std::string_view key) { blocking_.SignalKeyReady(db, key); }
+
+void Server::SignalDb(int db) { blocking_.SignalDb(db); }
+
+void Server::KeyModified(int db, std::string_view key) {}
+
+void Server::DbModified(int db) {}
+
+void Server::Notify(uint32_t cls, std::string_view event, std::string_view key, int db) {}
+
+// ---- after-execution feeds ----
+
+void Server::FeedMonitors(Client* c, const std::vector<std::string_view>& args, int64_t now_us) {
+  char head[96];
+  snprintf(head, sizeof(head), "+%lld.%06lld [%d ", (long long)(now_us / 1000000), (long long)(now_us % 1000000),
+           c->db_index);
+  std::string line = head;
+  line += c->addr();
+  line += "]";
+  for (std::string_view a : args) {
+    line += " \"";
+    for (unsigned char ch : a) {
+      switch (ch) {
+        case '\\': line += "\\\\"; break;
+        case '"': line += "\\\""; break;
+        case '\n': line += "\\n"; break;
+        case '\r': line += "\\r"; break;
+        case '\t': line += "\\t"; break;
+        case '\a': line += "\\a"; break;
+        case '\b': line += "\\b"; break;
+        default:
+          if (isprint(ch)) {
+            line += char(ch);
+          } else {
+            char hex[8];
+            snprintf(hex, sizeof(hex), "\\x%02x", ch);
+            line += hex;
+          }
+      }
+    }
+    line += "\"";
+  }
+  line += "\r\n";
+  for (Client* m : monitors_) {
+    if (m == c || m->closing) continue;
+    m->reply.buffer() += line;
+    QueueWrite(m);
+  }
+}
+
+void Server::RecordSlowlog(Client* c, const Command* cmd, const std::vector<std::string_view>& args,
+                           int64_t duration_us) {
+  SlowlogEntry e;
+  e.id = slowlog_next_id_++;
+  e.time_sec = NowMs() / 1000;
+  e.duration_us = duration_us;
+  // Redis keeps at most 32 arguments of at most 128 bytes each.
+  size_t n = std::min<size_t>(args.size(), 32);
+  for (size_t i = 0; i < n; ++i) {
+    if (n == 32 && i == 31 && args.size() > 32) {
+      e.args.push_back("... (" + std::to_string(args.size() - 31) + " more arguments)");
+      break;
+    }
+    if (args[i].size() > 128) {
+      e.args.push_back(std::string(args[i].substr(0, 128)) + "... (" + std::to_string(args[i].size() - 128) +
+                       " more bytes)");
+    } else {
+      e.args.emplace_back(args[i]);
+    }
+  }
+  e.peer = c->addr();
+  e.name = c->name;
+  slowlog_.push_front(std::move(e));
+  while (!slowlog_.empty() && (long long)slowlog_.size() > cfg().slowlog_max_len) slowlog_.pop_back();
+}
+
+}  // namespace vireo

@@ -1,0 +1,343 @@
+// COMMAND and its subcommands: the command table described to clients, in the
+// shape Redis 7.0 uses (cluster-aware clients and redis-cli rely on it).
+#include <algorithm>
+#include <cstring>
+#include <sstream>
+
+#include "base/glob.h"
+#include "base/numbers.h"
+
+#include "commands/core/args.h"
+#include "resp/reply_builder.h"
+#include "server/commands/server_context.h"
+#include "server/server.h"
+
+namespace vireo {
+namespace {
+
+std::vector<std::string> Words(const char* text) {
+  std::vector<std::string> out;
+  std::istringstream in(text ? text : "");
+  std::string w;
+  while (in >> w) out.push_back(w);
+  return out;
+}
+
+void StatusSet(ReplyBuilder& r, const std::vector<std::string>& items) {
+  r.SetHeader(items.size());
+  for (auto& i : items) r.SimpleString(i);
+}
+
+void KeySpecReply(ReplyBuilder& r, const KeySpec& k) {
+  bool notes = k.notes && *k.notes;
+  r.MapHeader(notes ? 4 : 3);
+  if (notes) {
+    r.Bulk("notes");
+    r.Bulk(k.notes);
+  }
+  r.Bulk("flags");
+  StatusSet(r, Words(k.flags));
+  r.Bulk("begin_search");
+  r.MapHeader(2);
+  r.Bulk("type");
+  r.Bulk(k.bs_type);
+  r.Bulk("spec");
+  if (!strcmp(k.bs_type, "index")) {
+    r.MapHeader(1);
+    r.Bulk("index");
+    r.Integer(k.bs_index);
+  } else if (!strcmp(k.bs_type, "keyword")) {
+    r.MapHeader(2);
+    r.Bulk("keyword");
+    r.Bulk(k.bs_keyword);
+    r.Bulk("startfrom");
+    r.Integer(k.bs_startfrom);
+  } else {
+    r.MapHeader(0);
+  }
+  r.Bulk("find_keys");
+  r.MapHeader(2);
+  r.Bulk("type");
+  r.Bulk(k.fk_type);
+  r.Bulk("spec");
+  if (!strcmp(k.fk_type, "range")) {
+    r.MapHeader(3);
+    r.Bulk("lastkey");
+    r.Integer(k.fk_a);
+    r.Bulk("keystep");
+    r.Integer(k.fk_b);
+    r.Bulk("limit");
+    r.Integer(k.fk_c);
+  } else if (!strcmp(k.fk_type, "keynum")) {
+    r.MapHeader(3);
+    r.Bulk("keynumidx");
+    r.Integer(k.fk_a);
+    r.Bulk("firstkey");
+    r.Integer(k.fk_b);
+    r.Bulk("keystep");
+    r.Integer(k.fk_c);
+  } else {
+    r.MapHeader(0);
+  }
+}
+
+void CommandInfoReply(ReplyBuilder& r, const Command* c) {
+  const CommandSpecData* s = c->spec;
+  r.ArrayHeader(10);
+  r.Bulk(c->full_name);
+  r.Integer(s->arity);
+  StatusSet(r, Words(s->flags));
+  r.Integer(s->first_key);
+  r.Integer(s->last_key);
+  r.Integer(s->step);
+  StatusSet(r, Words(s->acl));
+  auto tips = Words(s->tips);
+  r.SetHeader(tips.size());
+  for (auto& t : tips) r.Bulk(t);
+  // Redis 7.0 sends both of these as sets in RESP3.
+  r.SetHeader(s->key_specs.size());
+  for (const KeySpec& k : s->key_specs) KeySpecReply(r, k);
+  r.SetHeader(c->subcommands.size());
+  for (const Command* sub : c->subcommands) CommandInfoReply(r, sub);
+}
+
+void CommandDocsReply(ReplyBuilder& r, const Command* c) {
+  const CommandSpecData* s = c->spec;
+  size_t fields = 3 + (c->subcommands.empty() ? 0 : 1);
+  r.MapHeader(fields);
+  r.Bulk("since");
+  r.Bulk(s->since);
+  r.Bulk("group");
+  r.Bulk(s->group);
+  r.Bulk("complexity");
+  r.Bulk(s->complexity);
+  if (!c->subcommands.empty()) {
+    r.Bulk("subcommands");
+    r.MapHeader(c->subcommands.size());
+    for (const Command* sub : c->subcommands) {
+      r.Bulk(sub->full_name);
+      CommandDocsReply(r, sub);
+    }
+  }
+}
+
+void CmdCommand(ServerContext& ctx) {
+  auto& all = ctx.server.commands().all();
+  ctx.reply.ArrayHeader(all.size());
+  for (const Command* c : all) CommandInfoReply(ctx.reply, c);
+}
+
+void CmdCommandCount(ServerContext& ctx) { ctx.reply.Integer((long long)ctx.server.commands().size()); }
+
+const Command* LookupFull(Server& s, std::string_view name) {
+  size_t bar = name.find('|');
+  const Command* c = s.commands().Find(name.substr(0, bar));
+  if (!c || bar == std::string_view::npos) return c;
+  std::string lower;
+  auto it = c->sub_by_name.find(std::string(ToLower(name.substr(bar + 1), &lower)));
+  return it == c->sub_by_name.end() ? nullptr : it->second;
+}
+
+void CmdCommandInfo(ServerContext& ctx) {
+  if (ctx.args.size() == 2) {
+    CmdCommand(ctx);
+    return;
+  }
+  ctx.reply.ArrayHeader(ctx.args.size() - 2);
+  for (size_t i = 2; i < ctx.args.size(); ++i) {
+    const Command* c = LookupFull(ctx.server, ctx.args[i]);
+    if (c) {
+      CommandInfoReply(ctx.reply, c);
+    } else {
+      ctx.reply.Null();
+    }
+  }
+}
+
+void CmdCommandDocs(ServerContext& ctx) {
+  std::vector<const Command*> list;
+  if (ctx.args.size() == 2) {
+    for (const Command* c : ctx.server.commands().all()) list.push_back(c);
+  } else {
+    for (size_t i = 2; i < ctx.args.size(); ++i) {
+      if (const Command* c = LookupFull(ctx.server, ctx.args[i])) list.push_back(c);
+    }
+  }
+  ctx.reply.MapHeader(list.size());
+  for (const Command* c : list) {
+    ctx.reply.Bulk(c->full_name);
+    CommandDocsReply(ctx.reply, c);
+  }
+}
+
+void CmdCommandList(ServerContext& ctx) {
+  const auto& a = ctx.args;
+  std::string kind, value;
+  if (a.size() == 5 && EqualsNoCase(a[2], "filterby")) {
+    std::string lower;
+    kind = std::string(ToLower(a[3], &lower));
+    value = std::string(a[4]);
+    if (kind != "module" && kind != "aclcat" && kind != "pattern") {
+      ctx.reply.Error(err::kSyntax);
+      return;
+    }
+  } else if (a.size() != 2) {
+    ctx.reply.Error(err::kSyntax);
+    return;
+  }
+  std::vector<std::string> names;
+  auto consider = [&](const Command* c) {
+    if (kind == "module") return;
+    if (kind == "aclcat") {
+      auto cats = Words(c->spec->acl);
+      std::string want = "@" + value;
+      bool hit = false;
+      for (auto& cat : cats) hit |= EqualsNoCase(cat, want);
+      if (!hit) return;
+    }
+    if (kind == "pattern" && !GlobMatch(value, c->full_name, true)) return;
+    names.push_back(c->full_name);
+  };
+  for (const Command* c : ctx.server.commands().all()) {
+    consider(c);
+    for (const Command* sub : c->subcommands) consider(sub);
+  }
+  ctx.reply.ArrayHeader(names.size());
+  for (auto& n : names) ctx.reply.Bulk(n);
+}
+
+// Key positions and their flags, found by walking the command's key specs
+// over the actual arguments (args[offset] is the command name), as Redis does.
+struct FoundKey {
+  size_t pos;
+  std::vector<std::string> flags;
+};
+
+bool FindKeys(const Command* c, const std::vector<std::string_view>& args, size_t offset,
+              std::vector<FoundKey>* out) {
+  int argc = int(args.size() - offset);
+  auto arg = [&](int i) { return args[offset + size_t(i)]; };
+  for (const KeySpec& k : c->spec->key_specs) {
+    int start = -1;
+    if (!strcmp(k.bs_type, "index")) {
+      start = k.bs_index;
+    } else if (!strcmp(k.bs_type, "keyword")) {
+      int from = k.bs_startfrom >= 0 ? k.bs_startfrom : argc + k.bs_startfrom;
+      int step = k.bs_startfrom >= 0 ? 1 : -1;
+      for (int i = from; i > 0 && i < argc; i += step) {
+        if (EqualsNoCase(arg(i), k.bs_keyword)) {
+          start = i + 1;
+          break;
+        }
+      }
+    }
+    if (start <= 0 || start >= argc) continue;
+    std::vector<std::string> flags = Words(k.flags);
+    // SET's flags depend on GET (Redis computes them per call for VARIABLE_FLAGS specs).
+    if (std::find(flags.begin(), flags.end(), "variable_flags") != flags.end() && c->full_name == "set") {
+      bool get = false;
+      for (int i = 3; i < argc; ++i) get |= EqualsNoCase(arg(i), "get");
+      flags = get ? std::vector<std::string>{"RW", "access", "update"} : std::vector<std::string>{"OW", "update"};
+    }
+    std::vector<int> positions;
+    if (!strcmp(k.fk_type, "range")) {
+      int lastkey = k.fk_a, step = std::max(1, k.fk_b), limit = k.fk_c;
+      int last;
+      if (lastkey >= 0) {
+        last = start + lastkey;
+      } else if (limit <= 1) {
+        last = argc + lastkey;
+      } else {
+        last = start + (argc - start) / limit + lastkey;
+      }
+      for (int i = start; i <= last && i < argc; i += step) positions.push_back(i);
+    } else if (!strcmp(k.fk_type, "keynum")) {
+      long long n = 0;
+      int idx = start + k.fk_a;
+      if (idx >= argc || !ParseInt64(arg(idx), &n) || n < 0) continue;
+      int first = start + k.fk_b;
+      for (long long j = 0; j < n && first + j * std::max(1, k.fk_c) < argc; ++j) {
+        positions.push_back(int(first + j * std::max(1, k.fk_c)));
+      }
+    }
+    for (int p : positions) out->push_back({offset + size_t(p), flags});
+  }
+  return !out->empty();
+}
+
+void GetKeys(ServerContext& ctx, bool with_flags) {
+  const auto& a = ctx.args;
+  const Command* c = ctx.server.commands().Find(a[2]);
+  if (c && !c->subcommands.empty() && a.size() > 3) {
+    std::string lower;
+    auto it = c->sub_by_name.find(std::string(ToLower(a[3], &lower)));
+    if (it != c->sub_by_name.end()) c = it->second;
+  }
+  if (!c) {
+    ctx.reply.Error("ERR Invalid command specified");
+    return;
+  }
+  int arity = c->spec->arity;
+  int argc = int(a.size() - 2);
+  if ((arity > 0 && argc != arity) || argc < -arity) {
+    ctx.reply.Error("ERR Invalid number of arguments specified for command");
+    return;
+  }
+  std::vector<FoundKey> keys;
+  if (!FindKeys(c, a, 2, &keys)) {
+    ctx.reply.Error("ERR The command has no key arguments");
+    return;
+  }
+  ctx.reply.ArrayHeader(keys.size());
+  for (const FoundKey& k : keys) {
+    if (with_flags) {
+      ctx.reply.ArrayHeader(2);
+      ctx.reply.Bulk(a[k.pos]);
+      StatusSet(ctx.reply, k.flags);
+    } else {
+      ctx.reply.Bulk(a[k.pos]);
+    }
+  }
+}
+
+void CmdCommandGetkeys(ServerContext& ctx) { GetKeys(ctx, false); }
+void CmdCommandGetkeysAndFlags(ServerContext& ctx) { GetKeys(ctx, true); }
+
+void CmdCommandHelp(ServerContext& ctx) {
+  static const char* kLines[] = {
+      "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "(no subcommand)",
+      "    Return details about all commands.",
+      "COUNT",
+      "    Return the total number of commands in this server.",
+      "LIST [FILTERBY (MODULE <module-name>|ACLCAT <category>|PATTERN <pattern>)]",
+      "    Return a list of all commands in this server.",
+      "INFO [<command-name> ...]",
+      "    Return details about the given commands, or all of them.",
+      "DOCS [<command-name> ...]",
+      "    Return documentation details about the given commands, or all of them.",
+      "GETKEYS <full-command>",
+      "    Return the keys from a full command.",
+      "GETKEYSANDFLAGS <full-command>",
+      "    Return the keys and the access flags from a full command.",
+      "HELP",
+      "    Print this help.",
+  };
+  ctx.reply.ArrayHeader(sizeof(kLines) / sizeof(kLines[0]));
+  for (const char* l : kLines) ctx.reply.SimpleString(l);
+}
+
+}  // namespace
+
+void BindCommandCommand(CommandTable& t) {
+  t.Bind("command", OnServer<CmdCommand>);
+  t.Bind("command|count", OnServer<CmdCommandCount>);
+  t.Bind("command|info", OnServer<CmdCommandInfo>);
+  t.Bind("command|docs", OnServer<CmdCommandDocs>);
+  t.Bind("command|list", OnServer<CmdCommandList>);
+  t.Bind("command|getkeys", OnServer<CmdCommandGetkeys>);
+  t.Bind("command|getkeysandflags", OnServer<CmdCommandGetkeysAndFlags>);
+  t.Bind("command|help", OnServer<CmdCommandHelp>);
+}
+
+}  // namespace vireo

@@ -1,0 +1,285 @@
+// INFO: the node's state in Redis's sections and field names, so monitoring
+// tools and client libraries that parse INFO work unchanged.
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <set>
+#include <string>
+
+#include "base/memory_stats.h"
+#include "commands/core/args.h"
+#include "resp/reply_builder.h"
+#include "server/client.h"
+#include "server/commands/server_context.h"
+#include "server/server.h"
+
+namespace vireo {
+namespace {
+
+std::string Human(double bytes) {
+  char buf[32];
+  if (bytes < 1024) {
+    snprintf(buf, sizeof(buf), "%.0fB", bytes);
+  } else if (bytes < 1024.0 * 1024) {
+    snprintf(buf, sizeof(buf), "%.2fK", bytes / 1024);
+  } else if (bytes < 1024.0 * 1024 * 1024) {
+    snprintf(buf, sizeof(buf), "%.2fM", bytes / 1024 / 1024);
+  } else {
+    snprintf(buf, sizeof(buf), "%.2fG", bytes / 1024 / 1024 / 1024);
+  }
+  return buf;
+}
+
+class InfoWriter {
+ public:
+  void Section(const char* name) {
+    if (!out_.empty()) out_ += "\r\n";
+    out_ += "# ";
+    out_ += name;
+    out_ += "\r\n";
+  }
+  void Field(const char* k, const std::string& v) {
+    out_ += k;
+    out_ += ':';
+    out_ += v;
+    out_ += "\r\n";
+  }
+  void Field(const char* k, long long v) { Field(k, std::to_string(v)); }
+  void Field(const char* k, unsigned long long v) { Field(k, std::to_string(v)); }
+  void Field(const char* k, uint64_t v) { Field(k, std::to_string((unsigned long long)v)); }
+  void Field(const char* k, int v) { Field(k, std::to_string(v)); }
+  void FieldF(const char* k, double v, int decimals) {
+    char buf[64];
+    snprintf(buf, sizeof(buf), "%.*f", decimals, v);
+    Field(k, std::string(buf));
+  }
+  void Raw(const std::string& line) {
+    out_ += line;
+    out_ += "\r\n";
+  }
+  std::string& str() { return out_; }
+
+ private:
+  std::string out_;
+};
+
+void ServerSection(Server& s, InfoWriter& w, int64_t now_ms) {
+  utsname u;
+  uname(&u);
+  w.Section("Server");
+  w.Field("redis_version", kVireoVersion);
+  w.Field("redis_git_sha1", "00000000");
+  w.Field("redis_git_dirty", 0);
+  w.Field("redis_build_id", "0");
+  w.Field("redis_mode", "standalone");
+  w.Field("vireo_version", "0.1.0");
+  w.Field("os", std::string(u.sysname) + " " + u.release + " " + u.machine);
+  w.Field("arch_bits", 64);
+  w.Field("monotonic_clock", "POSIX clock_gettime");
+  w.Field("multiplexing_api", "epoll");
+  w.Field("gcc_version", std::to_string(__GNUC__) + "." + std::to_string(__GNUC_MINOR__) + "." +
+                             std::to_string(__GNUC_PATCHLEVEL__));
+  w.Field("process_id", (long long)getpid());
+  w.Field("process_supervised", "no");
+  w.Field("run_id", s.run_id());
+  w.Field("tcp_port", s.cfg().port);
+  w.Field("server_time_usec", (long long)(now_ms * 1000));
+  long long up = (now_ms - s.start_time_ms()) / 1000;
+  w.Field("uptime_in_seconds", up);
+  w.Field("uptime_in_days", up / 86400);
+  w.Field("hz", s.cfg().hz);
+  w.Field("configured_hz", s.cfg().hz);
+  w.Field("lru_clock", (long long)s.keyspace().lru_clock());
+  char exe[4096];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+  w.Field("executable", n > 0 ? std::string(exe, size_t(n)) : std::string());
+  w.Field("config_file", s.config().config_file());
+  w.Field("io_threads_active", 0);
+}
+
+void ClientsSection(Server& s, InfoWriter& w) {
+  size_t max_in = 0, max_out = 0;
+  long long n = 0, paused = 0;
+  for (auto& [id, c] : s.clients()) {
+    if (c->closing) continue;
+    ++n;
+    max_in = std::max(max_in, c->query.size());
+    max_out = std::max(max_out, c->pending_output());
+    if (c->paused) ++paused;
+  }
+  w.Section("Clients");
+  w.Field("connected_clients", n);
+  w.Field("cluster_connections", 0);
+  w.Field("maxclients", s.cfg().maxclients);
+  w.Field("client_recent_max_input_buffer", (long long)max_in);
+  w.Field("client_recent_max_output_buffer", (long long)max_out);
+  w.Field("blocked_clients", (long long)s.blocking().blocked_count());
+  w.Field("tracking_clients", 0);
+  w.Field("clients_in_timeout_table", 0);
+}
+
+void MemorySection(Server& s, InfoWriter& w) {
+  MemoryStats m = ReadMemoryStats();
+  w.Section("Memory");
+  w.Field("used_memory", (long long)m.allocated);
+  w.Field("used_memory_human", Human(double(m.allocated)));
+  w.Field("used_memory_rss", (long long)m.rss);
+  w.Field("used_memory_rss_human", Human(double(m.rss)));
+  w.Field("used_memory_peak", (long long)std::max(m.allocated, s.peak_memory()));
+  w.Field("used_memory_peak_human", Human(double(std::max(m.allocated, s.peak_memory()))));
+  size_t tables = 0;
+  for (int i = 0; i < s.keyspace().count(); ++i) tables += s.keyspace().db(i).TableBytes();
+  w.Field("used_memory_overhead", (long long)tables);
+  w.Field("used_memory_dataset", (long long)(m.allocated > tables ? m.allocated - tables : 0));
+  w.Field("allocator_allocated", (long long)m.allocated);
+  w.Field("allocator_active", (long long)m.active);
+  w.Field("allocator_resident", (long long)m.resident);
+  w.Field("total_system_memory", (long long)TotalSystemMemory());
+  w.Field("total_system_memory_human", Human(double(TotalSystemMemory())));
+  w.Field("maxmemory", (long long)s.cfg().maxmemory);
+  w.Field("maxmemory_human", Human(double(s.cfg().maxmemory)));
+  w.Field("maxmemory_policy", "noeviction");
+  w.FieldF("mem_fragmentation_ratio", m.allocated ? double(m.rss) / double(m.allocated) : 0, 2);
+  w.Field("mem_allocator", m.allocator);
+  w.Field("lazyfree_pending_objects", 0);
+}
+
+void PersistenceSection(Server& s, InfoWriter& w) {
+  w.Section("Persistence");
+  w.Field("loading", 0);
+  w.Field("async_loading", 0);
+  w.Field("rdb_changes_since_last_save", 0);
+  w.Field("rdb_bgsave_in_progress", 0);
+  w.Field("rdb_last_save_time", (long long)(s.start_time_ms() / 1000));
+  w.Field("rdb_last_bgsave_status", "ok");
+  w.Field("aof_enabled", 0);
+  w.Field("aof_rewrite_in_progress", 0);
+}
+
+void StatsSection(Server& s, InfoWriter& w) {
+  ServerStats& st = s.stats();
+  KeyspaceStats& ks = s.keyspace().stats();
+  w.Section("Stats");
+  w.Field("total_connections_received", st.total_connections_received);
+  w.Field("total_commands_processed", st.total_commands_processed);
+  w.Field("instantaneous_ops_per_sec", (long long)st.ops_per_sec);
+  w.Field("total_net_input_bytes", st.net_input_bytes);
+  w.Field("total_net_output_bytes", st.net_output_bytes);
+  w.Field("rejected_connections", st.rejected_connections);
+  w.Field("sync_full", 0);
+  w.Field("sync_partial_ok", 0);
+  w.Field("sync_partial_err", 0);
+  w.Field("expired_keys", ks.expired_keys);
+  w.FieldF("expired_stale_perc", ks.expired_stale_perc * 100, 2);
+  w.Field("expired_time_cap_reached_count", ks.expired_time_cap_reached_count);
+  w.Field("expire_cycle_cpu_milliseconds", ks.expire_cycle_cpu_milliseconds);
+  w.Field("evicted_keys", 0);
+  w.Field("evicted_clients", 0);
+  w.Field("keyspace_hits", ks.keyspace_hits);
+  w.Field("keyspace_misses", ks.keyspace_misses);
+  w.Field("pubsub_channels", 0);
+  w.Field("pubsub_patterns", 0);
+  w.Field("latest_fork_usec", 0);
+  w.Field("total_forks", 0);
+  w.Field("unexpected_error_replies", st.unexpected_error_replies);
+  w.Field("total_error_replies", st.total_error_replies);
+  w.Field("client_query_buffer_limit_disconnections", st.client_qbuf_limit_disconnections);
+}
+
+void ReplicationSection(InfoWriter& w) {
+  w.Section("Replication");
+  w.Field("role", "master");
+  w.Field("connected_slaves", 0);
+  w.Field("master_repl_offset", 0);
+}
+
+void CpuSection(InfoWriter& w) {
+  rusage self;
+  getrusage(RUSAGE_SELF, &self);
+  w.Section("CPU");
+  w.FieldF("used_cpu_sys", double(self.ru_stime.tv_sec) + self.ru_stime.tv_usec / 1e6, 6);
+  w.FieldF("used_cpu_user", double(self.ru_utime.tv_sec) + self.ru_utime.tv_usec / 1e6, 6);
+  w.FieldF("used_cpu_sys_children", 0, 6);
+  w.FieldF("used_cpu_user_children", 0, 6);
+}
+
+void CommandStatsLine(InfoWriter& w, const Command* c) {
+  if (c->calls == 0 && c->rejected_calls == 0 && c->failed_calls == 0) return;
+  char buf[256];
+  snprintf(buf, sizeof(buf), "cmdstat_%s:calls=%llu,usec=%llu,usec_per_call=%.2f,rejected_calls=%llu,failed_calls=%llu",
+           c->full_name.c_str(), (unsigned long long)c->calls, (unsigned long long)c->usec,
+           c->calls ? double(c->usec) / double(c->calls) : 0.0, (unsigned long long)c->rejected_calls,
+           (unsigned long long)c->failed_calls);
+  w.Raw(buf);
+}
+
+void CommandStatsSection(Server& s, InfoWriter& w) {
+  w.Section("Commandstats");
+  for (const Command* c : s.commands().all()) {
+    CommandStatsLine(w, c);
+    for (const Command* sub : c->subcommands) CommandStatsLine(w, sub);
+  }
+}
+
+void ErrorStatsSection(Server& s, InfoWriter& w) {
+  w.Section("Errorstats");
+  for (auto& [code, n] : s.stats().error_counts) w.Raw("errorstat_" + code + ":count=" + std::to_string(n));
+}
+
+void KeyspaceSection(Server& s, InfoWriter& w, int64_t now_ms) {
+  w.Section("Keyspace");
+  for (int i = 0; i < s.keyspace().count(); ++i) {
+    Database& db = s.keyspace().db(i);
+    if (db.size() == 0) continue;
+    // avg_ttl: Redis estimates it from the expiry sampling; we sample a few TTLs.
+    long long avg = 0, n = 0;
+    db.expires().Scan(0, [&](Entry* e) {
+      if (n < 32 && e->expire_ms() > now_ms) {
+        avg += e->expire_ms() - now_ms;
+        ++n;
+      }
+    });
+    char buf[128];
+    snprintf(buf, sizeof(buf), "db%d:keys=%zu,expires=%zu,avg_ttl=%lld", i, db.size(), db.expires_size(),
+             n ? avg / n : 0);
+    w.Raw(buf);
+  }
+}
+
+void CmdInfo(ServerContext& ctx) {
+  std::set<std::string> want;
+  bool all = false, everything = false, defaults = ctx.args.size() == 1;
+  std::string lower;
+  for (size_t i = 1; i < ctx.args.size(); ++i) {
+    std::string s(ToLower(ctx.args[i], &lower));
+    if (s == "all") all = true;
+    else if (s == "everything") everything = true;
+    else if (s == "default") defaults = true;
+    else want.insert(s);
+  }
+  auto on = [&](const char* name, bool in_default) {
+    return everything || want.count(name) || ((all || defaults) && in_default);
+  };
+  InfoWriter w;
+  Server& s = ctx.server;
+  if (on("server", true)) ServerSection(s, w, ctx.now_ms);
+  if (on("clients", true)) ClientsSection(s, w);
+  if (on("memory", true)) MemorySection(s, w);
+  if (on("persistence", true)) PersistenceSection(s, w);
+  if (on("stats", true)) StatsSection(s, w);
+  if (on("replication", true)) ReplicationSection(w);
+  if (on("cpu", true)) CpuSection(w);
+  if (everything || all || want.count("commandstats")) CommandStatsSection(s, w);
+  if (on("errorstats", true)) ErrorStatsSection(s, w);
+  if (on("keyspace", true)) KeyspaceSection(s, w, ctx.now_ms);
+  ctx.reply.Verbatim(w.str());
+}
+
+}  // namespace
+
+void BindInfoCommand(CommandTable& t) { t.Bind("info", OnServer<CmdInfo>); }
+
+}  // namespace vireo

@@ -1,0 +1,344 @@
+// Server commands: CONFIG, TIME, LASTSAVE, MONITOR, SLOWLOG, LATENCY, MEMORY,
+// DEBUG, SHUTDOWN. INFO and COMMAND have files of their own.
+#include <unistd.h>
+
+#include <string>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/numbers.h"
+#include "commands/core/args.h"
+#include "engine/keyspace.h"
+#include "engine/type_ops.h"
+#include "resp/reply_builder.h"
+#include "server/client.h"
+#include "server/commands/server_context.h"
+#include "server/server.h"
+
+namespace vireo {
+
+void BindInfoCommand(CommandTable& t);
+void BindCommandCommand(CommandTable& t);
+
+namespace {
+
+void HelpReply(ServerContext& ctx, std::initializer_list<const char*> lines) {
+  ctx.reply.ArrayHeader(lines.size());
+  for (const char* l : lines) ctx.reply.SimpleString(l);
+}
+
+// ---- CONFIG ----
+
+void CmdConfigGet(ServerContext& ctx) {
+  std::vector<std::string_view> patterns(ctx.args.begin() + 2, ctx.args.end());
+  auto pairs = ctx.server.config().Get(patterns);
+  ctx.reply.MapHeader(pairs.size());
+  for (auto& [k, v] : pairs) {
+    ctx.reply.Bulk(k);
+    ctx.reply.Bulk(v);
+  }
+}
+
+void CmdConfigSet(ServerContext& ctx) {
+  if ((ctx.args.size() - 2) % 2 != 0) {
+    ctx.reply.Error(err::kSyntax);
+    return;
+  }
+  std::vector<std::pair<std::string_view, std::string_view>> pairs;
+  for (size_t i = 2; i + 1 < ctx.args.size(); i += 2) pairs.emplace_back(ctx.args[i], ctx.args[i + 1]);
+  std::string error = ctx.server.config().Set(pairs);
+  if (error.empty()) {
+    ctx.reply.Ok();
+  } else {
+    ctx.reply.Error(error);
+  }
+}
+
+void CmdConfigResetstat(ServerContext& ctx) {
+  ctx.server.ResetStats();
+  ctx.server.slowlog().clear();
+  ctx.reply.Ok();
+}
+
+void CmdConfigHelp(ServerContext& ctx) {
+  HelpReply(ctx, {"CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+                  "GET <pattern>",
+                  "    Return parameters matching the glob-like <pattern> and their values.",
+                  "SET <directive> <value>",
+                  "    Set the configuration <directive> to <value>.",
+                  "RESETSTAT",
+                  "    Reset statistics reported by the INFO command.",
+                  "HELP",
+                  "    Print this help."});
+}
+
+// ---- TIME / LASTSAVE ----
+
+void CmdTime(ServerContext& ctx) {
+  int64_t us = NowUs();
+  ctx.reply.ArrayHeader(2);
+  ctx.reply.BulkInteger(us / 1000000);
+  ctx.reply.BulkInteger(us % 1000000);
+}
+
+// No persistence yet: the last successful save is the start of the process,
+// which is also what Redis reports before its first save.
+void CmdLastsave(ServerContext& ctx) { ctx.reply.Integer(ctx.server.start_time_ms() / 1000); }
+
+void CmdMonitor(ServerContext& ctx) {
+  ctx.server.AddMonitor(&ctx.client);
+  ctx.reply.Ok();
+}
+
+// ---- SLOWLOG ----
+
+void CmdSlowlogGet(ServerContext& ctx) {
+  long long count = 10;
+  if (ctx.args.size() == 3) {
+    if (!ParseInt64(ctx.args[2], &count) || count < -1) {
+      ctx.reply.Error("ERR count should be greater than or equal to -1");
+      return;
+    }
+    if (count == -1) count = (long long)ctx.server.slowlog().size();
+  }
+  auto& log = ctx.server.slowlog();
+  size_t n = std::min(size_t(count), log.size());
+  ctx.reply.ArrayHeader(n);
+  for (size_t i = 0; i < n; ++i) {
+    const SlowlogEntry& e = log[i];
+    ctx.reply.ArrayHeader(6);
+    ctx.reply.Integer((long long)e.id);
+    ctx.reply.Integer(e.time_sec);
+    ctx.reply.Integer(e.duration_us);
+    ctx.reply.ArrayHeader(e.args.size());
+    for (auto& a : e.args) ctx.reply.Bulk(a);
+    ctx.reply.Bulk(e.peer);
+    ctx.reply.Bulk(e.name);
+  }
+}
+
+void CmdSlowlogLen(ServerContext& ctx) { ctx.reply.Integer((long long)ctx.server.slowlog().size()); }
+
+void CmdSlowlogReset(ServerContext& ctx) {
+  ctx.server.slowlog().clear();
+  ctx.reply.Ok();
+}
+
+void CmdSlowlogHelp(ServerContext& ctx) {
+  HelpReply(ctx, {"SLOWLOG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+                  "GET [<count>]",
+                  "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
+                  "    Entries are made of:",
+                  "    id, timestamp, time in microseconds, arguments array, client IP and port,",
+                  "    client name",
+                  "LEN",
+                  "    Return the length of the slowlog.",
+                  "RESET",
+                  "    Reset the slowlog.",
+                  "HELP",
+                  "    Print this help."});
+}
+
+// ---- LATENCY ----
+
+void CmdLatencyLatest(ServerContext& ctx) {
+  auto& ev = ctx.server.latency_events();
+  ctx.reply.ArrayHeader(ev.size());
+  for (auto& [name, e] : ev) {
+    ctx.reply.ArrayHeader(4);
+    ctx.reply.Bulk(name);
+    ctx.reply.Integer(e.history.back().time_sec);
+    ctx.reply.Integer(e.history.back().latency_ms);
+    ctx.reply.Integer(e.max_ms);
+  }
+}
+
+void CmdLatencyHistory(ServerContext& ctx) {
+  auto& ev = ctx.server.latency_events();
+  auto it = ev.find(std::string(ctx.args[2]));
+  if (it == ev.end()) {
+    ctx.reply.ArrayHeader(0);
+    return;
+  }
+  ctx.reply.ArrayHeader(it->second.history.size());
+  for (auto& s : it->second.history) {
+    ctx.reply.ArrayHeader(2);
+    ctx.reply.Integer(s.time_sec);
+    ctx.reply.Integer(s.latency_ms);
+  }
+}
+
+void CmdLatencyReset(ServerContext& ctx) {
+  auto& ev = ctx.server.latency_events();
+  long long n = 0;
+  if (ctx.args.size() == 2) {
+    n = (long long)ev.size();
+    ev.clear();
+  } else {
+    for (size_t i = 2; i < ctx.args.size(); ++i) n += (long long)ev.erase(std::string(ctx.args[i]));
+  }
+  ctx.reply.Integer(n);
+}
+
+void CmdLatencyHelp(ServerContext& ctx) {
+  HelpReply(ctx, {"LATENCY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+                  "LATEST",
+                  "    Return the latest latency samples for all events.",
+                  "HISTORY <event>",
+                  "    Return time-latency samples for the <event> class.",
+                  "RESET [<event> ...]",
+                  "    Reset latency data of one or more <event> classes.",
+                  "    (default: reset all data for all event classes)",
+                  "HELP",
+                  "    Print this help."});
+}
+
+// ---- MEMORY ----
+
+void CmdMemoryUsage(ServerContext& ctx) {
+  const auto& a = ctx.args;
+  for (size_t i = 3; i < a.size(); i += 2) {
+    if (EqualsNoCase(a[i], "samples") && i + 1 < a.size()) {
+      long long samples;
+      if (!ArgInt64(ctx, i + 1, &samples)) return;
+      if (samples < 0) {
+        ctx.reply.Error(err::kSyntax);
+        return;
+      }
+    } else {
+      ctx.reply.Error(err::kSyntax);
+      return;
+    }
+  }
+  Entry* e = ctx.db().Lookup(a[2], ctx.now_ms, false);
+  if (!e) {
+    ctx.reply.Null();
+    return;
+  }
+  // The entry's allocation, its share of a table slot (64-byte buckets of
+  // 7), and for collections what the value holds.
+  size_t bytes = e->AllocatedBytes() + 10;
+  if (e->type() != ObjType::kString) bytes += ObjectMemory(e->type(), e->object());
+  ctx.reply.Integer((long long)bytes);
+}
+
+void CmdMemoryHelp(ServerContext& ctx) {
+  HelpReply(ctx, {"MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+                  "USAGE <key> [SAMPLES <count>]",
+                  "    Return memory in bytes used by <key> and its value. Nested values are",
+                  "    sampled up to <count> times (default: 5, 0 means sample all).",
+                  "HELP",
+                  "    Print this help."});
+}
+
+// ---- DEBUG ----
+
+void CmdDebug(ServerContext& ctx) {
+  const auto& a = ctx.args;
+  if (!ctx.server.cfg().enable_debug_command) {
+    ctx.reply.Error(
+        "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it "
+        "from a local connection, otherwise you need to set this option in the configuration file, and then "
+        "restart the server.");
+    return;
+  }
+  if (EqualsNoCase(a[1], "sleep") && a.size() == 3) {
+    double secs;
+    if (!ArgDouble(ctx, 2, &secs)) return;
+    if (secs > 0) usleep(useconds_t(secs * 1e6));
+    ctx.reply.Ok();
+  } else if (EqualsNoCase(a[1], "set-active-expire") && a.size() == 3) {
+    long long on;
+    if (!ArgInt64(ctx, 2, &on)) return;
+    ctx.server.keyspace().set_active_expire_enabled(on != 0);
+    ctx.reply.Ok();
+  } else if (EqualsNoCase(a[1], "object") && a.size() == 3) {
+    Entry* e = ctx.db().Lookup(a[2], ctx.now_ms, false);
+    if (!e) {
+      ctx.reply.Error(err::kNoSuchKey);
+      return;
+    }
+    char buf[256];
+    snprintf(buf, sizeof(buf), "Value at:%p refcount:1 encoding:%s serializedlength:%zu lru:%u lru_seconds_idle:%llu",
+             static_cast<void*>(e), EncodingName(e->encoding()),
+             e->type() == ObjType::kString ? e->StringLength() : size_t(0), e->lru(),
+             (unsigned long long)ctx.server.keyspace().IdleSeconds(e));
+    ctx.reply.SimpleString(buf);
+  } else if (EqualsNoCase(a[1], "help")) {
+    HelpReply(ctx, {"DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+                    "OBJECT <key>",
+                    "    Show low level info about the key and associated value.",
+                    "SET-ACTIVE-EXPIRE <0|1>",
+                    "    Setting it to 0 disables expiring keys in background when they are not",
+                    "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
+                    "    default.",
+                    "SLEEP <seconds>",
+                    "    Stop the server for <seconds>. Decimals allowed.",
+                    "HELP",
+                    "    Print this help."});
+  } else {
+    std::string upper(a[1]);
+    ctx.reply.Error("ERR unknown subcommand '" + upper + "'. Try DEBUG HELP.");
+  }
+}
+
+// ---- SHUTDOWN ----
+
+void CmdShutdown(ServerContext& ctx) {
+  // Flags are checked as Redis does; with nothing persisted yet there is
+  // nothing to save or skip, so every accepted form stops at once.
+  bool nosave = false, save = false, abort_flag = false, other = false;
+  for (size_t i = 1; i < ctx.args.size(); ++i) {
+    std::string_view f = ctx.args[i];
+    if (EqualsNoCase(f, "nosave")) {
+      nosave = true;
+    } else if (EqualsNoCase(f, "save")) {
+      save = true;
+    } else if (EqualsNoCase(f, "now") || EqualsNoCase(f, "force")) {
+      other = true;
+    } else if (EqualsNoCase(f, "abort")) {
+      abort_flag = true;
+    } else {
+      ctx.reply.Error(err::kSyntax);
+      return;
+    }
+  }
+  if ((abort_flag && (nosave || save || other)) || (nosave && save)) {
+    ctx.reply.Error(err::kSyntax);
+    return;
+  }
+  if (abort_flag) {
+    ctx.reply.Error("ERR No shutdown in progress.");
+    return;
+  }
+  VLOG_WARNING("User requested shutdown...");
+  ctx.server.RequestShutdown();
+}
+
+}  // namespace
+
+void BindServerCommands(CommandTable& t) {
+  BindInfoCommand(t);
+  BindCommandCommand(t);
+  t.Bind("config|get", OnServer<CmdConfigGet>);
+  t.Bind("config|set", OnServer<CmdConfigSet>);
+  t.Bind("config|resetstat", OnServer<CmdConfigResetstat>);
+  t.Bind("config|help", OnServer<CmdConfigHelp>);
+  t.Bind("time", OnServer<CmdTime>);
+  t.Bind("lastsave", OnServer<CmdLastsave>);
+  t.Bind("monitor", OnServer<CmdMonitor>);
+  t.Bind("slowlog|get", OnServer<CmdSlowlogGet>);
+  t.Bind("slowlog|len", OnServer<CmdSlowlogLen>);
+  t.Bind("slowlog|reset", OnServer<CmdSlowlogReset>);
+  t.Bind("slowlog|help", OnServer<CmdSlowlogHelp>);
+  t.Bind("latency|latest", OnServer<CmdLatencyLatest>);
+  t.Bind("latency|history", OnServer<CmdLatencyHistory>);
+  t.Bind("latency|reset", OnServer<CmdLatencyReset>);
+  t.Bind("latency|help", OnServer<CmdLatencyHelp>);
+  t.Bind("memory|usage", OnServer<CmdMemoryUsage>);
+  t.Bind("memory|help", OnServer<CmdMemoryHelp>);
+  t.Bind("debug", OnServer<CmdDebug>);
+  t.Bind("shutdown", OnServer<CmdShutdown>);
+}
+
+}  // namespace vireo

@@ -1,0 +1,30 @@
+// ServerContext: the context of the node's own command families (connection,
+// CLIENT, CONFIG, INFO, COMMAND, DEBUG, SLOWLOG...). These commands are about
+// the node itself, so unlike the data families they may see the Server and
+// the calling Client. The node's Call path always builds a ServerContext, so
+// OnServer<> may downcast the CommandContext a handler receives.
+// Thread rule: main thread, one command at a time.
+#pragma once
+#include "commands/core/command.h"
+
+namespace vireo {
+
+class Server;
+class Client;
+
+struct ServerContext : CommandContext {
+  Server& server;
+  Client& client;
+};
+
+// Adapts a server-family handler to the table's handler type.
+template <void (*F)(ServerContext&)>
+void OnServer(CommandContext& ctx) {
+  F(static_cast<ServerContext&>(ctx));
+}
+
+// The node's own families; Server binds them into its command table.
+void BindConnectionCommands(CommandTable& t);
+void BindServerCommands(CommandTable& t);  // CONFIG, TIME, MONITOR, SLOWLOG, LATENCY, MEMORY, DEBUG, SHUTDOWN, INFO, COMMAND
+
+}  // namespace vireo

@@ -101,6 +101,7 @@ fuzz_smoke() {
 }
 
 start_all=$SECONDS
+suite layers "$PY" scripts/check_layers.py
 suite unit unit_wrapper
 [ -f tests/integration/run.py ] && suite integration "$PY" tests/integration/run.py
 [ -f tests/differential/run.py ] && suite differential "$PY" tests/differential/run.py

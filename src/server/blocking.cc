@@ -103,7 +103,9 @@ bool BlockingRegistry::UnblockWith(Server& server, Client* c, bool with_error) {
   auto it = blocked_.find(c);
   if (it == blocked_.end()) return false;
   if (with_error) {
-    c->reply.Error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
+    static constexpr const char* kUnblocked = "UNBLOCKED client unblocked via CLIENT UNBLOCK";
+    c->reply.Error(kUnblocked);
+    server.CountBlockedCommandError(it->second.args, kUnblocked);
   } else if (it->second.on_timeout == TimeoutReply::kNullArray) {
     c->reply.NullArray();
   } else {

@@ -73,7 +73,7 @@ Command* Server::LookupForClient(Client* c, const std::vector<std::string_view>&
     if (it == cmd->sub_by_name.end()) {
       std::string upper(cmd->name);
       for (char& ch : upper) ch = char(toupper(ch));
-      cmd->rejected_calls++;
+      // No command was found, so no command counts it (Redis 7.0).
       RejectCommand(c, "ERR unknown subcommand '" + std::string(CString(args[1], 128)) + "'. Try " + upper +
                            " HELP.");
       return nullptr;
@@ -157,16 +157,26 @@ void Server::RecordLatency(const std::string& event, int64_t ms, int64_t now_ms)
   ev.max_ms = std::max(ev.max_ms, ms);
 }
 
-void Server::Reexecute(Client* c, const std::vector<std::string>& args) {
-  std::vector<std::string_view> views(args.begin(), args.end());
-  // The command was looked up and checked when it first ran.
-  Command* cmd = commands_.Find(views[0]);
-  if (cmd && !cmd->subcommands.empty() && views.size() >= 2) {
+// The command a blocked client runs: looked up and checked when it first ran.
+static Command* BlockedCommand(CommandTable& commands, const std::vector<std::string_view>& args) {
+  Command* cmd = commands.Find(args[0]);
+  if (cmd && !cmd->subcommands.empty() && args.size() >= 2) {
     std::string lower;
-    auto it = cmd->sub_by_name.find(std::string(ToLower(views[1], &lower)));
+    auto it = cmd->sub_by_name.find(std::string(ToLower(args[1], &lower)));
     if (it != cmd->sub_by_name.end()) cmd = it->second;
   }
-  if (cmd && cmd->handler) Call(c, cmd, views);
+  return cmd && cmd->handler ? cmd : nullptr;
+}
+
+void Server::CountBlockedCommandError(const std::vector<std::string>& args, std::string_view error) {
+  std::vector<std::string_view> views(args.begin(), args.end());
+  if (Command* cmd = BlockedCommand(commands_, views)) cmd->failed_calls++;
+  CountError(error);
+}
+
+void Server::Reexecute(Client* c, const std::vector<std::string>& args) {
+  std::vector<std::string_view> views(args.begin(), args.end());
+  if (Command* cmd = BlockedCommand(commands_, views)) Call(c, cmd, views);
   if (c->has_pending_output()) QueueWrite(c);
 }
 

@@ -114,6 +114,8 @@ class Server final : public CommandServices {
   void Call(Client* c, Command* cmd, const std::vector<std::string_view>& args);
   // Counts an error reply in INFO errorstats (text without the leading '-').
   void CountError(std::string_view error);
+  // A blocked command ended with an error not produced by its handler (CLIENT UNBLOCK ERROR).
+  void CountBlockedCommandError(const std::vector<std::string>& args, std::string_view error);
   void RecordLatency(const std::string& event, int64_t ms, int64_t now_ms);
   // Changes made to the dataset since start (save points, INFO rdb_changes_since_last_save).
   uint64_t dirty() const { return dirty_; }

@@ -7,6 +7,8 @@
 #include <cstring>
 #include <vector>
 
+#include "base/ascii.h"
+
 namespace vireo {
 namespace {
 
@@ -35,10 +37,6 @@ bool ParseMagnitude(std::string_view s, unsigned long long* out) {
   return true;
 }
 
-// C-locale isspace, the test Redis applies to the first byte of a float.
-bool IsCSpace(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
-}
 
 // strtod/strtold need a NUL-terminated string; arguments are views into the
 // query buffer, so copy them (on the stack when short, which is the usual case).

@@ -47,6 +47,15 @@ class Database {
   // The live entry for key: an expired key is deleted and nullptr returned.
   // Updates the key's access clock unless touch is false.
   Entry* Lookup(std::string_view key, int64_t now_ms, bool touch = true);
+  // Lookup for a command that reads the key: counts a keyspace hit or miss
+  // (INFO keyspace_hits/misses), as Redis's lookupKeyRead does.
+  Entry* LookupRead(std::string_view key, int64_t now_ms, bool touch = true) {
+    Entry* e = Lookup(key, now_ms, touch);
+    ++(e ? stats_->keyspace_hits : stats_->keyspace_misses);
+    return e;
+  }
+  // Lookup for a command that will write the key (no hit/miss counted).
+  Entry* LookupWrite(std::string_view key, int64_t now_ms) { return Lookup(key, now_ms); }
   // Adds an entry whose key is absent.
   void Add(Entry* e);
   // Adds e, deleting whatever the key held before (its TTL goes with it).

@@ -4,25 +4,13 @@
 #include <cstring>
 
 #include "base/numbers.h"
+#include "base/split_args.h"
 #include "resp/protocol_errors.h"
 
 namespace vireo {
 namespace {
 
 constexpr size_t kNotFound = static_cast<size_t>(-1);
-
-// C-locale isspace: what Redis skips between inline arguments and accepts
-// after a closing quote.
-bool IsCSpace(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
-}
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 }  // namespace
 
@@ -121,78 +109,11 @@ RespParser::Status RespParser::ParseInline(const char* buf, size_t len, size_t* 
 
 bool RespParser::SplitInline(std::string_view line) {
   inline_storage_.clear();
-  std::vector<std::pair<size_t, size_t>> spans;
-  const size_t n = line.size();
-  // The line holds no NUL (see FindTerminator), so '\0' marks its end, as
-  // it does for the C string Redis splits.
-  auto at = [&](size_t k) { return k < n ? line[k] : '\0'; };
-  size_t i = 0;
-  while (true) {
-    while (i < n && IsCSpace(line[i])) ++i;
-    if (i >= n) break;
-    size_t start = inline_storage_.size();
-    bool in_double = false, in_single = false, done = false;
-    while (!done) {
-      char c = at(i);
-      if (in_double) {
-        if (c == '\\' && at(i + 1) == 'x' && HexValue(at(i + 2)) >= 0 && HexValue(at(i + 3)) >= 0) {
-          inline_storage_.push_back(static_cast<char>(HexValue(at(i + 2)) * 16 + HexValue(at(i + 3))));
-          i += 4;
-        } else if (c == '\\' && at(i + 1) != '\0') {
-          char e = at(i + 1);
-          switch (e) {
-            case 'n': e = '\n'; break;
-            case 'r': e = '\r'; break;
-            case 't': e = '\t'; break;
-            case 'b': e = '\b'; break;
-            case 'a': e = '\a'; break;
-            default: break;  // \\ \" and any other escaped byte stand for themselves
-          }
-          inline_storage_.push_back(e);
-          i += 2;
-        } else if (c == '"') {
-          // A closing quote must end the argument.
-          if (at(i + 1) != '\0' && !IsCSpace(at(i + 1))) return false;
-          done = true;
-          ++i;
-        } else if (c == '\0') {
-          return false;  // unterminated quotes
-        } else {
-          inline_storage_.push_back(c);
-          ++i;
-        }
-      } else if (in_single) {
-        if (c == '\\' && at(i + 1) == '\'') {
-          inline_storage_.push_back('\'');
-          i += 2;
-        } else if (c == '\'') {
-          if (at(i + 1) != '\0' && !IsCSpace(at(i + 1))) return false;
-          done = true;
-          ++i;
-        } else if (c == '\0') {
-          return false;
-        } else {
-          inline_storage_.push_back(c);
-          ++i;
-        }
-      } else {
-        switch (c) {
-          // Only these end a bare argument: "\v" and "\f" stay inside it.
-          case ' ': case '\n': case '\r': case '\t': case '\0':
-            done = true;
-            if (c != '\0') ++i;
-            break;
-          case '"': in_double = true; ++i; break;
-          case '\'': in_single = true; ++i; break;
-          default: inline_storage_.push_back(c); ++i; break;
-        }
-      }
-    }
-    spans.emplace_back(start, inline_storage_.size() - start);
-  }
+  spans_.clear();
+  if (!SplitArgs(line, &inline_storage_, &spans_)) return false;
   args_.clear();
-  args_.reserve(spans.size());
-  for (auto [off, size] : spans) args_.emplace_back(inline_storage_.data() + off, size);
+  args_.reserve(spans_.size());
+  for (auto [off, size] : spans_) args_.emplace_back(inline_storage_.data() + off, size);
   return true;
 }
 

@@ -88,6 +88,7 @@ class RespParser {
   std::vector<std::pair<size_t, size_t>> arg_offsets_;  // (offset, length)
   std::vector<std::string_view> args_;
   std::string inline_storage_;
+  std::vector<std::pair<size_t, size_t>> spans_;  // SplitInline\'s scratch
   std::string error_;
 };
 

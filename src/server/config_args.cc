@@ -2,31 +2,11 @@
 
 #include <cstdio>
 
+#include "base/ascii.h"
+#include "base/split_args.h"
+
 namespace vireo {
 namespace {
-
-// isspace() in the C locale, without its locale dependence.
-bool IsSpace(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
-}
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-bool EqualsNoCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x += 'a' - 'A';
-    if (y >= 'A' && y <= 'Z') y += 'a' - 'A';
-    if (x != y) return false;
-  }
-  return true;
-}
 
 bool StartsWithDashDash(std::string_view s) { return s.size() >= 2 && s[0] == '-' && s[1] == '-'; }
 
@@ -34,91 +14,11 @@ bool StartsWithDashDash(std::string_view s) { return s.size() >= 2 && s[0] == '-
 
 bool SplitConfigArgs(std::string_view line, std::vector<std::string>* out) {
   out->clear();
-  // A NUL ends the line, as it does for the C string Redis parses.
-  if (size_t nul = line.find('\0'); nul != std::string_view::npos) {
-    line = line.substr(0, nul);
-  }
-  const size_t n = line.size();
-  size_t i = 0;
-  auto at = [&](size_t k) { return k < n ? line[k] : '\0'; };
-  while (true) {
-    while (i < n && IsSpace(line[i])) ++i;
-    if (i >= n) return true;
-    std::string cur;
-    enum { kPlain, kDouble, kSingle } mode = kPlain;
-    bool done = false;
-    while (!done) {
-      const char c = at(i);
-      if (mode == kDouble) {
-        if (c == '\\' && at(i + 1) == 'x' && HexValue(at(i + 2)) >= 0 && HexValue(at(i + 3)) >= 0) {
-          cur.push_back(static_cast<char>(HexValue(at(i + 2)) * 16 + HexValue(at(i + 3))));
-          i += 3;
-        } else if (c == '\\' && at(i + 1) != '\0') {
-          ++i;
-          switch (line[i]) {
-            case 'n':
-              cur.push_back('\n');
-              break;
-            case 'r':
-              cur.push_back('\r');
-              break;
-            case 't':
-              cur.push_back('\t');
-              break;
-            case 'b':
-              cur.push_back('\b');
-              break;
-            case 'a':
-              cur.push_back('\a');
-              break;
-            default:
-              cur.push_back(line[i]);
-              break;
-          }
-        } else if (c == '"') {
-          if (at(i + 1) != '\0' && !IsSpace(at(i + 1))) return false;
-          done = true;
-        } else if (c == '\0') {
-          return false;
-        } else {
-          cur.push_back(c);
-        }
-      } else if (mode == kSingle) {
-        if (c == '\\' && at(i + 1) == '\'') {
-          cur.push_back('\'');
-          ++i;
-        } else if (c == '\'') {
-          if (at(i + 1) != '\0' && !IsSpace(at(i + 1))) return false;
-          done = true;
-        } else if (c == '\0') {
-          return false;
-        } else {
-          cur.push_back(c);
-        }
-      } else {
-        switch (c) {
-          case ' ':
-          case '\n':
-          case '\r':
-          case '\t':
-          case '\0':
-            done = true;
-            break;
-          case '"':
-            mode = kDouble;
-            break;
-          case '\'':
-            mode = kSingle;
-            break;
-          default:
-            cur.push_back(c);
-            break;
-        }
-      }
-      if (i < n) ++i;
-    }
-    out->push_back(std::move(cur));
-  }
+  std::string storage;
+  std::vector<std::pair<size_t, size_t>> spans;
+  if (!SplitArgs(line, &storage, &spans)) return false;
+  for (auto [off, len] : spans) out->emplace_back(storage, off, len);
+  return true;
 }
 
 std::string QuoteConfigArg(std::string_view arg) {

@@ -9,6 +9,9 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "base/ascii.h"
+#include "base/numbers.h"
+
 namespace vireo {
 namespace {
 
@@ -18,47 +21,9 @@ constexpr std::string_view kNotInteger = "argument couldn't be parsed into an in
 constexpr std::string_view kNotMemory = "argument must be a memory value";
 constexpr std::string_view kNotBool = "argument must be 'yes' or 'no'";
 
-char LowerAscii(char c) { return (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c; }
-
-bool EqualsNoCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (LowerAscii(a[i]) != LowerAscii(b[i])) return false;
-  }
-  return true;
-}
-
-// Strict decimal: optional '-', no '+', no spaces, no leading zeros, no
-// "-0", no overflow. Redis rejects all of those for integer options.
-bool ParseStrictInt(std::string_view s, long long* out) {
-  if (s.empty() || s.size() > 20) return false;
-  size_t i = 0;
-  const bool neg = s[0] == '-';
-  if (neg) i = 1;
-  if (i == s.size()) return false;
-  if (s[i] == '0') {
-    if (s.size() == 1) {
-      *out = 0;
-      return true;
-    }
-    return false;
-  }
-  unsigned long long v = 0;
-  for (; i < s.size(); ++i) {
-    if (s[i] < '0' || s[i] > '9') return false;
-    const unsigned d = s[i] - '0';
-    if (v > (ULLONG_MAX - d) / 10) return false;
-    v = v * 10 + d;
-  }
-  if (neg) {
-    if (v > static_cast<unsigned long long>(LLONG_MAX) + 1) return false;
-    *out = static_cast<long long>(0 - v);
-  } else {
-    if (v > static_cast<unsigned long long>(LLONG_MAX)) return false;
-    *out = static_cast<long long>(v);
-  }
-  return true;
-}
+// Strict decimal, as Redis's string2ll (no '+', spaces, leading zeros, "-0"
+// or overflow): the same parser command arguments use.
+bool ParseStrictInt(std::string_view s, long long* out) { return ParseInt64(s, out); }
 
 // Memory values: digits then an optional unit (b, k, kb, m, mb, g, gb; any
 // case; k = 1000, kb = 1024). Like Redis, an empty number counts as 0, a

@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/ascii.h"  // EqualsNoCase, ToLower for handlers
 #include "commands/core/context.h"
 
 namespace vireo {
@@ -109,8 +110,5 @@ void BindSetCommands(CommandTable& t);
 void BindZSetCommands(CommandTable& t);
 void BindSortCommands(CommandTable& t);
 
-// Lower-cases ASCII into out (reused buffer) and returns it.
-std::string_view ToLower(std::string_view s, std::string* out);
-bool EqualsNoCase(std::string_view a, std::string_view b);
 
 }  // namespace vireo

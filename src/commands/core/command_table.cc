@@ -46,25 +46,6 @@ uint32_t ParseFlags(const char* text) {
 
 }  // namespace
 
-std::string_view ToLower(std::string_view s, std::string* out) {
-  out->assign(s);
-  for (char& c : *out) {
-    if (c >= 'A' && c <= 'Z') c = char(c + 32);
-  }
-  return *out;
-}
-
-bool EqualsNoCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = char(x + 32);
-    if (y >= 'A' && y <= 'Z') y = char(y + 32);
-    if (x != y) return false;
-  }
-  return true;
-}
-
 CommandTable::CommandTable() {
   BindStringCommands(*this);
   BindGenericCommands(*this);

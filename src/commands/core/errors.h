@@ -18,6 +18,10 @@ inline constexpr const char* kStringTooLong = "ERR string exceeds maximum allowe
 inline constexpr const char* kNanOrInf = "ERR increment would produce NaN or Infinity";
 inline constexpr const char* kTimeoutNotFloat = "ERR timeout is not a float or out of range";
 inline constexpr const char* kTimeoutNegative = "ERR timeout is negative";
+inline constexpr const char* kNotPositive = "ERR value is out of range, must be positive";
+inline constexpr const char* kCountRangeLong =
+    "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807";
+inline constexpr const char* kNumkeysNotPositive = "ERR numkeys should be greater than 0";
 
 // String family (string*.cc).
 inline constexpr const char* kWrongArity = "ERR wrong number of arguments for '%s' command";
@@ -50,26 +54,18 @@ inline constexpr const char* kHashValueNotInteger = "ERR hash value is not an in
 inline constexpr const char* kHashValueNotFloat = "ERR hash value is not a float";
 inline constexpr const char* kHashIncrNanOrInf = "ERR value is NaN or Infinity";
 inline constexpr const char* kHashRandCountRange = "ERR value is out of range";
-inline constexpr const char* kHashRandCountLong =
-    "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807";
 
 // Set family (set*.cc) and SORT (sort.cc).
-inline constexpr const char* kSetCountNotPositive = "ERR value is out of range, must be positive";
-inline constexpr const char* kSetCountRange =
-    "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807";
-inline constexpr const char* kSetNumkeysNotPositive = "ERR numkeys should be greater than 0";
 inline constexpr const char* kSetNumkeysTooMany = "ERR Number of keys can't be greater than number of args";
 inline constexpr const char* kSetLimitNegative = "ERR LIMIT can't be negative";
 inline constexpr const char* kSortScores = "ERR One or more scores can't be converted into double";
 
 // List family (list*.cc).
-inline constexpr const char* kListPopCount = "ERR value is out of range, must be positive";
 inline constexpr const char* kListRankZero =
     "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start "
     "from the end of the list";
 inline constexpr const char* kListCountNegative = "ERR COUNT can't be negative";
 inline constexpr const char* kListMaxlenNegative = "ERR MAXLEN can't be negative";
-inline constexpr const char* kListNumkeys = "ERR numkeys should be greater than 0";
 inline constexpr const char* kListMpopCount = "ERR count should be greater than 0";
 
 }  // namespace vireo::err

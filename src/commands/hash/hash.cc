@@ -205,6 +205,7 @@ void BindHashCommands(CommandTable& t) {
   t.Bind("hincrbyfloat", CmdHincrbyfloat);
   BindHashReadCommands(t);
   BindHashRandomCommands(t);
+  BindHashScanCommands(t);
 }
 
 }  // namespace vireo

@@ -42,5 +42,6 @@ void ConvertForSize(CommandContext& ctx, HashValue* h);
 
 void BindHashReadCommands(CommandTable& t);
 void BindHashRandomCommands(CommandTable& t);
+void BindHashScanCommands(CommandTable& t);
 
 }  // namespace vireo::hash_cmd

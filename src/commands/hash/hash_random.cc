@@ -1,6 +1,4 @@
-// HRANDFIELD (with COUNT and WITHVALUES, Redis 7.0's four cases) and HSCAN
-// (a listpack answers everything at once with cursor 0, as in Redis; a
-// hashtable is walked with the table's reverse-binary cursor).
+// HRANDFIELD, with COUNT and WITHVALUES (Redis 7.0's four cases).
 #include <algorithm>
 #include <cerrno>
 #include <cctype>
@@ -123,7 +121,7 @@ void CmdHrandfield(CommandContext& ctx) {
   if (args.size() >= 3) {
     long long l;
     if (!ArgInt64(ctx, 2, &l)) return;
-    if (l == LLONG_MIN) return ctx.reply.Error(err::kHashRandCountLong);
+    if (l == LLONG_MIN) return ctx.reply.Error(err::kCountRangeLong);
     bool withvalues = false;
     if (args.size() > 4 || (args.size() == 4 && !ArgIs(ctx, 3, "withvalues"))) {
       return ctx.reply.Error(err::kSyntax);
@@ -144,66 +142,10 @@ void CmdHrandfield(CommandContext& ctx) {
   ctx.reply.Bulk(f);
 }
 
-void CmdHscan(CommandContext& ctx) {
-  const auto& args = ctx.args;
-  uint64_t cursor;
-  if (!ParseScanCursor(args[2], &cursor)) return ctx.reply.Error(err::kInvalidCursor);
-  Entry* e;
-  if (!LookupHashRead(ctx, args[1], &e)) return;
-  if (!e) {
-    ctx.reply.ArrayHeader(2);
-    ctx.reply.Bulk("0");
-    return ctx.reply.ArrayHeader(0);
-  }
-  long long count = 10;
-  std::string_view pattern;
-  bool use_pattern = false;
-  for (size_t i = 3; i < args.size(); i += 2) {
-    const bool has_value = i + 1 < args.size();
-    if (has_value && ArgIs(ctx, i, "count")) {
-      if (!ArgInt64(ctx, i + 1, &count)) return;
-      if (count < 1) return ctx.reply.Error(err::kSyntax);
-    } else if (has_value && ArgIs(ctx, i, "match")) {
-      pattern = args[i + 1];
-      use_pattern = pattern != "*";
-    } else {
-      return ctx.reply.Error(err::kSyntax);
-    }
-  }
-
-  HashValue* h = HashOf(e);
-  if (h->is_listpack()) {
-    // Small encodings are answered whole, whatever the cursor.
-    ctx.reply.ArrayHeader(2);
-    ctx.reply.Bulk("0");
-    size_t mark = ctx.reply.BeginDeferred();
-    size_t n = 0;
-    h->ForEach([&](std::string_view f, std::string_view v) {
-      if (use_pattern && !GlobMatch(pattern, f)) return;
-      ctx.reply.Bulk(f);
-      ctx.reply.Bulk(v);
-      n += 2;
-    });
-    return ctx.reply.EndDeferredArray(mark, n);
-  }
-  std::vector<std::string_view> found;
-  cursor = h->ScanTable(cursor, count, [&](std::string_view f, std::string_view v) {
-    if (use_pattern && !GlobMatch(pattern, f)) return;
-    found.push_back(f);
-    found.push_back(v);
-  });
-  char buf[kMaxInt64Chars];
-  ctx.reply.ArrayHeader(2);
-  ctx.reply.Bulk(std::string_view(buf, FormatUint64(cursor, buf)));
-  ctx.reply.ArrayHeader(found.size());
-  for (std::string_view s : found) ctx.reply.Bulk(s);
-}
-
 }  // namespace
 
 void BindHashRandomCommands(CommandTable& t) {
   t.Bind("hrandfield", CmdHrandfield);
-  t.Bind("hscan", CmdHscan);
 }
 
 }  // namespace vireo::hash_cmd

@@ -19,19 +19,10 @@ namespace vireo {
 namespace generic_cmd {
 
 Entry* LookupRead(CommandContext& ctx, Database& db, std::string_view key, bool touch) {
-  Entry* e = db.Lookup(key, ctx.now_ms, touch);
-  KeyspaceStats& stats = ctx.keyspace.stats();
-  if (e) {
-    stats.keyspace_hits++;
-  } else {
-    stats.keyspace_misses++;
-  }
-  return e;
+  return db.LookupRead(key, ctx.now_ms, touch);
 }
 
-Entry* LookupWrite(CommandContext& ctx, Database& db, std::string_view key) {
-  return db.Lookup(key, ctx.now_ms);
-}
+Entry* LookupWrite(CommandContext& ctx, Database& db, std::string_view key) { return db.LookupWrite(key, ctx.now_ms); }
 
 void ReplyFormattedError(CommandContext& ctx, const char* format, std::string_view arg) {
   std::string msg(format);

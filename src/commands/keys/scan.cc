@@ -13,6 +13,7 @@
 #include "base/glob.h"
 #include "base/numbers.h"
 #include "commands/core/args.h"
+#include "commands/core/scan_args.h"
 #include "commands/core/errors.h"
 #include "commands/keys/generic_family.h"
 #include "engine/database.h"
@@ -39,46 +40,11 @@ void CmdKeys(CommandContext& ctx) {
   ctx.reply.EndDeferredArray(mark, n);
 }
 
-struct ScanOptions {
-  long long count = 10;
-  std::string_view pattern;
-  bool use_pattern = false;
-  std::string_view type;  // empty: any type
-  bool use_type = false;
-};
-
-// MATCH, COUNT and TYPE, each possibly repeated (the last one wins). False
-// after replying the error.
-bool ParseScanOptions(CommandContext& ctx, size_t first, ScanOptions* o) {
-  const auto& args = ctx.args;
-  for (size_t i = first; i < args.size(); i += 2) {
-    const bool has_value = i + 1 < args.size();
-    if (has_value && ArgIs(ctx, i, "count")) {
-      if (!ArgInt64(ctx, i + 1, &o->count)) return false;
-      if (o->count < 1) {
-        ctx.reply.Error(err::kSyntax);
-        return false;
-      }
-    } else if (has_value && ArgIs(ctx, i, "match")) {
-      o->pattern = args[i + 1];
-      // "*" matches everything: skip the matching altogether.
-      o->use_pattern = o->pattern != "*";
-    } else if (has_value && ArgIs(ctx, i, "type")) {
-      o->type = args[i + 1];
-      o->use_type = true;
-    } else {
-      ctx.reply.Error(err::kSyntax);
-      return false;
-    }
-  }
-  return true;
-}
-
 void CmdScan(CommandContext& ctx) {
   uint64_t cursor;
   if (!ParseScanCursor(ctx.args[1], &cursor)) return ctx.reply.Error(err::kInvalidCursor);
   ScanOptions o;
-  if (!ParseScanOptions(ctx, 2, &o)) return;
+  if (!ParseScanOptions(ctx, 2, /*allow_type=*/true, &o)) return;
 
   Database& db = ctx.db();
   // Visit buckets until COUNT keys were gathered, the table is exhausted, or
@@ -119,9 +85,7 @@ void CmdScan(CommandContext& ctx) {
     keys.push_back(key);
   }
 
-  char buf[kMaxInt64Chars];
-  ctx.reply.ArrayHeader(2);
-  ctx.reply.Bulk(std::string_view(buf, FormatUint64(cursor, buf)));
+  ReplyScanCursor(ctx, cursor);
   ctx.reply.ArrayHeader(keys.size());
   for (std::string_view k : keys) ctx.reply.Bulk(k);
 }

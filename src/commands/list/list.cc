@@ -112,7 +112,7 @@ void PopGeneric(CommandContext& ctx, End end, const char* name) {
   if (ctx.args.size() > 3) return generic_cmd::ReplyFormattedError(ctx, err::kWrongArity, name);
   bool has_count = ctx.args.size() == 3;
   long long count = 1;
-  if (has_count && (!ParseInt64(ctx.args[2], &count) || count < 0)) return ctx.reply.Error(err::kListPopCount);
+  if (has_count && (!ParseInt64(ctx.args[2], &count) || count < 0)) return ctx.reply.Error(err::kNotPositive);
   std::string_view key = ctx.args[1];
   Entry* e = LookupWrite(ctx, ctx.db(), key);
   if (!e) return has_count ? ctx.reply.NullArray() : ctx.reply.Null();

@@ -41,7 +41,7 @@ bool ParseMpop(CommandContext& ctx, size_t first, MpopArgs* out) {
   const auto& args = ctx.args;
   long long numkeys;
   if (!ParseInt64(args[first], &numkeys) || numkeys <= 0) {
-    ctx.reply.Error(err::kListNumkeys);
+    ctx.reply.Error(err::kNumkeysNotPositive);
     return false;
   }
   // The keys and the LEFT|RIGHT after them must all be there.

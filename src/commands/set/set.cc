@@ -12,6 +12,7 @@
 #include "base/glob.h"
 #include "base/numbers.h"
 #include "commands/core/args.h"
+#include "commands/core/scan_args.h"
 #include "commands/core/errors.h"
 #include "commands/keys/generic_family.h"
 #include "commands/set/set_family.h"
@@ -168,25 +169,13 @@ void CmdSScan(CommandContext& ctx) {
   Entry* e;
   if (!LookupSetRead(ctx, ctx.args[1], &e)) return;
   if (!e) {
-    ctx.reply.ArrayHeader(2);
-    ctx.reply.Bulk("0");
-    return ctx.reply.ArrayHeader(0);
+    return ReplyEmptyScan(ctx);
   }
-  long long count = 10;
-  std::string_view pattern;
-  bool use_pattern = false;
-  for (size_t i = 3; i < ctx.args.size(); i += 2) {
-    const bool has_value = i + 1 < ctx.args.size();
-    if (has_value && ArgIs(ctx, i, "count")) {
-      if (!ArgInt64(ctx, i + 1, &count)) return;
-      if (count < 1) return ctx.reply.Error(err::kSyntax);
-    } else if (has_value && ArgIs(ctx, i, "match")) {
-      pattern = ctx.args[i + 1];
-      use_pattern = pattern != "*";
-    } else {
-      return ctx.reply.Error(err::kSyntax);
-    }
-  }
+  ScanOptions o;
+  if (!ParseScanOptions(ctx, 3, /*allow_type=*/false, &o)) return;
+  const long long count = o.count;
+  const std::string_view pattern = o.pattern;
+  const bool use_pattern = o.use_pattern;
   SetValue s(e->object());
   // Members are copied out: the filter runs after the walk, as in Redis.
   std::vector<std::string> found;
@@ -196,9 +185,7 @@ void CmdSScan(CommandContext& ctx) {
     cursor = s.Scan(cursor, collect);
   } while (cursor != 0 && max_steps-- > 0 && found.size() < static_cast<unsigned long long>(count));
 
-  char buf[kMaxInt64Chars];
-  ctx.reply.ArrayHeader(2);
-  ctx.reply.Bulk(std::string_view(buf, FormatUint64(cursor, buf)));
+  ReplyScanCursor(ctx, cursor);
   size_t mark = ctx.reply.BeginDeferred();
   size_t n = 0;
   for (const std::string& m : found) {

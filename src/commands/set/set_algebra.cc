@@ -105,8 +105,8 @@ void CmdSInterStore(CommandContext& ctx) {
 
 void CmdSInterCard(CommandContext& ctx) {
   long long numkeys;
-  if (!ArgInt64(ctx, 1, &numkeys, err::kSetNumkeysNotPositive)) return;
-  if (numkeys <= 0) return ctx.reply.Error(err::kSetNumkeysNotPositive);
+  if (!ArgInt64(ctx, 1, &numkeys, err::kNumkeysNotPositive)) return;
+  if (numkeys <= 0) return ctx.reply.Error(err::kNumkeysNotPositive);
   if (numkeys > (long long)ctx.args.size() - 2) return ctx.reply.Error(err::kSetNumkeysTooMany);
   long long limit = 0;
   for (size_t i = 2 + numkeys; i < ctx.args.size(); ++i) {

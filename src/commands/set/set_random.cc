@@ -52,8 +52,8 @@ void CmdSPop(CommandContext& ctx) {
   const bool with_count = ctx.args.size() == 3;
   long long count = 1;
   if (with_count) {
-    if (!ArgInt64(ctx, 2, &count, err::kSetCountNotPositive)) return;
-    if (count < 0) return ctx.reply.Error(err::kSetCountNotPositive);
+    if (!ArgInt64(ctx, 2, &count, err::kNotPositive)) return;
+    if (count < 0) return ctx.reply.Error(err::kNotPositive);
   }
   Entry* e;
   if (!LookupSetWrite(ctx, ctx.args[1], &e)) return;
@@ -112,7 +112,7 @@ void CmdSRandMember(CommandContext& ctx) {
   }
   long long count;
   if (!ArgInt64(ctx, 2, &count)) return;
-  if (count == LLONG_MIN) return ctx.reply.Error(err::kSetCountRange);
+  if (count == LLONG_MIN) return ctx.reply.Error(err::kCountRangeLong);
   Entry* e;
   if (!LookupSetRead(ctx, ctx.args[1], &e)) return;
   if (!e || count == 0) return ctx.reply.ArrayHeader(0);

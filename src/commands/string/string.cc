@@ -16,18 +16,9 @@
 namespace vireo {
 namespace string_cmd {
 
-Entry* LookupRead(CommandContext& ctx, std::string_view key) {
-  Entry* e = ctx.db().Lookup(key, ctx.now_ms);
-  KeyspaceStats& stats = ctx.keyspace.stats();
-  if (e) {
-    stats.keyspace_hits++;
-  } else {
-    stats.keyspace_misses++;
-  }
-  return e;
-}
+Entry* LookupRead(CommandContext& ctx, std::string_view key) { return ctx.db().LookupRead(key, ctx.now_ms); }
 
-Entry* LookupWrite(CommandContext& ctx, std::string_view key) { return ctx.db().Lookup(key, ctx.now_ms); }
+Entry* LookupWrite(CommandContext& ctx, std::string_view key) { return ctx.db().LookupWrite(key, ctx.now_ms); }
 
 void ReplyValue(CommandContext& ctx, const Entry* e) {
   char scratch[32];

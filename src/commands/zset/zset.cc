@@ -284,6 +284,7 @@ void BindZSetCommands(CommandTable& t) {
   t.Bind("zlexcount", CmdZLexCount);
   BindRangeCommands(t);
   BindPopCommands(t);
+  BindScanCommands(t);
   BindAlgebraCommands(t);
 }
 

@@ -58,6 +58,7 @@ bool ArgLexRange(CommandContext& ctx, size_t min, size_t max, LexRange* r);
 
 void BindRangeCommands(CommandTable& t);
 void BindPopCommands(CommandTable& t);
+void BindScanCommands(CommandTable& t);
 void BindAlgebraCommands(CommandTable& t);
 
 }  // namespace zset_cmd

@@ -1,5 +1,5 @@
 // Sorted-set commands that take elements out or pick them at random:
-// ZPOPMIN, ZPOPMAX, ZMPOP, BZPOPMIN, BZPOPMAX, BZMPOP, ZRANDMEMBER; and ZSCAN.
+// ZPOPMIN, ZPOPMAX, ZMPOP, BZPOPMIN, BZPOPMAX, BZMPOP, ZRANDMEMBER.
 // The pops share one routine with Redis's reply shapes: flat pairs
 // (ZPOPMIN without COUNT, RESP2), nested pairs (COUNT in RESP3, ZMPOP), and
 // the key first for the blocking and multi-key forms.
@@ -24,8 +24,6 @@ namespace vireo {
 namespace zset_cmd {
 namespace {
 
-constexpr const char* kMustBePositive = "ERR value is out of range, must be positive";
-constexpr const char* kNumkeys = "ERR numkeys should be greater than 0";
 constexpr const char* kCount = "ERR count should be greater than 0";
 
 std::mt19937_64& Rng() {
@@ -93,7 +91,7 @@ void PopMinMax(CommandContext& ctx, bool max) {
   long long count = -1;
   if (ctx.args.size() == 3) {
     // Redis answers a non-integer with the same "must be positive" text.
-    if (!ParseInt64(ctx.args[2], &count) || count < 0) return ctx.reply.Error(kMustBePositive);
+    if (!ParseInt64(ctx.args[2], &count) || count < 0) return ctx.reply.Error(err::kNotPositive);
   }
   PopGeneric(ctx, {ctx.args[1]}, max, false, count, ctx.reply.proto() > 2 && count != -1, false);
 }
@@ -134,7 +132,7 @@ void CmdBZPopMax(CommandContext& ctx) { BPopMinMax(ctx, true); }
 void MPopGeneric(CommandContext& ctx, size_t numkeys_idx, bool block) {
   const auto& a = ctx.args;
   long long numkeys;
-  if (!ParseInt64(a[numkeys_idx], &numkeys) || numkeys < 1) return ctx.reply.Error(kNumkeys);
+  if (!ParseInt64(a[numkeys_idx], &numkeys) || numkeys < 1) return ctx.reply.Error(err::kNumkeysNotPositive);
   if ((unsigned long long)numkeys >= a.size() - numkeys_idx - 1) return ctx.reply.Error(err::kSyntax);
   const size_t where_idx = numkeys_idx + size_t(numkeys) + 1;
   bool max;
@@ -221,8 +219,7 @@ void CmdZRandMember(CommandContext& ctx) {
     long long l;
     if (!ArgInt64(ctx, 2, &l)) return;
     if (l < -LLONG_MAX) {
-      return ctx.reply.Error(
-          "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807");
+      return ctx.reply.Error(err::kCountRangeLong);
     }
     bool with_scores = false;
     if (a.size() > 4 || (a.size() == 4 && !EqualsNoCase(a[3], "withscores"))) return ctx.reply.Error(err::kSyntax);
@@ -240,58 +237,6 @@ void CmdZRandMember(CommandContext& ctx) {
   ctx.reply.Bulk(c.member());
 }
 
-// ---- ZSCAN ----
-
-void CmdZScan(CommandContext& ctx) {
-  const auto& a = ctx.args;
-  uint64_t cursor;
-  if (!ParseScanCursor(a[2], &cursor)) return ctx.reply.Error(err::kInvalidCursor);
-  Entry* e;
-  ZSetValue* z;
-  if (!LookupRead(ctx, a[1], &e, &z)) return;
-  if (!z) {
-    ctx.reply.ArrayHeader(2);
-    ctx.reply.Bulk("0");
-    return ctx.reply.ArrayHeader(0);
-  }
-  long long count = 10;
-  std::string_view pattern;
-  bool use_pattern = false;
-  for (size_t i = 3; i < a.size(); i += 2) {
-    if (EqualsNoCase(a[i], "count") && i + 1 < a.size()) {
-      if (!ArgInt64(ctx, i + 1, &count)) return;
-      if (count < 1) return ctx.reply.Error(err::kSyntax);
-    } else if (EqualsNoCase(a[i], "match") && i + 1 < a.size()) {
-      pattern = a[i + 1];
-      use_pattern = !(pattern.size() == 1 && pattern[0] == '*');
-    } else {
-      return ctx.reply.Error(err::kSyntax);
-    }
-  }
-  std::vector<std::pair<std::string, std::string>> found;
-  auto collect = [&](std::string_view m, std::string_view s) {
-    if (!use_pattern || GlobMatch(pattern, m)) found.emplace_back(std::string(m), std::string(s));
-  };
-  if (z->is_listpack()) {
-    cursor = z->Scan(0, collect);
-  } else {
-    // As Redis: keep stepping until enough items (member and score count
-    // two) or 10*count steps were taken.
-    long long steps = count > LLONG_MAX / 10 ? LLONG_MAX : count * 10;
-    do {
-      cursor = z->Scan(cursor, collect);
-    } while (cursor && steps-- > 0 && (long long)found.size() * 2 < count);
-  }
-  char buf[kMaxInt64Chars];
-  ctx.reply.ArrayHeader(2);
-  ctx.reply.Bulk(std::string_view(buf, FormatUint64(cursor, buf)));
-  ctx.reply.ArrayHeader(found.size() * 2);
-  for (const auto& [m, s] : found) {
-    ctx.reply.Bulk(m);
-    ctx.reply.Bulk(s);
-  }
-}
-
 }  // namespace
 
 void BindPopCommands(CommandTable& t) {
@@ -302,7 +247,6 @@ void BindPopCommands(CommandTable& t) {
   t.Bind("bzpopmax", CmdBZPopMax);
   t.Bind("bzmpop", CmdBZMPop);
   t.Bind("zrandmember", CmdZRandMember);
-  t.Bind("zscan", CmdZScan);
 }
 
 }  // namespace zset_cmd

@@ -32,7 +32,7 @@ void CmdSelect(ServerContext& ctx) {
   long long id;
   if (!ArgInt64(ctx, 1, &id)) return;
   if (id < INT32_MIN || id > INT32_MAX) {
-    ctx.reply.Error("ERR value is out of range, value must between -2147483648 and 2147483647");
+    ctx.reply.Error(err::kIntRange);
     return;
   }
   if (id < 0 || id >= ctx.server.keyspace().count()) {

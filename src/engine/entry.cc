@@ -4,6 +4,7 @@
 
 #include "base/numbers.h"
 #include "base/slab_allocator.h"
+#include "base/varint.h"
 
 #ifdef VIREO_JEMALLOC
 #include <jemalloc/jemalloc.h>
@@ -13,36 +14,6 @@ namespace vireo {
 namespace {
 
 ObjectFreeFn g_free_object = nullptr;
-
-size_t VarintSize(size_t n) {
-  size_t s = 1;
-  while (n >= 0x80) {
-    n >>= 7;
-    ++s;
-  }
-  return s;
-}
-
-uint8_t* PutVarint(uint8_t* p, size_t n) {
-  while (n >= 0x80) {
-    *p++ = uint8_t(n | 0x80);
-    n >>= 7;
-  }
-  *p++ = uint8_t(n);
-  return p;
-}
-
-const uint8_t* GetVarint(const uint8_t* p, size_t* n) {
-  size_t v = 0;
-  int shift = 0;
-  while (*p & 0x80) {
-    v |= size_t(*p++ & 0x7F) << shift;
-    shift += 7;
-  }
-  v |= size_t(*p++) << shift;
-  *n = v;
-  return p;
-}
 
 size_t UsableSize(void* p) {
 #ifdef VIREO_JEMALLOC

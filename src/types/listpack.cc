@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "base/numbers.h"
+#include "base/varint.h"
 
 namespace vireo {
 namespace {
@@ -15,35 +16,6 @@ namespace {
 
 constexpr size_t kMaxHeader = 10;
 constexpr size_t kMaxBacklen = 5;
-
-size_t VarintSize(uint64_t v) {
-  size_t n = 1;
-  while (v >= 0x80) {
-    v >>= 7;
-    ++n;
-  }
-  return n;
-}
-
-uint8_t* PutVarint(uint8_t* p, uint64_t v) {
-  while (v >= 0x80) {
-    *p++ = uint8_t(v | 0x80);
-    v >>= 7;
-  }
-  *p++ = uint8_t(v);
-  return p;
-}
-
-const uint8_t* GetVarint(const uint8_t* p, uint64_t* v) {
-  uint64_t r = 0;
-  int shift = 0;
-  while (*p & 0x80) {
-    r |= uint64_t(*p++ & 0x7F) << shift;
-    shift += 7;
-  }
-  *v = r | (uint64_t(*p++) << shift);
-  return p;
-}
 
 size_t BacklenSize(size_t n) { return VarintSize(n); }
 

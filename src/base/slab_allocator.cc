@@ -100,7 +100,7 @@ void SlabAllocator::PushFront(SizeClass& c, Page* page) {
 }
 
 namespace slab_internal {
-constinit NeverDestroyed g_entry_slab;
+constinit thread_local NeverDestroyed g_entry_slab;
 }  // namespace slab_internal
 
 }  // namespace vireo

@@ -21,9 +21,12 @@
 // Under AddressSanitizer free blocks are poisoned, so a read of a freed block
 // is reported (until the block is reused).
 //
-// Thread rule: not thread-safe, no locks. The process-wide instance
-// (EntrySlab()) belongs to the thread that executes commands; blocks must be
-// allocated and freed on that thread.
+// Thread rule: not thread-safe, no locks. EntrySlab() is one instance per
+// thread: an engine's entries come from the allocator of the thread that
+// executes its commands (as shard-per-thread stores keep a heap per shard),
+// so there is no process-wide allocator state and several engines on their
+// own threads never share one. Blocks must be freed on the thread that
+// allocated them.
 #pragma once
 #include <cassert>
 #include <cstddef>
@@ -181,17 +184,17 @@ void SlabAllocator::Free(void* p, size_t size) {
 }
 
 namespace slab_internal {
-// Holds the process-wide allocator without ever destroying it: entries may
-// still be freed by other static destructors at exit.
+// Holds a thread's allocator without ever destroying it: entries may still
+// be freed by other destructors at thread or process exit.
 union NeverDestroyed {
   constexpr NeverDestroyed() : slab() {}
   ~NeverDestroyed() {}
   SlabAllocator slab;
 };
-extern constinit NeverDestroyed g_entry_slab;
+extern constinit thread_local NeverDestroyed g_entry_slab;
 }  // namespace slab_internal
 
-// The process-wide allocator for keyspace entries (see the thread rule above).
+// This thread's allocator for keyspace entries (see the thread rule above).
 inline SlabAllocator& EntrySlab() { return slab_internal::g_entry_slab.slab; }
 
 }  // namespace vireo

@@ -5,6 +5,7 @@
 #include "base/numbers.h"
 #include "base/slab_allocator.h"
 #include "base/varint.h"
+#include "engine/type_ops.h"
 
 #ifdef VIREO_JEMALLOC
 #include <jemalloc/jemalloc.h>
@@ -12,8 +13,6 @@
 
 namespace vireo {
 namespace {
-
-ObjectFreeFn g_free_object = nullptr;
 
 size_t UsableSize(void* p) {
 #ifdef VIREO_JEMALLOC
@@ -69,8 +68,6 @@ size_t BlockBytes(void* p, size_t size) {
 bool IsStringPointer(uint8_t type_enc) { return type_enc == ((uint8_t(ObjType::kString) << 4) | uint8_t(Encoding::kRaw)); }
 
 }  // namespace
-
-void SetObjectFreeFn(ObjectFreeFn fn) { g_free_object = fn; }
 
 const char* EncodingName(Encoding e) {
   switch (e) {
@@ -234,8 +231,8 @@ void Entry::Free(Entry* e) {
   size_t size = e->bytes()[0] != kEmbstrTag ? off + 8 : len0 < 0x80 ? off + 1 + len0 : off + e->PayloadSize();
   if (IsStringPointer(e->bytes()[0])) {
     free(e->heap());
-  } else if (e->type() != ObjType::kString && g_free_object) {
-    g_free_object(e->type(), e->object());
+  } else if (e->type() != ObjType::kString) {
+    FreeObject(e->type(), e->object());
   }
   FreeBlock(e, size);
 }

@@ -59,11 +59,6 @@ struct HeapString {
 // Longest string Redis stores as embstr.
 inline constexpr size_t kEmbstrMaxLen = 44;
 
-// Releases a non-string payload (lists, hashes...). Set by the types layer so
-// the engine does not depend on it.
-using ObjectFreeFn = void (*)(ObjType, void*);
-void SetObjectFreeFn(ObjectFreeFn fn);
-
 class Entry {
  public:
   // kPrivateInt: an int value that Redis would hold in a private object

@@ -2,26 +2,43 @@
 
 #include <cstdlib>
 
+#include "types/hash_value.h"
+#include "types/quicklist.h"
+#include "types/set_value.h"
+#include "types/zset_value.h"
+
 namespace vireo {
 namespace {
 
-TypeOps g_ops[8];  // indexed by ObjType; filled before the first command runs
+void FreeList(void* obj) { delete static_cast<Quicklist*>(obj); }
+void* CopyList(const void* obj) { return new Quicklist(*static_cast<const Quicklist*>(obj)); }
+size_t ListMemory(const void* obj) { return static_cast<const Quicklist*>(obj)->MemoryBytes(); }
+
+void FreeHash(void* obj) { delete static_cast<HashValue*>(obj); }
+void* CopyHash(const void* obj) { return new HashValue(*static_cast<const HashValue*>(obj)); }
+size_t HashMemory(const void* obj) { return static_cast<const HashValue*>(obj)->MemoryBytes(); }
+
+// Indexed by ObjType: constant data, nothing is registered at run time.
+constexpr TypeOps kListOps{FreeList, CopyList, ListMemory};
+constexpr TypeOps kSetOps{&SetValue::Free, &SetValue::Copy, &SetValue::Memory};
+constexpr TypeOps kZSetOps{&ZSetValue::Free, &ZSetValue::Copy, &ZSetValue::Memory};
+constexpr TypeOps kHashOps{FreeHash, CopyHash, HashMemory};
 
 }  // namespace
 
-void RegisterTypeOps(ObjType type, const TypeOps& ops) {
-  g_ops[size_t(type)] = ops;
-  SetObjectFreeFn(&FreeObject);
-}
-
 const TypeOps* GetTypeOps(ObjType type) {
-  const TypeOps& o = g_ops[size_t(type)];
-  return o.free ? &o : nullptr;
+  switch (type) {
+    case ObjType::kList: return &kListOps;
+    case ObjType::kSet: return &kSetOps;
+    case ObjType::kZSet: return &kZSetOps;
+    case ObjType::kHash: return &kHashOps;
+    default: return nullptr;  // strings live in the entry itself
+  }
 }
 
 void FreeObject(ObjType type, void* obj) {
   const TypeOps* o = GetTypeOps(type);
-  if (!o) abort();  // a value of a type nobody registered cannot exist
+  if (!o) abort();  // a value of a type without ops cannot exist
   o->free(obj);
 }
 

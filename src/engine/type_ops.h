@@ -1,8 +1,8 @@
 // TypeOps: what the engine must be able to do with a collection value
 // without knowing its type — free it, deep-copy it (COPY), and size it
-// (MEMORY USAGE). Each type registers its ops when its command family is
-// bound, so the engine never includes the types layer.
-// Thread rule: registered at start-up, then read-only.
+// (MEMORY USAGE). The table is constant data in type_ops.cc, one row per
+// collection type (a new type adds its row there).
+// Thread rule: read-only, safe from any thread.
 #pragma once
 #include <cstddef>
 
@@ -16,11 +16,10 @@ struct TypeOps {
   size_t (*memory)(const void* obj) = nullptr;  // bytes held by the value
 };
 
-void RegisterTypeOps(ObjType type, const TypeOps& ops);
 // nullptr for strings and for types with nothing registered.
 const TypeOps* GetTypeOps(ObjType type);
 
-// Frees/copies any non-string payload through the registry.
+// Frees/copies any non-string payload through the table.
 void FreeObject(ObjType type, void* obj);
 void* CopyObject(ObjType type, const void* obj);
 size_t ObjectMemory(ObjType type, const void* obj);

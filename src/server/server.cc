@@ -124,10 +124,8 @@ Server::Server(Config config)
 }
 
 Server::~Server() {
-  for (auto& [id, c] : clients_) {
-    loop_.Unwatch(c->fd());
-    delete c;
-  }
+  for (auto& [id, c] : clients_) loop_.Unwatch(c->fd());
+  clients_.clear();  // closes their sockets
   for (int fd : listen_fds_) close(fd);
 }
 
@@ -183,18 +181,19 @@ void Server::OnAcceptable(int listen_fd) {
     sockaddr_storage local{};
     socklen_t llen = sizeof(local);
     getsockname(fd, reinterpret_cast<sockaddr*>(&local), &llen);
-    auto* c = new Client(this, fd, next_client_id_++, SockAddrText(ss), SockAddrText(local));
+    auto owned = std::make_unique<Client>(this, fd, next_client_id_++, SockAddrText(ss), SockAddrText(local));
+    Client* c = owned.get();
     ParseLimits limits;
     limits.max_bulk_len = cfg().proto_max_bulk_len;
     c->parser.set_limits(limits);
-    clients_[c->id()] = c;
+    clients_.emplace(c->id(), std::move(owned));
     loop_.Watch(fd, c, true, false);
   }
 }
 
 Client* Server::FindClient(uint64_t id) {
   auto it = clients_.find(id);
-  return it == clients_.end() || it->second->closing ? nullptr : it->second;
+  return it == clients_.end() || it->second->closing ? nullptr : it->second.get();
 }
 
 void Server::CloseClient(Client* c) {
@@ -206,14 +205,13 @@ void Server::CloseClient(Client* c) {
 
 void Server::FreeClosedClients() {
   for (Client* c : to_free_) {
-    clients_.erase(c->id());
     auto drop = [c](std::vector<Client*>& v) { v.erase(std::remove(v.begin(), v.end(), c), v.end()); };
     drop(monitors_);
     drop(paused_clients_);
     drop(pending_writes_);
     drop(resumed_);
     blocking_.Unblock(c);
-    delete c;
+    clients_.erase(c->id());  // the last owner: frees the client, closes its socket
   }
   to_free_.clear();
 }
@@ -340,7 +338,7 @@ void Server::Cron() {
   int timeout = cfg().timeout;
   if (timeout > 0 && cron_loops_ % std::max(1, cfg().hz) == 0) {
     for (auto& [id, c] : clients_) {
-      if (!c->monitor && !c->paused && now - c->last_interaction_ms > int64_t(timeout) * 1000) CloseClient(c);
+      if (!c->monitor && !c->paused && now - c->last_interaction_ms > int64_t(timeout) * 1000) CloseClient(c.get());
     }
   }
   keyspace_.ActiveExpireCycle(false, cfg().hz, cfg().active_expire_effort, now);

@@ -81,7 +81,7 @@ class Server final : public CommandServices {
   CommandTable& commands() { return commands_; }
   ServerStats& stats() { return stats_; }
   EventLoop& loop() { return loop_; }
-  const std::unordered_map<uint64_t, Client*>& clients() const { return clients_; }
+  const std::unordered_map<uint64_t, std::unique_ptr<Client>>& clients() const { return clients_; }
   Client* FindClient(uint64_t id);
   void CloseClient(Client* c);  // deferred: freed before the next sleep
   void QueueWrite(Client* c);
@@ -154,7 +154,7 @@ class Server final : public CommandServices {
   EventLoop loop_;
   std::vector<std::unique_ptr<IoHandler>> listeners_;
   std::vector<int> listen_fds_;
-  std::unordered_map<uint64_t, Client*> clients_;
+  std::unordered_map<uint64_t, std::unique_ptr<Client>> clients_;  // owns every client
   std::vector<Client*> pending_writes_;
   std::vector<Client*> to_free_;
   std::vector<Client*> monitors_;

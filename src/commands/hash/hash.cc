@@ -26,36 +26,33 @@ bool LookupHashRead(CommandContext& ctx, std::string_view key, Entry** e) {
   return true;
 }
 
-bool LookupHashWrite(CommandContext& ctx, std::string_view key, bool create, HashTarget* t) {
-  t->entry = generic_cmd::LookupWrite(ctx, ctx.db(), key);
-  if (t->entry) {
-    if (t->entry->type() != ObjType::kHash) {
-      ctx.reply.Error(err::kWrongType);
+bool HashWrite::Open(bool create) {
+  entry_ = generic_cmd::LookupWrite(ctx_, ctx_.db(), key_);
+  if (entry_) {
+    if (entry_->type() != ObjType::kHash) {
+      ctx_.reply.Error(err::kWrongType);
       return false;
     }
-    t->hash = HashOf(t->entry);
-  } else {
-    t->hash = create ? new HashValue() : nullptr;
+    hash = HashOf(entry_);
+  } else if (create) {
+    fresh_ = std::make_unique<HashValue>();
+    hash = fresh_.get();
   }
   return true;
 }
 
-void Commit(CommandContext& ctx, std::string_view key, HashTarget* t) {
-  if (!t->hash) return;
-  const Encoding enc = t->hash->is_listpack() ? Encoding::kListpack : Encoding::kHashtable;
-  if (!t->entry) {
-    if (t->hash->empty()) {
-      delete t->hash;
-    } else {
-      ctx.db().Add(Entry::NewObject(key, ObjType::kHash, enc, t->hash));
-    }
-    return;
+HashWrite::~HashWrite() {
+  if (!hash) return;
+  const Encoding enc = hash->is_listpack() ? Encoding::kListpack : Encoding::kHashtable;
+  if (fresh_) {
+    if (!hash->empty()) ctx_.db().Add(Entry::NewObject(key_, ObjType::kHash, enc, fresh_.release()));
+    return;  // an empty fresh value is freed by fresh_
   }
-  if (t->hash->empty()) {
-    ctx.db().Delete(key);
-    return;
+  if (hash->empty()) {
+    ctx_.db().Delete(key_);
+  } else if (entry_->encoding() != enc) {
+    entry_->set_encoding(enc);
   }
-  if (t->entry->encoding() != enc) t->entry->set_encoding(enc);
 }
 
 void ConvertForArgs(CommandContext& ctx, HashValue* h, size_t first, size_t last) {
@@ -88,13 +85,12 @@ bool SetPairs(CommandContext& ctx, long long* added) {
     generic_cmd::ReplyFormattedError(ctx, err::kWrongArity, ToLower(args[0], &name));
     return false;
   }
-  HashTarget t;
-  if (!LookupHashWrite(ctx, args[1], true, &t)) return false;
+  HashWrite t(ctx, args[1]);
+  if (!t.Open(true)) return false;
   ConvertForArgs(ctx, t.hash, 2, args.size() - 1);
   *added = 0;
   for (size_t i = 2; i < args.size(); i += 2) *added += t.hash->Set(args[i], args[i + 1]);
   ConvertForSize(ctx, t.hash);
-  Commit(ctx, args[1], &t);
   return true;
 }
 
@@ -109,54 +105,48 @@ void CmdHmset(CommandContext& ctx) {
 }
 
 void CmdHsetnx(CommandContext& ctx) {
-  HashTarget t;
-  if (!LookupHashWrite(ctx, ctx.args[1], true, &t)) return;
+  HashWrite t(ctx, ctx.args[1]);
+  if (!t.Open(true)) return;
   if (t.hash->Exists(ctx.args[2])) {
-    Commit(ctx, ctx.args[1], &t);  // drops a value created for nothing
-    return ctx.reply.Integer(0);
+    return ctx.reply.Integer(0);  // a value created for nothing is dropped by t
   }
   // Only an actual insert is checked against the length limit, as Redis does.
   ConvertForArgs(ctx, t.hash, 2, 3);
   t.hash->Set(ctx.args[2], ctx.args[3]);
   ConvertForSize(ctx, t.hash);
-  Commit(ctx, ctx.args[1], &t);
   ctx.reply.Integer(1);
 }
 
 void CmdHdel(CommandContext& ctx) {
-  HashTarget t;
-  if (!LookupHashWrite(ctx, ctx.args[1], false, &t)) return;
+  HashWrite t(ctx, ctx.args[1]);
+  if (!t.Open(false)) return;
   if (!t.hash) return ctx.reply.Integer(0);
   long long removed = 0;
   for (size_t i = 2; i < ctx.args.size() && !t.hash->empty(); ++i) removed += t.hash->Delete(ctx.args[i]);
-  Commit(ctx, ctx.args[1], &t);
   ctx.reply.Integer(removed);
 }
 
 // Stores a computed value the way hashTypeSet does (its own length check,
 // then the size check).
-void StoreComputed(CommandContext& ctx, HashTarget* t, std::string_view field, std::string_view value) {
+void StoreComputed(CommandContext& ctx, HashWrite* t, std::string_view field, std::string_view value) {
   ConvertForPair(ctx, t->hash, field, value);
   t->hash->Set(field, value);
   ConvertForSize(ctx, t->hash);
-  Commit(ctx, ctx.args[1], t);
 }
 
 void CmdHincrby(CommandContext& ctx) {
   long long incr;
   if (!ArgInt64(ctx, 3, &incr)) return;
-  HashTarget t;
-  if (!LookupHashWrite(ctx, ctx.args[1], true, &t)) return;
+  HashWrite t(ctx, ctx.args[1]);
+  if (!t.Open(true)) return;
   long long current = 0;
   char scratch[HashValue::kScratch];
   std::string_view old;
   if (t.hash->Get(ctx.args[2], &old, scratch) && !ParseInt64(old, &current)) {
-    Commit(ctx, ctx.args[1], &t);
     return ctx.reply.Error(err::kHashValueNotInteger);
   }
   long long result;
   if (__builtin_add_overflow(current, incr, &result)) {
-    Commit(ctx, ctx.args[1], &t);
     return ctx.reply.Error(err::kOverflow);
   }
   char buf[kMaxInt64Chars];
@@ -168,18 +158,16 @@ void CmdHincrbyfloat(CommandContext& ctx) {
   long double incr;
   if (!ParseLongDouble(ctx.args[3], &incr)) return ctx.reply.Error(err::kNotFloat);
   if (std::isnan(incr) || std::isinf(incr)) return ctx.reply.Error(err::kHashIncrNanOrInf);
-  HashTarget t;
-  if (!LookupHashWrite(ctx, ctx.args[1], true, &t)) return;
+  HashWrite t(ctx, ctx.args[1]);
+  if (!t.Open(true)) return;
   long double current = 0;
   char scratch[HashValue::kScratch];
   std::string_view old;
   if (t.hash->Get(ctx.args[2], &old, scratch) && !ParseLongDouble(old, &current)) {
-    Commit(ctx, ctx.args[1], &t);
     return ctx.reply.Error(err::kHashValueNotFloat);
   }
   long double result = current + incr;
   if (std::isnan(result) || std::isinf(result)) {
-    Commit(ctx, ctx.args[1], &t);
     return ctx.reply.Error(err::kNanOrInf);
   }
   std::string text = FormatLongDouble(result);
@@ -187,16 +175,11 @@ void CmdHincrbyfloat(CommandContext& ctx) {
   ctx.reply.Bulk(text);
 }
 
-void FreeHash(void* obj) { delete static_cast<HashValue*>(obj); }
-void* CopyHash(const void* obj) { return new HashValue(*static_cast<const HashValue*>(obj)); }
-size_t HashMemory(const void* obj) { return static_cast<const HashValue*>(obj)->MemoryBytes(); }
-
 }  // namespace
 }  // namespace hash_cmd
 
 void BindHashCommands(CommandTable& t) {
   using namespace hash_cmd;
-  RegisterTypeOps(ObjType::kHash, {FreeHash, CopyHash, HashMemory});
   t.Bind("hset", CmdHset);
   t.Bind("hmset", CmdHmset);
   t.Bind("hsetnx", CmdHsetnx);

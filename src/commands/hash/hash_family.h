@@ -4,6 +4,7 @@
 // listpack -> hashtable conversion rules of Redis 7.0.
 // Thread rule: main thread only (they touch the keyspace and write replies).
 #pragma once
+#include <memory>
 #include <string_view>
 
 #include "commands/core/command.h"
@@ -18,19 +19,30 @@ inline HashValue* HashOf(const Entry* e) { return static_cast<HashValue*>(e->obj
 // *e is nullptr when the key is absent.
 bool LookupHashRead(CommandContext& ctx, std::string_view key, Entry** e);
 
-// A hash being written: an existing key's entry, or a fresh value not yet in
-// the keyspace (entry == nullptr) that Commit() adds.
-struct HashTarget {
-  Entry* entry = nullptr;
-  HashValue* hash = nullptr;
+// A hash being written: an existing key's value, or a fresh one not yet in
+// the keyspace. Leaving scope stores the result whatever the exit path:
+// adds a fresh non-empty value, records an encoding change, deletes a key
+// whose hash became empty, drops an empty fresh value.
+class HashWrite {
+ public:
+  HashWrite(CommandContext& ctx, std::string_view key) : ctx_(ctx), key_(key) {}
+  ~HashWrite();
+  HashWrite(const HashWrite&) = delete;
+  HashWrite& operator=(const HashWrite&) = delete;
+
+  // Write lookup; creates an empty (listpack) value when the key is absent
+  // and create is true. Returns false after replying WRONGTYPE; with
+  // create=false an absent key gives true and hash == nullptr.
+  bool Open(bool create);
+
+  HashValue* hash = nullptr;  // the value being written (nullptr: absent, not created)
+
+ private:
+  CommandContext& ctx_;
+  std::string_view key_;
+  Entry* entry_ = nullptr;            // the key's entry when it exists
+  std::unique_ptr<HashValue> fresh_;  // owned until added to the keyspace
 };
-// Write lookup; creates an empty (listpack) value when the key is absent and
-// create is true. Returns false after replying WRONGTYPE; with create=false
-// an absent key gives true and target->hash == nullptr.
-bool LookupHashWrite(CommandContext& ctx, std::string_view key, bool create, HashTarget* t);
-// Stores the result of a write: adds a fresh value, records an encoding
-// change, deletes a key whose hash became empty (or drops an empty fresh one).
-void Commit(CommandContext& ctx, std::string_view key, HashTarget* t);
 
 // Redis's hashTypeTryConversion: converts when any of args[first..last]
 // is longer than hash-max-listpack-value.

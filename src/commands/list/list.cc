@@ -319,16 +319,11 @@ void CmdLPos(CommandContext& ctx) {
   ctx.reply.EndDeferredArray(mark, size_t(found));
 }
 
-void FreeList(void* obj) { delete static_cast<Quicklist*>(obj); }
-void* CopyList(const void* obj) { return new Quicklist(*static_cast<const Quicklist*>(obj)); }
-size_t ListMemory(const void* obj) { return static_cast<const Quicklist*>(obj)->MemoryBytes(); }
-
 }  // namespace
 }  // namespace list_cmd
 
 void BindListCommands(CommandTable& t) {
   using namespace list_cmd;
-  RegisterTypeOps(ObjType::kList, {FreeList, CopyList, ListMemory});
   t.Bind("lpush", CmdLPush);
   t.Bind("rpush", CmdRPush);
   t.Bind("lpushx", CmdLPushX);

@@ -201,7 +201,6 @@ void CmdSScan(CommandContext& ctx) {
 
 void BindSetCommands(CommandTable& t) {
   using namespace set_cmd;
-  RegisterTypeOps(ObjType::kSet, {&SetValue::Free, &SetValue::Copy, &SetValue::Memory});
   t.Bind("sadd", CmdSAdd);
   t.Bind("srem", CmdSRem);
   t.Bind("scard", CmdSCard);

@@ -271,7 +271,6 @@ void CmdZLexCount(CommandContext& ctx) {
 
 void BindZSetCommands(CommandTable& t) {
   using namespace zset_cmd;
-  RegisterTypeOps(ObjType::kZSet, {ZSetValue::Free, ZSetValue::Copy, ZSetValue::Memory});
   t.Bind("zadd", CmdZAdd);
   t.Bind("zincrby", CmdZIncrBy);
   t.Bind("zrem", CmdZRem);

@@ -232,7 +232,8 @@ void CmdClientList(ServerContext& ctx) {
   }
   std::string out;
   std::vector<Client*> list;
-  for (auto& [id, c] : ctx.server.clients()) {
+  for (auto& [id, owned] : ctx.server.clients()) {
+    Client* c = owned.get();
     if (c->closing) continue;
     if (filter_ids && std::find(ids.begin(), ids.end(), id) == ids.end()) continue;
     list.push_back(c);
@@ -253,7 +254,8 @@ void CmdClientKill(ServerContext& ctx) {
   const auto& a = ctx.args;
   Server& s = ctx.server;
   if (a.size() == 3) {  // old form: CLIENT KILL addr:port
-    for (auto& [id, c] : s.clients()) {
+    for (auto& [id, owned] : s.clients()) {
+      Client* c = owned.get();
       if (!c->closing && c->addr() == a[2]) {
         if (c == &ctx.client) {
           c->close_after_reply = true;
@@ -321,7 +323,8 @@ void CmdClientKill(ServerContext& ctx) {
   }
   long long killed = 0;
   std::vector<Client*> victims;
-  for (auto& [id, c] : s.clients()) {
+  for (auto& [id, owned] : s.clients()) {
+    Client* c = owned.get();
     if (c->closing) continue;
     if (want_id && c->id() != uint64_t(want_id)) continue;
     if (has_type && !type_normal) continue;

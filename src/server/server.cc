@@ -1,9 +1,5 @@
 #include "server/server.h"
 
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -16,6 +12,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/memory_stats.h"
+#include "net/listener.h"
 #include "resp/reply_builder.h"
 #include "server/commands/server_context.h"
 
@@ -25,86 +22,12 @@ namespace {
 
 volatile sig_atomic_t g_shutdown_signal = 0;
 
-// Accepts connections on one listening socket.
-class Listener : public IoHandler {
- public:
-  Listener(Server* s, int fd) : server_(s), fd_(fd) {}
-  void OnIo(uint32_t) override { server_->OnAcceptable(fd_); }
-
- private:
-  Server* server_;
-  int fd_;
-};
-
-std::string SockAddrText(const sockaddr_storage& ss) {
-  char host[INET6_ADDRSTRLEN] = "?";
-  int port = 0;
-  if (ss.ss_family == AF_INET) {
-    auto* a = reinterpret_cast<const sockaddr_in*>(&ss);
-    inet_ntop(AF_INET, &a->sin_addr, host, sizeof(host));
-    port = ntohs(a->sin_port);
-  } else if (ss.ss_family == AF_INET6) {
-    auto* a = reinterpret_cast<const sockaddr_in6*>(&ss);
-    inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof(host));
-    port = ntohs(a->sin6_port);
-  }
-  return std::string(host) + ":" + std::to_string(port);
-}
-
 std::string RandomHex(size_t n) {
   std::random_device rd;
   static const char* kHex = "0123456789abcdef";
   std::string s(n, '0');
   for (auto& c : s) c = kHex[rd() & 15];
   return s;
-}
-
-// Opens one listening socket for a bind address ("*" = any IPv4, "-::*" =
-// any IPv6, optional: a leading '-' means failure to bind is not fatal).
-int OpenListener(std::string addr, int port, int backlog, std::string* error, bool* optional) {
-  *optional = !addr.empty() && addr[0] == '-';
-  if (*optional) addr = addr.substr(1);
-  bool v6 = addr.find(':') != std::string::npos;
-  int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) {
-    *error = strerror(errno);
-    return -1;
-  }
-  int one = 1;
-  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-  int rc;
-  if (v6) {
-    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-    sockaddr_in6 sa{};
-    sa.sin6_family = AF_INET6;
-    sa.sin6_port = htons(uint16_t(port));
-    if (addr == "::*") {
-      sa.sin6_addr = in6addr_any;
-    } else if (inet_pton(AF_INET6, addr.c_str(), &sa.sin6_addr) != 1) {
-      *error = "invalid address " + addr;
-      close(fd);
-      return -1;
-    }
-    rc = bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa));
-  } else {
-    sockaddr_in sa{};
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons(uint16_t(port));
-    if (addr == "*") {
-      sa.sin_addr.s_addr = htonl(INADDR_ANY);
-    } else if (inet_pton(AF_INET, addr.c_str(), &sa.sin_addr) != 1) {
-      *error = "invalid address " + addr;
-      close(fd);
-      return -1;
-    }
-    rc = bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa));
-  }
-  if (rc != 0 || listen(fd, backlog) != 0) {
-    *error = strerror(errno);
-    close(fd);
-    return -1;
-  }
-  return fd;
 }
 
 }  // namespace
@@ -143,7 +66,7 @@ bool Server::Listen(std::string* error) {
       return false;
     }
     listen_fds_.push_back(fd);
-    listeners_.push_back(std::make_unique<Listener>(this, fd));
+    listeners_.push_back(std::make_unique<Listener>(fd, [this](int lfd) { OnAcceptable(lfd); }));
     loop_.Watch(fd, listeners_.back().get(), true, false);
   }
   if (listen_fds_.empty()) {
@@ -168,20 +91,8 @@ void Server::OnAcceptable(int listen_fd) {
       stats_.rejected_connections++;
       continue;
     }
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    if (cfg().tcp_keepalive > 0) {
-      int idle = cfg().tcp_keepalive;
-      setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
-      setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
-      int intvl = std::max(1, idle / 3), cnt = 3;
-      setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl));
-      setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
-    }
-    sockaddr_storage local{};
-    socklen_t llen = sizeof(local);
-    getsockname(fd, reinterpret_cast<sockaddr*>(&local), &llen);
-    auto owned = std::make_unique<Client>(this, fd, next_client_id_++, SockAddrText(ss), SockAddrText(local));
+    ConfigureClientSocket(fd, cfg().tcp_keepalive);
+    auto owned = std::make_unique<Client>(this, fd, next_client_id_++, SockAddrText(ss), LocalAddrText(fd));
     Client* c = owned.get();
     ParseLimits limits;
     limits.max_bulk_len = cfg().proto_max_bulk_len;

@@ -94,12 +94,17 @@ struct CommandContext {
   CommandServices& services;
   int64_t now_ms;      // one clock reading for the whole command, as Redis does
   uint64_t dirty = 0;  // changes this command made (save points, propagation)
+  // Propagate even without changes (FLUSHDB/FLUSHALL of an empty db, as Redis).
+  bool force_propagate = false;
 
   Database& db() { return keyspace.db(session.db_index); }
-  // The key's value changed: WATCH/tracking, one change counted.
+  // The key's value changed (WATCH, client-side caching), without counting
+  // a change: for the second key of a command that counts one (RENAME).
+  void Signal(std::string_view key) { services.KeyModified(session.db_index, key); }
+  // The key's value changed: Signal + one change counted.
   void Modified(std::string_view key) {
     ++dirty;
-    services.KeyModified(session.db_index, key);
+    Signal(key);
   }
   // Modified + the keyspace notification for it (the common case).
   void Modified(std::string_view key, uint32_t cls, std::string_view event) {

@@ -46,12 +46,13 @@ HashWrite::~HashWrite() {
   const Encoding enc = hash->is_listpack() ? Encoding::kListpack : Encoding::kHashtable;
   if (fresh_) {
     if (!hash->empty()) ctx_.db().Add(Entry::NewObject(key_, ObjType::kHash, enc, fresh_.release()));
-    return;  // an empty fresh value is freed by fresh_
-  }
-  if (hash->empty()) {
-    ctx_.db().Delete(key_);
-  } else if (entry_->encoding() != enc) {
+  } else if (!hash->empty() && entry_->encoding() != enc) {
     entry_->set_encoding(enc);
+  }
+  if (event_) ctx_.Modified(key_, kNotifyHash, event_);
+  if (!fresh_ && hash->empty()) {  // an empty fresh value is just freed by fresh_
+    ctx_.db().Delete(key_);
+    if (event_) ctx_.Notify(kNotifyGeneric, "del", key_);
   }
 }
 
@@ -91,6 +92,7 @@ bool SetPairs(CommandContext& ctx, long long* added) {
   *added = 0;
   for (size_t i = 2; i < args.size(); i += 2) *added += t.hash->Set(args[i], args[i + 1]);
   ConvertForSize(ctx, t.hash);
+  t.Changed("hset");
   return true;
 }
 
@@ -114,6 +116,7 @@ void CmdHsetnx(CommandContext& ctx) {
   ConvertForArgs(ctx, t.hash, 2, 3);
   t.hash->Set(ctx.args[2], ctx.args[3]);
   ConvertForSize(ctx, t.hash);
+  t.Changed("hset");
   ctx.reply.Integer(1);
 }
 
@@ -123,6 +126,7 @@ void CmdHdel(CommandContext& ctx) {
   if (!t.hash) return ctx.reply.Integer(0);
   long long removed = 0;
   for (size_t i = 2; i < ctx.args.size() && !t.hash->empty(); ++i) removed += t.hash->Delete(ctx.args[i]);
+  if (removed) t.Changed("hdel");
   ctx.reply.Integer(removed);
 }
 
@@ -151,6 +155,7 @@ void CmdHincrby(CommandContext& ctx) {
   }
   char buf[kMaxInt64Chars];
   StoreComputed(ctx, &t, ctx.args[2], std::string_view(buf, FormatInt64(result, buf)));
+  t.Changed("hincrby");
   ctx.reply.Integer(result);
 }
 
@@ -172,6 +177,7 @@ void CmdHincrbyfloat(CommandContext& ctx) {
   }
   std::string text = FormatLongDouble(result);
   StoreComputed(ctx, &t, ctx.args[2], text);
+  t.Changed("hincrbyfloat");
   ctx.reply.Bulk(text);
 }
 

@@ -34,6 +34,9 @@ class HashWrite {
   // and create is true. Returns false after replying WRONGTYPE; with
   // create=false an absent key gives true and hash == nullptr.
   bool Open(bool create);
+  // The write changed the hash: its keyspace event ("hset", "hdel"...),
+  // reported when the result is stored.
+  void Changed(const char* event) { event_ = event; }
 
   HashValue* hash = nullptr;  // the value being written (nullptr: absent, not created)
 
@@ -42,6 +45,7 @@ class HashWrite {
   std::string_view key_;
   Entry* entry_ = nullptr;            // the key's entry when it exists
   std::unique_ptr<HashValue> fresh_;  // owned until added to the keyspace
+  const char* event_ = nullptr;
 };
 
 // Redis's hashTypeTryConversion: converts when any of args[first..last]

@@ -82,8 +82,10 @@ void ExpireGeneric(CommandContext& ctx, int64_t basetime, bool seconds, const ch
     // A deadline already past deletes the key, as DEL would (it is not
     // counted as an expired key).
     db.Delete(ctx.args[1]);
+    ctx.Modified(ctx.args[1], kNotifyGeneric, "del");
   } else {
     db.SetExpire(e, when);
+    ctx.Modified(ctx.args[1], kNotifyGeneric, "expire");
   }
   ctx.reply.Integer(1);
 }
@@ -120,6 +122,7 @@ void CmdPersist(CommandContext& ctx) {
   Entry* e = LookupWrite(ctx, db, ctx.args[1]);
   if (!e || !e->has_expire()) return ctx.reply.Integer(0);
   db.SetExpire(e, -1);
+  ctx.Modified(ctx.args[1], kNotifyGeneric, "persist");
   ctx.reply.Integer(1);
 }
 

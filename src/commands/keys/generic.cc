@@ -54,7 +54,10 @@ void CmdDel(CommandContext& ctx) {
   long long deleted = 0;
   for (size_t i = 1; i < ctx.args.size(); ++i) {
     // The lookup removes an expired key first (counted as expired, not as deleted).
-    if (LookupWrite(ctx, db, ctx.args[i]) && db.Delete(ctx.args[i])) ++deleted;
+    if (LookupWrite(ctx, db, ctx.args[i]) && db.Delete(ctx.args[i])) {
+      ++deleted;
+      ctx.Modified(ctx.args[i], kNotifyGeneric, "del");
+    }
   }
   ctx.reply.Integer(deleted);
 }
@@ -100,6 +103,10 @@ void RenameGeneric(CommandContext& ctx, bool nx) {
   }
   Entry* moved = Entry::WithKey(db.Detach(from), to);
   db.Add(moved);
+  ctx.Modified(from);
+  ctx.Signal(to);
+  ctx.Notify(kNotifyGeneric, "rename_from", from);
+  ctx.Notify(kNotifyGeneric, "rename_to", to);
   if (nx) return ctx.reply.Integer(1);
   ctx.reply.Ok();
 }
@@ -144,13 +151,19 @@ bool ParseFlushMode(CommandContext& ctx) {
 
 void CmdFlushDb(CommandContext& ctx) {
   if (!ParseFlushMode(ctx)) return;
+  ctx.services.DbModified(ctx.session.db_index);
+  ctx.dirty += ctx.db().size();
   ctx.db().Clear();
+  ctx.force_propagate = true;
   ctx.reply.Ok();
 }
 
 void CmdFlushAll(CommandContext& ctx) {
   if (!ParseFlushMode(ctx)) return;
+  ctx.services.DbModified(-1);
+  ctx.dirty += ctx.keyspace.TotalKeys();
   ctx.keyspace.FlushAll();
+  ctx.force_propagate = true;
   ctx.reply.Ok();
 }
 

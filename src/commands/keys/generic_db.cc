@@ -44,6 +44,9 @@ void CmdCopy(CommandContext& ctx) {
   Entry* fresh = Entry::Clone(e, to, &CopyObject);
   if (exists) dst.Delete(to);
   dst.Add(fresh);
+  ++ctx.dirty;
+  ctx.services.KeyModified(dst_id, to);
+  ctx.services.Notify(kNotifyGeneric, "copy_to", to, dst_id);
   ctx.reply.Integer(1);
 }
 
@@ -62,6 +65,10 @@ void CmdMove(CommandContext& ctx) {
   if (LookupWrite(ctx, dst, key)) return ctx.reply.Integer(0);
   // The entry itself moves, with its TTL.
   dst.Add(src.Detach(key));
+  ctx.Modified(key);
+  ctx.services.KeyModified(dst_id, key);
+  ctx.Notify(kNotifyGeneric, "move_from", key);
+  ctx.services.Notify(kNotifyGeneric, "move_to", key, dst_id);
   ctx.reply.Integer(1);
 }
 
@@ -72,7 +79,10 @@ void CmdSwapDb(CommandContext& ctx) {
   if (!ValidDb(ctx, a) || !ValidDb(ctx, b)) return ctx.reply.Error(err::kDbIndex);
   Keyspace& ks = ctx.keyspace;
   if (a != b) {
+    ctx.services.DbModified(a);
+    ctx.services.DbModified(b);
     ks.db(a).SwapContents(ks.db(b));
+    ++ctx.dirty;
     // Clients blocked in either database may now find their keys.
     ctx.services.SignalDb(a);
     ctx.services.SignalDb(b);

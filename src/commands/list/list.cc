@@ -54,8 +54,12 @@ void PushOne(Quicklist* q, End end, std::string_view value) {
   }
 }
 
-void DeleteIfEmpty(CommandContext& ctx, std::string_view key, const Quicklist* q) {
-  if (q->empty()) ctx.db().Delete(key);
+void ListChanged(CommandContext& ctx, std::string_view key, const Quicklist* q, const char* event) {
+  ctx.Modified(key, kNotifyList, event);
+  if (q->empty()) {
+    ctx.db().Delete(key);
+    ctx.Notify(kNotifyGeneric, "del", key);
+  }
 }
 
 void PopManyReply(CommandContext& ctx, std::string_view key, Quicklist* q, End end, long long count) {
@@ -72,7 +76,7 @@ void PopManyReply(CommandContext& ctx, std::string_view key, Quicklist* q, End e
       q->PopBack();
     }
   }
-  DeleteIfEmpty(ctx, key, q);
+  ListChanged(ctx, key, q, PopEvent(end));
 }
 
 bool IsRerun(const CommandContext& ctx) { return ctx.session.blocked; }
@@ -98,6 +102,7 @@ void PushGeneric(CommandContext& ctx, End end, bool existing_only) {
   }
   for (size_t i = 2; i < ctx.args.size(); ++i) PushOne(q, end, ctx.args[i]);
   if (e) SignalKeyReady(ctx, key);
+  ctx.Modified(key, kNotifyList, PushEvent(end));
   ctx.reply.Integer((long long)q->size());
 }
 
@@ -127,7 +132,7 @@ void PopGeneric(CommandContext& ctx, End end, const char* name) {
       ctx.reply.Bulk(q->Get(q->Back(), scratch));
       q->PopBack();
     }
-    return DeleteIfEmpty(ctx, key, q);
+    return ListChanged(ctx, key, q, PopEvent(end));
   }
   if (count == 0) return ctx.reply.ArrayHeader(0);
   PopManyReply(ctx, key, q, end, count);
@@ -184,6 +189,7 @@ void CmdLSet(CommandContext& ctx) {
   auto c = q->At(index);
   if (!c.valid()) return ctx.reply.Error(err::kOutOfRange);
   q->Replace(c, ctx.args[3]);
+  ctx.Modified(ctx.args[1], kNotifyList, "lset");
   ctx.reply.Ok();
 }
 
@@ -210,6 +216,7 @@ void CmdLInsert(CommandContext& ctx) {
     q->InsertBefore(c, ctx.args[4]);
   }
   SignalKeyReady(ctx, key);
+  ctx.Modified(key, kNotifyList, "linsert");
   ctx.reply.Integer((long long)q->size());
 }
 
@@ -246,7 +253,7 @@ void CmdLRem(CommandContext& ctx) {
       c = prev;
     }
   }
-  DeleteIfEmpty(ctx, key, q);
+  if (removed) ListChanged(ctx, key, q, "lrem");
   ctx.reply.Integer((long long)removed);
 }
 
@@ -268,7 +275,7 @@ void CmdLTrim(CommandContext& ctx) {
     q->EraseRange(size_t(stop + 1), size_t(len - stop - 1));
     q->EraseRange(0, size_t(start));
   }
-  DeleteIfEmpty(ctx, key, q);
+  ListChanged(ctx, key, q, "ltrim");
   ctx.reply.Ok();
 }
 

@@ -33,7 +33,7 @@ void BlockingPop(CommandContext& ctx, End end) {
     ctx.reply.ArrayHeader(2);
     ctx.reply.Bulk(key);
     ctx.reply.Bulk(value);
-    return DeleteIfEmpty(ctx, key, q);
+    return ListChanged(ctx, key, q, PopEvent(end));
   }
   BlockOnKeys(ctx, keys, deadline, kOnTimeout);
 }

@@ -33,8 +33,11 @@ Quicklist* CreateList(CommandContext& ctx, std::string_view key);
 std::string PopOne(Quicklist* q, End end);
 void PushOne(Quicklist* q, End end, std::string_view value);
 
-// Deletes key when q, its list, became empty.
-void DeleteIfEmpty(CommandContext& ctx, std::string_view key, const Quicklist* q);
+// Records a change of the list at key (event: "lpop", "lrem"...), then
+// deletes the key with its "del" event when q became empty.
+void ListChanged(CommandContext& ctx, std::string_view key, const Quicklist* q, const char* event);
+inline const char* PopEvent(End end) { return end == End::kLeft ? "lpop" : "rpop"; }
+inline const char* PushEvent(End end) { return end == End::kLeft ? "lpush" : "rpush"; }
 
 // Pops up to count elements from one end of the list at key and replies
 // them as an array (LPOP/RPOP with a count, LMPOP's inner array).

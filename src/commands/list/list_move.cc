@@ -33,7 +33,8 @@ void MoveGeneric(CommandContext& ctx, End from, End to, bool blocking, int64_t d
   Quicklist* dq = de ? ListOf(de) : CreateList(ctx, dst);
   PushOne(dq, to, value);
   if (de) SignalKeyReady(ctx, dst);
-  DeleteIfEmpty(ctx, src, sq);
+  ctx.Modified(dst, kNotifyList, PushEvent(to));
+  ListChanged(ctx, src, sq, PopEvent(from));
   ctx.reply.Bulk(value);
 }
 

@@ -49,20 +49,25 @@ void StoreBack(Entry* e, const SetValue& s) {
   e->set_encoding(s.is_intset() ? Encoding::kIntset : Encoding::kHashtable);
 }
 
-void StoreOrDelete(CommandContext& ctx, Entry* e, const SetValue& s) {
+void StoreOrDelete(CommandContext& ctx, std::string_view key, Entry* e, const SetValue& s, const char* event) {
   StoreBack(e, s);
-  if (s.size() == 0) ctx.db().Delete(e->key());
+  ctx.Modified(key, kNotifySet, event);
+  if (s.size() == 0) {
+    ctx.db().Delete(key);
+    ctx.Notify(kNotifyGeneric, "del", key);
+  }
 }
 
-void StoreResult(CommandContext& ctx, std::string_view dst, void* obj) {
+void StoreResult(CommandContext& ctx, std::string_view dst, void* obj, const char* event) {
   SetValue s(obj);
   if (s.size() == 0) {
     SetValue::Free(obj);
-    ctx.db().Delete(dst);
+    if (ctx.db().Delete(dst)) ctx.Modified(dst, kNotifyGeneric, "del");
     return;
   }
   Encoding enc = s.is_intset() ? Encoding::kIntset : Encoding::kHashtable;
   ctx.db().Overwrite(Entry::NewObject(dst, ObjType::kSet, enc, obj));
+  ctx.Modified(dst, kNotifySet, event);
 }
 
 size_t MaxIntsetEntries(const CommandContext& ctx) {
@@ -91,6 +96,7 @@ void CmdSAdd(CommandContext& ctx) {
     Encoding enc = s.is_intset() ? Encoding::kIntset : Encoding::kHashtable;
     ctx.db().Add(Entry::NewObject(ctx.args[1], ObjType::kSet, enc, s.object()));
   }
+  if (added) ctx.Modified(ctx.args[1], kNotifySet, "sadd");
   ctx.reply.Integer(added);
 }
 
@@ -101,7 +107,11 @@ void CmdSRem(CommandContext& ctx) {
   SetValue s(e->object());
   long long removed = 0;
   for (size_t i = 2; i < ctx.args.size() && s.size() > 0; ++i) removed += s.Remove(ctx.args[i]);
-  StoreOrDelete(ctx, e, s);
+  if (!removed) {
+    StoreBack(e, s);
+    return ctx.reply.Integer(0);
+  }
+  StoreOrDelete(ctx, ctx.args[1], e, s, "srem");
   ctx.reply.Integer(removed);
 }
 
@@ -149,17 +159,19 @@ void CmdSMove(CommandContext& ctx) {
     StoreBack(src, from);
     return ctx.reply.Integer(0);
   }
-  StoreOrDelete(ctx, src, from);
+  StoreOrDelete(ctx, src_key, src, from, "srem");
+  bool added;
   if (dst) {
     SetValue to(dst->object());
-    to.Add(member, MaxIntsetEntries(ctx));
+    added = to.Add(member, MaxIntsetEntries(ctx));
     StoreBack(dst, to);
   } else {
     SetValue to(SetValue::CreateFor(member));
-    to.Add(member, MaxIntsetEntries(ctx));
+    added = to.Add(member, MaxIntsetEntries(ctx));
     Encoding enc = to.is_intset() ? Encoding::kIntset : Encoding::kHashtable;
     ctx.db().Add(Entry::NewObject(dst_key, ObjType::kSet, enc, to.object()));
   }
+  if (added) ctx.Modified(dst_key, kNotifySet, "sadd");
   ctx.reply.Integer(1);
 }
 

@@ -41,7 +41,7 @@ void Intersect(CommandContext& ctx, size_t first, size_t count, IntersectMode mo
     // Intersection with an empty set.
     switch (mode) {
       case IntersectMode::kStore:
-        ctx.db().Delete(dst);
+        if (ctx.db().Delete(dst)) ctx.Modified(dst, kNotifyGeneric, "del");
         return ctx.reply.Integer(0);
       case IntersectMode::kCardinality:
         return ctx.reply.Integer(0);
@@ -83,7 +83,7 @@ void Intersect(CommandContext& ctx, size_t first, size_t count, IntersectMode mo
       if (in_all(m)) result.Add(m, max);
     });
     const size_t n = result.size();
-    StoreResult(ctx, dst, result.object());
+    StoreResult(ctx, dst, result.object(), "sinterstore");
     return ctx.reply.Integer((long long)n);
   }
   size_t mark = ctx.reply.BeginDeferred();
@@ -173,7 +173,7 @@ void UnionOrDiff(CommandContext& ctx, size_t first, bool diff, std::string_view 
 
   if (store) {
     const size_t n = result.size();
-    StoreResult(ctx, dst, result.object());
+    StoreResult(ctx, dst, result.object(), diff ? "sdiffstore" : "sunionstore");
     return ctx.reply.Integer((long long)n);
   }
   ctx.reply.SetHeader(result.size());

@@ -24,11 +24,14 @@ bool LookupSetWrite(CommandContext& ctx, std::string_view key, Entry** out);
 
 // Writes the handle's (possibly moved) object and its encoding back into e.
 void StoreBack(Entry* e, const SetValue& s);
-// Deletes the key when the set became empty, else stores the handle back.
-void StoreOrDelete(CommandContext& ctx, Entry* e, const SetValue& s);
-// Replaces whatever dst held with the set object obj (SINTERSTORE and friends);
-// an empty set deletes dst instead (and obj is freed).
-void StoreResult(CommandContext& ctx, std::string_view dst, void* obj);
+// After members were removed from the set at key (e): records the change
+// with its event ("srem", "spop"), then deletes the key with a "del" event
+// when the set became empty, else stores the handle back.
+void StoreOrDelete(CommandContext& ctx, std::string_view key, Entry* e, const SetValue& s, const char* event);
+// Replaces whatever dst held with the set object obj and reports event
+// ("sinterstore"...); an empty set deletes dst instead ("del" if it existed)
+// and obj is freed.
+void StoreResult(CommandContext& ctx, std::string_view dst, void* obj, const char* event);
 
 size_t MaxIntsetEntries(const CommandContext& ctx);
 // Random bits for member picks (not node state: any sequence will do).

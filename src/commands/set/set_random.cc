@@ -64,14 +64,16 @@ void CmdSPop(CommandContext& ctx) {
     s.RandomMember(RandomBits(), &m);
     s.Remove(m);
     ctx.reply.Bulk(m);
-    return StoreOrDelete(ctx, e, s);
+    return StoreOrDelete(ctx, ctx.args[1], e, s, "spop");
   }
   if (count == 0) return ctx.reply.SetHeader(0);
   if (size_t(count) >= s.size()) {
     // The whole set, in its own order, and the key goes.
     ctx.reply.SetHeader(s.size());
     s.ForEach([&](std::string_view m) { ctx.reply.Bulk(m); });
+    ctx.Modified(ctx.args[1], kNotifySet, "spop");
     ctx.db().Delete(ctx.args[1]);
+    ctx.Notify(kNotifyGeneric, "del", ctx.args[1]);
     return;
   }
   const size_t remaining = s.size() - size_t(count);
@@ -82,7 +84,7 @@ void CmdSPop(CommandContext& ctx) {
       s.Remove(m);
       ctx.reply.Bulk(m);
     }
-    return StoreOrDelete(ctx, e, s);
+    return StoreOrDelete(ctx, ctx.args[1], e, s, "spop");
   }
   // Most members go: like Redis, move the few that stay into a new set
   // (whose encoding follows its first member again, so a hashtable set can
@@ -98,6 +100,7 @@ void CmdSPop(CommandContext& ctx) {
   s.ForEach([&](std::string_view m) { ctx.reply.Bulk(m); });
   SetValue::Free(s.object());
   StoreBack(e, fresh);
+  ctx.Modified(ctx.args[1], kNotifySet, "spop");
 }
 
 void CmdSRandMember(CommandContext& ctx) {

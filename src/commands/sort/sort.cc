@@ -255,9 +255,10 @@ void CmdSortGeneric(CommandContext& ctx, bool readonly) {
   if (outputlen > 0) {
     // Overwrite wakes clients blocked on the destination list.
     db.Overwrite(Entry::NewObject(*o.store, ObjType::kList, Encoding::kQuicklist, list));
+    ctx.Modified(*o.store, kNotifyList, "sortstore");
   } else {
     delete list;
-    db.Delete(*o.store);
+    if (db.Delete(*o.store)) ctx.Modified(*o.store, kNotifyGeneric, "del");
   }
   ctx.reply.Integer(outputlen);
 }

@@ -177,6 +177,8 @@ void SetGeneric(CommandContext& ctx, std::string_view key, std::string_view valu
     fresh = Entry::WithExpire(fresh, true, found->expire_ms());
   }
   StoreFresh(ctx, found, fresh);
+  ctx.Modified(key, kNotifyString, "set");
+  if (when_ms >= 0) ctx.Notify(kNotifyGeneric, "expire", key);
 
   if (o.get) return;
   if (int_replies) return ctx.reply.Integer(1);
@@ -222,6 +224,7 @@ void CmdGetDel(CommandContext& ctx) {
   if (!IsString(e)) return ReplyWrongType(ctx);
   ReplyValue(ctx, e);
   ctx.db().Delete(ctx.args[1]);
+  ctx.Modified(ctx.args[1], kNotifyGeneric, "del");
 }
 
 void CmdGetEx(CommandContext& ctx) {
@@ -239,10 +242,13 @@ void CmdGetEx(CommandContext& ctx) {
   if (absolute && when_ms <= ctx.now_ms) {
     // A deadline already passed deletes the key now (not counted as expired, as in Redis).
     ctx.db().Delete(ctx.args[1]);
+    ctx.Modified(ctx.args[1], kNotifyGeneric, "del");
   } else if (when_ms >= 0) {
     ctx.db().SetExpire(e, when_ms);
-  } else if (o.persist) {
+    ctx.Modified(ctx.args[1], kNotifyGeneric, "expire");
+  } else if (o.persist && e->has_expire()) {
     ctx.db().SetExpire(e, -1);
+    ctx.Modified(ctx.args[1], kNotifyGeneric, "persist");
   }
 }
 
@@ -255,6 +261,7 @@ void CmdGetSet(CommandContext& ctx) {
     ctx.reply.Null();
   }
   StoreFresh(ctx, e, Entry::NewString(ctx.args[1], ctx.args[2]));
+  ctx.Modified(ctx.args[1], kNotifyString, "set");
 }
 
 void CmdMGet(CommandContext& ctx) {
@@ -280,6 +287,7 @@ void SetPairs(CommandContext& ctx) {
   for (size_t i = 1; i + 1 < ctx.args.size(); i += 2) {
     Entry* found = LookupWrite(ctx, ctx.args[i]);
     StoreFresh(ctx, found, Entry::NewString(ctx.args[i], ctx.args[i + 1]));
+    ctx.Modified(ctx.args[i], kNotifyString, "set");
   }
 }
 

@@ -38,6 +38,7 @@ void IncrBy(CommandContext& ctx, long long delta) {
   } else {
     ctx.db().Add(Entry::NewInt(key, result));
   }
+  ctx.Modified(key, kNotifyString, "incrby");
   ctx.reply.Integer(result);
 }
 
@@ -82,6 +83,7 @@ void CmdIncrByFloat(CommandContext& ctx) {
   } else {
     ctx.db().Add(fresh);
   }
+  ctx.Modified(key, kNotifyString, "incrbyfloat");
   ctx.reply.Bulk(text);
 }
 

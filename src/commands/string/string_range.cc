@@ -54,6 +54,7 @@ void CmdAppend(CommandContext& ctx) {
   if (!e) {
     // A new key is stored as SET would store it (int/embstr/raw by value).
     ctx.db().Add(Entry::NewString(key, tail));
+    ctx.Modified(key, kNotifyString, "append");
     return ctx.reply.Integer(static_cast<long long>(tail.size()));
   }
   if (!IsString(e)) return ctx.reply.Error(err::kWrongType);
@@ -62,6 +63,7 @@ void CmdAppend(CommandContext& ctx) {
   HeapString* h = WritableString(ctx, &e, len + tail.size());
   if (!tail.empty()) memcpy(h->data + h->len, tail.data(), tail.size());
   h->len += tail.size();
+  ctx.Modified(key, kNotifyString, "append");
   ctx.reply.Integer(static_cast<long long>(h->len));
 }
 
@@ -82,6 +84,7 @@ void CmdSetRange(CommandContext& ctx) {
     memcpy(h->data + offset, value.data(), value.size());
     h->len = len;
     ctx.db().Add(fresh);
+    ctx.Modified(key, kNotifyString, "setrange");
     return ctx.reply.Integer(static_cast<long long>(len));
   }
   if (!IsString(e)) return ctx.reply.Error(err::kWrongType);
@@ -96,6 +99,7 @@ void CmdSetRange(CommandContext& ctx) {
     h->len = end;
   }
   memcpy(h->data + offset, value.data(), value.size());
+  ctx.Modified(key, kNotifyString, "setrange");
   ctx.reply.Integer(static_cast<long long>(h->len));
 }
 

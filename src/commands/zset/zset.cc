@@ -47,22 +47,24 @@ static Encoding EncodingOf(const ZSetValue* z) {
   return z->is_listpack() ? Encoding::kListpack : Encoding::kSkiplist;
 }
 
-void AfterWrite(CommandContext& ctx, std::string_view key, Entry* e, ZSetValue* z) {
+void AfterWrite(CommandContext& ctx, std::string_view key, Entry* e, ZSetValue* z, const char* event) {
+  if (z->size() != 0 && e->encoding() != EncodingOf(z)) e->set_encoding(EncodingOf(z));
+  if (event) ctx.Modified(key, kNotifyZSet, event);
   if (z->size() == 0) {
     ctx.db().Delete(key);
-    return;
+    ctx.Notify(kNotifyGeneric, "del", key);
   }
-  if (e->encoding() != EncodingOf(z)) e->set_encoding(EncodingOf(z));
 }
 
 void StoreSorted(CommandContext& ctx, std::string_view dst,
-                 const std::vector<std::pair<std::string, double>>& sorted) {
+                 const std::vector<std::pair<std::string, double>>& sorted, const char* event) {
   if (sorted.empty()) {
-    ctx.db().Delete(dst);
+    if (ctx.db().Delete(dst)) ctx.Modified(dst, kNotifyGeneric, "del");
     return;
   }
   ZSetValue* z = ZSetValue::FromSorted(sorted, Limits(ctx));
   ctx.db().Overwrite(Entry::NewObject(dst, ObjType::kZSet, EncodingOf(z), z));
+  ctx.Modified(dst, kNotifyZSet, event);
 }
 
 void ElementWriter::Header(size_t n) {
@@ -174,8 +176,9 @@ void ZAddGeneric(CommandContext& ctx, int flags) {
     } else {
       ctx.db().Add(Entry::NewObject(a[1], ObjType::kZSet, EncodingOf(z), z));
     }
+    if (added || updated) ctx.Modified(a[1], kNotifyZSet, incr ? "zincr" : "zadd");
   } else {
-    AfterWrite(ctx, a[1], e, z);
+    AfterWrite(ctx, a[1], e, z, added || updated ? (incr ? "zincr" : "zadd") : nullptr);
     if (added) SignalKeyReady(ctx, a[1]);
   }
   if (nan) return ctx.reply.Error("ERR resulting score is not a number (NaN)");
@@ -201,7 +204,7 @@ void CmdZRem(CommandContext& ctx) {
     if (z->Remove(ctx.args[i])) ++removed;
     if (z->size() == 0) break;
   }
-  AfterWrite(ctx, ctx.args[1], e, z);
+  AfterWrite(ctx, ctx.args[1], e, z, removed ? "zrem" : nullptr);
   ctx.reply.Integer(removed);
 }
 

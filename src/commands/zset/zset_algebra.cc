@@ -196,7 +196,8 @@ void AlgebraGeneric(CommandContext& ctx, size_t numkeys_idx, bool store, Op op, 
     return x.second < y.second || (x.second == y.second && x.first < y.first);
   });
   if (store) {
-    StoreSorted(ctx, a[1], result);
+    StoreSorted(ctx, a[1], result,
+                op == Op::kUnion ? "zunionstore" : op == Op::kInter ? "zinterstore" : "zdiffstore");
     return ctx.reply.Integer((long long)result.size());
   }
   ElementWriter w(ctx, with_scores);

@@ -28,14 +28,16 @@ inline ZSetValue* ZSetOf(const Entry* e) { return static_cast<ZSetValue*>(e->obj
 bool LookupRead(CommandContext& ctx, std::string_view key, Entry** e, ZSetValue** z);
 bool LookupWrite(CommandContext& ctx, std::string_view key, Entry** e, ZSetValue** z);
 
-// After a write to an existing key: keeps OBJECT ENCODING in step, deletes
-// the key when it became empty.
-void AfterWrite(CommandContext& ctx, std::string_view key, Entry* e, ZSetValue* z);
+// After a write to an existing key: keeps OBJECT ENCODING in step, records
+// the change with its event ("zrem", "zpopmin"...; nullptr when nothing
+// changed), deletes the key with a "del" event when it became empty.
+void AfterWrite(CommandContext& ctx, std::string_view key, Entry* e, ZSetValue* z, const char* event);
 
 // dst becomes a sorted set holding `sorted` (ascending, distinct), replacing
-// whatever it held (its TTL goes too); an empty result deletes dst.
+// whatever it held (its TTL goes too), reported as event ("zunionstore"...);
+// an empty result deletes dst ("del" if it existed).
 void StoreSorted(CommandContext& ctx, std::string_view dst,
-                 const std::vector<std::pair<std::string, double>>& sorted);
+                 const std::vector<std::pair<std::string, double>>& sorted, const char* event);
 
 // Writes (member, score) elements as Redis does: members alone, or with
 // scores flat (RESP2) or as [member, score] pairs (RESP3).

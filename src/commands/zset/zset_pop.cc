@@ -83,7 +83,7 @@ void PopGeneric(CommandContext& ctx, const std::vector<std::string_view>& keys, 
   } else {
     z->EraseRanks(0, n - 1);
   }
-  AfterWrite(ctx, key, e, z);
+  AfterWrite(ctx, key, e, z, max ? "zpopmax" : "zpopmin");
 }
 
 void PopMinMax(CommandContext& ctx, bool max) {

@@ -45,7 +45,7 @@ class RangeSink {
     if (!store_) return writer_.End();
     ListpackPrefix();
     if (reversed) std::reverse(out_.begin(), out_.end());
-    StoreSorted(ctx_, dst, out_);
+    StoreSorted(ctx_, dst, out_, "zrangestore");
     ctx_.reply.Integer((long long)out_.size());
   }
 
@@ -225,7 +225,9 @@ void RemRangeGeneric(CommandContext& ctx, By by) {
   } else {
     removed = z->Erase(lr);
   }
-  AfterWrite(ctx, ctx.args[1], e, z);
+  static const char* const kEvents[] = {"zremrangebyrank", "zremrangebyscore", "zremrangebylex"};
+  AfterWrite(ctx, ctx.args[1], e, z,
+             removed ? kEvents[by == By::kRank ? 0 : by == By::kScore ? 1 : 2] : nullptr);
   ctx.reply.Integer((long long)removed);
 }
 

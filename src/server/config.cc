@@ -88,6 +88,20 @@ std::string Config::ApplyLine(std::vector<std::string>& argv) {
     if (multi && args.size() == 1 && !args[0].empty()) {
       args = SplitOnSpaces(args[0]);
     }
+    if (opt->name == "save") {
+      // The first `save` line replaces the defaults; later ones add points.
+      const bool clear = args.size() == 1 && args[0].empty();
+      if (save_line_seen_ && !clear) {
+        std::vector<std::string> all;
+        for (const auto& [secs, changes] : values_.save_params) {
+          all.push_back(std::to_string(secs));
+          all.push_back(std::to_string(changes));
+        }
+        all.insert(all.end(), args.begin(), args.end());
+        args.swap(all);
+      }
+      save_line_seen_ = true;
+    }
     return opt->set(args, &values_);
   }
   if (IsRefusedDirective(name)) return RefusedDirectiveText(name);

@@ -63,6 +63,27 @@ struct ServerConfig : EncodingLimits {
 
   // DEBUG command: 0 = no, 1 = yes, 2 = local (loopback clients only).
   int enable_debug_command = 0;
+
+  // Persistence (RDB snapshots, DUMP/RESTORE, AOF settings).
+  std::string dbfilename = "dump.rdb";
+  std::vector<std::pair<long long, long long>> save_params = {{3600, 1}, {300, 100}, {60, 10000}};
+  bool rdbcompression = true;
+  bool rdbchecksum = true;
+  bool rdb_del_sync_files = false;
+  bool rdb_save_incremental_fsync = true;
+  bool stop_writes_on_bgsave_error = true;
+  int rdb_key_save_delay = 0;     // microseconds slept per key saved (tests)
+  int sanitize_dump_payload = 0;  // 0 no, 1 yes, 2 clients
+  std::string appenddirname = "appendonlydir";
+  std::string appendfilename = "appendonly.aof";
+  int appendfsync = 1;  // 0 always, 1 everysec, 2 no
+  int auto_aof_rewrite_percentage = 100;
+  long long auto_aof_rewrite_min_size = 64LL << 20;
+  bool aof_load_truncated = true;
+  bool aof_use_rdb_preamble = true;
+  bool aof_timestamp_enabled = false;
+  bool aof_rewrite_incremental_fsync = true;
+  bool aof_disable_auto_gc = false;
 };
 
 class Config {
@@ -115,6 +136,7 @@ class Config {
 
   ServerConfig values_;
   std::string config_file_;
+  bool save_line_seen_ = false;  // later `save` lines in a file add points (Redis)
   std::function<std::string(std::string_view)> apply_hook_;
   std::function<void(std::string_view)> on_change_;
 };

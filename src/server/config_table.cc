@@ -260,17 +260,18 @@ ConfigOption BindOption() {
   return o;
 }
 
-// Snapshots are not built: only "no save points" is accepted. Malformed
-// values still get Redis's own message first.
+// save <seconds> <changes> [...]: the snapshot points; "" clears them.
 ConfigOption SaveOption() {
   ConfigOption o;
   o.name = "save";
   o.flags = kConfigMultiArg;
-  o.set = [](const std::vector<std::string>& args, ServerConfig*) {
+  o.set = [](const std::vector<std::string>& args, ServerConfig* cfg) {
     if (args.empty() || (args.size() == 1 && args[0].empty())) {
+      cfg->save_params.clear();
       return std::string();
     }
     if (args.size() % 2 != 0) return std::string("Invalid save parameters");
+    std::vector<std::pair<long long, long long>> points;
     for (size_t i = 0; i < args.size(); i += 2) {
       char* end;
       errno = 0;
@@ -280,10 +281,31 @@ ConfigOption SaveOption() {
       if (*end != '\0' || seconds < 1 || changes < 0) {
         return std::string("Invalid save parameters");
       }
+      points.emplace_back(seconds, changes);
     }
-    return std::string("save points are not supported by vireo-server yet (only save \"\")");
+    cfg->save_params = std::move(points);
+    return std::string();
   };
-  o.get = [](const ServerConfig&) { return std::string(); };
+  o.get = [](const ServerConfig& cfg) {
+    std::string s;
+    for (const auto& [secs, changes] : cfg.save_params) {
+      if (!s.empty()) s.push_back(' ');
+      s += std::to_string(secs) + " " + std::to_string(changes);
+    }
+    return s;
+  };
+  return o;
+}
+
+// A file name that must not be a path (dbfilename, appendfilename, appenddirname).
+ConfigOption FileNameOption(std::string_view name, unsigned flags, std::string ServerConfig::*field,
+                            std::string refusal) {
+  ConfigOption o = StringOption(name, flags, field);
+  o.set = [=](const std::vector<std::string>& args, ServerConfig* cfg) {
+    if (args[0].find('/') != std::string::npos) return refusal;
+    cfg->*field = args[0];
+    return std::string();
+  };
   return o;
 }
 
@@ -348,10 +370,32 @@ std::vector<ConfigOption> BuildTable() {
   // Memory.
   t.push_back(MaxmemoryOption());
   t.push_back(MaxmemoryPolicyOption());
-  // Persistence: only "off" is accepted for now.
+  // Persistence: RDB snapshots, DUMP/RESTORE payloads, AOF settings (one
+  // block; appendonly yes waits for the AOF).
   t.push_back(SaveOption());
+  t.push_back(FileNameOption("dbfilename", kConfigProtected, &S::dbfilename,
+                             "dbfilename can't be a path, just a filename"));
+  t.push_back(BoolOption("rdbcompression", "", 0, &S::rdbcompression));
+  t.push_back(BoolOption("rdbchecksum", "", 0, &S::rdbchecksum));
+  t.push_back(BoolOption("rdb-del-sync-files", "", 0, &S::rdb_del_sync_files));
+  t.push_back(BoolOption("rdb-save-incremental-fsync", "", 0, &S::rdb_save_incremental_fsync));
+  t.push_back(BoolOption("stop-writes-on-bgsave-error", "", 0, &S::stop_writes_on_bgsave_error));
+  t.push_back(IntOption("rdb-key-save-delay", "", 0, &S::rdb_key_save_delay, kIntMin, kIntMax));
+  t.push_back(EnumOption("sanitize-dump-payload", 0, {"no", "yes", "clients"}, &S::sanitize_dump_payload));
   t.push_back(FixedBoolOption("appendonly", 0, false,
                               "appendonly yes is not supported by vireo-server yet"));
+  t.push_back(FileNameOption("appenddirname", kConfigImmutable, &S::appenddirname,
+                             "appenddirname can't be a path, just a dirname"));
+  t.push_back(FileNameOption("appendfilename", kConfigImmutable, &S::appendfilename,
+                             "appendfilename can't be a path, just a filename"));
+  t.push_back(EnumOption("appendfsync", 0, {"always", "everysec", "no"}, &S::appendfsync));
+  t.push_back(IntOption("auto-aof-rewrite-percentage", "", 0, &S::auto_aof_rewrite_percentage, 0, kIntMax));
+  t.push_back(MemoryOption("auto-aof-rewrite-min-size", "", 0, &S::auto_aof_rewrite_min_size, 0, kLongMax));
+  t.push_back(BoolOption("aof-load-truncated", "", 0, &S::aof_load_truncated));
+  t.push_back(BoolOption("aof-use-rdb-preamble", "", 0, &S::aof_use_rdb_preamble));
+  t.push_back(BoolOption("aof-timestamp-enabled", "", 0, &S::aof_timestamp_enabled));
+  t.push_back(BoolOption("aof-rewrite-incremental-fsync", "", 0, &S::aof_rewrite_incremental_fsync));
+  t.push_back(BoolOption("aof-disable-auto-gc", "", 0, &S::aof_disable_auto_gc));
   // Collection encodings.
   t.push_back(IntOption("list-max-listpack-size", "list-max-ziplist-size", 0,
                         &S::list_max_listpack_size, kIntMin, kIntMax));

@@ -69,6 +69,15 @@ int main(int argc, char** argv) {
   }
   WritePidfile(server.cfg().pidfile);
   VLOG_NOTICE("Vireo %s started, pid=%d, port=%d", vireo::kVireoVersion, int(getpid()), server.cfg().port);
+  VLOG_NOTICE("Server initialized");
+  {
+    bool missing = false;
+    if (!server.LoadRdb(&error, &missing) && !missing) {
+      VLOG_WARNING("Fatal error loading the DB: %s. Exiting.", error.c_str());
+      if (!server.cfg().pidfile.empty()) unlink(server.cfg().pidfile.c_str());
+      return 1;
+    }
+  }
   VLOG_NOTICE("Ready to accept connections tcp");
   int rc = server.Run();
   if (!server.cfg().pidfile.empty()) unlink(server.cfg().pidfile.c_str());

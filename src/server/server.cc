@@ -1,4 +1,5 @@
 #include "server/server.h"
+#include "persistence/dump_restore_cmds.h"
 
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -36,8 +37,10 @@ Server::Server(Config config)
     : config_(std::move(config)), keyspace_(config_.values().databases) {
   BindConnectionCommands(commands_);
   BindServerCommands(commands_);
+  BindDumpRestoreCommands(commands_);
   run_id_ = RandomHex(40);
   start_ms_ = NowMs();
+  rdb_.lastsave_sec = start_ms_ / 1000;
   keyspace_.UpdateLruClock(start_ms_);
   config_.set_on_change([this](std::string_view name) { ApplyConfigChange(name); });
   keyspace_.set_key_ready_hook({[](void* self, int db, std::string_view key) {
@@ -233,9 +236,16 @@ void Server::Cron() {
   keyspace_.UpdateLruClock(now);
   if (g_shutdown_signal) {
     VLOG_WARNING("Received %s scheduling shutdown...", g_shutdown_signal == SIGINT ? "SIGINT" : "SIGTERM");
-    RequestShutdown();
-    return;
+    std::string error;
+    if (PrepareForShutdown(false, false, false, &error)) {
+      RequestShutdown();
+      return;
+    }
+    // As Redis: a failed final save keeps the node up; another signal retries.
+    VLOG_WARNING("SIGTERM received but errors trying to shut down the server, check the logs for more information");
+    g_shutdown_signal = 0;
   }
+  RdbCron(now);
   if (pause_until_ms_ && now >= pause_until_ms_) Unpause();
   // instantaneous_ops_per_sec: a smoothed rate over the cron samples.
   if (now - stats_.last_sample_ms >= 100) {

@@ -120,6 +120,31 @@ class Server final : public CommandServices {
   // Changes made to the dataset since start (save points, INFO rdb_changes_since_last_save).
   uint64_t dirty() const { return dirty_; }
 
+  // ---- RDB persistence (rdb_persistence.cc): what SAVE, LASTSAVE, the save
+  // points, DEBUG RELOAD, SHUTDOWN and INFO persistence share.
+  struct RdbState {
+    int64_t lastsave_sec = 0;          // last successful save (start-up time before any)
+    int64_t last_save_try_sec = 0;
+    bool last_save_ok = true;          // rdb_last_bgsave_status
+    int64_t last_save_duration_sec = -1;
+    uint64_t dirty_at_last_save = 0;   // dirty() when the last save started
+    uint64_t saves = 0;                // rdb_saves
+    uint64_t last_load_keys_loaded = 0;
+    uint64_t last_load_keys_expired = 0;
+  };
+  const RdbState& rdb_state() const { return rdb_; }
+  uint64_t changes_since_save() const { return dirty_ - rdb_.dirty_at_last_save; }
+  // dir/dbfilename.
+  std::string RdbPath() const;
+  // Writes the whole dataset to RdbPath() now (SAVE). False with a message logged and in *error.
+  bool SaveRdb(std::string* error);
+  // Replaces the dataset with RdbPath()'s; a missing file is not an error
+  // (*missing tells). On failure the dataset is unchanged.
+  bool LoadRdb(std::string* error, bool* missing);
+  // What a shutdown must do first: save when asked or when save points are
+  // set (unless nosave). False (stay up) when that save fails and !force.
+  bool PrepareForShutdown(bool save, bool nosave, bool force, std::string* error);
+
   // CommandServices.
   void BlockOnKeys(ClientSession& session, int db, const std::vector<std::string_view>& keys,
                    const std::vector<std::string_view>& command, int64_t deadline_ms,
@@ -147,6 +172,8 @@ class Server final : public CommandServices {
   void BeforeSleep();
   void FreeClosedClients();
   void ApplyConfigChange(std::string_view name);
+  // Save points (`save <seconds> <changes>`), from the cron.
+  void RdbCron(int64_t now_ms);
 
   Config config_;
   Keyspace keyspace_;
@@ -175,6 +202,7 @@ class Server final : public CommandServices {
   size_t peak_memory_ = 0;
   std::vector<std::string_view> args_scratch_;
   uint64_t dirty_ = 0;
+  RdbState rdb_;
 };
 
 }  // namespace vireo

@@ -148,15 +148,39 @@ void MemorySection(Server& s, InfoWriter& w) {
 }
 
 void PersistenceSection(Server& s, InfoWriter& w) {
+  const Server::RdbState& r = s.rdb_state();
   w.Section("Persistence");
   w.Field("loading", 0);
   w.Field("async_loading", 0);
-  w.Field("rdb_changes_since_last_save", 0);
+  // Snapshots do not fork, so there is no copy-on-write of pages to report.
+  w.Field("current_cow_peak", 0);
+  w.Field("current_cow_size", 0);
+  w.Field("current_cow_size_age", 0);
+  w.Field("current_fork_perc", "0.00");
+  w.Field("current_save_keys_processed", 0);
+  w.Field("current_save_keys_total", 0);
+  w.Field("rdb_changes_since_last_save", (long long)s.changes_since_save());
   w.Field("rdb_bgsave_in_progress", 0);
-  w.Field("rdb_last_save_time", (long long)(s.start_time_ms() / 1000));
-  w.Field("rdb_last_bgsave_status", "ok");
+  w.Field("rdb_last_save_time", (long long)r.lastsave_sec);
+  w.Field("rdb_last_bgsave_status", r.last_save_ok ? "ok" : "err");
+  w.Field("rdb_last_bgsave_time_sec", (long long)r.last_save_duration_sec);
+  w.Field("rdb_current_bgsave_time_sec", -1);
+  w.Field("rdb_saves", (long long)r.saves);
+  w.Field("rdb_last_cow_size", 0);
+  w.Field("rdb_last_load_keys_expired", (long long)r.last_load_keys_expired);
+  w.Field("rdb_last_load_keys_loaded", (long long)r.last_load_keys_loaded);
   w.Field("aof_enabled", 0);
   w.Field("aof_rewrite_in_progress", 0);
+  w.Field("aof_rewrite_scheduled", 0);
+  w.Field("aof_last_rewrite_time_sec", -1);
+  w.Field("aof_current_rewrite_time_sec", -1);
+  w.Field("aof_last_bgrewrite_status", "ok");
+  w.Field("aof_rewrites", 0);
+  w.Field("aof_rewrites_consecutive_failures", 0);
+  w.Field("aof_last_write_status", "ok");
+  w.Field("aof_last_cow_size", 0);
+  w.Field("module_fork_in_progress", 0);
+  w.Field("module_fork_last_cow_size", 0);
 }
 
 void StatsSection(Server& s, InfoWriter& w) {

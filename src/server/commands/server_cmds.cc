@@ -2,6 +2,7 @@
 // DEBUG, SHUTDOWN. INFO and COMMAND have files of their own.
 #include <unistd.h>
 
+#include <algorithm>
 #include <string>
 
 #include "base/clock.h"
@@ -12,7 +13,9 @@
 #include "engine/type_ops.h"
 #include "resp/reply_builder.h"
 #include "server/client.h"
+#include "server/commands/persistence_cmds.h"
 #include "server/commands/server_context.h"
+#include "persistence/rdb_writer.h"
 #include "server/server.h"
 
 namespace vireo {
@@ -80,10 +83,6 @@ void CmdTime(ServerContext& ctx) {
   ctx.reply.BulkInteger(us / 1000000);
   ctx.reply.BulkInteger(us % 1000000);
 }
-
-// No persistence yet: the last successful save is the start of the process,
-// which is also what Redis reports before its first save.
-void CmdLastsave(ServerContext& ctx) { ctx.reply.Integer(ctx.server.start_time_ms() / 1000); }
 
 void CmdMonitor(ServerContext& ctx) {
   ctx.server.AddMonitor(&ctx.client);
@@ -242,6 +241,7 @@ void CmdDebug(ServerContext& ctx) {
         "restart the server.");
     return;
   }
+  if (DebugPersistence(ctx)) return;
   if (EqualsNoCase(a[1], "sleep") && a.size() == 3) {
     double secs;
     if (!ArgDouble(ctx, 2, &secs)) return;
@@ -261,7 +261,7 @@ void CmdDebug(ServerContext& ctx) {
     char buf[256];
     snprintf(buf, sizeof(buf), "Value at:%p refcount:1 encoding:%s serializedlength:%zu lru:%u lru_seconds_idle:%llu",
              static_cast<void*>(e), EncodingName(e->encoding()),
-             e->type() == ObjType::kString ? e->StringLength() : size_t(0), e->lru(),
+             RdbWriter::SerializedLength(e, ctx.server.cfg().rdbcompression), e->lru(),
              (unsigned long long)ctx.server.keyspace().IdleSeconds(e));
     ctx.reply.SimpleString(buf);
   } else if (EqualsNoCase(a[1], "help")) {
@@ -285,8 +285,9 @@ void CmdDebug(ServerContext& ctx) {
 // ---- SHUTDOWN ----
 
 void CmdShutdown(ServerContext& ctx) {
-  // Flags are checked as Redis does; with nothing persisted yet there is
-  // nothing to save or skip, so every accepted form stops at once.
+  // Flags are checked as Redis does. The final save (SAVE, or save points
+  // without NOSAVE) must succeed unless FORCE; NOW has nothing to skip
+  // (no replicas to wait for).
   bool nosave = false, save = false, abort_flag = false, other = false;
   for (size_t i = 1; i < ctx.args.size(); ++i) {
     std::string_view f = ctx.args[i];
@@ -312,6 +313,13 @@ void CmdShutdown(ServerContext& ctx) {
     return;
   }
   VLOG_WARNING("User requested shutdown...");
+  std::string error;
+  const bool force = std::any_of(ctx.args.begin() + 1, ctx.args.end(),
+                                 [](std::string_view f) { return EqualsNoCase(f, "force"); });
+  if (!ctx.server.PrepareForShutdown(save, nosave, force, &error)) {
+    ctx.reply.Error("ERR Errors trying to SHUTDOWN. Check logs.");
+    return;
+  }
   ctx.server.RequestShutdown();
 }
 
@@ -325,7 +333,7 @@ void BindServerCommands(CommandTable& t) {
   t.Bind("config|resetstat", OnServer<CmdConfigResetstat>);
   t.Bind("config|help", OnServer<CmdConfigHelp>);
   t.Bind("time", OnServer<CmdTime>);
-  t.Bind("lastsave", OnServer<CmdLastsave>);
+  BindPersistenceCommands(t);
   t.Bind("monitor", OnServer<CmdMonitor>);
   t.Bind("slowlog|get", OnServer<CmdSlowlogGet>);
   t.Bind("slowlog|len", OnServer<CmdSlowlogLen>);

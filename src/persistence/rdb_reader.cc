@@ -1,0 +1,475 @@
+#include "persistence/rdb_reader.h"
+
+#include <liblzf/lzf.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+
+#include "base/numbers.h"
+#include "persistence/crc64.h"
+#include "persistence/packed_formats.h"
+#include "persistence/rdb_format.h"
+#include "types/hash_value.h"
+#include "types/quicklist.h"
+#include "types/set_value.h"
+#include "types/zset_value.h"
+
+namespace vireo {
+namespace {
+
+// Thrown inside the loader only; LoadRdb/LoadDumpPayload turn it into an
+// error text. Everything built so far is owned by RAII holders, so unwinding
+// frees it.
+struct Corrupt {
+  std::string what;
+};
+
+[[noreturn]] void Fail(std::string what) { throw Corrupt{std::move(what)}; }
+
+struct SetDeleter {
+  void operator()(void* p) const { SetValue::Free(p); }
+};
+struct EntryDeleter {
+  void operator()(Entry* e) const { Entry::Free(e); }
+};
+using EntryPtr = std::unique_ptr<Entry, EntryDeleter>;
+
+class Loader {
+ public:
+  Loader(RdbInput& in, const EncodingLimits& lim) : in_(in), lim_(lim) {}
+
+  void Bytes(void* out, size_t n) {
+    if (!in_.Read(out, n)) Fail("unexpected end of data");
+  }
+  uint8_t U8() {
+    uint8_t b;
+    Bytes(&b, 1);
+    return b;
+  }
+  uint64_t LittleEndian(int n) {
+    uint8_t b[8];
+    Bytes(b, size_t(n));
+    uint64_t v = 0;
+    for (int i = 0; i < n; ++i) v |= uint64_t(b[i]) << (8 * i);
+    return v;
+  }
+
+  // A length, or (when *encoded) the special string encoding number.
+  uint64_t Length(bool* encoded) {
+    *encoded = false;
+    const uint8_t b = U8();
+    switch (b >> 6) {
+      case 0:
+        return b & 0x3F;
+      case 1:
+        return (uint64_t(b & 0x3F) << 8) | U8();
+      case 2: {
+        int n;
+        if (b == rdb::kLen32Bit) n = 4;
+        else if (b == rdb::kLen64Bit) n = 8;
+        else Fail("unknown length encoding " + std::to_string(b));
+        uint8_t be[8];
+        Bytes(be, size_t(n));
+        uint64_t v = 0;
+        for (int i = 0; i < n; ++i) v = (v << 8) | be[i];
+        return v;
+      }
+      default:
+        *encoded = true;
+        return b & 0x3F;
+    }
+  }
+  uint64_t Length() {
+    bool enc;
+    uint64_t v = Length(&enc);
+    if (enc) Fail("unexpected string encoding in a length");
+    return v;
+  }
+
+  void CheckAvailable(uint64_t n) {
+    if (n > in_.remaining()) Fail("length " + std::to_string(n) + " runs past the end of the data");
+  }
+
+  std::string String() {
+    bool enc;
+    const uint64_t len = Length(&enc);
+    if (enc) {
+      switch (len) {
+        case rdb::kEncInt8:
+          return Int64ToString(int8_t(LittleEndian(1)));
+        case rdb::kEncInt16:
+          return Int64ToString(int16_t(LittleEndian(2)));
+        case rdb::kEncInt32:
+          return Int64ToString(int32_t(LittleEndian(4)));
+        case rdb::kEncLzf: {
+          const uint64_t clen = Length(), ulen = Length();
+          CheckAvailable(clen);
+          // LZF expands at most ~130x; anything claiming more is forged.
+          if (clen == 0 || ulen == 0 || clen > UINT32_MAX || ulen > UINT32_MAX || ulen / 1024 > clen) {
+            Fail("bad LZF lengths");
+          }
+          std::string c(clen, '\0');
+          Bytes(c.data(), clen);
+          std::string out(ulen, '\0');
+          if (lzf_decompress(c.data(), unsigned(clen), out.data(), unsigned(ulen)) != ulen) {
+            Fail("LZF decompression failed");
+          }
+          return out;
+        }
+        default:
+          Fail("unknown string encoding " + std::to_string(len));
+      }
+    }
+    CheckAvailable(len);
+    std::string s(len, '\0');
+    Bytes(s.data(), len);
+    return s;
+  }
+
+  double BinaryDouble() {
+    uint64_t u = LittleEndian(8);
+    double d;
+    memcpy(&d, &u, 8);
+    return d;
+  }
+  // Old text doubles: a length byte (253 nan, 254 +inf, 255 -inf) then text.
+  double TextDouble() {
+    const uint8_t n = U8();
+    if (n == 253) return NAN;
+    if (n == 254) return INFINITY;
+    if (n == 255) return -INFINITY;
+    char buf[256];
+    Bytes(buf, n);
+    buf[n] = '\0';
+    char* end;
+    double d = strtod(buf, &end);
+    if (end != buf + n) Fail("bad double value");
+    return d;
+  }
+
+  EntryPtr Object(uint8_t type, std::string_view key);
+
+ private:
+  EntryPtr List(std::string_view key, uint8_t type);
+  EntryPtr Set(std::string_view key, uint8_t type);
+  EntryPtr ZSet(std::string_view key, uint8_t type);
+  EntryPtr Hash(std::string_view key, uint8_t type);
+
+  RdbInput& in_;
+  const EncodingLimits& lim_;
+};
+
+EntryPtr Loader::List(std::string_view key, uint8_t type) {
+  auto q = std::make_unique<Quicklist>(lim_.list_max_listpack_size);
+  auto push = [&](std::string_view s) {
+    q->PushBack(s);
+    return true;
+  };
+  if (type == rdb::kTypeList) {
+    for (uint64_t n = Length(); n > 0; --n) q->PushBack(String());
+  } else if (type == rdb::kTypeListZiplist) {
+    if (!ForEachZiplistElement(String(), push)) Fail("corrupt ziplist");
+  } else {
+    for (uint64_t nodes = Length(); nodes > 0; --nodes) {
+      uint64_t container = rdb::kQuicklistNodePacked;
+      if (type == rdb::kTypeListQuicklist2) {
+        container = Length();
+        if (container != rdb::kQuicklistNodePlain && container != rdb::kQuicklistNodePacked) {
+          Fail("unknown quicklist node container " + std::to_string(container));
+        }
+      }
+      std::string blob = String();
+      if (container == rdb::kQuicklistNodePlain) {
+        q->PushBack(blob);
+      } else if (type == rdb::kTypeListQuicklist) {
+        if (!ForEachZiplistElement(blob, push)) Fail("corrupt quicklist ziplist node");
+      } else {
+        if (!ForEachListpackElement(blob, push)) Fail("corrupt quicklist listpack node");
+      }
+    }
+  }
+  if (q->empty()) return nullptr;
+  return EntryPtr(Entry::NewObject(key, ObjType::kList, Encoding::kQuicklist, q.release()));
+}
+
+EntryPtr Loader::Set(std::string_view key, uint8_t type) {
+  std::unique_ptr<void, SetDeleter> obj;
+  auto add = [&](std::string_view m) {
+    if (!obj) obj.reset(type == rdb::kTypeSetIntset ? SetValue::CreateIntset() : SetValue::CreateFor(m));
+    SetValue s(obj.get());
+    const bool added = s.Add(m, size_t(lim_.set_max_intset_entries));
+    obj.release();
+    obj.reset(s.object());
+    if (!added) Fail("duplicate set member");
+    return true;
+  };
+  if (type == rdb::kTypeSet) {
+    for (uint64_t n = Length(); n > 0; --n) add(String());
+  } else {
+    std::vector<int64_t> values;
+    if (!DecodeIntsetBlob(String(), &values)) Fail("corrupt intset");
+    char buf[kMaxInt64Chars];
+    for (int64_t v : values) add(std::string_view(buf, FormatInt64(v, buf)));
+  }
+  if (!obj) return nullptr;
+  const Encoding enc = SetValue(obj.get()).is_intset() ? Encoding::kIntset : Encoding::kHashtable;
+  return EntryPtr(Entry::NewObject(key, ObjType::kSet, enc, obj.release()));
+}
+
+EntryPtr Loader::ZSet(std::string_view key, uint8_t type) {
+  const ZSetLimits zl{size_t(lim_.zset_max_listpack_entries), size_t(lim_.zset_max_listpack_value)};
+  std::unique_ptr<ZSetValue> z;
+  auto add = [&](std::string_view member, double score) {
+    if (std::isnan(score)) Fail("NaN score in a sorted set");
+    if (!z) z.reset(ZSetValue::CreateFor(member, zl));
+    double out;
+    if (z->Add(member, score, 0, zl, &out) != ZSetValue::AddResult::kAdded) Fail("duplicate sorted set member");
+  };
+  if (type == rdb::kTypeZSet || type == rdb::kTypeZSet2) {
+    for (uint64_t n = Length(); n > 0; --n) {
+      std::string m = String();
+      add(m, type == rdb::kTypeZSet2 ? BinaryDouble() : TextDouble());
+    }
+  } else {
+    std::string member;
+    bool have_member = false;
+    auto visit = [&](std::string_view s) {
+      if (!have_member) {
+        member.assign(s);
+        have_member = true;
+        return true;
+      }
+      have_member = false;
+      double score;
+      // Scores are integers or strtod-readable text, as Redis writes them.
+      std::string text(s);
+      char* end;
+      score = strtod(text.c_str(), &end);
+      if (text.empty() || end != text.c_str() + text.size()) Fail("bad score in a sorted set");
+      add(member, score);
+      return true;
+    };
+    std::string blob = String();
+    const bool ok = type == rdb::kTypeZSetZiplist ? ForEachZiplistElement(blob, visit)
+                                                  : ForEachListpackElement(blob, visit);
+    if (!ok || have_member) Fail("corrupt sorted set blob");
+  }
+  if (!z || z->size() == 0) return nullptr;
+  const Encoding enc = z->is_listpack() ? Encoding::kListpack : Encoding::kSkiplist;
+  return EntryPtr(Entry::NewObject(key, ObjType::kZSet, enc, z.release()));
+}
+
+EntryPtr Loader::Hash(std::string_view key, uint8_t type) {
+  auto h = std::make_unique<HashValue>();
+  const size_t max_value = size_t(lim_.hash_max_listpack_value);
+  auto add = [&](std::string_view f, std::string_view v) {
+    if (h->is_listpack() && (f.size() > max_value || v.size() > max_value)) h->ConvertToTable();
+    if (!h->Set(f, v)) Fail("duplicate hash field");
+    if (h->is_listpack() && h->size() > size_t(lim_.hash_max_listpack_entries)) h->ConvertToTable();
+    return true;
+  };
+  if (type == rdb::kTypeHash) {
+    for (uint64_t n = Length(); n > 0; --n) {
+      std::string f = String();
+      std::string v = String();
+      add(f, v);
+    }
+  } else if (type == rdb::kTypeHashZipmap) {
+    if (!ForEachZipmapPair(String(), add)) Fail("corrupt zipmap");
+  } else {
+    std::string field;
+    bool have_field = false;
+    auto visit = [&](std::string_view s) {
+      if (!have_field) {
+        field.assign(s);
+        have_field = true;
+        return true;
+      }
+      have_field = false;
+      return add(field, s);
+    };
+    std::string blob = String();
+    const bool ok = type == rdb::kTypeHashZiplist ? ForEachZiplistElement(blob, visit)
+                                                  : ForEachListpackElement(blob, visit);
+    if (!ok || have_field) Fail("corrupt hash blob");
+  }
+  if (h->empty()) return nullptr;
+  const Encoding enc = h->is_listpack() ? Encoding::kListpack : Encoding::kHashtable;
+  return EntryPtr(Entry::NewObject(key, ObjType::kHash, enc, h.release()));
+}
+
+EntryPtr Loader::Object(uint8_t type, std::string_view key) {
+  switch (type) {
+    case rdb::kTypeString: {
+      std::string v = String();
+      return EntryPtr(Entry::NewString(key, v));
+    }
+    case rdb::kTypeList:
+    case rdb::kTypeListZiplist:
+    case rdb::kTypeListQuicklist:
+    case rdb::kTypeListQuicklist2:
+      return List(key, type);
+    case rdb::kTypeSet:
+    case rdb::kTypeSetIntset:
+      return Set(key, type);
+    case rdb::kTypeZSet:
+    case rdb::kTypeZSet2:
+    case rdb::kTypeZSetZiplist:
+    case rdb::kTypeZSetListpack:
+      return ZSet(key, type);
+    case rdb::kTypeHash:
+    case rdb::kTypeHashZipmap:
+    case rdb::kTypeHashZiplist:
+    case rdb::kTypeHashListpack:
+      return Hash(key, type);
+    case rdb::kTypeStreamListpacks:
+    case rdb::kTypeStreamListpacks2:
+      Fail("stream values are not supported by vireo-server yet");
+    case rdb::kTypeModulePre:
+    case rdb::kTypeModule2:
+      Fail("module values are not supported by vireo-server");
+    default:
+      Fail("unknown value type " + std::to_string(type));
+  }
+}
+
+}  // namespace
+
+bool LoadRdb(RdbInput& in, Keyspace& target, const RdbLoadOptions& opts, RdbLoadResult* result) {
+  Keyspace staging(target.count());
+  staging.UpdateLruClock(opts.now_ms);
+  Loader ld(in, *opts.limits);
+  try {
+    char header[9];
+    ld.Bytes(header, 9);
+    if (memcmp(header, rdb::kMagic, 5) != 0) Fail("wrong signature trying to load DB from file");
+    int version = 0;
+    for (int i = 5; i < 9; ++i) {
+      if (header[i] < '0' || header[i] > '9') Fail("wrong signature trying to load DB from file");
+      version = version * 10 + (header[i] - '0');
+    }
+    if (version < 1 || version > rdb::kVersion) Fail("Can't handle RDB format version " + std::to_string(version));
+    result->version = version;
+    int db = 0;
+    int64_t expire_ms = 0;
+    bool has_expire = false;
+    uint64_t idle = UINT64_MAX;
+    while (true) {
+      const uint8_t type = ld.U8();
+      if (type == rdb::kOpExpireTime) {
+        expire_ms = int64_t(int32_t(ld.LittleEndian(4))) * 1000;
+        has_expire = true;
+        continue;
+      }
+      if (type == rdb::kOpExpireTimeMs) {
+        expire_ms = int64_t(ld.LittleEndian(8));
+        has_expire = true;
+        continue;
+      }
+      if (type == rdb::kOpFreq) {
+        ld.U8();  // LFU counters are not kept (no LFU eviction yet)
+        continue;
+      }
+      if (type == rdb::kOpIdle) {
+        idle = ld.Length();
+        continue;
+      }
+      if (type == rdb::kOpEof) break;
+      if (type == rdb::kOpSelectDb) {
+        const uint64_t n = ld.Length();
+        if (n >= uint64_t(staging.count())) {
+          Fail("the file selects database " + std::to_string(n) + " but databases is " +
+               std::to_string(staging.count()));
+        }
+        db = int(n);
+        continue;
+      }
+      if (type == rdb::kOpResizeDb) {
+        ld.Length();
+        ld.Length();
+        continue;
+      }
+      if (type == rdb::kOpAux) {
+        std::string k = ld.String();
+        std::string v = ld.String();
+        result->aux[k] = v;
+        continue;
+      }
+      if (type == rdb::kOpModuleAux) Fail("module data is not supported by vireo-server");
+      if (type == rdb::kOpFunction || type == rdb::kOpFunction2) {
+        Fail("function libraries are not supported by vireo-server yet");
+      }
+      std::string key = ld.String();
+      EntryPtr e = ld.Object(type, key);
+      const int64_t when = expire_ms;
+      const bool with_expire = has_expire;
+      const uint64_t key_idle = idle;
+      has_expire = false;
+      idle = UINT64_MAX;
+      if (!e) {
+        ++result->empty_skipped;
+        continue;
+      }
+      if (with_expire) {
+        if (opts.drop_expired && when <= opts.now_ms) {
+          ++result->expired_skipped;
+          continue;
+        }
+        e.reset(Entry::WithExpire(e.release(), true, when));
+      }
+      Database& d = staging.db(db);
+      if (d.Find(key)) Fail("duplicate key '" + key + "' in database " + std::to_string(db));
+      Entry* raw = e.release();
+      d.Add(raw);
+      if (key_idle != UINT64_MAX) {
+        raw->set_lru(uint32_t(staging.lru_clock() - (key_idle & Keyspace::kLruMask)) & Keyspace::kLruMask);
+      }
+      ++result->keys_loaded;
+    }
+    if (version >= 5) {
+      const uint64_t computed = in.crc();
+      const uint64_t stored = ld.LittleEndian(8);
+      if (opts.verify_checksum && stored != 0 && stored != computed) Fail("wrong RDB checksum");
+    }
+  } catch (const Corrupt& c) {
+    result->error = c.what + " at offset " + std::to_string(in.offset());
+    return false;
+  }
+  for (int i = 0; i < target.count(); ++i) {
+    // The old contents end up in staging, freed when it goes out of scope.
+    target.db(i).SwapContents(staging.db(i));
+  }
+  return true;
+}
+
+Entry* LoadDumpPayload(std::string_view payload, std::string_view key, const EncodingLimits& limits,
+                       std::string* error) {
+  // [type][value][version: 2 bytes LE][crc64: 8 bytes LE]
+  if (payload.size() < 10) {
+    *error = "ERR DUMP payload version or checksum are wrong";
+    return nullptr;
+  }
+  const uint8_t* tail = reinterpret_cast<const uint8_t*>(payload.data()) + payload.size() - 10;
+  const unsigned version = tail[0] | (tail[1] << 8);
+  uint64_t crc = 0;
+  for (int i = 0; i < 8; ++i) crc |= uint64_t(tail[2 + i]) << (8 * i);
+  if (version > unsigned(rdb::kVersion) || Crc64(0, payload.data(), payload.size() - 8) != crc) {
+    *error = "ERR DUMP payload version or checksum are wrong";
+    return nullptr;
+  }
+  RdbInput in(payload.substr(0, payload.size() - 10));
+  Loader ld(in, limits);
+  try {
+    const uint8_t type = ld.U8();
+    EntryPtr e = ld.Object(type, key);
+    if (!e) Fail("empty value");
+    return e.release();
+  } catch (const Corrupt&) {
+    *error = "ERR Bad data format";
+    return nullptr;
+  }
+}
+
+}  // namespace vireo

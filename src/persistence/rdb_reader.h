@@ -1,0 +1,51 @@
+// RdbReader: loads Redis RDB files (versions 1 to 10: every value type and
+// encoding Redis 7.0 reads except modules, streams and functions) and DUMP
+// payloads into Vireo's keyspace. Values are rebuilt with Vireo's own
+// structures, in the encoding Redis would give them under the configured
+// limits. Every length is checked against the data before it is used, and
+// a file is loaded into a separate keyspace that replaces the live one only
+// once the whole file (checksum included) has been read, so a corrupt file
+// fails with its offset and never leaves a half-loaded keyspace behind.
+// Thread rule: runs on the thread that owns the target keyspace.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "engine/encoding_limits.h"
+#include "engine/keyspace.h"
+#include "persistence/rdb_input.h"
+
+namespace vireo {
+
+struct RdbLoadOptions {
+  const EncodingLimits* limits = nullptr;  // required
+  int64_t now_ms = 0;
+  bool drop_expired = true;     // keys already past their deadline are not loaded (a primary's rule)
+  bool verify_checksum = true;  // rdbchecksum
+};
+
+struct RdbLoadResult {
+  int version = 0;
+  uint64_t keys_loaded = 0;
+  uint64_t expired_skipped = 0;
+  uint64_t empty_skipped = 0;
+  std::map<std::string, std::string> aux;
+  std::string error;  // "... at offset N" when loading failed
+};
+
+// Loads a whole RDB stream into target: on success target's databases hold
+// exactly the file's keys (whatever they held before is freed); on failure
+// target is unchanged. The target must have at least as many databases as
+// the file selects.
+bool LoadRdb(RdbInput& in, Keyspace& target, const RdbLoadOptions& opts, RdbLoadResult* result);
+
+// Checks a DUMP payload's trailer (RDB version <= 10, CRC-64) and decodes the
+// value into a new entry for key (no TTL). nullptr with *error set to
+// Redis's reply text ("ERR DUMP payload version or checksum are wrong",
+// "ERR Bad data format") otherwise.
+Entry* LoadDumpPayload(std::string_view payload, std::string_view key, const EncodingLimits& limits,
+                       std::string* error);
+
+}  // namespace vireo

@@ -1,0 +1,282 @@
+#include "persistence/rdb_writer.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <liblzf/lzf.h>
+
+#include "base/numbers.h"
+#include "persistence/crc64.h"
+#include "persistence/packed_formats.h"
+#include "persistence/rdb_format.h"
+#include "types/hash_value.h"
+#include "types/intset.h"
+#include "types/quicklist.h"
+#include "types/set_value.h"
+#include "types/zset_value.h"
+
+namespace vireo {
+
+RdbWriter::RdbWriter(int fd, bool compress) : fd_(fd), compress_(compress) {}
+
+void RdbWriter::Length(uint64_t len) {
+  if (len < (1 << 6)) {
+    Byte(uint8_t(len));
+  } else if (len < (1 << 14)) {
+    Byte(uint8_t((len >> 8) | (rdb::kLen14Bit << 6)));
+    Byte(uint8_t(len & 0xFF));
+  } else if (len <= UINT32_MAX) {
+    Byte(rdb::kLen32Bit);
+    for (int i = 3; i >= 0; --i) Byte(uint8_t(len >> (8 * i)));  // big endian
+  } else {
+    Byte(rdb::kLen64Bit);
+    for (int i = 7; i >= 0; --i) Byte(uint8_t(len >> (8 * i)));
+  }
+}
+
+void RdbWriter::IntString(long long v) {
+  if (v >= -128 && v <= 127) {
+    Byte(uint8_t((rdb::kEncVal << 6) | rdb::kEncInt8));
+    Byte(uint8_t(v));
+  } else if (v >= -32768 && v <= 32767) {
+    Byte(uint8_t((rdb::kEncVal << 6) | rdb::kEncInt16));
+    Byte(uint8_t(v));
+    Byte(uint8_t(v >> 8));
+  } else if (v >= INT32_MIN && v <= INT32_MAX) {
+    Byte(uint8_t((rdb::kEncVal << 6) | rdb::kEncInt32));
+    for (int i = 0; i < 4; ++i) Byte(uint8_t(uint64_t(v) >> (8 * i)));
+  } else {
+    char buf[kMaxInt64Chars];
+    size_t n = FormatInt64(v, buf);
+    Length(n);
+    Raw(buf, n);
+  }
+}
+
+bool RdbWriter::TryLzf(std::string_view s) {
+  // Worth it only when it saves at least four bytes, as Redis requires.
+  if (s.size() <= 4 || s.size() > UINT32_MAX) return false;
+  const size_t room = s.size() - 4;
+  scratch_.resize(room + 1);
+  const unsigned n = lzf_compress(s.data(), unsigned(s.size()), scratch_.data(), unsigned(room));
+  if (n == 0) return false;
+  Byte(uint8_t((rdb::kEncVal << 6) | rdb::kEncLzf));
+  Length(n);
+  Length(s.size());
+  Raw(scratch_.data(), n);
+  return true;
+}
+
+void RdbWriter::String(std::string_view s) {
+  long long v;
+  // Short strings that are canonical integers in int32 range take the int encodings.
+  if (s.size() <= 11 && ParseInt64(s, &v) && v >= INT32_MIN && v <= INT32_MAX) {
+    IntString(v);
+    return;
+  }
+  if (compress_ && s.size() > 20 && TryLzf(s)) return;
+  Length(s.size());
+  Raw(s.data(), s.size());
+}
+
+void RdbWriter::BinaryDouble(double d) {
+  uint8_t b[8];
+  memcpy(b, &d, 8);  // little-endian host, as the format wants
+  Raw(b, 8);
+}
+
+void RdbWriter::Header() {
+  char h[16];
+  snprintf(h, sizeof(h), "%s%04d", rdb::kMagic, rdb::kVersion);
+  Raw(h, 9);
+}
+
+void RdbWriter::Aux(std::string_view key, std::string_view value) {
+  Byte(rdb::kOpAux);
+  String(key);
+  String(value);
+}
+
+void RdbWriter::AuxInt(std::string_view key, long long value) {
+  char buf[kMaxInt64Chars];
+  Aux(key, std::string_view(buf, FormatInt64(value, buf)));
+}
+
+void RdbWriter::StandardAux(int64_t now_sec, uint64_t used_memory, bool aof_base) {
+  Aux("redis-ver", "7.0.15");
+  AuxInt("redis-bits", 64);
+  AuxInt("ctime", now_sec);
+  AuxInt("used-mem", (long long)used_memory);
+  AuxInt("aof-base", aof_base ? 1 : 0);
+}
+
+void RdbWriter::SelectDb(int db) {
+  Byte(rdb::kOpSelectDb);
+  Length(uint64_t(db));
+}
+
+void RdbWriter::ResizeDb(uint64_t keys, uint64_t expires) {
+  Byte(rdb::kOpResizeDb);
+  Length(keys);
+  Length(expires);
+}
+
+uint8_t RdbTypeOf(const Entry* e) {
+  switch (e->type()) {
+    case ObjType::kString:
+      return rdb::kTypeString;
+    case ObjType::kList:
+      return rdb::kTypeListQuicklist2;
+    case ObjType::kSet:
+      return e->encoding() == Encoding::kIntset ? rdb::kTypeSetIntset : rdb::kTypeSet;
+    case ObjType::kZSet:
+      return e->encoding() == Encoding::kListpack ? rdb::kTypeZSetListpack : rdb::kTypeZSet2;
+    case ObjType::kHash:
+      return e->encoding() == Encoding::kListpack ? rdb::kTypeHashListpack : rdb::kTypeHash;
+    case ObjType::kStream:
+      return rdb::kTypeStreamListpacks2;
+  }
+  return rdb::kTypeString;
+}
+
+void RdbWriter::Value(const Entry* e) {
+  switch (e->type()) {
+    case ObjType::kString:
+      if (e->encoding() == Encoding::kInt) {
+        IntString(e->IntValue());
+      } else {
+        char scratch[kMaxInt64Chars + 3];
+        String(e->StringValue(scratch));
+      }
+      return;
+    case ObjType::kList: {
+      const auto* q = static_cast<const Quicklist*>(e->object());
+      Length(q->node_count());
+      char scratch[Listpack::kScratch];
+      for (const Quicklist::Node* n = q->Front().node; n; n = n->next) {
+        // Every node is a listpack ("packed"); Vireo has no plain nodes.
+        Length(rdb::kQuicklistNodePacked);
+        RedisListpackBuilder lp;
+        for (Listpack::Pos p = n->lp.First(); p != Listpack::kEnd; p = n->lp.Next(p)) {
+          lp.Append(n->lp.Get(p, scratch));
+        }
+        String(lp.Finish());
+      }
+      return;
+    }
+    case ObjType::kSet: {
+      SetValue s(e->object());
+      if (s.is_intset()) {
+        String(EncodeIntsetBlob(*static_cast<const Intset*>(e->object())));
+      } else {
+        Length(s.size());
+        s.ForEach([&](std::string_view m) { String(m); });
+      }
+      return;
+    }
+    case ObjType::kZSet: {
+      const auto* z = static_cast<const ZSetValue*>(e->object());
+      if (z->is_listpack()) {
+        RedisListpackBuilder lp;
+        z->Scan(0, [&](std::string_view m, std::string_view score) {
+          lp.Append(m);
+          lp.Append(score);
+        });
+        String(lp.Finish());
+      } else {
+        // Highest first, as Redis writes them, so a loader inserting at the
+        // head builds the list without searching.
+        Length(z->size());
+        for (ZSetValue::Cursor c = z->AtRank(z->size() - 1); c.valid(); c.Prev()) {
+          String(c.member());
+          BinaryDouble(c.score());
+        }
+      }
+      return;
+    }
+    case ObjType::kHash: {
+      const auto* h = static_cast<const HashValue*>(e->object());
+      if (h->is_listpack()) {
+        RedisListpackBuilder lp;
+        h->ForEach([&](std::string_view f, std::string_view v) {
+          lp.Append(f);
+          lp.Append(v);
+        });
+        String(lp.Finish());
+      } else {
+        Length(h->size());
+        h->ForEach([&](std::string_view f, std::string_view v) {
+          String(f);
+          String(v);
+        });
+      }
+      return;
+    }
+    case ObjType::kStream:
+      abort();  // streams are not serialized yet; callers refuse them first
+  }
+}
+
+void RdbWriter::Object(const Entry* e) {
+  Byte(RdbTypeOf(e));
+  Value(e);
+}
+
+void RdbWriter::KeyValue(const Entry* e) {
+  if (e->has_expire()) {
+    Byte(rdb::kOpExpireTimeMs);
+    const int64_t ms = e->expire_ms();
+    for (int i = 0; i < 8; ++i) Byte(uint8_t(uint64_t(ms) >> (8 * i)));
+  }
+  Byte(RdbTypeOf(e));
+  String(e->key());
+  Value(e);
+}
+
+bool RdbWriter::Flush() {
+  if (fd_ < 0 || buf_.empty()) return errno_ == 0;
+  crc_ = Crc64(crc_, buf_.data(), buf_.size());
+  const char* p = buf_.data();
+  size_t left = buf_.size();
+  while (left > 0 && errno_ == 0) {
+    ssize_t n = write(fd_, p, left);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      errno_ = errno;
+      break;
+    }
+    p += n;
+    left -= size_t(n);
+  }
+  flushed_ += buf_.size();
+  buf_.clear();
+  return errno_ == 0;
+}
+
+bool RdbWriter::Finish(bool checksum) {
+  Byte(rdb::kOpEof);
+  uint64_t crc = 0;
+  // crc_ covers what was flushed, the buffer the rest.
+  if (checksum) crc = Crc64(crc_, buf_.data(), buf_.size());
+  for (int i = 0; i < 8; ++i) Byte(uint8_t(crc >> (8 * i)));
+  // The trailer is not part of what the CRC covers; Flush would fold it in,
+  // harmlessly, since nothing is written after it.
+  return Flush();
+}
+
+void RdbWriter::DumpTrailer() {
+  Byte(uint8_t(rdb::kVersion & 0xFF));
+  Byte(uint8_t(rdb::kVersion >> 8));
+  const uint64_t crc = Crc64(0, buf_.data(), buf_.size());
+  for (int i = 0; i < 8; ++i) Byte(uint8_t(crc >> (8 * i)));
+}
+
+size_t RdbWriter::SerializedLength(const Entry* e, bool compress) {
+  RdbWriter w(-1, compress);
+  w.Value(e);
+  return w.buf_.size();
+}
+
+}  // namespace vireo

@@ -1,0 +1,93 @@
+// The node's side of RDB persistence: where the file lives, SAVE, start-up
+// and DEBUG RELOAD loading, the save points checked by the cron, and the
+// save a shutdown does. The format itself is in src/persistence.
+#include <cerrno>
+#include <cstring>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/memory_stats.h"
+#include "persistence/rdb_file.h"
+#include "server/server.h"
+
+namespace vireo {
+
+std::string Server::RdbPath() const {
+  const std::string& dir = cfg().dir;
+  if (dir.empty()) return cfg().dbfilename;
+  return dir + "/" + cfg().dbfilename;
+}
+
+bool Server::SaveRdb(std::string* error) {
+  const int64_t start = NowMs();
+  rdb_.last_save_try_sec = start / 1000;
+  RdbSaveOptions opts;
+  opts.compress = cfg().rdbcompression;
+  opts.checksum = cfg().rdbchecksum;
+  opts.now_ms = start;
+  opts.used_memory = ReadMemoryStats().allocated;
+  const uint64_t dirty_before = dirty_;
+  if (!SaveRdbFile(keyspace_, RdbPath(), opts, error)) {
+    VLOG_WARNING("%s", error->c_str());
+    rdb_.last_save_ok = false;
+    return false;
+  }
+  VLOG_NOTICE("DB saved on disk");
+  rdb_.dirty_at_last_save = dirty_before;
+  rdb_.lastsave_sec = NowMs() / 1000;
+  rdb_.last_save_ok = true;
+  rdb_.saves++;
+  return true;
+}
+
+bool Server::LoadRdb(std::string* error, bool* missing) {
+  const int64_t start = NowMs();
+  RdbLoadOptions opts;
+  opts.limits = &cfg();
+  opts.now_ms = start;
+  opts.verify_checksum = cfg().rdbchecksum;
+  RdbLoadResult result;
+  if (!LoadRdbFile(RdbPath(), keyspace_, opts, &result, missing)) {
+    *error = result.error;
+    return false;
+  }
+  rdb_.last_load_keys_loaded = result.keys_loaded;
+  rdb_.last_load_keys_expired = result.expired_skipped;
+  auto it = result.aux.find("redis-ver");
+  if (it != result.aux.end()) VLOG_NOTICE("Loading RDB produced by version %s", it->second.c_str());
+  if (result.empty_skipped) VLOG_WARNING("Done loading RDB, empty keys skipped: %llu", (unsigned long long)result.empty_skipped);
+  VLOG_NOTICE("Done loading RDB, keys loaded: %llu, keys expired: %llu.", (unsigned long long)result.keys_loaded,
+              (unsigned long long)result.expired_skipped);
+  VLOG_NOTICE("DB loaded from disk: %.3f seconds", double(NowMs() - start) / 1000.0);
+  return true;
+}
+
+void Server::RdbCron(int64_t now_ms) {
+  const int64_t now = now_ms / 1000;
+  const uint64_t changes = changes_since_save();
+  for (const auto& [seconds, min_changes] : cfg().save_params) {
+    // After a failed save, wait 5 seconds before trying again (Redis's
+    // CONFIG_BGSAVE_RETRY_DELAY).
+    if (changes >= uint64_t(min_changes) && now - rdb_.lastsave_sec > seconds &&
+        (now - rdb_.last_save_try_sec > 5 || rdb_.last_save_ok)) {
+      VLOG_NOTICE("%lld changes in %lld seconds. Saving...", (long long)min_changes, (long long)seconds);
+      std::string error;
+      SaveRdb(&error);
+      break;
+    }
+  }
+}
+
+bool Server::PrepareForShutdown(bool save, bool nosave, bool force, std::string* error) {
+  if (nosave || (!save && cfg().save_params.empty())) return true;
+  VLOG_NOTICE("Saving the final RDB snapshot before exiting.");
+  if (SaveRdb(error)) return true;
+  if (force) {
+    VLOG_WARNING("Error trying to save the DB. Exit anyway.");
+    return true;
+  }
+  VLOG_WARNING("Error trying to save the DB, can't exit.");
+  return false;
+}
+
+}  // namespace vireo

@@ -121,7 +121,12 @@ void Server::Call(Client* c, Command* cmd, const std::vector<std::string_view>& 
   dirty_ += ctx.dirty;
 
   std::string& out = c->reply.buffer();
-  if (out.size() > reply_start && out[reply_start] == '-') {
+  const bool failed = out.size() > reply_start && out[reply_start] == '-';
+  // Interim, until every data family reports its changes through
+  // ctx.Modified: a successful write command that reported none counts one,
+  // so save points and rdb_changes_since_last_save see writes at all.
+  if (ctx.dirty == 0 && !failed && (cmd->flags & kCmdWrite) && !c->blocked) dirty_++;
+  if (failed) {
     cmd->failed_calls++;
     size_t end = out.find_first_of(" \r", reply_start);
     CountError(std::string_view(out).substr(reply_start + 1, end - reply_start - 1));

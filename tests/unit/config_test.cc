@@ -86,6 +86,18 @@ TEST(ConfigArgsTest, CommandLineLikeRedis) {
   EXPECT_EQ(CommandLineToConfigText({"--port 1", "--hz", "5"}), "port 1 \nhz \"5\" ");
 }
 
+TEST(ConfigTest, SavePointsAccumulateInAFile) {
+  Config c;
+  std::string err;
+  ASSERT_TRUE(c.LoadFromString("save 900 1\nsave 300 10\n", &err)) << err;
+  EXPECT_EQ(GetAll(c, {"save"})["save"], "900 1 300 10");
+  ASSERT_TRUE(c.LoadFromString("save \"\"\n", &err)) << err;
+  EXPECT_EQ(GetAll(c, {"save"})["save"], "");
+  EXPECT_EQ(c.Set({{"save", "100 5 10 1"}}), "");
+  EXPECT_EQ(GetAll(c, {"save"})["save"], "100 5 10 1");
+  EXPECT_NE(c.Set({{"dbfilename", "x.rdb"}}).find("can't set protected config"), std::string::npos);
+}
+
 TEST(ConfigTest, Defaults) {
   Config c;
   const ServerConfig& v = c.values();
@@ -101,7 +113,12 @@ TEST(ConfigTest, Defaults) {
   EXPECT_EQ(m["hash-max-listpack-entries"], "512");
   EXPECT_EQ(m["zset-max-ziplist-value"], "64");
   EXPECT_EQ(m["slowlog-log-slower-than"], "10000");
-  EXPECT_EQ(m["save"], "");
+  EXPECT_EQ(m["save"], "3600 1 300 100 60 10000");
+  EXPECT_EQ(m["dbfilename"], "dump.rdb");
+  EXPECT_EQ(m["rdbcompression"], "yes");
+  EXPECT_EQ(m["appendfsync"], "everysec");
+  EXPECT_EQ(m["sanitize-dump-payload"], "no");
+  EXPECT_EQ(m["auto-aof-rewrite-min-size"], "67108864");
   EXPECT_EQ(m["appendonly"], "no");
   EXPECT_EQ(m["daemonize"], "no");
   EXPECT_EQ(m["maxmemory-policy"], "noeviction");
@@ -222,7 +239,9 @@ TEST(ConfigTest, RefusesUnsupportedDirectives) {
     EXPECT_NE(err.find("is not supported by vireo-server"), std::string::npos) << line;
   }
   EXPECT_NE(LoadError("appendonly yes").find("appendonly yes is not supported"), std::string::npos);
-  EXPECT_NE(LoadError("save 900 1").find("not supported"), std::string::npos);
+  EXPECT_EQ(LoadError("save 900"), Fatal(1, "save 900", "Invalid save parameters"));
+  EXPECT_EQ(LoadError("dbfilename a/b.rdb"),
+            Fatal(1, "dbfilename a/b.rdb", "dbfilename can't be a path, just a filename"));
   EXPECT_NE(LoadError("daemonize yes").find("daemonize yes is not supported"), std::string::npos);
   EXPECT_NE(LoadError("maxmemory-policy allkeys-lru")
                 .find("maxmemory-policy 'allkeys-lru' is not supported"),

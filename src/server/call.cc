@@ -122,10 +122,6 @@ void Server::Call(Client* c, Command* cmd, const std::vector<std::string_view>& 
 
   std::string& out = c->reply.buffer();
   const bool failed = out.size() > reply_start && out[reply_start] == '-';
-  // Interim, until every data family reports its changes through
-  // ctx.Modified: a successful write command that reported none counts one,
-  // so save points and rdb_changes_since_last_save see writes at all.
-  if (ctx.dirty == 0 && !failed && (cmd->flags & kCmdWrite) && !c->blocked) dirty_++;
   if (failed) {
     cmd->failed_calls++;
     size_t end = out.find_first_of(" \r", reply_start);

@@ -4,8 +4,8 @@
 
 namespace vireo {
 
-Database::Database(int index, KeyspaceStats* stats, const uint32_t* lru_clock, const KeyReadyHook* ready_hook)
-    : index_(index), stats_(stats), lru_clock_(lru_clock), ready_hook_(ready_hook) {}
+Database::Database(int index, KeyspaceStats* stats, const uint32_t* lru_clock, const KeyEventHooks* hooks)
+    : index_(index), stats_(stats), lru_clock_(lru_clock), hooks_(hooks) {}
 
 Database::~Database() { Clear(); }
 
@@ -85,6 +85,7 @@ Entry* Database::SetExpire(Entry* e, int64_t when_ms) {
 
 void Database::ExpireEntry(Entry* e) {
   std::string_view key = e->key();
+  if (hooks_->expired) hooks_->expired(hooks_->ctx, index_, key);
   keys_.Remove(key);
   expires_.Remove(key);
   Entry::Free(e);

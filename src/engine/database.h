@@ -24,16 +24,26 @@ struct KeyspaceStats {
 
 using KeyTable = HashTable<Entry, EntryKeyTraits>;
 
-// Told when a key that blocked clients may wait for (a list or sorted set)
-// is created or replaced: RENAME, MOVE, COPY, SORT STORE... wake them too.
-struct KeyReadyHook {
-  void (*fn)(void* ctx, int db, std::string_view key) = nullptr;
+// What the engine tells the node about keys it changes by itself, without a
+// command's handler knowing (so the node can wake, notify and invalidate):
+//  ready:   a key blocked clients may wait for (list, sorted set, stream) was
+//           created or replaced: RENAME, MOVE, COPY, SORT STORE... wake them too.
+//  expired: a key is being deleted because its TTL passed (lazily on lookup or
+//           by the active cycle); called before the entry is freed.
+//  keymiss: a read lookup found no key (keyspace notification class m).
+// Any slot may be null. Thread rule: called on the main thread, inside the
+// engine call that caused it; the callee must not touch the key's entry.
+struct KeyEventHooks {
+  using Fn = void (*)(void* ctx, int db, std::string_view key);
+  Fn ready = nullptr;
+  Fn expired = nullptr;
+  Fn keymiss = nullptr;
   void* ctx = nullptr;
 };
 
 class Database {
  public:
-  Database(int index, KeyspaceStats* stats, const uint32_t* lru_clock, const KeyReadyHook* ready_hook);
+  Database(int index, KeyspaceStats* stats, const uint32_t* lru_clock, const KeyEventHooks* hooks);
   ~Database();
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
@@ -51,7 +61,12 @@ class Database {
   // (INFO keyspace_hits/misses), as Redis's lookupKeyRead does.
   Entry* LookupRead(std::string_view key, int64_t now_ms, bool touch = true) {
     Entry* e = Lookup(key, now_ms, touch);
-    ++(e ? stats_->keyspace_hits : stats_->keyspace_misses);
+    if (e) {
+      ++stats_->keyspace_hits;
+    } else {
+      ++stats_->keyspace_misses;
+      if (hooks_->keymiss) hooks_->keymiss(hooks_->ctx, index_, key);
+    }
     return e;
   }
   // Lookup for a command that will write the key (no hit/miss counted).
@@ -91,10 +106,10 @@ class Database {
   int index_;
   KeyspaceStats* stats_;
   const uint32_t* lru_clock_;
-  const KeyReadyHook* ready_hook_;
+  const KeyEventHooks* hooks_;
   void MaybeSignalReady(const Entry* e) {
-    if (ready_hook_->fn && (e->type() == ObjType::kList || e->type() == ObjType::kZSet)) {
-      ready_hook_->fn(ready_hook_->ctx, index_, e->key());
+    if (hooks_->ready && (e->type() == ObjType::kList || e->type() == ObjType::kZSet)) {
+      hooks_->ready(hooks_->ctx, index_, e->key());
     }
   }
   KeyTable keys_;

@@ -17,7 +17,7 @@ class Keyspace {
   int count() const { return int(dbs_.size()); }
   Database& db(int i) { return *dbs_[i]; }
   KeyspaceStats& stats() { return stats_; }
-  void set_key_ready_hook(KeyReadyHook hook) { ready_hook_ = hook; }
+  void set_key_event_hooks(KeyEventHooks hooks) { hooks_ = hooks; }
 
   // The 24-bit seconds clock stored in entries for OBJECT IDLETIME.
   uint32_t lru_clock() const { return lru_clock_; }
@@ -41,7 +41,7 @@ class Keyspace {
  private:
   std::vector<std::unique_ptr<Database>> dbs_;
   KeyspaceStats stats_;
-  KeyReadyHook ready_hook_;
+  KeyEventHooks hooks_;
   uint32_t lru_clock_ = 0;
   bool active_expire_enabled_ = true;
   // State kept between cycles, as Redis does, so one cycle resumes where the last stopped.

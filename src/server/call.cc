@@ -199,6 +199,13 @@ void Server::DbModified(int db) {}
 
 void Server::Notify(uint32_t cls, std::string_view event, std::string_view key, int db) {}
 
+// Expiry is a deletion nobody's handler sees: the same notification and
+// change signal a DEL would give, as Redis's expiry does.
+void Server::KeyExpired(int db, std::string_view key) {
+  Notify(kNotifyExpired, "expired", key, db);
+  KeyModified(db, key);
+}
+
 // ---- after-execution feeds ----
 
 void Server::FeedMonitors(Client* c, const std::vector<std::string_view>& args, int64_t now_us) {

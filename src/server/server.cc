@@ -43,10 +43,15 @@ Server::Server(Config config)
   rdb_.lastsave_sec = start_ms_ / 1000;
   keyspace_.UpdateLruClock(start_ms_);
   config_.set_on_change([this](std::string_view name) { ApplyConfigChange(name); });
-  keyspace_.set_key_ready_hook({[](void* self, int db, std::string_view key) {
-                                  static_cast<Server*>(self)->blocking_.SignalKeyReady(db, key);
-                                },
-                                this});
+  KeyEventHooks hooks;
+  hooks.ctx = this;
+  hooks.ready = [](void* self, int db, std::string_view key) {
+    static_cast<Server*>(self)->blocking_.SignalKeyReady(db, key);
+  };
+  hooks.expired = [](void* self, int db, std::string_view key) {
+    static_cast<Server*>(self)->KeyExpired(db, key);
+  };
+  keyspace_.set_key_event_hooks(hooks);
 }
 
 Server::~Server() {

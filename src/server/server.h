@@ -154,6 +154,8 @@ class Server final : public CommandServices {
   void KeyModified(int db, std::string_view key) override;
   void DbModified(int db) override;
   void Notify(uint32_t cls, std::string_view event, std::string_view key, int db) override;
+  // The engine is deleting a key whose TTL passed (lazily or actively).
+  void KeyExpired(int db, std::string_view key);
 
   // Called from the client on readable data and after unpausing.
   void ProcessInput(Client* c);

@@ -36,6 +36,9 @@ struct ClientSession {
   bool blocked = false;
   // Blocking commands must answer at once (inside MULTI/EXEC and scripts).
   bool deny_blocking = false;
+  // Running a queued command of EXEC: SUBSCRIBE is still allowed there, as
+  // Redis keeps it for old clients, though blocking is denied.
+  bool in_exec = false;
 };
 
 // What a blocked client is told when its timeout passes (or CLIENT UNBLOCK TIMEOUT).

@@ -102,6 +102,15 @@ void Server::ProcessCommand(Client* c, const std::vector<std::string_view>& args
     return;
   }
 
+  // A RESP2 subscriber may only (un)subscribe, PING, QUIT and RESET
+  // (RESP3 clients get pushes beside replies and may run anything).
+  if (c->subs && c->reply.proto() == 2 && c->subscribed() && !(cmd->flags & kCmdAllowedInSubscriberMode)) {
+    cmd->rejected_calls++;
+    RejectCommand(c, "ERR Can't execute '" + cmd->full_name +
+                         "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");
+    return;
+  }
+
   Call(c, cmd, args);
 }
 
@@ -197,7 +206,7 @@ void Server::KeyModified(int db, std::string_view key) {}
 
 void Server::DbModified(int db) {}
 
-void Server::Notify(uint32_t cls, std::string_view event, std::string_view key, int db) {}
+// Server::Notify (keyspace notifications) lives in notify.cc.
 
 // Expiry is a deletion nobody's handler sees: the same notification and
 // change signal a DEL would give, as Redis's expiry does.

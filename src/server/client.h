@@ -4,6 +4,7 @@
 // Thread rule: owned by the Server and used only on the node's main thread.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,7 @@
 #include "net/event_loop.h"
 #include "resp/reply_builder.h"
 #include "resp/resp_parser.h"
+#include "server/pubsub.h"
 
 namespace vireo {
 
@@ -56,6 +58,11 @@ class Client : public IoHandler, public ClientSession {
   bool paused = false;        // waiting for CLIENT UNPAUSE / the pause to end
   // (blocked, db_index: see ClientSession)
   enum class ReplyMode { kOn, kOff, kSkipNext, kSkipThis } reply_mode = ReplyMode::kOn;
+  // Pub/sub subscriptions (null until the first one; PubSubRegistry keeps it).
+  std::unique_ptr<ClientSubscriptions> subs;
+  bool subscribed() const { return subs && subs->total() > 0; }
+  // When the output buffer first passed the soft client-output-buffer-limit (0: below it).
+  int64_t obuf_soft_since_ms = 0;
   uint64_t commands_processed = 0;
   uint64_t net_input_bytes = 0, net_output_bytes = 0;
 

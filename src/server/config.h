@@ -28,6 +28,14 @@ namespace vireo {
 // header once one exists.
 inline constexpr std::string_view kVireoConfigVersion = "0.1.0";
 
+// client-output-buffer-limit classes (Redis's order in CONFIG GET).
+enum ObufClass { kObufNormal = 0, kObufReplica = 1, kObufPubsub = 2, kObufClasses = 3 };
+struct OutputBufferLimit {
+  unsigned long long hard = 0;  // bytes; 0 = none
+  unsigned long long soft = 0;  // bytes; 0 = none
+  long long soft_seconds = 0;   // how long the soft limit may be passed
+};
+
 // Plain values, read by the whole node on its thread. Defaults are Redis
 // 7.0.15's.
 struct ServerConfig : EncodingLimits {
@@ -45,6 +53,9 @@ struct ServerConfig : EncodingLimits {
   int hz = 10;  // stored clamped to 1..500, as Redis does
   long long client_query_buffer_limit = 1LL << 30;
   unsigned long long maxmemory = 0;  // 0 = no limit
+  OutputBufferLimit client_obuf_limits[kObufClasses] = {
+      {0, 0, 0}, {256ULL << 20, 64ULL << 20, 60}, {32ULL << 20, 8ULL << 20, 60}};
+  int notify_keyspace_events = 0;  // NotifyClass bits (commands/core/context.h)
 
   // Collection encodings and proto-max-bulk-len: see EncodingLimits.
 

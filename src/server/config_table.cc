@@ -11,6 +11,7 @@
 
 #include "base/ascii.h"
 #include "base/numbers.h"
+#include "commands/core/context.h"
 
 namespace vireo {
 namespace {
@@ -336,6 +337,106 @@ ConfigOption DirOption() {
   return o;
 }
 
+// notify-keyspace-events: Redis's class letters, stored as NotifyClass bits.
+// "A" stands for every data class (g$lshzxetd, not m or n); CONFIG GET
+// prints the flags in Redis's canonical order.
+ConfigOption NotifyKeyspaceEventsOption() {
+  ConfigOption o;
+  o.name = "notify-keyspace-events";
+  o.set = [](const std::vector<std::string>& args, ServerConfig* cfg) {
+    int flags = 0;
+    for (char ch : args[0]) {
+      switch (ch) {
+        case 'A': flags |= kNotifyAllDataClasses; break;
+        case 'g': flags |= kNotifyGeneric; break;
+        case '$': flags |= kNotifyString; break;
+        case 'l': flags |= kNotifyList; break;
+        case 's': flags |= kNotifySet; break;
+        case 'h': flags |= kNotifyHash; break;
+        case 'z': flags |= kNotifyZSet; break;
+        case 'x': flags |= kNotifyExpired; break;
+        case 'e': flags |= kNotifyEvicted; break;
+        case 'K': flags |= kNotifyKeyspace; break;
+        case 'E': flags |= kNotifyKeyevent; break;
+        case 't': flags |= kNotifyStream; break;
+        case 'm': flags |= kNotifyKeyMiss; break;
+        case 'd': flags |= kNotifyModule; break;
+        case 'n': flags |= kNotifyNew; break;
+        default: return std::string("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.");
+      }
+    }
+    cfg->notify_keyspace_events = flags;
+    return std::string();
+  };
+  o.get = [](const ServerConfig& cfg) {
+    const int f = cfg.notify_keyspace_events;
+    std::string s;
+    if ((f & kNotifyAllDataClasses) == kNotifyAllDataClasses) {
+      s += 'A';
+    } else {
+      static const std::pair<int, char> kOrder[] = {
+          {kNotifyGeneric, 'g'}, {kNotifyString, '$'}, {kNotifyList, 'l'},   {kNotifySet, 's'},
+          {kNotifyHash, 'h'},    {kNotifyZSet, 'z'},   {kNotifyExpired, 'x'}, {kNotifyEvicted, 'e'},
+          {kNotifyStream, 't'},  {kNotifyModule, 'd'}, {kNotifyNew, 'n'}};
+      for (auto [bit, ch] : kOrder) {
+        if (f & bit) s += ch;
+      }
+    }
+    if (f & kNotifyKeyspace) s += 'K';
+    if (f & kNotifyKeyevent) s += 'E';
+    if (f & kNotifyKeyMiss) s += 'm';
+    return s;
+  };
+  return o;
+}
+
+// client-output-buffer-limit: groups of "<class> <hard> <soft> <soft seconds>";
+// only the classes named change (as CONFIG SET and redis.conf lines do in Redis).
+ConfigOption ClientOutputBufferLimitOption() {
+  ConfigOption o;
+  o.name = "client-output-buffer-limit";
+  o.flags = kConfigMultiArg;
+  o.set = [](const std::vector<std::string>& args, ServerConfig* cfg) {
+    if (args.size() == 1 && args[0].empty()) return std::string();
+    if (args.size() % 4 != 0) return std::string("Wrong number of arguments in buffer limit configuration.");
+    OutputBufferLimit limits[kObufClasses];
+    std::copy(std::begin(cfg->client_obuf_limits), std::end(cfg->client_obuf_limits), limits);
+    for (size_t i = 0; i < args.size(); i += 4) {
+      int cls;
+      if (EqualsNoCase(args[i], "normal")) {
+        cls = kObufNormal;
+      } else if (EqualsNoCase(args[i], "replica") || EqualsNoCase(args[i], "slave")) {
+        cls = kObufReplica;
+      } else if (EqualsNoCase(args[i], "pubsub")) {
+        cls = kObufPubsub;
+      } else {
+        return std::string("Invalid client class specified in buffer limit configuration.");
+      }
+      unsigned long long hard, soft;
+      long long secs;
+      if (!ParseMemory(args[i + 1], &hard) || !ParseMemory(args[i + 2], &soft) ||
+          !ParseStrictInt(args[i + 3], &secs) || secs < 0) {
+        return std::string("Error in hard, soft or soft_seconds setting in buffer limit configuration.");
+      }
+      limits[cls] = {hard, soft, secs};
+    }
+    std::copy(std::begin(limits), std::end(limits), cfg->client_obuf_limits);
+    return std::string();
+  };
+  o.get = [](const ServerConfig& cfg) {
+    static const char* kNames[kObufClasses] = {"normal", "slave", "pubsub"};
+    std::string s;
+    for (int i = 0; i < kObufClasses; ++i) {
+      const OutputBufferLimit& l = cfg.client_obuf_limits[i];
+      if (!s.empty()) s += ' ';
+      s += std::string(kNames[i]) + " " + std::to_string(l.hard) + " " + std::to_string(l.soft) + " " +
+           std::to_string(l.soft_seconds);
+    }
+    return s;
+  };
+  return o;
+}
+
 using S = ServerConfig;
 constexpr long long kIntMax = INT_MAX;
 constexpr long long kIntMin = INT_MIN;
@@ -370,6 +471,9 @@ std::vector<ConfigOption> BuildTable() {
   // Memory.
   t.push_back(MaxmemoryOption());
   t.push_back(MaxmemoryPolicyOption());
+  // Clients: output limits and keyspace notifications.
+  t.push_back(ClientOutputBufferLimitOption());
+  t.push_back(NotifyKeyspaceEventsOption());
   // Persistence: RDB snapshots, DUMP/RESTORE payloads, AOF settings (one
   // block; appendonly yes waits for the AOF).
   t.push_back(SaveOption());

@@ -38,6 +38,7 @@ Server::Server(Config config)
   BindConnectionCommands(commands_);
   BindServerCommands(commands_);
   BindDumpRestoreCommands(commands_);
+  BindPubSubCommands(commands_);
   run_id_ = RandomHex(40);
   start_ms_ = NowMs();
   rdb_.lastsave_sec = start_ms_ / 1000;
@@ -51,7 +52,11 @@ Server::Server(Config config)
   hooks.expired = [](void* self, int db, std::string_view key) {
     static_cast<Server*>(self)->KeyExpired(db, key);
   };
+  hooks.keymiss = [](void* self, int db, std::string_view key) {
+    static_cast<Server*>(self)->Notify(kNotifyKeyMiss, "keymiss", key, db);
+  };
   keyspace_.set_key_event_hooks(hooks);
+  pubsub_.set_output_hook([](void* self, Client* c) { static_cast<Server*>(self)->OutputAdded(c); }, this);
 }
 
 Server::~Server() {
@@ -130,6 +135,7 @@ void Server::FreeClosedClients() {
     drop(pending_writes_);
     drop(resumed_);
     blocking_.Unblock(c);
+    pubsub_.RemoveClient(c);
     clients_.erase(c->id());  // the last owner: frees the client, closes its socket
   }
   to_free_.clear();
@@ -211,7 +217,10 @@ void Server::ProcessInput(Client* c) {
     CloseClient(c);
     return;
   }
-  if (c->has_pending_output()) QueueWrite(c);
+  if (c->has_pending_output()) {
+    QueueWrite(c);
+    CheckOutputLimit(c);
+  }
 }
 
 void Server::ResetStats() {

@@ -23,6 +23,7 @@
 #include "server/blocking.h"
 #include "server/client.h"
 #include "server/config.h"
+#include "server/pubsub.h"
 
 namespace vireo {
 
@@ -37,6 +38,7 @@ struct ServerStats {
   uint64_t total_error_replies = 0;
   uint64_t unexpected_error_replies = 0;
   uint64_t client_qbuf_limit_disconnections = 0;
+  uint64_t client_obuf_limit_disconnections = 0;  // client-output-buffer-limit closes
   std::map<std::string, uint64_t> error_counts;  // INFO errorstats, by error code
   // ops/sec sampling (instantaneous_ops_per_sec)
   uint64_t last_sample_commands = 0;
@@ -105,6 +107,13 @@ class Server final : public CommandServices {
   int executable_port() const { return cfg().port; }
 
   BlockingRegistry& blocking() { return blocking_; }
+  PubSubRegistry& pubsub() { return pubsub_; }
+  // Output was appended to c outside its own command (pub/sub delivery,
+  // notifications): queue the write and apply client-output-buffer-limit.
+  void OutputAdded(Client* c);
+  // client-output-buffer-limit: closes c (and logs it) when its pending
+  // output passed the hard limit, or the soft one for too long.
+  void CheckOutputLimit(Client* c);
   // Runs a blocked client's command again (BlockingRegistry).
   void Reexecute(Client* c, const std::vector<std::string>& args);
   // A client that was blocked may go on with its pending input (before the next sleep).
@@ -190,6 +199,7 @@ class Server final : public CommandServices {
   std::vector<Client*> paused_clients_;
   std::vector<Client*> resumed_;
   BlockingRegistry blocking_;
+  PubSubRegistry pubsub_;
   uint64_t next_client_id_ = 1;
   ServerStats stats_;
   std::deque<SlowlogEntry> slowlog_;

@@ -39,6 +39,8 @@ enum CommandFlag : uint32_t {
   kCmdNoMulti = 1u << 14,
   kCmdMovableKeys = 1u << 15,
   kCmdAllowBusy = 1u << 16,
+  // Not a Redis flag: may run while a RESP2 client is subscribed (set by the pub/sub family).
+  kCmdAllowedInSubscriberMode = 1u << 17,
 };
 
 // One key specification (Redis 7 key-specs), as COMMAND INFO describes it.

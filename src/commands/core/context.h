@@ -61,6 +61,9 @@ enum NotifyClass : uint32_t {
   kNotifyLoaded = 1u << 12,   // module only
   kNotifyModule = 1u << 13,   // d
   kNotifyNew = 1u << 14,      // n
+  // "A": every data class (g$lshzxetd); m and n must be named.
+  kNotifyAllDataClasses = kNotifyGeneric | kNotifyString | kNotifyList | kNotifySet | kNotifyHash |
+                          kNotifyZSet | kNotifyExpired | kNotifyEvicted | kNotifyStream | kNotifyModule,
 };
 
 // The node's services a handler may call. Implemented by the node; each call

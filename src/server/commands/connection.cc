@@ -19,6 +19,13 @@ void CmdPing(ServerContext& ctx) {
     ctx.reply.Error("ERR wrong number of arguments for 'ping' command");
     return;
   }
+  if (ctx.client.subscribed() && ctx.reply.proto() == 2) {
+    // A RESP2 subscriber gets PING's answer in the message shape.
+    ctx.reply.ArrayHeader(2);
+    ctx.reply.Bulk("pong");
+    ctx.reply.Bulk(ctx.args.size() == 2 ? ctx.args[1] : "");
+    return;
+  }
   if (ctx.args.size() == 2) {
     ctx.reply.Bulk(ctx.args[1]);
   } else {
@@ -56,6 +63,8 @@ void CmdReset(ServerContext& ctx) {
   c.no_evict = false;
   c.monitor = false;
   c.reply.set_proto(2);
+  // transactions: the lead discards MULTI state and WATCHes here
+  ctx.server.pubsub().RemoveClient(&c);  // every subscription, without confirmations (as Redis)
   ctx.reply.SimpleString("RESET");
 }
 
@@ -133,10 +142,13 @@ std::string ClientFlags(const Client& c) {
   if (c.close_after_reply) f += 'c';
   if (c.no_evict) f += 'e';
   if (c.paused || c.blocked) f += 'b';
+  if (c.subscribed()) f += 'P';
   return f.empty() ? "N" : f;
 }
 
-std::string ClientLine(Server& s, const Client& c, int64_t now_ms) {
+}  // namespace
+
+std::string ClientInfoLine(Server& s, const Client& c, int64_t now_ms) {
   std::string line;
   line.reserve(320);
   auto add = [&line](const char* k, const std::string& v) {
@@ -155,9 +167,9 @@ std::string ClientLine(Server& s, const Client& c, int64_t now_ms) {
   add("idle", num((now_ms - c.last_interaction_ms) / 1000));
   add("flags", ClientFlags(c));
   add("db", num(c.db_index));
-  add("sub", "0");
-  add("psub", "0");
-  add("ssub", "0");
+  add("sub", num(c.subs ? (long long)c.subs->channels.size() : 0));
+  add("psub", num(c.subs ? (long long)c.subs->patterns.size() : 0));
+  add("ssub", num(c.subs ? (long long)c.subs->shard_channels.size() : 0));
   add("multi", "-1");
   add("qbuf", num((long long)c.query.size()));
   add("qbuf-free", num((long long)(c.query.capacity() - c.query.size())));
@@ -167,7 +179,8 @@ std::string ClientLine(Server& s, const Client& c, int64_t now_ms) {
   add("rbp", num((long long)c.reply.buffer().capacity()));
   add("obl", num((long long)c.pending_output()));
   add("oll", "0");
-  add("omem", "0");
+  // Output waiting beyond what one write normally takes (Redis: the reply list past its 16 KiB buffer).
+  add("omem", num(c.pending_output() > 16384 ? (long long)c.pending_output() : 0));
   add("tot-mem", num((long long)(c.query.capacity() + c.reply.buffer().capacity() + sizeof(Client))));
   add("events", c.pending_output() ? "rw" : "r");
   add("cmd", c.last_command);
@@ -177,6 +190,8 @@ std::string ClientLine(Server& s, const Client& c, int64_t now_ms) {
   (void)s;
   return line;
 }
+
+namespace {
 
 void CmdClientId(ServerContext& ctx) { ctx.reply.Integer((long long)ctx.client.id()); }
 
@@ -240,14 +255,14 @@ void CmdClientList(ServerContext& ctx) {
   }
   std::sort(list.begin(), list.end(), [](Client* x, Client* y) { return x->id() < y->id(); });
   for (Client* c : list) {
-    out += ClientLine(ctx.server, *c, ctx.now_ms);
+    out += ClientInfoLine(ctx.server, *c, ctx.now_ms);
     out += '\n';
   }
   ctx.reply.Verbatim(out);
 }
 
 void CmdClientInfo(ServerContext& ctx) {
-  ctx.reply.Verbatim(ClientLine(ctx.server, ctx.client, ctx.now_ms) + "\n");
+  ctx.reply.Verbatim(ClientInfoLine(ctx.server, ctx.client, ctx.now_ms) + "\n");
 }
 
 void CmdClientKill(ServerContext& ctx) {

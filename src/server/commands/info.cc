@@ -204,8 +204,9 @@ void StatsSection(Server& s, InfoWriter& w) {
   w.Field("evicted_clients", 0);
   w.Field("keyspace_hits", ks.keyspace_hits);
   w.Field("keyspace_misses", ks.keyspace_misses);
-  w.Field("pubsub_channels", 0);
-  w.Field("pubsub_patterns", 0);
+  w.Field("pubsub_channels", (long long)s.pubsub().channels(PubSubRegistry::kChannel).size());
+  w.Field("pubsub_patterns", (long long)s.pubsub().pattern_count());
+  w.Field("pubsubshard_channels", (long long)s.pubsub().channels(PubSubRegistry::kShard).size());
   w.Field("latest_fork_usec", 0);
   w.Field("total_forks", 0);
   w.Field("unexpected_error_replies", st.unexpected_error_replies);

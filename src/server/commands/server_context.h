@@ -25,6 +25,9 @@ void OnServer(CommandContext& ctx) {
 
 // The node's own families; Server binds them into its command table.
 void BindConnectionCommands(CommandTable& t);
-void BindServerCommands(CommandTable& t);  // CONFIG, TIME, MONITOR, SLOWLOG, LATENCY, MEMORY, DEBUG, SHUTDOWN, INFO, COMMAND
+void BindServerCommands(CommandTable& t);
+// CLIENT LIST's line for c (also used in log lines about a client, as Redis does).
+std::string ClientInfoLine(Server& s, const Client& c, int64_t now_ms);
+void BindPubSubCommands(CommandTable& t);  // SUBSCRIBE ... PUBSUB (pubsub.cc)  // CONFIG, TIME, MONITOR, SLOWLOG, LATENCY, MEMORY, DEBUG, SHUTDOWN, INFO, COMMAND
 
 }  // namespace vireo

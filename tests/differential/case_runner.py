@@ -179,6 +179,12 @@ def _parse_line(lineno, line):
   if word == "!rawn":
     return Step(lineno, line, "raw", extra=int(tokens[1].data),
                 args=[Token(b"".join(t.data for t in tokens[2:]), True)])
+  if word == "!read":
+    # Replies nobody asked for: pub/sub messages, RESP3 pushes.
+    return Step(lineno, line, "raw", extra=int(tokens[1].data) if len(tokens) > 1 else 1,
+                args=[Token(b"", True)])
+  if word == "!nothing":
+    return Step(lineno, line, "nothing")
   if word == "!conn":
     return Step(lineno, line, "conn", extra=tokens[1].data.decode())
   if word == "!reconnect":
@@ -419,6 +425,28 @@ class CaseRun:
     elif harness.TIMEOUT_REPLY in ref + cand:
       self.reconnect_current()
 
+  def run_nothing(self, step):
+    """Neither server has sent anything unread on this connection (e.g. no
+    message delivered after an unsubscribe)."""
+    c = self.conn()
+    time.sleep(0.1)
+    extra = []
+    for sock in c.both():
+      sock.sock.setblocking(False)
+      try:
+        chunk = sock.sock.recv(65536)
+        if chunk:
+          sock.buf += chunk
+      except (BlockingIOError, OSError):
+        pass
+      finally:
+        sock.sock.setblocking(True)
+        sock.sock.settimeout(CASE_REPLY_TIMEOUT)
+      extra.append(sock.pending_bytes())
+    if extra[0] != extra[1]:
+      self.differ(step, extra[0] or b"<nothing>", extra[1] or b"<nothing>", "unread bytes")
+      self.reconnect_current()
+
   def run_let(self, step):
     """Stores each server's own reply value (or one field=value of it, as
     in CLIENT INFO) for later $VAR use; nothing is compared."""
@@ -453,7 +481,7 @@ class CaseRun:
                   flushed[0], flushed[-1], "cannot start the file")
       return self.diffs
     handlers = {"cmd": self.run_cmd, "hello": self.run_hello,
-                "scan": self.run_scan, "raw": self.run_raw,
+                "scan": self.run_scan, "raw": self.run_raw, "nothing": self.run_nothing,
                 "let": self.run_let}
     for step in self.steps:
       if len(self.diffs) >= MAX_DIFFS_PER_RUN:

@@ -136,6 +136,10 @@ void CmdHello(ServerContext& ctx) {
 
 // ---- CLIENT ----
 
+// Redis's client types for LIST/KILL TYPE (no replicas or masters yet).
+enum { kTypeNormal, kTypeReplica, kTypePubsub };
+int ClientType(const Client& c) { return c.subscribed() ? kTypePubsub : kTypeNormal; }
+
 std::string ClientFlags(const Client& c) {
   std::string f;
   if (c.monitor) f += 'O';
@@ -216,6 +220,7 @@ void CmdClientList(ServerContext& ctx) {
   const auto& a = ctx.args;
   std::vector<uint64_t> ids;
   bool filter_ids = false;
+  int want_type = -1;  // ClientType, or -1 for every client
   if (a.size() >= 4 && EqualsNoCase(a[2], "type")) {
     std::string_view t = a[3];
     if (!(EqualsNoCase(t, "normal") || EqualsNoCase(t, "master") || EqualsNoCase(t, "replica") ||
@@ -227,10 +232,7 @@ void CmdClientList(ServerContext& ctx) {
       ctx.reply.Error(err::kSyntax);
       return;
     }
-    if (!EqualsNoCase(t, "normal")) {
-      ctx.reply.Verbatim("");
-      return;
-    }
+    want_type = EqualsNoCase(t, "normal") ? kTypeNormal : EqualsNoCase(t, "pubsub") ? kTypePubsub : kTypeReplica;
   } else if (a.size() >= 4 && EqualsNoCase(a[2], "id")) {
     filter_ids = true;
     for (size_t i = 3; i < a.size(); ++i) {
@@ -251,6 +253,7 @@ void CmdClientList(ServerContext& ctx) {
     Client* c = owned.get();
     if (c->closing) continue;
     if (filter_ids && std::find(ids.begin(), ids.end(), id) == ids.end()) continue;
+    if (want_type >= 0 && ClientType(*c) != want_type) continue;
     list.push_back(c);
   }
   std::sort(list.begin(), list.end(), [](Client* x, Client* y) { return x->id() < y->id(); });
@@ -290,7 +293,8 @@ void CmdClientKill(ServerContext& ctx) {
   }
   long long want_id = 0;
   std::string_view addr, laddr, user;
-  bool has_addr = false, has_laddr = false, has_user = false, skipme = true, type_normal = true, has_type = false;
+  bool has_addr = false, has_laddr = false, has_user = false, skipme = true, has_type = false;
+  int want_type = kTypeNormal;
   for (size_t i = 2; i < a.size(); i += 2) {
     std::string_view opt = a[i], val = a[i + 1];
     if (EqualsNoCase(opt, "id")) {
@@ -300,10 +304,11 @@ void CmdClientKill(ServerContext& ctx) {
       }
     } else if (EqualsNoCase(opt, "type")) {
       if (EqualsNoCase(val, "normal")) {
-        type_normal = true;
-      } else if (EqualsNoCase(val, "master") || EqualsNoCase(val, "replica") || EqualsNoCase(val, "slave") ||
-                 EqualsNoCase(val, "pubsub")) {
-        type_normal = false;
+        want_type = kTypeNormal;
+      } else if (EqualsNoCase(val, "pubsub")) {
+        want_type = kTypePubsub;
+      } else if (EqualsNoCase(val, "master") || EqualsNoCase(val, "replica") || EqualsNoCase(val, "slave")) {
+        want_type = kTypeReplica;
       } else {
         ctx.reply.Error("ERR Unknown client type '" + std::string(val) + "'");
         return;
@@ -342,7 +347,7 @@ void CmdClientKill(ServerContext& ctx) {
     Client* c = owned.get();
     if (c->closing) continue;
     if (want_id && c->id() != uint64_t(want_id)) continue;
-    if (has_type && !type_normal) continue;
+    if (has_type && ClientType(*c) != want_type) continue;
     if (has_addr && c->addr() != addr) continue;
     if (has_laddr && c->laddr() != laddr) continue;
     if (skipme && c == &ctx.client) continue;

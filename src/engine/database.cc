@@ -24,6 +24,7 @@ void Database::Add(Entry* e) {
   e->set_lru(*lru_clock_);
   keys_.Insert(e);
   if (e->has_expire()) expires_.Insert(e);
+  if (hooks_->added) hooks_->added(hooks_->ctx, index_, e->key());
   MaybeSignalReady(e);
 }
 

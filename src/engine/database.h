@@ -31,6 +31,7 @@ using KeyTable = HashTable<Entry, EntryKeyTraits>;
 //  expired: a key is being deleted because its TTL passed (lazily on lookup or
 //           by the active cycle); called before the entry is freed.
 //  keymiss: a read lookup found no key (keyspace notification class m).
+//  added:   a key that did not exist was added (Redis's dbAdd: class n "new").
 // Any slot may be null. Thread rule: called on the main thread, inside the
 // engine call that caused it; the callee must not touch the key's entry.
 struct KeyEventHooks {
@@ -38,6 +39,7 @@ struct KeyEventHooks {
   Fn ready = nullptr;
   Fn expired = nullptr;
   Fn keymiss = nullptr;
+  Fn added = nullptr;
   void* ctx = nullptr;
 };
 

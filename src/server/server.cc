@@ -55,6 +55,9 @@ Server::Server(Config config)
   hooks.keymiss = [](void* self, int db, std::string_view key) {
     static_cast<Server*>(self)->Notify(kNotifyKeyMiss, "keymiss", key, db);
   };
+  hooks.added = [](void* self, int db, std::string_view key) {
+    static_cast<Server*>(self)->Notify(kNotifyNew, "new", key, db);
+  };
   keyspace_.set_key_event_hooks(hooks);
   pubsub_.set_output_hook([](void* self, Client* c) { static_cast<Server*>(self)->OutputAdded(c); }, this);
 }

@@ -56,6 +56,8 @@ Server::Server(Config config)
   BindServerCommands(commands_);
   BindDumpRestoreCommands(commands_);
   BindPubSubCommands(commands_);
+  BindTransactionCommands(commands_);
+  exec_handler_ = commands_.Find("exec")->handler;
   run_id_ = RandomHex(40);
   start_ms_ = NowMs();
   rdb_.lastsave_sec = start_ms_ / 1000;
@@ -165,6 +167,7 @@ void Server::FreeClosedClients() {
     drop(resumed_);
     blocking_.Unblock(c);
     pubsub_.RemoveClient(c);
+    watches_.UnwatchAll(c);
     clients_.erase(c->id());  // the last owner: frees the client, closes its socket
   }
   to_free_.clear();

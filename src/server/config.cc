@@ -36,7 +36,7 @@ std::string FatalError(int line, std::string_view text, std::string_view why) {
   // %s in Redis's fprintf stops at a NUL; show the line the same way.
   text = text.substr(0, text.find('\0'));
   std::string s = "\n*** FATAL CONFIG FILE ERROR (Vireo ";
-  s += kVireoConfigVersion;
+  s += kVireoRelease;
   s += ") ***\nReading the configuration file, at line ";
   s += std::to_string(line);
   s += "\n>>> '";
@@ -157,7 +157,7 @@ bool Config::LoadFromString(std::string_view text, std::string* error) {
     refusals += "'\n" + why + "\n";
   }
   if (refused_count > 0) {
-    *error = "\n*** FATAL CONFIG FILE ERROR (Vireo " + std::string(kVireoConfigVersion) +
+    *error = "\n*** FATAL CONFIG FILE ERROR (Vireo " + std::string(kVireoRelease) +
              ") ***\nReading the configuration file: " + std::to_string(refused_count) +
              (refused_count == 1 ? " directive asks" : " directives ask") +
              " for what vireo-server does not support yet\n" + refusals;

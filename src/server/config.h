@@ -22,13 +22,11 @@
 #include <vector>
 
 #include "base/glob.h"
+#include "base/version.h"
 #include "engine/encoding_limits.h"
 
 namespace vireo {
 
-// Printed in the FATAL CONFIG FILE ERROR banner. Move to a shared version
-// header once one exists.
-inline constexpr std::string_view kVireoConfigVersion = "0.1.0";
 
 // client-output-buffer-limit classes (Redis's order in CONFIG GET).
 enum ObufClass { kObufNormal = 0, kObufReplica = 1, kObufPubsub = 2, kObufClasses = 3 };
@@ -50,6 +48,9 @@ struct ServerConfig : EncodingLimits {
   int databases = 16;
   int maxclients = 10000;  // Redis allows up to 2^32-1; we clamp to INT_MAX
   int timeout = 0;
+  // Refuse non-loopback clients while no password is set (Vireo has no
+  // AUTH yet, so: whenever this is on), as Redis 7.0 does.
+  bool protected_mode = true;
   int tcp_keepalive = 300;
   int tcp_backlog = 511;
   int hz = 10;  // stored clamped to 1..500, as Redis does

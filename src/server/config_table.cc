@@ -384,6 +384,7 @@ std::vector<ConfigOption> BuildTable() {
   // Network and process.
   t.push_back(IntOption("port", "", 0, &S::port, 0, 65535));
   t.push_back(BindOption());
+  t.push_back(BoolOption("protected-mode", "", 0, &S::protected_mode));
   t.push_back(IntOption("tcp-backlog", "", kConfigImmutable, &S::tcp_backlog, 0, kIntMax));
   t.push_back(IntOption("timeout", "", 0, &S::timeout, 0, kIntMax));
   t.push_back(IntOption("tcp-keepalive", "", 0, &S::tcp_keepalive, 0, kIntMax));

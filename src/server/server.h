@@ -22,12 +22,11 @@
 #include "net/event_loop.h"
 #include "server/blocking.h"
 #include "server/client.h"
+#include "base/version.h"
 #include "server/config.h"
 #include "server/pubsub.h"
 
 namespace vireo {
-
-inline constexpr const char* kVireoVersion = "7.0.15";  // the Redis version we answer as (clients check it)
 
 struct ServerStats {
   uint64_t total_connections_received = 0;

@@ -15,7 +15,7 @@ namespace vireo {
 namespace {
 
 std::string Fatal(int line, const std::string& text, const std::string& why) {
-  return "\n*** FATAL CONFIG FILE ERROR (Vireo " + std::string(kVireoConfigVersion) +
+  return "\n*** FATAL CONFIG FILE ERROR (Vireo " + std::string(kVireoRelease) +
          ") ***\nReading the configuration file, at line " + std::to_string(line) + "\n>>> '" +
          text + "'\n" + why + "\n";
 }
@@ -234,7 +234,7 @@ TEST(ConfigTest, ErrorsNameTheLine) {
 // One refusal block listing every directive that asks for a missing
 // behaviour, each with its line and reason.
 std::string Refused(const std::vector<std::tuple<int, std::string, std::string>>& items) {
-  std::string s = "\n*** FATAL CONFIG FILE ERROR (Vireo " + std::string(kVireoConfigVersion) +
+  std::string s = "\n*** FATAL CONFIG FILE ERROR (Vireo " + std::string(kVireoRelease) +
                   ") ***\nReading the configuration file: " + std::to_string(items.size()) +
                   (items.size() == 1 ? " directive asks" : " directives ask") +
                   " for what vireo-server does not support yet\n";

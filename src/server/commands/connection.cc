@@ -121,7 +121,7 @@ void CmdHello(ServerContext& ctx) {
   r.Bulk("server");
   r.Bulk("redis");
   r.Bulk("version");
-  r.Bulk(kVireoVersion);
+  r.Bulk(kRedisCompatVersion);
   r.Bulk("proto");
   r.Integer(r.proto());
   r.Bulk("id");

@@ -55,6 +55,7 @@ CommandTable::CommandTable() {
   BindZSetCommands(*this);
   BindSortCommands(*this);
   BindStreamCommands(*this);
+  BindBitmapCommands(*this);
 }
 
 CommandTable::~CommandTable() {

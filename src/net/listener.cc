@@ -26,6 +26,18 @@ std::string SockAddrText(const sockaddr_storage& ss) {
   return std::string(host) + ":" + std::to_string(port);
 }
 
+bool IsLoopbackPeer(const sockaddr_storage& ss) {
+  if (ss.ss_family == AF_INET) {
+    const auto* a = reinterpret_cast<const sockaddr_in*>(&ss);
+    return (ntohl(a->sin_addr.s_addr) >> 24) == 127;
+  }
+  if (ss.ss_family == AF_INET6) {
+    const auto* a = reinterpret_cast<const sockaddr_in6*>(&ss);
+    return IN6_IS_ADDR_LOOPBACK(&a->sin6_addr);
+  }
+  return ss.ss_family == AF_UNIX;
+}
+
 std::string LocalAddrText(int fd) {
   sockaddr_storage local{};
   socklen_t len = sizeof(local);

@@ -33,6 +33,11 @@ int OpenListener(std::string addr, int port, int backlog, std::string* error, bo
 // TCP_NODELAY, and keepalive probes after `keepalive_s` idle seconds (0: off).
 void ConfigureClientSocket(int fd, int keepalive_s);
 
+// True for a loopback peer as Redis's protected mode sees it: an IPv4
+// address in 127.0.0.0/8, the IPv6 address ::1 (an IPv4-mapped address is
+// not loopback), or a Unix socket peer.
+bool IsLoopbackPeer(const sockaddr_storage& ss);
+
 // "ip:port" of a socket address; of a connected socket's local end.
 std::string SockAddrText(const sockaddr_storage& ss);
 std::string LocalAddrText(int fd);

@@ -5,8 +5,10 @@
 //     2. authentication / ACL hook             (not built yet: nothing to check)
 //     3. refusals: OOM (cluster, READONLY, MISCONF, NOREPLICAS, BUSY, LOADING
 //        hook in here as their features land)
-//     4. MULTI queueing hook                    (not built yet)
-//   Call (every caller: client input, blocked-client re-runs; EXEC, scripts,
+//     4. MULTI queueing: inside MULTI every command but EXEC, DISCARD,
+//        MULTI, WATCH, QUIT and RESET is queued ("+QUEUED"); a rejection at
+//        steps 1-3 while queueing makes EXEC abort (EXECABORT)
+//   Call (every caller: client input, blocked-client re-runs, EXEC; scripts,
 //   AOF loading and replication streams as they land)
 //     5. execute the handler with a ServerContext
 //     6. keyspace notifications: emitted by handlers through CommandServices
@@ -43,7 +45,18 @@ std::string_view CString(std::string_view s, size_t max) {
 
 }  // namespace
 
-void Server::RejectCommand(Client* c, std::string_view error) {
+void Server::RejectCommand(Client* c, std::string_view error, const Command* cmd) {
+  if (cmd && cmd->handler == exec_handler_) {
+    // A refused EXEC discards the transaction (even with no MULTI, it
+    // unwatches) and names the reason, as Redis's execCommandAbort.
+    if (error.substr(0, 4) == "ERR ") error.remove_prefix(4);
+    DiscardTransaction(c);
+    std::string msg = "EXECABORT Transaction discarded because of: " + std::string(error);
+    c->reply.Error(msg);
+    CountError(msg);
+    return;
+  }
+  if (c->multi.active) c->multi.dirty_exec = true;  // EXEC will abort
   c->reply.Error(error);
   CountError(error);
 }
@@ -84,7 +97,7 @@ Command* Server::LookupForClient(Client* c, const std::vector<std::string_view>&
   int arity = cmd->spec->arity;
   if ((arity > 0 && int(args.size()) != arity) || int(args.size()) < -arity || !cmd->handler) {
     cmd->rejected_calls++;
-    RejectCommand(c, "ERR wrong number of arguments for '" + cmd->full_name + "' command");
+    RejectCommand(c, "ERR wrong number of arguments for '" + cmd->full_name + "' command", cmd);
     return nullptr;
   }
   return cmd;
@@ -95,11 +108,19 @@ void Server::ProcessCommand(Client* c, const std::vector<std::string_view>& args
   Command* cmd = LookupForClient(c, args);
   if (!cmd) return;
 
-  // maxmemory with the noeviction policy (the only one built): refuse
-  // commands that may grow memory once the limit is passed.
-  if (cfg().maxmemory && (cmd->flags & kCmdDenyOom) && ReadMemoryStats().allocated > cfg().maxmemory) {
+  if (c->multi.active && (cmd->flags & kCmdNoMulti)) {
     cmd->rejected_calls++;
-    RejectCommand(c, "OOM command not allowed when used memory > 'maxmemory'.");
+    RejectCommand(c, "ERR Command not allowed inside a transaction");
+    return;
+  }
+
+  // maxmemory with the noeviction policy (the only one built): refuse
+  // commands that may grow memory once the limit is passed. EXEC counts as
+  // such a command when one of its queued commands is.
+  const uint32_t oom_flags = cmd->handler == exec_handler_ ? c->multi.cmd_flags : cmd->flags;
+  if (cfg().maxmemory && (oom_flags & kCmdDenyOom) && ReadMemoryStats().allocated > cfg().maxmemory) {
+    cmd->rejected_calls++;
+    RejectCommand(c, "OOM command not allowed when used memory > 'maxmemory'.", cmd);
     return;
   }
 
@@ -107,7 +128,7 @@ void Server::ProcessCommand(Client* c, const std::vector<std::string_view>& args
   // SCRIPT KILL, FUNCTION KILL, SHUTDOWN...).
   if (scripts_->timed_out() && !(cmd->flags & kCmdAllowBusy)) {
     cmd->rejected_calls++;
-    RejectCommand(c, scripts_->BusyError());
+    RejectCommand(c, scripts_->BusyError(), cmd);
     return;
   }
 
@@ -116,11 +137,33 @@ void Server::ProcessCommand(Client* c, const std::vector<std::string_view>& args
   if (c->subs && c->reply.proto() == 2 && c->subscribed() && !(cmd->flags & kCmdAllowedInSubscriberMode)) {
     cmd->rejected_calls++;
     RejectCommand(c, "ERR Can't execute '" + cmd->full_name +
-                         "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");
+                         "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context", cmd);
+    return;
+  }
+
+  if (c->multi.active && !(cmd->flags & kCmdTransactionControl)) {
+    QueueCommand(c, cmd, args);
+    c->reply.SimpleString("QUEUED");
     return;
   }
 
   Call(c, cmd, args);
+}
+
+void Server::QueueCommand(Client* c, Command* cmd, const std::vector<std::string_view>& args) {
+  QueuedCommand q{cmd, {}};
+  q.args.reserve(args.size());
+  for (std::string_view a : args) {
+    q.args.emplace_back(a);
+    c->multi.arg_bytes += a.size();
+  }
+  c->multi.cmd_flags |= cmd->flags;
+  c->multi.queue.push_back(std::move(q));
+}
+
+void Server::DiscardTransaction(Client* c) {
+  c->multi.Clear();
+  watches_.UnwatchAll(c);
 }
 
 void Server::Call(Client* c, Command* cmd, const std::vector<std::string_view>& args) {
@@ -131,7 +174,7 @@ void Server::Call(Client* c, Command* cmd, const std::vector<std::string_view>& 
   // CLIENT REPLY OFF/SKIP: run the command, then drop what it wrote.
   if (c->reply_mode == Client::ReplyMode::kSkipNext) c->reply_mode = Client::ReplyMode::kSkipThis;
   size_t reply_start = c->reply.buffer().size();
-  c->last_command = cmd->full_name;
+  if (!c->in_exec) c->last_command = cmd->full_name;  // EXEC's commands leave "exec" shown
 
   ServerContext ctx{{args, c->reply, *c, keyspace_, cfg(), *this, now_ms}, *this, *c};
   cmd->handler(ctx);
@@ -211,9 +254,15 @@ void Server::SignalKeyReady(int db, std::string_view key) { blocking_.SignalKeyR
 
 void Server::SignalDb(int db) { blocking_.SignalDb(db); }
 
-void Server::KeyModified(int db, std::string_view key) {}
+void Server::KeyModified(int db, std::string_view key) {
+  if (!watches_.empty()) watches_.Touch(db, key, keyspace_.db(db).Find(key) == nullptr);
+}
 
-void Server::DbModified(int db) {}
+void Server::DbModified(int db, int replaced_with) {
+  if (watches_.empty()) return;
+  if (db >= 0) return watches_.TouchDb(keyspace_, db, replaced_with, NowMs());
+  for (int i = 0; i < keyspace_.count(); ++i) watches_.TouchDb(keyspace_, i, -1, NowMs());
+}
 
 // Server::Notify (keyspace notifications) lives in notify.cc.
 
@@ -221,7 +270,8 @@ void Server::DbModified(int db) {}
 // change signal a DEL would give, as Redis's expiry does.
 void Server::KeyExpired(int db, std::string_view key) {
   Notify(kNotifyExpired, "expired", key, db);
-  KeyModified(db, key);
+  // The engine calls this just before it deletes the key: it is gone for WATCH.
+  if (!watches_.empty()) watches_.Touch(db, key, /*key_gone=*/true);
 }
 
 // ---- after-execution feeds ----

@@ -14,6 +14,7 @@
 #include "resp/reply_builder.h"
 #include "resp/resp_parser.h"
 #include "server/pubsub.h"
+#include "server/transaction.h"
 
 namespace vireo {
 
@@ -63,6 +64,9 @@ class Client : public IoHandler, public ClientSession {
   bool subscribed() const { return subs && subs->total() > 0; }
   // When the output buffer first passed the soft client-output-buffer-limit (0: below it).
   int64_t obuf_soft_since_ms = 0;
+  // MULTI queue and WATCHed keys (server/transaction.h).
+  MultiState multi;
+  std::vector<WatchedKey> watched;
   uint64_t commands_processed = 0;
   uint64_t net_input_bytes = 0, net_output_bytes = 0;
 

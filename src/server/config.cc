@@ -36,7 +36,7 @@ std::string FatalError(int line, std::string_view text, std::string_view why) {
   // %s in Redis's fprintf stops at a NUL; show the line the same way.
   text = text.substr(0, text.find('\0'));
   std::string s = "\n*** FATAL CONFIG FILE ERROR (Vireo ";
-  s += kVireoConfigVersion;
+  s += kVireoRelease;
   s += ") ***\nReading the configuration file, at line ";
   s += std::to_string(line);
   s += "\n>>> '";
@@ -78,7 +78,8 @@ Config::Config() {
   }
 }
 
-std::string Config::ApplyLine(std::vector<std::string>& argv) {
+std::string Config::ApplyLine(std::vector<std::string>& argv, bool* refused) {
+  *refused = false;
   const std::string& name = argv[0];
   if (const ConfigOption* opt = FindConfigOption(name)) {
     const bool multi = opt->flags & kConfigMultiArg;
@@ -102,12 +103,21 @@ std::string Config::ApplyLine(std::vector<std::string>& argv) {
       }
       save_line_seen_ = true;
     }
-    return opt->set(args, &values_);
+    std::string why = opt->set(args, &values_);
+    if (why.empty() && opt->refuse) {
+      why = opt->refuse(args, values_);
+      *refused = !why.empty();
+    }
+    return why;
   }
-  if (IsRefusedDirective(name)) return RefusedDirectiveText(name);
+  if (IsFileOnlyKeyword(name)) {
+    *refused = true;
+    return FileOnlyKeywordRefusal(name);
+  }
   if (name.find('.') != std::string::npos) {
     // Redis reads dotted names as module options.
     if (argv.size() != 2) return "Module config specified without value";
+    *refused = true;
     return "module option '" + name + "' is not supported by vireo-server (no modules)";
   }
   return "Bad directive or wrong number of arguments";
@@ -115,6 +125,10 @@ std::string Config::ApplyLine(std::vector<std::string>& argv) {
 
 bool Config::LoadFromString(std::string_view text, std::string* error) {
   std::vector<std::string> argv;
+  // Directives asking for what Vireo lacks: all are listed together at the
+  // end, so one start shows everything a config file needs changed.
+  std::string refusals;
+  int refused_count = 0;
   int linenum = 0;
   size_t pos = 0;
   while (pos <= text.size()) {
@@ -130,11 +144,24 @@ bool Config::LoadFromString(std::string_view text, std::string* error) {
     }
     if (argv.empty()) continue;
     argv[0] = Lower(argv[0]);
-    const std::string why = ApplyLine(argv);
-    if (!why.empty()) {
+    bool refused = false;
+    const std::string why = ApplyLine(argv, &refused);
+    if (why.empty()) continue;
+    if (!refused) {
       *error = FatalError(linenum, line, why);
       return false;
     }
+    ++refused_count;
+    refusals += ">>> line " + std::to_string(linenum) + ": '";
+    refusals += line.substr(0, line.find('\0'));
+    refusals += "'\n" + why + "\n";
+  }
+  if (refused_count > 0) {
+    *error = "\n*** FATAL CONFIG FILE ERROR (Vireo " + std::string(kVireoRelease) +
+             ") ***\nReading the configuration file: " + std::to_string(refused_count) +
+             (refused_count == 1 ? " directive asks" : " directives ask") +
+             " for what vireo-server does not support yet\n" + refusals;
+    return false;
   }
   return true;
 }
@@ -197,6 +224,7 @@ std::vector<std::pair<std::string, std::string>> Config::Get(
       continue;
     }
     for (const ConfigOption& opt : ConfigOptions()) {
+      if (opt.flags & kConfigHidden) continue;  // test knobs: exact names only, as Redis
       if (GlobMatch(pat, opt.name, true)) add(opt.name, opt);
       if (!opt.alias.empty() && GlobMatch(pat, opt.alias, true)) {
         add(opt.alias, opt);
@@ -216,9 +244,6 @@ std::string Config::Set(const std::vector<std::pair<std::string_view, std::strin
   for (const auto& [name, value] : pairs) {
     const ConfigOption* opt = FindConfigOption(name);
     if (opt == nullptr) {
-      if (IsRefusedDirective(name)) {
-        return SetFailed(name, RefusedDirectiveText(Lower(name)));
-      }
       return "ERR Unknown option or number of arguments for CONFIG SET - '" + std::string(name) +
              "'";
     }
@@ -246,7 +271,8 @@ std::string Config::Set(const std::vector<std::pair<std::string_view, std::strin
     } else {
       args.emplace_back(pairs[i].second);
     }
-    const std::string why = opt->set(args, &values_);
+    std::string why = opt->set(args, &values_);
+    if (why.empty() && opt->refuse) why = opt->refuse(args, values_);
     if (!why.empty()) {
       values_ = backup;
       return SetFailed(pairs[i].first, why);

@@ -3,10 +3,11 @@
 // them for CONFIG GET, with Redis 7.0's names, defaults, bounds and error
 // texts.
 //
-// Directives Redis 7.0 knows but Vireo does not implement are refused with a
-// clear message, never silently ignored; a few are accepted when their value
-// asks for what the node already does (`save ""`, `appendonly no`,
-// `daemonize no`, `maxmemory-policy noeviction`).
+// Every Redis 7.0 directive is known (config_table.h). One that only tunes
+// something Vireo does differently is accepted and shown by CONFIG GET; a
+// value asking for a behaviour Vireo lacks (`requirepass x`, `daemonize
+// yes`, `appendonly yes`...) is refused, and start-up lists every such
+// refusal in one message.
 //
 // Threading: a Config belongs to the node's main thread; nothing here locks.
 // Other threads must receive copies of the values they need.
@@ -14,19 +15,18 @@
 #define VIREO_SERVER_CONFIG_H_
 
 #include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "base/glob.h"
+#include "base/version.h"
 #include "engine/encoding_limits.h"
 
 namespace vireo {
 
-// Printed in the FATAL CONFIG FILE ERROR banner. Move to a shared version
-// header once one exists.
-inline constexpr std::string_view kVireoConfigVersion = "0.1.0";
 
 // client-output-buffer-limit classes (Redis's order in CONFIG GET).
 enum ObufClass { kObufNormal = 0, kObufReplica = 1, kObufPubsub = 2, kObufClasses = 3 };
@@ -48,6 +48,9 @@ struct ServerConfig : EncodingLimits {
   int databases = 16;
   int maxclients = 10000;  // Redis allows up to 2^32-1; we clamp to INT_MAX
   int timeout = 0;
+  // Refuse non-loopback clients while no password is set (Vireo has no
+  // AUTH yet, so: whenever this is on), as Redis 7.0 does.
+  bool protected_mode = true;
   int tcp_keepalive = 300;
   int tcp_backlog = 511;
   int hz = 10;  // stored clamped to 1..500, as Redis does
@@ -97,6 +100,11 @@ struct ServerConfig : EncodingLimits {
   bool aof_timestamp_enabled = false;
   bool aof_rewrite_incremental_fsync = true;
   bool aof_disable_auto_gc = false;
+
+  // Values of the compatibility directives (config_compat.cc: Redis 7.0
+  // directives Vireo accepts without acting on them), by canonical name, as
+  // CONFIG GET shows them; a directive never set is at Redis's default.
+  std::map<std::string, std::string, std::less<>> compat_values;
 };
 
 class Config {
@@ -144,8 +152,9 @@ class Config {
   void set_on_change(std::function<void(std::string_view name)> fn) { on_change_ = std::move(fn); }
 
  private:
-  // Applies one parsed config line; returns "" or the reason text.
-  std::string ApplyLine(std::vector<std::string>& argv);
+  // Applies one parsed config line; returns "" or the reason text, with
+  // *refused telling a value Vireo lacks a behaviour for from a bad line.
+  std::string ApplyLine(std::vector<std::string>& argv, bool* refused);
 
   ServerConfig values_;
   std::string config_file_;

@@ -12,84 +12,10 @@
 #include "base/ascii.h"
 #include "base/numbers.h"
 #include "commands/core/context.h"
+#include "server/config_values.h"
 
 namespace vireo {
 namespace {
-
-// ---- Value parsers: the accepted syntax and the reason texts are Redis's.
-
-constexpr std::string_view kNotInteger = "argument couldn't be parsed into an integer";
-constexpr std::string_view kNotMemory = "argument must be a memory value";
-constexpr std::string_view kNotBool = "argument must be 'yes' or 'no'";
-
-// Strict decimal, as Redis's string2ll (no '+', spaces, leading zeros, "-0"
-// or overflow): the same parser command arguments use.
-bool ParseStrictInt(std::string_view s, long long* out) { return ParseInt64(s, out); }
-
-// Memory values: digits then an optional unit (b, k, kb, m, mb, g, gb; any
-// case; k = 1000, kb = 1024). Like Redis, an empty number counts as 0, a
-// too-large number saturates and the unit multiplication wraps around.
-bool ParseMemory(std::string_view s, unsigned long long* out) {
-  if (!s.empty() && s[0] == '-') return false;
-  size_t digits = 0;
-  while (digits < s.size() && s[digits] >= '0' && s[digits] <= '9') ++digits;
-  const std::string_view unit = s.substr(digits);
-  unsigned long long mul;
-  if (unit.empty() || EqualsNoCase(unit, "b")) {
-    mul = 1;
-  } else if (EqualsNoCase(unit, "k")) {
-    mul = 1000;
-  } else if (EqualsNoCase(unit, "kb")) {
-    mul = 1024;
-  } else if (EqualsNoCase(unit, "m")) {
-    mul = 1000ULL * 1000;
-  } else if (EqualsNoCase(unit, "mb")) {
-    mul = 1024ULL * 1024;
-  } else if (EqualsNoCase(unit, "g")) {
-    mul = 1000ULL * 1000 * 1000;
-  } else if (EqualsNoCase(unit, "gb")) {
-    mul = 1024ULL * 1024 * 1024;
-  } else {
-    return false;
-  }
-  if (digits >= 128) return false;  // Redis copies the digits to a 128-byte buffer
-  unsigned long long v = 0;
-  for (size_t i = 0; i < digits; ++i) {
-    const unsigned d = s[i] - '0';
-    if (v > (ULLONG_MAX - d) / 10) {
-      v = ULLONG_MAX;
-      break;
-    }
-    v = v * 10 + d;
-  }
-  *out = v * mul;
-  return true;
-}
-
-std::string RangeError(long long lo, long long hi) {
-  return "argument must be between " + std::to_string(lo) + " and " + std::to_string(hi) +
-         " inclusive";
-}
-
-std::string EnumError(const std::vector<std::string_view>& names) {
-  std::string s = "argument(s) must be one of the following: ";
-  for (size_t i = 0; i < names.size(); ++i) {
-    if (i) s += ", ";
-    s += names[i];
-  }
-  return s;
-}
-
-bool ParseBool(std::string_view s, bool* out) {
-  if (EqualsNoCase(s, "yes")) {
-    *out = true;
-  } else if (EqualsNoCase(s, "no")) {
-    *out = false;
-  } else {
-    return false;
-  }
-  return true;
-}
 
 // ---- Row builders. `Field` is a pointer to a ServerConfig member.
 
@@ -150,7 +76,8 @@ ConfigOption BoolOption(std::string_view name, std::string_view alias, unsigned 
   return o;
 }
 
-// A yes/no directive Vireo only supports at one value (e.g. appendonly no).
+// A yes/no directive Vireo only supports at one value (e.g. appendonly no):
+// the other value is parsed, then refused with `refusal`.
 ConfigOption FixedBoolOption(std::string_view name, unsigned flags, bool fixed,
                              std::string refusal) {
   ConfigOption o;
@@ -159,9 +86,14 @@ ConfigOption FixedBoolOption(std::string_view name, unsigned flags, bool fixed,
   o.set = [=](const std::vector<std::string>& args, ServerConfig*) {
     bool b;
     if (!ParseBool(args[0], &b)) return std::string(kNotBool);
-    return b == fixed ? std::string() : refusal;
+    return std::string();
   };
   o.get = [=](const ServerConfig&) { return std::string(fixed ? "yes" : "no"); };
+  o.refuse = [=](const std::vector<std::string>& args, const ServerConfig&) {
+    bool b = fixed;
+    ParseBool(args[0], &b);
+    return b == fixed ? std::string() : refusal;
+  };
   return o;
 }
 
@@ -209,14 +141,18 @@ ConfigOption MaxmemoryPolicyOption() {
   o.name = "maxmemory-policy";
   o.set = [](const std::vector<std::string>& args, ServerConfig*) {
     for (std::string_view n : kNames) {
-      if (!EqualsNoCase(args[0], n)) continue;
-      if (n == "noeviction") return std::string();
-      return "maxmemory-policy '" + std::string(n) +
-             "' is not supported by vireo-server yet (only 'noeviction')";
+      if (EqualsNoCase(args[0], n)) return std::string();
     }
     return EnumError(kNames);
   };
   o.get = [](const ServerConfig&) { return std::string("noeviction"); };
+  o.refuse = [](const std::vector<std::string>& args, const ServerConfig&) {
+    if (EqualsNoCase(args[0], "noeviction")) return std::string();
+    std::string lower;
+    ToLower(args[0], &lower);
+    return "maxmemory-policy '" + lower +
+           "' is not supported by vireo-server yet (only 'noeviction')";
+  };
   return o;
 }
 
@@ -448,6 +384,7 @@ std::vector<ConfigOption> BuildTable() {
   // Network and process.
   t.push_back(IntOption("port", "", 0, &S::port, 0, 65535));
   t.push_back(BindOption());
+  t.push_back(BoolOption("protected-mode", "", 0, &S::protected_mode));
   t.push_back(IntOption("tcp-backlog", "", kConfigImmutable, &S::tcp_backlog, 0, kIntMax));
   t.push_back(IntOption("timeout", "", 0, &S::timeout, 0, kIntMax));
   t.push_back(IntOption("tcp-keepalive", "", 0, &S::tcp_keepalive, 0, kIntMax));
@@ -484,7 +421,8 @@ std::vector<ConfigOption> BuildTable() {
   t.push_back(BoolOption("rdb-del-sync-files", "", 0, &S::rdb_del_sync_files));
   t.push_back(BoolOption("rdb-save-incremental-fsync", "", 0, &S::rdb_save_incremental_fsync));
   t.push_back(BoolOption("stop-writes-on-bgsave-error", "", 0, &S::stop_writes_on_bgsave_error));
-  t.push_back(IntOption("rdb-key-save-delay", "", 0, &S::rdb_key_save_delay, kIntMin, kIntMax));
+  t.push_back(IntOption("rdb-key-save-delay", "", kConfigHidden, &S::rdb_key_save_delay, kIntMin,
+                        kIntMax));
   t.push_back(EnumOption("sanitize-dump-payload", 0, {"no", "yes", "clients"}, &S::sanitize_dump_payload));
   t.push_back(FixedBoolOption("appendonly", 0, false,
                               "appendonly yes is not supported by vireo-server yet"));
@@ -506,14 +444,9 @@ std::vector<ConfigOption> BuildTable() {
   {
     // Quicklist node compression is not built: only the default 0 (off) is accepted.
     ConfigOption depth = IntOption("list-compress-depth", "", 0, &S::list_compress_depth, 0, kIntMax);
-    auto parse = depth.set;
-    depth.set = [parse](const std::vector<std::string>& args, ServerConfig* cfg) {
-      std::string error = parse(args, cfg);
-      if (error.empty() && cfg->list_compress_depth != 0) {
-        cfg->list_compress_depth = 0;
-        return std::string("list-compress-depth other than 0 is not supported by vireo-server yet");
-      }
-      return error;
+    depth.refuse = [](const std::vector<std::string>&, const ServerConfig& cfg) {
+      if (cfg.list_compress_depth == 0) return std::string();
+      return std::string("list-compress-depth other than 0 is not supported by vireo-server yet");
     };
     t.push_back(depth);
   }
@@ -546,7 +479,11 @@ std::vector<ConfigOption> BuildTable() {
 }  // namespace
 
 const std::vector<ConfigOption>& ConfigOptions() {
-  static const std::vector<ConfigOption> table = BuildTable();
+  static const std::vector<ConfigOption> table = [] {
+    std::vector<ConfigOption> t = BuildTable();
+    AppendCompatOptions(&t);
+    return t;
+  }();
   return table;
 }
 

@@ -11,6 +11,7 @@
 #include "base/log.h"
 #include "server/config.h"
 #include "server/server.h"
+#include "server/usage.h"
 
 namespace {
 
@@ -25,14 +26,8 @@ void WritePidfile(const std::string& path) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc >= 2 && (!strcmp(argv[1], "-v") || !strcmp(argv[1], "--version"))) {
-    printf("Vireo server v=%s (Redis protocol 7.0 compatible)\n", vireo::kVireoVersion);
-    return 0;
-  }
-  if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-    printf("Usage: vireo-server [/path/to/vireo.conf] [--directive value ...]\n");
-    return 0;
-  }
+  int exit_code = 0;
+  if (vireo::HandleNonConfigOptions(argc, argv, &exit_code)) return exit_code;
   vireo::Config config;
   std::string error;
   if (!config.LoadFromArgs(argc, argv, &error)) {
@@ -68,7 +63,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   WritePidfile(server.cfg().pidfile);
-  VLOG_NOTICE("Vireo %s started, pid=%d, port=%d", vireo::kVireoVersion, int(getpid()), server.cfg().port);
+  VLOG_NOTICE("Vireo %s (Redis %s compatible) started, pid=%d, port=%d", vireo::kVireoRelease,
+              vireo::kRedisCompatVersion, int(getpid()), server.cfg().port);
   VLOG_NOTICE("Server initialized");
   {
     bool missing = false;

@@ -58,11 +58,14 @@ const char* ScriptRunner::BusyError() const {
 }
 
 std::string ScriptRunner::Kill(bool from_script_kill) {
-  if (!running() || from_script_kill != policy_.is_eval) return "NOTBUSY No scripts in execution right now.";
+  if (!running()) return "NOTBUSY No scripts in execution right now.";
   if (wrote_) {
     return "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either "
            "wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.";
   }
+  // SCRIPT KILL stops EVAL scripts, FUNCTION KILL functions; the other one
+  // gets the busy error that names the right command.
+  if (from_script_kill != policy_.is_eval) return BusyError();
   kill_requested_ = true;
   return "";
 }

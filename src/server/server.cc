@@ -22,6 +22,23 @@ namespace vireo {
 
 namespace {
 
+// Redis 7.0's reply to a non-loopback client in protected mode, verbatim
+// (clients and operators search for it), written on accept before closing.
+constexpr std::string_view kProtectedModeError =
+    "-DENIED Redis is running in protected mode because protected mode is enabled and no "
+    "password is set for the default user. In this mode connections are only accepted from the "
+    "loopback interface. If you want to connect from external computers to Redis you may adopt "
+    "one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG "
+    "SET protected-mode no' from the loopback interface by connecting to Redis from the same "
+    "host the server is running, however MAKE SURE Redis is not publicly accessible from "
+    "internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively "
+    "you can just disable the protected mode by editing the Redis configuration file, and "
+    "setting the protected mode option to 'no', and then restarting the server. 3) If you "
+    "started the server manually just for testing, restart it with the '--protected-mode no' "
+    "option. 4) Setup a an authentication password for the default user. NOTE: You only need "
+    "to do one of the above things in order for the server to start accepting connections from "
+    "the outside.\r\n";
+
 volatile sig_atomic_t g_shutdown_signal = 0;
 
 std::string RandomHex(size_t n) {
@@ -40,6 +57,8 @@ Server::Server(Config config)
   BindServerCommands(commands_);
   BindDumpRestoreCommands(commands_);
   BindPubSubCommands(commands_);
+  BindTransactionCommands(commands_);
+  exec_handler_ = commands_.Find("exec")->handler;
   BindScriptingCommands(commands_);
   scripts_ = std::make_unique<ScriptRunner>(*this);
   run_id_ = RandomHex(40);
@@ -110,6 +129,15 @@ void Server::OnAcceptable(int listen_fd) {
       stats_.rejected_connections++;
       continue;
     }
+    if (cfg().protected_mode && !IsLoopbackPeer(ss)) {
+      // Redis 7.0 applies protected mode whatever `bind` says, as long as
+      // the default user has no password (always, until AUTH exists).
+      ssize_t ignored = write(fd, kProtectedModeError.data(), kProtectedModeError.size());
+      (void)ignored;
+      close(fd);
+      stats_.rejected_connections++;
+      continue;
+    }
     ConfigureClientSocket(fd, cfg().tcp_keepalive);
     auto owned = std::make_unique<Client>(this, fd, next_client_id_++, SockAddrText(ss), LocalAddrText(fd));
     Client* c = owned.get();
@@ -142,6 +170,7 @@ void Server::FreeClosedClients() {
     drop(resumed_);
     blocking_.Unblock(c);
     pubsub_.RemoveClient(c);
+    watches_.UnwatchAll(c);
     clients_.erase(c->id());  // the last owner: frees the client, closes its socket
   }
   to_free_.clear();

@@ -22,12 +22,11 @@
 #include "net/event_loop.h"
 #include "server/blocking.h"
 #include "server/client.h"
+#include "base/version.h"
 #include "server/config.h"
 #include "server/pubsub.h"
 
 namespace vireo {
-
-inline constexpr const char* kVireoVersion = "7.0.15";  // the Redis version we answer as (clients check it)
 
 struct ServerStats {
   uint64_t total_connections_received = 0;
@@ -118,6 +117,7 @@ class Server final : public CommandServices {
 
   BlockingRegistry& blocking() { return blocking_; }
   PubSubRegistry& pubsub() { return pubsub_; }
+  WatchRegistry& watches() { return watches_; }
   // Output was appended to c outside its own command (pub/sub delivery,
   // notifications): queue the write and apply client-output-buffer-limit.
   void OutputAdded(Client* c);
@@ -131,6 +131,8 @@ class Server final : public CommandServices {
 
   // The one execution path (call.cc): every caller runs commands through Call.
   void Call(Client* c, Command* cmd, const std::vector<std::string_view>& args);
+  // Ends a client's MULTI state and drops its WATCHes (EXEC, DISCARD, RESET).
+  void DiscardTransaction(Client* c);
   // Counts an error reply in INFO errorstats (text without the leading '-').
   void CountError(std::string_view error);
   // A blocked command ended with an error not produced by its handler (CLIENT UNBLOCK ERROR).
@@ -171,7 +173,7 @@ class Server final : public CommandServices {
   void SignalKeyReady(int db, std::string_view key) override;
   void SignalDb(int db) override;
   void KeyModified(int db, std::string_view key) override;
-  void DbModified(int db) override;
+  void DbModified(int db, int replaced_with) override;
   void Notify(uint32_t cls, std::string_view event, std::string_view key, int db) override;
   // The engine is deleting a key whose TTL passed (lazily or actively).
   void KeyExpired(int db, std::string_view key);
@@ -185,7 +187,10 @@ class Server final : public CommandServices {
   void ProcessCommand(Client* c, const std::vector<std::string_view>& args);
   // The command for args, or nullptr after replying Redis's error.
   Command* LookupForClient(Client* c, const std::vector<std::string_view>& args);
-  void RejectCommand(Client* c, std::string_view error);
+  // Replies a refusal before execution (counted in errorstats); inside MULTI
+  // it makes EXEC abort; a refused EXEC discards its transaction.
+  void RejectCommand(Client* c, std::string_view error, const Command* cmd = nullptr);
+  void QueueCommand(Client* c, Command* cmd, const std::vector<std::string_view>& args);
   void FeedMonitors(Client* c, const std::vector<std::string_view>& args, int64_t now_us);
   void RecordSlowlog(Client* c, const Command* cmd, const std::vector<std::string_view>& args,
                      int64_t duration_us);
@@ -210,6 +215,8 @@ class Server final : public CommandServices {
   std::vector<Client*> resumed_;
   BlockingRegistry blocking_;
   PubSubRegistry pubsub_;
+  WatchRegistry watches_;
+  CommandHandler exec_handler_ = nullptr;  // EXEC's, for its OOM refusal
   uint64_t next_client_id_ = 1;
   ServerStats stats_;
   std::deque<SlowlogEntry> slowlog_;

@@ -1,8 +1,7 @@
 """redis-py (Debian's 4.3.4) against the server under test: string, generic,
 connection and server commands, as an application would use them.
 
-Transactions (MULTI/EXEC) are not implemented in Vireo yet, so pipelines
-here are always created with transaction=False.
+Pipelines here use transaction=False; test_transactions.py covers MULTI/EXEC.
 """
 
 import time

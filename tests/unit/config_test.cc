@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <tuple>
 #include <string>
 #include <vector>
 
@@ -14,7 +15,7 @@ namespace vireo {
 namespace {
 
 std::string Fatal(int line, const std::string& text, const std::string& why) {
-  return "\n*** FATAL CONFIG FILE ERROR (Vireo " + std::string(kVireoConfigVersion) +
+  return "\n*** FATAL CONFIG FILE ERROR (Vireo " + std::string(kVireoRelease) +
          ") ***\nReading the configuration file, at line " + std::to_string(line) + "\n>>> '" +
          text + "'\n" + why + "\n";
 }
@@ -123,7 +124,9 @@ TEST(ConfigTest, Defaults) {
   EXPECT_EQ(m["daemonize"], "no");
   EXPECT_EQ(m["maxmemory-policy"], "noeviction");
   EXPECT_EQ(m["lazyfree-lazy-user-del"], "no");
-  EXPECT_EQ(m.count("requirepass"), 0u);
+  EXPECT_EQ(m["requirepass"], "");
+  EXPECT_EQ(m["protected-mode"], "yes");
+  EXPECT_EQ(m["repl-backlog-size"], "1048576");
 }
 
 TEST(ConfigTest, ParsesFileText) {
@@ -228,29 +231,144 @@ TEST(ConfigTest, ErrorsNameTheLine) {
   EXPECT_EQ(LoadError("x.y"), Fatal(1, "x.y", "Module config specified without value"));
 }
 
-TEST(ConfigTest, RefusesUnsupportedDirectives) {
-  EXPECT_EQ(LoadError("port 1\nrequirepass secret"),
-            Fatal(2, "requirepass secret",
-                  "directive 'requirepass' is not supported by vireo-server yet"));
-  for (const char* line : {"replicaof 1.2.3.4 6379", "cluster-enabled yes", "tls-port 6380",
-                           "user default on", "include /x.conf", "rename-command FLUSHALL \"\"",
-                           "loadmodule /x.so", "aclfile /x", "masterauth x"}) {
-    const std::string err = LoadError(line);
-    EXPECT_NE(err.find("is not supported by vireo-server"), std::string::npos) << line;
+// One refusal block listing every directive that asks for a missing
+// behaviour, each with its line and reason.
+std::string Refused(const std::vector<std::tuple<int, std::string, std::string>>& items) {
+  std::string s = "\n*** FATAL CONFIG FILE ERROR (Vireo " + std::string(kVireoRelease) +
+                  ") ***\nReading the configuration file: " + std::to_string(items.size()) +
+                  (items.size() == 1 ? " directive asks" : " directives ask") +
+                  " for what vireo-server does not support yet\n";
+  for (const auto& [line, text, why] : items) {
+    s += ">>> line " + std::to_string(line) + ": '" + text + "'\n" + why + "\n";
   }
-  EXPECT_NE(LoadError("appendonly yes").find("appendonly yes is not supported"), std::string::npos);
-  EXPECT_EQ(LoadError("save 900"), Fatal(1, "save 900", "Invalid save parameters"));
-  EXPECT_EQ(LoadError("dbfilename a/b.rdb"),
-            Fatal(1, "dbfilename a/b.rdb", "dbfilename can't be a path, just a filename"));
-  EXPECT_NE(LoadError("daemonize yes").find("daemonize yes is not supported"), std::string::npos);
+  return s;
+}
+
+TEST(ConfigTest, RefusesMissingBehavioursAllAtOnce) {
+  EXPECT_EQ(LoadError("port 1\nrequirepass secret\nappendonly yes\nhz 20\ndaemonize yes"),
+            Refused({{2, "requirepass secret",
+                      "password authentication (AUTH) is not supported by vireo-server yet "
+                      "(accepted: requirepass \"\")"},
+                     {3, "appendonly yes", "appendonly yes is not supported by vireo-server yet"},
+                     {5, "daemonize yes",
+                      "daemonize yes is not supported by vireo-server: run it in the foreground "
+                      "under a process supervisor"}}));
+  for (const char* line : {"replicaof 1.2.3.4 6379", "slaveof 1.2.3.4 6379", "cluster-enabled yes",
+                           "tls-port 6380", "user default on", "include /x.conf",
+                           "rename-command FLUSHALL \"\"", "loadmodule /x.so", "aclfile /x",
+                           "unixsocket /tmp/x.sock", "supervised systemd", "syslog-enabled yes",
+                           "min-slaves-to-write 1", "maxmemory-clients 10%",
+                           "shutdown-on-sigterm nosave", "list-compress-depth 1",
+                           "enable-protected-configs yes", "oom-score-adj yes", "x.y 1"}) {
+    const std::string err = LoadError(line);
+    EXPECT_NE(err.find("Reading the configuration file: 1 directive asks"), std::string::npos)
+        << line << err;
+    EXPECT_NE(err.find("not supported by vireo-server"), std::string::npos) << line;
+  }
   EXPECT_NE(LoadError("maxmemory-policy allkeys-lru")
                 .find("maxmemory-policy 'allkeys-lru' is not supported"),
             std::string::npos);
-  EXPECT_EQ(LoadError("maxmemory-policy nope"),
-            Fatal(1, "maxmemory-policy nope",
+  // A bad value is an error, not a refusal: it stops at once, as in Redis.
+  EXPECT_EQ(LoadError("requirepass x\nmaxmemory-policy nope\ndaemonize yes"),
+            Fatal(2, "maxmemory-policy nope",
                   "argument(s) must be one of the following: volatile-lru, "
                   "volatile-lfu, volatile-random, volatile-ttl, allkeys-lru, "
                   "allkeys-lfu, allkeys-random, noeviction"));
+  EXPECT_EQ(LoadError("save 900"), Fatal(1, "save 900", "Invalid save parameters"));
+  EXPECT_EQ(LoadError("dbfilename a/b.rdb"),
+            Fatal(1, "dbfilename a/b.rdb", "dbfilename can't be a path, just a filename"));
+}
+
+// Directives that only tune what Vireo does differently (replication,
+// cluster, TLS, threads, defragmentation...) or that ask for Redis's
+// default keep their value for CONFIG GET, as redis-server shows it.
+TEST(ConfigTest, AcceptsTuningAndDefaultDirectives) {
+  Config c;
+  std::string err;
+  ASSERT_TRUE(c.LoadFromString(
+      "protected-mode yes\nrepl-backlog-size 2mb\nslave-priority 7\n"
+      "oom-score-adj-values -2000 0 2000\nlatency-tracking-info-percentiles \"99.90 50\"\n"
+      "tls-auth-clients OPTIONAL\nsupervised no\nrequirepass \"\"\nunixsocketperm 0700\n"
+      "replicaof no one\nshutdown-on-sigint default\nmaxmemory-clients 0%\nactivedefrag yes\n"
+      "cluster-announce-hostname a.b-c\nio-threads 4\nlua-time-limit 100\n"
+      "list-compress-depth 0\nappendonly no\nhll-sparse-max-bytes 1kb\n",
+      &err))
+      << err;
+  EXPECT_EQ(GetOne(c, "repl-backlog-size"), "2097152");
+  EXPECT_EQ(GetOne(c, "replica-priority"), "7");
+  EXPECT_EQ(GetOne(c, "slave-priority"), "7");
+  EXPECT_EQ(GetOne(c, "oom-score-adj-values"), "-2000 0 2000");
+  EXPECT_EQ(GetOne(c, "latency-tracking-info-percentiles"), "99.9 50");
+  EXPECT_EQ(GetOne(c, "tls-auth-clients"), "optional");
+  EXPECT_EQ(GetOne(c, "unixsocketperm"), "700");
+  EXPECT_EQ(GetOne(c, "replicaof"), "");
+  EXPECT_EQ(GetOne(c, "maxmemory-clients"), "0");
+  EXPECT_EQ(GetOne(c, "activedefrag"), "yes");
+  EXPECT_EQ(GetOne(c, "io-threads"), "4");
+  EXPECT_EQ(GetOne(c, "busy-reply-threshold"), "100");
+  EXPECT_EQ(GetOne(c, "hll-sparse-max-bytes"), "1024");
+  EXPECT_EQ(GetOne(c, "tcp-backlog"), "511");
+  // Untouched ones show Redis's defaults.
+  EXPECT_EQ(GetOne(c, "proc-title-template"), "{title} {listen-addr} {server-mode}");
+  EXPECT_EQ(GetOne(c, "syslog-facility"), "local0");
+  // Hidden test knobs answer by exact name only.
+  EXPECT_EQ(GetOne(c, "key-load-delay"), "0");
+  EXPECT_TRUE(GetAll(c, {"key-load-*", "rdb-key-*"}).empty());
+  // File-only keywords are not configs.
+  EXPECT_TRUE(c.Get({"include"}).empty());
+}
+
+TEST(ConfigTest, CompatValuesAreCheckedAsRedisDoes) {
+  EXPECT_EQ(LoadError("repl-timeout 0"),
+            Fatal(1, "repl-timeout 0", "argument must be between 1 and 2147483647 inclusive"));
+  EXPECT_EQ(LoadError("activerehashing maybe"),
+            Fatal(1, "activerehashing maybe", "argument must be 'yes' or 'no'"));
+  EXPECT_EQ(LoadError("repl-backlog-size 1x"),
+            Fatal(1, "repl-backlog-size 1x", "argument must be a memory value"));
+  EXPECT_EQ(LoadError("repl-diskless-load x"),
+            Fatal(1, "repl-diskless-load x",
+                  "argument(s) must be one of the following: disabled, on-empty-db, swapdb"));
+  EXPECT_EQ(LoadError("oom-score-adj-values 1 2"),
+            Fatal(1, "oom-score-adj-values 1 2", "wrong number of arguments"));
+  EXPECT_EQ(LoadError("oom-score-adj-values 1 2 3000"),
+            Fatal(1, "oom-score-adj-values 1 2 3000",
+                  "Invalid oom-score-adj-values, elements must be between -2000 and 2000."));
+  EXPECT_EQ(LoadError("unixsocketperm 999"),
+            Fatal(1, "unixsocketperm 999", "argument couldn't be parsed as an octal number"));
+  EXPECT_EQ(LoadError("proc-title-template {foo}"),
+            Fatal(1, "proc-title-template {foo}",
+                  "template format is invalid or contains unknown variables"));
+  EXPECT_EQ(LoadError("maxmemory-clients 101%"),
+            Fatal(1, "maxmemory-clients 101%", "percentage argument must be less or equal to 100"));
+  EXPECT_EQ(LoadError("repl-timeout 1 2"),
+            Fatal(1, "repl-timeout 1 2", "wrong number of arguments"));
+
+  Config c;
+  const std::string pre = "ERR CONFIG SET failed (possibly related to argument '";
+  EXPECT_EQ(c.Set({{"repl-timeout", "5"}, {"slave-read-only", "no"}}), "");
+  EXPECT_EQ(GetOne(c, "repl-timeout"), "5");
+  EXPECT_EQ(GetOne(c, "replica-read-only"), "no");
+  EXPECT_EQ(c.Set({{"io-threads", "2"}}), pre + "io-threads') - can't set immutable config");
+  EXPECT_EQ(c.Set({{"requirepass", "x"}}),
+            pre + "requirepass') - password authentication (AUTH) is not supported by "
+                  "vireo-server yet (accepted: requirepass \"\")");
+  EXPECT_EQ(GetOne(c, "requirepass"), "");
+  EXPECT_EQ(c.Set({{"include", "x"}}),
+            "ERR Unknown option or number of arguments for CONFIG SET - 'include'");
+}
+
+// An implemented option always replaces the compatibility row of its name:
+// no name or alias appears twice in the table.
+TEST(ConfigTest, EveryNameOnce) {
+  std::map<std::string, int> seen;
+  for (const auto& [name, value] : Config().Get({"*"})) ++seen[name];
+  for (const auto& [name, n] : seen) EXPECT_EQ(n, 1) << name;
+  // Every Redis 7.0 directive is known (a sample of each family).
+  for (const char* n : {"busy-reply-threshold", "lua-time-limit", "stream-node-max-entries",
+                        "notify-keyspace-events", "client-output-buffer-limit", "tls-port",
+                        "cluster-enabled", "replicaof", "slaveof", "protected-mode"}) {
+    EXPECT_EQ(seen.count(n), 1u) << n;
+  }
 }
 
 TEST(ConfigTest, CommandLineLinesFollowTheFile) {
@@ -285,7 +403,7 @@ TEST(ConfigTest, GetGlobsAliasesAndNoDuplicates) {
   auto m = GetAll(c, {"*max-*-entries*"});
   EXPECT_EQ(m.size(), 5u);  // hash/zset listpack+ziplist names, set-max-intset-entries
   EXPECT_TRUE(c.Get({"nosuch"}).empty());
-  EXPECT_TRUE(c.Get({"requirepass"}).empty());
+  EXPECT_TRUE(c.Get({"include"}).empty());
 }
 
 TEST(ConfigTest, SetAppliesAndFormats) {
@@ -336,10 +454,6 @@ TEST(ConfigTest, SetErrorsMatchRedis) {
             "ERR Unknown option or number of arguments for CONFIG SET - 'foo'");
   EXPECT_EQ(c.Set({{"hz", "xx"}, {"daemonize", "no"}}),
             pre + "daemonize') - can't set immutable config");
-  EXPECT_EQ(c.Set({{"requirepass", "x"}}),
-            pre +
-                "requirepass') - directive 'requirepass' is not supported by "
-                "vireo-server yet");
   EXPECT_EQ(c.Set({{"appendonly", "yes"}}),
             pre + "appendonly') - appendonly yes is not supported by vireo-server yet");
 }

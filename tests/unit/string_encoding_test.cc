@@ -25,7 +25,7 @@ class NoServices : public CommandServices {
   void SignalKeyReady(int, std::string_view) override {}
   void SignalDb(int) override {}
   void KeyModified(int, std::string_view) override {}
-  void DbModified(int) override {}
+  void DbModified(int, int) override {}
   void Notify(uint32_t, std::string_view, std::string_view, int) override {}
 };
 

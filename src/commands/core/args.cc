@@ -26,6 +26,16 @@ namespace vireo {
 
 void BlockOnKeys(CommandContext& ctx, const std::vector<std::string_view>& keys, int64_t deadline_ms,
                  BlockTimeoutReply on_timeout) {
+  // Inside EXEC (and scripts) a blocking command answers at once, with what
+  // its timeout would have given, as Redis does for CLIENT_DENY_BLOCKING.
+  if (ctx.session.deny_blocking) {
+    if (on_timeout == BlockTimeoutReply::kNullArray) {
+      ctx.reply.NullArray();
+    } else {
+      ctx.reply.Null();
+    }
+    return;
+  }
   ctx.services.BlockOnKeys(ctx.session, ctx.session.db_index, keys, ctx.args, deadline_ms, on_timeout);
 }
 

@@ -41,6 +41,9 @@ enum CommandFlag : uint32_t {
   kCmdAllowBusy = 1u << 16,
   // Not a Redis flag: may run while a RESP2 client is subscribed (set by the pub/sub family).
   kCmdAllowedInSubscriberMode = 1u << 17,
+  // Not a Redis flag: runs at once inside MULTI instead of being queued
+  // (EXEC, DISCARD, MULTI, WATCH, QUIT, RESET; set by their families).
+  kCmdTransactionControl = 1u << 18,
 };
 
 // One key specification (Redis 7 key-specs), as COMMAND INFO describes it.

@@ -82,8 +82,10 @@ class CommandServices {
   virtual void SignalDb(int db) = 0;
   // A key's value changed (WATCH, client-side caching). db < 0: every key of every db (FLUSHALL).
   virtual void KeyModified(int db, std::string_view key) = 0;
-  // A whole database changed (FLUSHDB, SWAPDB).
-  virtual void DbModified(int db) = 0;
+  // A whole database is about to change: emptied (FLUSHDB; db < 0: every
+  // database, FLUSHALL) or, when replaced_with >= 0, swapped with that
+  // database (SWAPDB, called once for each side). Called before the change.
+  virtual void DbModified(int db, int replaced_with = -1) = 0;
   // Keyspace notification for event on key in db.
   virtual void Notify(uint32_t cls, std::string_view event, std::string_view key, int db) = 0;
 

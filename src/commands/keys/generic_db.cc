@@ -79,8 +79,8 @@ void CmdSwapDb(CommandContext& ctx) {
   if (!ValidDb(ctx, a) || !ValidDb(ctx, b)) return ctx.reply.Error(err::kDbIndex);
   Keyspace& ks = ctx.keyspace;
   if (a != b) {
-    ctx.services.DbModified(a);
-    ctx.services.DbModified(b);
+    ctx.services.DbModified(a, b);
+    ctx.services.DbModified(b, a);
     ks.db(a).SwapContents(ks.db(b));
     ++ctx.dirty;
     // Clients blocked in either database may now find their keys.

@@ -18,7 +18,8 @@ void MoveGeneric(CommandContext& ctx, End from, End to, bool blocking, int64_t d
   std::string_view src = ctx.args[1], dst = ctx.args[2];
   Entry* se = LookupWrite(ctx, ctx.db(), src);
   if (!se || (!IsList(se) && IsRerun(ctx))) {
-    if (!blocking) return ctx.reply.Null();
+    // Inside EXEC a blocking move answers a null bulk at once (its timeout would give a null array).
+    if (!blocking || ctx.session.deny_blocking) return ctx.reply.Null();
     return BlockOnKeys(ctx, {src}, deadline_ms, BlockTimeoutReply::kNullArray);
   }
   if (!IsList(se)) return ctx.reply.Error(err::kWrongType);

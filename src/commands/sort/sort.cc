@@ -139,9 +139,12 @@ void CmdSortGeneric(CommandContext& ctx, bool readonly) {
         len = (long long)ZSetSize(e);
     }
   }
-  long long start = o.limit_start < 0 ? 0 : o.limit_start;
-  // Wrapping arithmetic, as the C original computes it.
-  long long end = o.limit_count < 0 ? len - 1 : (long long)((unsigned long long)start + o.limit_count - 1);
+  // Both LIMIT values are clamped to the length before the end is computed,
+  // so start + count cannot overflow (LIMIT 2 9223372036854775807 means "from
+  // 2 to the end", as in Redis 7.0.15). A negative count means no limit.
+  long long start = std::min(std::max(o.limit_start, 0LL), len);
+  const long long count = std::min(std::max(o.limit_count, -1LL), len);
+  long long end = count < 0 ? len - 1 : start + count - 1;
   if (start >= len) {
     start = len - 1;
     end = len - 2;
@@ -222,8 +225,8 @@ void CmdSortGeneric(CommandContext& ctx, bool readonly) {
     std::stable_sort(items.begin(), items.end(), compare);
   }
 
-  const long long count = end - start + 1;
-  const long long outputlen = o.gets.empty() ? count : (long long)o.gets.size() * count;
+  const long long returned = end - start + 1;
+  const long long outputlen = o.gets.empty() ? returned : (long long)o.gets.size() * returned;
   if (score_error) return ctx.reply.Error(err::kSortScores);
 
   if (!o.store) {

@@ -265,6 +265,27 @@ bool FindKeys(const Command* c, const std::vector<std::string_view>& args, size_
   return !out->empty();
 }
 
+// SORT's keys (its key specs leave STORE "unknown"): the sorted key, then
+// the destination of the last STORE that has a value. Like Redis, the scan
+// skips the values of LIMIT (two), GET and BY (one each), but not the value
+// of a STORE, so `STORE limit 0 1` names the key "limit".
+void SortKeys(const std::vector<std::string_view>& args, size_t offset, std::vector<FoundKey>* out) {
+  const size_t argc = args.size() - offset;
+  out->push_back({offset + 1, {"RO", "access"}});
+  size_t store = 0;
+  for (size_t i = 2; i < argc; ++i) {
+    const std::string_view a = args[offset + i];
+    if (EqualsNoCase(a, "limit")) {
+      i += 2;
+    } else if (EqualsNoCase(a, "get") || EqualsNoCase(a, "by")) {
+      i += 1;
+    } else if (EqualsNoCase(a, "store") && i + 1 < argc) {
+      store = i + 1;
+    }
+  }
+  if (store != 0) out->push_back({offset + store, {"OW", "update"}});
+}
+
 void GetKeys(ServerContext& ctx, bool with_flags) {
   const auto& a = ctx.args;
   const Command* c = ctx.server.commands().Find(a[2]);
@@ -284,7 +305,9 @@ void GetKeys(ServerContext& ctx, bool with_flags) {
     return;
   }
   std::vector<FoundKey> keys;
-  if (!FindKeys(c, a, 2, &keys)) {
+  if (c->full_name == "sort") {
+    SortKeys(a, 2, &keys);
+  } else if (!FindKeys(c, a, 2, &keys)) {
     ctx.reply.Error("ERR The command has no key arguments");
     return;
   }

@@ -63,7 +63,7 @@ void CmdReset(ServerContext& ctx) {
   c.no_evict = false;
   c.monitor = false;
   c.reply.set_proto(2);
-  // transactions: the lead discards MULTI state and WATCHes here
+  ctx.server.DiscardTransaction(&c);  // MULTI state and WATCHes
   ctx.server.pubsub().RemoveClient(&c);  // every subscription, without confirmations (as Redis)
   ctx.reply.SimpleString("RESET");
 }
@@ -121,7 +121,7 @@ void CmdHello(ServerContext& ctx) {
   r.Bulk("server");
   r.Bulk("redis");
   r.Bulk("version");
-  r.Bulk(kVireoVersion);
+  r.Bulk(kRedisCompatVersion);
   r.Bulk("proto");
   r.Integer(r.proto());
   r.Bulk("id");
@@ -141,12 +141,15 @@ enum { kTypeNormal, kTypeReplica, kTypePubsub };
 int ClientType(const Client& c) { return c.subscribed() ? kTypePubsub : kTypeNormal; }
 
 std::string ClientFlags(const Client& c) {
+  // Redis's order of the letters.
   std::string f;
   if (c.monitor) f += 'O';
+  if (c.subscribed()) f += 'P';
+  if (c.multi.active) f += 'x';
+  if (c.paused || c.blocked) f += 'b';
+  if (c.multi.dirty_cas) f += 'd';
   if (c.close_after_reply) f += 'c';
   if (c.no_evict) f += 'e';
-  if (c.paused || c.blocked) f += 'b';
-  if (c.subscribed()) f += 'P';
   return f.empty() ? "N" : f;
 }
 
@@ -174,11 +177,13 @@ std::string ClientInfoLine(Server& s, const Client& c, int64_t now_ms) {
   add("sub", num(c.subs ? (long long)c.subs->channels.size() : 0));
   add("psub", num(c.subs ? (long long)c.subs->patterns.size() : 0));
   add("ssub", num(c.subs ? (long long)c.subs->shard_channels.size() : 0));
-  add("multi", "-1");
+  add("multi", c.multi.active ? num((long long)c.multi.queue.size()) : "-1");
   add("qbuf", num((long long)c.query.size()));
   add("qbuf-free", num((long long)(c.query.capacity() - c.query.size())));
   add("argv-mem", "0");
-  add("multi-mem", "0");
+  // Queued argument bytes plus each queued command's own record, as Redis counts it.
+  add("multi-mem", num(c.multi.active ? (long long)(c.multi.arg_bytes + c.multi.queue.size() * sizeof(QueuedCommand))
+                                      : 0));
   add("rbs", num((long long)c.reply.buffer().capacity()));
   add("rbp", num((long long)c.reply.buffer().capacity()));
   add("obl", num((long long)c.pending_output()));

@@ -70,12 +70,12 @@ void ServerSection(Server& s, InfoWriter& w, int64_t now_ms) {
   utsname u;
   uname(&u);
   w.Section("Server");
-  w.Field("redis_version", kVireoVersion);
+  w.Field("redis_version", kRedisCompatVersion);
   w.Field("redis_git_sha1", "00000000");
   w.Field("redis_git_dirty", 0);
   w.Field("redis_build_id", "0");
   w.Field("redis_mode", "standalone");
-  w.Field("vireo_version", "0.1.0");
+  w.Field("vireo_version", kVireoRelease);
   w.Field("os", std::string(u.sysname) + " " + u.release + " " + u.machine);
   w.Field("arch_bits", 64);
   w.Field("monotonic_clock", "POSIX clock_gettime");

@@ -26,6 +26,7 @@ ScriptRunner::ScriptRunner(Server& server)
       eval_(std::make_unique<EvalScripts>(this, &rand_, kLuaMemoryLimit)) {
   // Commands called by scripts never block (Redis's deny-blocking for scripts).
   lua_client_->deny_blocking = true;
+  lua_client_->in_script = true;
 }
 
 ScriptRunner::~ScriptRunner() = default;

@@ -1,5 +1,6 @@
 #include "types/stream.h"
 
+#include <array>
 #include <cstdlib>
 
 namespace vireo {
@@ -340,6 +341,49 @@ int64_t Stream::TrimMinID(const StreamID& minid, bool approx, int64_t limit) {
   }
   RefreshFirstID();
   return deleted;
+}
+
+namespace {
+
+// Keys are 16 big-endian bytes (ms then seq), as Redis encodes them.
+using RaxKey = std::array<uint8_t, 16>;
+
+size_t CountRaxNodes(const std::vector<RaxKey>& keys, size_t lo, size_t hi, size_t depth) {
+  if (depth == 16) return 1;  // the node marking the key's end
+  // Bytes every key of [lo, hi) shares from depth (keys are sorted).
+  size_t common = 16 - depth;
+  if (hi - lo > 1) {
+    const RaxKey& a = keys[lo];
+    const RaxKey& b = keys[hi - 1];
+    common = 0;
+    while (depth + common < 16 && a[depth + common] == b[depth + common]) ++common;
+  }
+  if (common > 0) return 1 + CountRaxNodes(keys, lo, hi, depth + common);
+  size_t total = 1;  // a branching node, then one child per distinct byte
+  for (size_t i = lo; i < hi;) {
+    size_t j = i;
+    while (j < hi && keys[j][depth] == keys[i][depth]) ++j;
+    total += CountRaxNodes(keys, i, j, depth + 1);
+    i = j;
+  }
+  return total;
+}
+
+}  // namespace
+
+size_t Stream::RaxNodeCount() const {
+  if (nodes_.empty()) return 1;  // the empty head node
+  std::vector<RaxKey> keys;
+  keys.reserve(nodes_.size());
+  for (const auto& [id, lp] : nodes_) {
+    RaxKey k;
+    for (int i = 0; i < 8; ++i) {
+      k[i] = uint8_t(id.ms >> (56 - 8 * i));
+      k[8 + i] = uint8_t(id.seq >> (56 - 8 * i));
+    }
+    keys.push_back(k);
+  }
+  return CountRaxNodes(keys, 0, keys.size(), 0);
 }
 
 StreamGroup* Stream::FindGroup(std::string_view name) const {

@@ -94,6 +94,10 @@ class Stream {
   void set_max_deleted_id(const StreamID& id) { max_deleted_id_ = id; }
   void set_entries_added(uint64_t n) { entries_added_ = n; }
   size_t node_count() const { return nodes_.size(); }
+  // The node count Redis's radix tree would have for these block keys
+  // (XINFO STREAM radix-tree-nodes): a compressed node per shared run of
+  // key bytes, a branching node per divergence, a leaf per key.
+  size_t RaxNodeCount() const;
 
   // Appends an entry with this ID (greater than last_id(); the caller checks)
   // and updates length, last ID and entries-added.

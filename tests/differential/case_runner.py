@@ -131,7 +131,7 @@ class Step:
 # Modifiers that prefix a command, with whether they take an argument.
 MODIFIERS = {"!sort": False, "!ignore": False, "!type": False,
              "!noreply": False, "!closes": False, "!mask": True,
-             "!maskkey": True, "!approx": True}
+             "!maskkey": True, "!approx": True, "!approxdeep": True}
 
 
 def parse_case_file(path):
@@ -368,6 +368,8 @@ class CaseRun:
       return True
     if "!approx" in mods:
       return harness.ints_close(ref, cand, int(mods["!approx"]))
+    if "!approxdeep" in mods:
+      return harness.ints_close_deep(ref, cand, int(mods["!approxdeep"]))
     return False
 
   def run_hello(self, step):

@@ -525,6 +525,27 @@ def ints_close(a, b, delta):
   return abs(x - y) <= delta
 
 
+def ints_close_deep(a, b, delta):
+  """Like ints_close, for integers anywhere inside the two replies (stream
+  idle times in XPENDING/XINFO): same shape, other leaves equal."""
+  try:
+    x, y = decode_all(a), decode_all(b)
+  except (ValueError, IndexError):
+    return False
+
+  def same(n, m):
+    if n.kind != m.kind:
+      return False
+    if n.kind == ":":
+      i, j = int(n.value), int(m.value)
+      return i == j if (i < 0 or j < 0) else abs(i - j) <= delta
+    if isinstance(n.value, list) and isinstance(m.value, list):
+      return len(n.value) == len(m.value) and all(same(p, q) for p, q in zip(n.value, m.value))
+    return n.value == m.value and n.header == m.header
+
+  return same(x, y)
+
+
 def show(reply, limit=300):
   """Printable form of a reply, shortened when huge."""
   text = repr(reply)

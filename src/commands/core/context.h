@@ -39,6 +39,8 @@ struct ClientSession {
   // Running a queued command of EXEC: SUBSCRIBE is still allowed there, as
   // Redis keeps it for old clients, though blocking is denied.
   bool in_exec = false;
+  // The scripts' pseudo-client: XREAD/XREADGROUP refuse BLOCK there, as Redis.
+  bool in_script = false;
 };
 
 // What a blocked client is told when its timeout passes (or CLIENT UNBLOCK TIMEOUT).

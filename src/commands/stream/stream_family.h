@@ -35,6 +35,15 @@ size_t ReplyRange(CommandContext& ctx, const Stream& s, const StreamID& start, c
 // Creates key as an empty stream and returns it.
 Stream* CreateStream(CommandContext& ctx, std::string_view key);
 
+// "NOGROUP No such key 'k' or consumer group 'g'" + suffix.
+void ReplyNoGroup(CommandContext& ctx, std::string_view key, std::string_view group, std::string_view suffix);
+// The named consumer, its seen time refreshed; created (with its
+// "xgroup-createconsumer" event) when absent.
+StreamConsumer* LookupOrCreateConsumer(CommandContext& ctx, std::string_view key, StreamGroup* g,
+                                       std::string_view name);
+// Drops a pending entry from the group PEL and its consumer's.
+void RemoveNack(StreamGroup* g, std::map<StreamID, StreamNack>::iterator it);
+
 void BindGroupCommands(CommandTable& t);
 void BindReadCommands(CommandTable& t);
 void BindClaimCommands(CommandTable& t);

@@ -66,6 +66,7 @@ struct ServerConfig : EncodingLimits {
   long long slowlog_log_slower_than = 10000;  // microseconds, -1 disables
   int slowlog_max_len = 128;                  // Redis allows up to 2^63-1; we clamp to INT_MAX
   long long latency_monitor_threshold = 0;    // milliseconds, 0 disables
+  long long tracking_table_max_keys = 1000000;  // client-side caching table bound, 0: none
 
   // Expiry and freeing.
   int active_expire_effort = 1;  // 1..10

@@ -54,6 +54,7 @@ CommandTable::CommandTable() {
   BindSetCommands(*this);
   BindZSetCommands(*this);
   BindSortCommands(*this);
+  BindBitmapCommands(*this);
 }
 
 CommandTable::~CommandTable() {

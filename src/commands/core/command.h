@@ -115,6 +115,7 @@ void BindSetCommands(CommandTable& t);
 void BindZSetCommands(CommandTable& t);
 void BindSortCommands(CommandTable& t);
 void BindBitmapCommands(CommandTable& t);
+void BindHllCommands(CommandTable& t);
 
 
 }  // namespace vireo

@@ -55,6 +55,7 @@ CommandTable::CommandTable() {
   BindZSetCommands(*this);
   BindSortCommands(*this);
   BindBitmapCommands(*this);
+  BindHllCommands(*this);
 }
 
 CommandTable::~CommandTable() {

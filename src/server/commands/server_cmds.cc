@@ -18,6 +18,7 @@
 #include "server/commands/persistence_cmds.h"
 #include "server/commands/server_context.h"
 #include "persistence/rdb_writer.h"
+#include "server/script_runner.h"
 #include "server/server.h"
 
 namespace vireo {
@@ -327,6 +328,11 @@ void CmdShutdown(ServerContext& ctx) {
   }
   if (abort_flag) {
     ctx.reply.Error("ERR No shutdown in progress.");
+    return;
+  }
+  // While a slow script runs only SHUTDOWN NOSAVE may end the server (Redis).
+  if (!nosave && ctx.server.scripts().timed_out()) {
+    ctx.reply.Error(ctx.server.scripts().BusyError());
     return;
   }
   VLOG_WARNING("User requested shutdown...");

@@ -114,6 +114,7 @@ void BindHashCommands(CommandTable& t);
 void BindSetCommands(CommandTable& t);
 void BindZSetCommands(CommandTable& t);
 void BindSortCommands(CommandTable& t);
+void BindStreamCommands(CommandTable& t);
 void BindBitmapCommands(CommandTable& t);
 void BindHllCommands(CommandTable& t);
 

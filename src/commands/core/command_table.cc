@@ -65,6 +65,7 @@ CommandTable::CommandTable() {
   BindSetCommands(*this);
   BindZSetCommands(*this);
   BindSortCommands(*this);
+  BindStreamCommands(*this);
   BindBitmapCommands(*this);
   BindHllCommands(*this);
 }

@@ -12,12 +12,13 @@ lock, taken before the store's internal lock, never the other way round.
 """
 
 import os
+import secrets
 import socket
 import sys
 import threading
 import time
 
-from . import failover, paramgroups, snapshots
+from . import engines, failover, paramgroups, resp, snapshots
 from .endpoints import Endpoint
 from .events import Events
 from .health import HealthMonitor
@@ -41,6 +42,10 @@ class Manager:
     self.metrics_interval = metrics_interval
     self._logger = logger or (lambda msg: print(msg, file=sys.stderr))
     self.store = Store(self.data_dir)
+    self.admin_suffix = self._admin_suffix()
+    resp.set_command_renames({
+        c: engines.admin_name(c, self.admin_suffix)
+        for c in engines.ADMIN_COMMANDS})
     self.events = Events(self.store)
     self.netloop = NetLoop()
     self.supervisor = Supervisor(self)
@@ -64,7 +69,7 @@ class Manager:
       self.sentinel = SentinelServer(self, self.netloop, self.sentinel_port)
       self.netloop.run(self.sentinel.open())
     for group in self.store.list("groups"):
-      if group["Status"] == "deleting":
+      if group["Status"] in ("deleting", "create-failed"):
         continue
       self.open_endpoints(group)
     self.supervisor.start()
@@ -88,6 +93,27 @@ class Manager:
     self._logger(f"vireo-manager: {msg}")
 
   # --- shared helpers -------------------------------------------------------
+  def _admin_suffix(self):
+    """The secret part of admin command names, kept in the store so that a
+    restarted manager still reaches the nodes it adopts."""
+    doc = self.store.get("settings", "admin")
+    if not doc:
+      doc = {"suffix": secrets.token_hex(12)}
+      if not self.store.insert("settings", "admin", doc):
+        doc = self.store.get("settings", "admin")
+    return doc["suffix"]
+
+  def admin_commands(self, binary):
+    """The admin commands (engines.ADMIN_COMMANDS) that `binary` has."""
+    ports = self.alloc_ports(1)
+    if ports is None:
+      raise RuntimeError("no free port to probe the engine's commands")
+    try:
+      have = engines.commands(binary, ports[0])
+    finally:
+      self.release_ports(ports)
+    return [c for c in engines.ADMIN_COMMANDS if c in have]
+
   def group_lock(self, group_id):
     with self._locks_lock:
       return self._locks.setdefault(group_id, threading.RLock())

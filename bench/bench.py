@@ -26,6 +26,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.dont_write_bytecode = True
 
+import scripted  # noqa: E402
 import workloads  # noqa: E402
 from server_proc import BenchServer  # noqa: E402
 
@@ -85,16 +86,20 @@ def parse_args():
 
 
 def selected_tests(only):
+  """(redis-benchmark tests, scripted tests) named by --only (all by default);
+  a scripted test is named by its first word, lower case (e.g. multi)."""
   if not only:
-    return workloads.THROUGHPUT_TESTS
+    return workloads.THROUGHPUT_TESTS, scripted.SCRIPTED_TESTS
   wanted = {w.strip().lower() for w in only.split(",") if w.strip()}
   tests = [t for t in workloads.THROUGHPUT_TESTS
            if t.tool_test in wanted or t.name.lower() in wanted]
+  short = lambda t: t.name.split("+")[0].split()[0].lower()
+  extra = [t for t in scripted.SCRIPTED_TESTS if short(t) in wanted]
   unknown = wanted - {t.tool_test for t in tests} - \
-      {t.name.lower() for t in tests}
+      {t.name.lower() for t in tests} - {short(t) for t in extra}
   if unknown:
     sys.exit("bench: unknown test(s): %s" % ",".join(sorted(unknown)))
-  return tests
+  return tests, extra
 
 
 def measure_memory(servers, load, keys, rows):
@@ -163,6 +168,30 @@ def measure_throughput(servers, tests, rounds, quick, rows):
           fmt(rps.redis, "req/s")), flush=True)
 
 
+def measure_scripted(servers, tests, rounds, quick, rows):
+  """Tests of bench/scripted.py: CPU per command, interleaved like the rest."""
+  for test in tests:
+    for pipeline in workloads.PIPELINES:
+      requests = test.requests[pipeline] // (5 if quick else 1)
+      samples = {s.label: [] for s in servers}
+      error = ""
+      for _ in range(rounds):
+        for server in servers:
+          try:
+            samples[server.label].append(scripted.run_scripted(server, test, pipeline, requests))
+          except Exception as e:
+            error = "%s: %s" % (server.label, e)
+      rps = Row("%s P%d throughput" % (test.name, pipeline), "req/s", better="higher", goal=1.0, error=error)
+      cpu = Row("%s P%d CPU/command" % (test.name, pipeline), "us/req", better="lower", goal=0.9, error=error)
+      for label, runs in samples.items():
+        if runs:
+          setattr(rps, label, statistics.median(r.rps for r in runs))
+          setattr(cpu, label, statistics.median(r.cpu_per_request for r in runs) * 1e6)
+      rows += [rps, cpu]
+      print("  %-22s vireo %s req/s, redis %s req/s" % (
+          "%s P%d" % (test.name, pipeline), fmt(rps.vireo, "req/s"), fmt(rps.redis, "req/s")), flush=True)
+
+
 def print_table(rows, header):
   print()
   print(header)
@@ -182,7 +211,7 @@ def print_table(rows, header):
 
 def main():
   args = parse_args()
-  tests = selected_tests(args.only)
+  tests, scripted_tests = selected_tests(args.only)
   rounds = args.rounds or (1 if args.quick else 3)
   # Absolute: servers run with their temp dir as working directory.
   vireo_binary = os.path.abspath(
@@ -215,6 +244,7 @@ def main():
               flush=True)
         measure_memory(servers, load, keys, rows)
     measure_throughput(servers, tests, rounds, args.quick, rows)
+    measure_scripted(servers, scripted_tests, rounds, args.quick, rows)
   finally:
     for server in servers:
       server.cleanup()

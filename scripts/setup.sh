@@ -6,6 +6,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build ccache clang libclang-rt-14-dev
   libgtest-dev libxxhash-dev libjemalloc-dev liblzf-dev
+  liblua5.1-0-dev lua-cjson-dev lua-bitop-dev
   redis-server redis-tools python3 python3-redis
 )
 

@@ -50,6 +50,11 @@ void Database::Replace(Entry* old, Entry* fresh, bool free_old) {
     } else if (fresh->has_expire()) {
       expires_.Insert(fresh);
     }
+    // A stream replaced by another type wakes its readers too (XREADGROUP
+    // then fails, as Redis's signalDeletedKeyAsReady makes it).
+    if (old->type() == ObjType::kStream && fresh->type() != ObjType::kStream && hooks_->ready) {
+      hooks_->ready(hooks_->ctx, index_, fresh->key());
+    }
     if (free_old) Entry::Free(old);
     MaybeSignalReady(fresh);
   }
@@ -65,6 +70,8 @@ bool Database::Delete(std::string_view key) {
 Entry* Database::Detach(std::string_view key) {
   Entry* e = keys_.Remove(key);
   if (e && e->has_expire()) expires_.Remove(key);
+  // Readers blocked on a deleted stream are woken (XREADGROUP answers an error).
+  if (e && e->type() == ObjType::kStream) MaybeSignalReady(e);
   return e;
 }
 

@@ -110,7 +110,8 @@ class Database {
   const uint32_t* lru_clock_;
   const KeyEventHooks* hooks_;
   void MaybeSignalReady(const Entry* e) {
-    if (hooks_->ready && (e->type() == ObjType::kList || e->type() == ObjType::kZSet)) {
+    if (hooks_->ready && (e->type() == ObjType::kList || e->type() == ObjType::kZSet ||
+                          e->type() == ObjType::kStream)) {
       hooks_->ready(hooks_->ctx, index_, e->key());
     }
   }

@@ -5,6 +5,7 @@
 #include "types/hash_value.h"
 #include "types/quicklist.h"
 #include "types/set_value.h"
+#include "types/stream.h"
 #include "types/zset_value.h"
 
 namespace vireo {
@@ -23,6 +24,7 @@ constexpr TypeOps kListOps{FreeList, CopyList, ListMemory};
 constexpr TypeOps kSetOps{&SetValue::Free, &SetValue::Copy, &SetValue::Memory};
 constexpr TypeOps kZSetOps{&ZSetValue::Free, &ZSetValue::Copy, &ZSetValue::Memory};
 constexpr TypeOps kHashOps{FreeHash, CopyHash, HashMemory};
+constexpr TypeOps kStreamOps{&Stream::Free, &Stream::Copy, &Stream::Memory};
 
 }  // namespace
 
@@ -32,6 +34,7 @@ const TypeOps* GetTypeOps(ObjType type) {
     case ObjType::kSet: return &kSetOps;
     case ObjType::kZSet: return &kZSetOps;
     case ObjType::kHash: return &kHashOps;
+    case ObjType::kStream: return &kStreamOps;
     default: return nullptr;  // strings live in the entry itself
   }
 }

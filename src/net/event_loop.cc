@@ -61,4 +61,13 @@ void EventLoop::Run() {
   }
 }
 
+void EventLoop::PollOnce(int timeout_ms) {
+  constexpr int kMaxEvents = 64;
+  epoll_event events[kMaxEvents];
+  int n = epoll_wait(epfd_, events, kMaxEvents, timeout_ms);
+  for (int i = 0; i < n; ++i) {
+    static_cast<IoHandler*>(events[i].data.ptr)->OnIo(events[i].events);
+  }
+}
+
 }  // namespace vireo

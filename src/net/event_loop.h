@@ -38,6 +38,9 @@ class EventLoop {
 
   // Runs until Stop().
   void Run();
+  // Waits up to timeout_ms once and dispatches the ready events, without the
+  // timer or the before-sleep hook (a slow script lets other clients in).
+  void PollOnce(int timeout_ms);
   void Stop() { stop_ = true; }
   // Makes the next wait return at once (work queued outside an I/O event).
   void WakeSoon() { wake_soon_ = true; }

@@ -29,6 +29,7 @@
 #include "base/memory_stats.h"
 #include "resp/reply_builder.h"
 #include "server/commands/server_context.h"
+#include "server/script_runner.h"
 #include "server/server.h"
 
 namespace vireo {
@@ -120,6 +121,14 @@ void Server::ProcessCommand(Client* c, const std::vector<std::string_view>& args
   if (cfg().maxmemory && (oom_flags & kCmdDenyOom) && ReadMemoryStats().allocated > cfg().maxmemory) {
     cmd->rejected_calls++;
     RejectCommand(c, "OOM command not allowed when used memory > 'maxmemory'.", cmd);
+    return;
+  }
+
+  // A slow script lets clients in, but only for what may end it (allow_busy:
+  // SCRIPT KILL, FUNCTION KILL, SHUTDOWN...).
+  if (scripts_->timed_out() && !(cmd->flags & kCmdAllowBusy)) {
+    cmd->rejected_calls++;
+    RejectCommand(c, scripts_->BusyError(), cmd);
     return;
   }
 

@@ -138,7 +138,6 @@ constexpr CompatRow kRows[] = {
     Str("bgsave_cpulist").Flags(kImmutable),
     Str("bind-source-addr"),
     Str("bio_cpulist").Flags(kImmutable),
-    Int("busy-reply-threshold", "5000", 0, kLongMax).Alias("lua-time-limit"),
     Bool("cluster-allow-pubsubshard-when-down", "yes"),
     Bool("cluster-allow-reads-when-down", "no"),
     Bool("cluster-allow-replica-migration", "yes"),

@@ -459,12 +459,15 @@ std::vector<ConfigOption> BuildTable() {
                         &S::zset_max_listpack_entries, 0, kLongMax));
   t.push_back(MemoryOption("zset-max-listpack-value", "zset-max-ziplist-value", 0,
                            &S::zset_max_listpack_value, 0, kLongMax));
+  t.push_back(MemoryOption("stream-node-max-bytes", "", 0, &S::stream_node_max_bytes, 0, kLongMax));
+  t.push_back(IntOption("stream-node-max-entries", "", 0, &S::stream_node_max_entries, 0, kLongMax));
   // Monitoring.
   t.push_back(
       IntOption("slowlog-log-slower-than", "", 0, &S::slowlog_log_slower_than, -1, kLongMax));
   t.push_back(IntOption("slowlog-max-len", "", 0, &S::slowlog_max_len, 0, kLongMax, 0, kIntMax));
   t.push_back(
       IntOption("latency-monitor-threshold", "", 0, &S::latency_monitor_threshold, 0, kLongMax));
+  t.push_back(IntOption("busy-reply-threshold", "lua-time-limit", 0, &S::busy_reply_threshold, 0, kLongMax));
   // Expiry and freeing.
   t.push_back(IntOption("active-expire-effort", "", 0, &S::active_expire_effort, 1, 10));
   t.push_back(BoolOption("lazyfree-lazy-eviction", "", 0, &S::lazyfree_lazy_eviction));

@@ -16,6 +16,7 @@
 #include "net/listener.h"
 #include "resp/reply_builder.h"
 #include "server/commands/server_context.h"
+#include "server/script_runner.h"
 
 namespace vireo {
 
@@ -58,6 +59,8 @@ Server::Server(Config config)
   BindPubSubCommands(commands_);
   BindTransactionCommands(commands_);
   exec_handler_ = commands_.Find("exec")->handler;
+  BindScriptingCommands(commands_);
+  scripts_ = std::make_unique<ScriptRunner>(*this);
   run_id_ = RandomHex(40);
   start_ms_ = NowMs();
   rdb_.lastsave_sec = start_ms_ / 1000;
@@ -351,6 +354,17 @@ void Server::BeforeSleep() {
   }
   pending_writes_.clear();
   FreeClosedClients();
+}
+
+void Server::ProcessEventsWhileBusy() {
+  loop_.PollOnce(0);
+  // Replies only: closed clients are freed after the script, never under it.
+  for (size_t i = 0; i < pending_writes_.size(); ++i) {
+    Client* c = pending_writes_[i];
+    c->pending_write = false;
+    if (!c->closing) c->Flush();
+  }
+  pending_writes_.clear();
 }
 
 int Server::Run() {

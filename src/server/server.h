@@ -63,6 +63,8 @@ struct LatencyEvent {
   int64_t max_ms = 0;
 };
 
+class ScriptRunner;
+
 class Server final : public CommandServices {
  public:
   explicit Server(Config config);
@@ -90,6 +92,14 @@ class Server final : public CommandServices {
   void CloseClient(Client* c);  // deferred: freed before the next sleep
   void QueueWrite(Client* c);
   void RequestShutdown() { shutdown_requested_ = true; loop_.Stop(); }
+  bool shutdown_requested() const { return shutdown_requested_; }
+
+  // Scripting (EVAL, SCRIPT): the cache, the interpreter and the script in progress.
+  ScriptRunner& scripts() { return *scripts_; }
+  long long busy_reply_threshold_ms() const { return cfg().busy_reply_threshold; }
+  // While a slow script runs: serve other clients' input once (they get
+  // -BUSY but for SCRIPT KILL, SHUTDOWN NOSAVE...) and send their replies.
+  void ProcessEventsWhileBusy();
 
   // CLIENT PAUSE / UNPAUSE.
   void Pause(int64_t until_ms, bool all) { pause_until_ms_ = until_ms; pause_all_ = all; }
@@ -225,6 +235,7 @@ class Server final : public CommandServices {
   std::vector<std::string_view> args_scratch_;
   uint64_t dirty_ = 0;
   RdbState rdb_;
+  std::unique_ptr<ScriptRunner> scripts_;
 };
 
 }  // namespace vireo

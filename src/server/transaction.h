@@ -39,10 +39,10 @@ struct MultiState {
   void Clear() { *this = MultiState(); }
 };
 
+// What a client watches (its side of the registry, for UNWATCH and EXEC).
 struct WatchedKey {
   int db;
   std::string key;
-  bool expired_at_watch;  // logically expired (still stored) when WATCHed
 };
 
 class WatchRegistry {
@@ -59,15 +59,22 @@ class WatchRegistry {
   // exist on either side count as changed.
   void TouchDb(Keyspace& ks, int db, int replaced_with, int64_t now_ms);
   // EXEC's last check: a watched key whose TTL passed since WATCH.
-  static bool AnyExpiredSinceWatch(const Client& c, Keyspace& ks, int64_t now_ms);
+  bool AnyExpiredSinceWatch(const Client& c, Keyspace& ks, int64_t now_ms) const;
 
  private:
   struct Hash {
     using is_transparent = void;
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
   };
-  using KeyMap = std::unordered_map<std::string, std::vector<Client*>, Hash, std::equal_to<>>;
-  static void MarkDirty(Client* c);
+  // One client watching one key. The flag lives here, not in the client's
+  // list, so a write finds it without scanning what that client watches
+  // (WATCH of 100,000 keys stays linear).
+  struct Watcher {
+    Client* client;
+    bool expired_at_watch;  // logically expired (still stored) when WATCHed
+  };
+  using KeyMap = std::unordered_map<std::string, std::vector<Watcher>, Hash, std::equal_to<>>;
+  void MarkDirtyAndUnwatch(const std::vector<Client*>& clients);
   void RemoveWatcher(int db, const std::string& key, Client* c);
 
   std::vector<KeyMap> by_db_;  // index: database number, grown on demand

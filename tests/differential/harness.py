@@ -99,8 +99,10 @@ class ServerProcess:
       self.port = pick_free_port()
       self.dir = tempfile.mkdtemp(prefix="vireo-diff-%s-" % self.label)
       self.log_path = os.path.join(self.dir, "server.log")
+      # DEBUG is on for both (cases compare DEBUG PROTOCOL and DIGEST).
       args = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1",
-              "--save", "", "--appendonly", "no", "--dir", self.dir]
+              "--save", "", "--appendonly", "no", "--dir", self.dir,
+              "--enable-debug-command", "yes"]
       args += self.extra_args
       log = open(self.log_path, "wb")
       self.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT,
@@ -317,6 +319,9 @@ class RespConnection:
       n = int(self.buf[start + 1:end])
       pos = end + 2
       for _ in range(max(n, 0) * _AGGREGATES[kind]):
+        pos = self._skip_value(pos)
+      if kind == ord("|"):
+        # RESP3 attributes annotate the value that follows: one reply.
         pos = self._skip_value(pos)
       return pos
     raise ServerDied("unparseable reply starting %r" %

@@ -117,6 +117,8 @@ void BindHashCommands(CommandTable& t);
 void BindSetCommands(CommandTable& t);
 void BindZSetCommands(CommandTable& t);
 void BindSortCommands(CommandTable& t);
+void BindStreamCommands(CommandTable& t);
+void BindBitmapCommands(CommandTable& t);
 
 
 }  // namespace vireo

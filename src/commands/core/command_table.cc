@@ -45,6 +45,17 @@ uint32_t ParseFlags(const char* text) {
   return bits;
 }
 
+// Redis's COMMAND INFO hides may_replicate, so the generated specs lack it:
+// the commands that carry it in Redis 7.0 (scripts treat them as writes,
+// CLIENT PAUSE WRITE holds them).
+uint32_t HiddenFlags(const std::string& full_name) {
+  static const char* const kMayReplicate[] = {"eval", "evalsha", "fcall", "publish", "spublish", "pfcount"};
+  for (const char* n : kMayReplicate) {
+    if (full_name == n) return kCmdMayReplicate;
+  }
+  return 0;
+}
+
 }  // namespace
 
 CommandTable::CommandTable() {
@@ -55,6 +66,8 @@ CommandTable::CommandTable() {
   BindSetCommands(*this);
   BindZSetCommands(*this);
   BindSortCommands(*this);
+  BindStreamCommands(*this);
+  BindBitmapCommands(*this);
 }
 
 CommandTable::~CommandTable() {
@@ -75,7 +88,7 @@ Command* CommandTable::GetOrCreate(const std::string& full_name) {
     owned_.push_back(c);
     c->spec = spec;
     c->name = c->full_name = full_name;
-    c->flags = ParseFlags(spec->flags);
+    c->flags = ParseFlags(spec->flags) | HiddenFlags(full_name);
     by_name_[full_name] = c;
     order_.push_back(c);
     return c;

@@ -27,6 +27,12 @@ void ReplyValue(CommandContext& ctx, const Entry* e);
 // as Redis's dbReplaceValue does for INCR/APPEND. Returns the stored entry.
 Entry* ReplaceKeepTtl(CommandContext& ctx, Entry* old, Entry* fresh);
 
+// Makes *e's value a raw string with room for `need` bytes, as Redis's
+// dbUnshareStringValue plus sdsMakeRoomFor (int/embstr values become raw,
+// the entry may move: *e is updated). Used by APPEND, SETRANGE and the
+// bitmap family (SETBIT, BITFIELD).
+HeapString* WritableString(CommandContext& ctx, Entry** e, size_t need);
+
 // Stores `fresh` under its key, replacing whatever the key held (and its
 // TTL), as Redis's setKey without KEEPTTL. `existing` is the live entry from
 // a lookup done just before, or nullptr if the key is absent.

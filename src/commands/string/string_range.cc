@@ -30,6 +30,8 @@ HeapString* Reserve(HeapString* h, size_t need) {
   return grown;
 }
 
+}  // namespace
+
 // Makes *e's value a raw string with room for `need` bytes, as Redis's
 // dbUnshareStringValue plus sdsMakeRoomFor: an int or embstr value is copied
 // into a new raw entry that takes the key's place (and TTL). *e is updated to
@@ -47,6 +49,8 @@ HeapString* WritableString(CommandContext& ctx, Entry** e, size_t need) {
   *e = ReplaceKeepTtl(ctx, *e, fresh);
   return (*e)->heap();
 }
+
+namespace {
 
 void CmdAppend(CommandContext& ctx) {
   std::string_view key = ctx.args[1], tail = ctx.args[2];

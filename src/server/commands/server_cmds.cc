@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <string>
 
 #include "base/clock.h"
@@ -13,9 +14,11 @@
 #include "engine/type_ops.h"
 #include "resp/reply_builder.h"
 #include "server/client.h"
+#include "server/commands/debug_protocol.h"
 #include "server/commands/persistence_cmds.h"
 #include "server/commands/server_context.h"
 #include "persistence/rdb_writer.h"
+#include "server/script_runner.h"
 #include "server/server.h"
 
 namespace vireo {
@@ -243,8 +246,8 @@ void CmdDebug(ServerContext& ctx) {
   }
   if (DebugPersistence(ctx)) return;
   if (EqualsNoCase(a[1], "sleep") && a.size() == 3) {
-    double secs;
-    if (!ArgDouble(ctx, 2, &secs)) return;
+    // Redis reads the number with strtod and ignores what follows it: "x" is 0.
+    const double secs = std::strtod(std::string(a[2]).c_str(), nullptr);
     if (secs > 0) usleep(useconds_t(secs * 1e6));
     ctx.reply.Ok();
   } else if (EqualsNoCase(a[1], "set-active-expire") && a.size() == 3) {
@@ -264,10 +267,24 @@ void CmdDebug(ServerContext& ctx) {
              RdbWriter::SerializedLength(e, ctx.server.cfg().rdbcompression), e->lru(),
              (unsigned long long)ctx.server.keyspace().IdleSeconds(e));
     ctx.reply.SimpleString(buf);
+  } else if (EqualsNoCase(a[1], "protocol") && a.size() == 3) {
+    DebugProtocolReply(a[2], ctx.reply);
   } else if (EqualsNoCase(a[1], "help")) {
+    // Redis's lines for the subcommands Vireo has, in Redis's order.
     HelpReply(ctx, {"DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+                    "DIGEST",
+                    "    Output a hex signature representing the current DB content.",
+                    "DIGEST-VALUE <key> [<key> ...]",
+                    "    Output a hex signature of the values of all the specified keys.",
                     "OBJECT <key>",
-                    "    Show low level info about the key and associated value.",
+                    "    Show low level info about `key` and associated value.",
+                    "PROTOCOL <type>",
+                    "    Reply with a test value of the specified type. <type> can be: string,",
+                    "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
+                    "    true, false.",
+                    "RELOAD [NOSAVE]",
+                    "    Save the RDB on disk and reload it back to memory (NOSAVE: load the",
+                    "    existing RDB file). MERGE and NOFLUSH are not supported.",
                     "SET-ACTIVE-EXPIRE <0|1>",
                     "    Setting it to 0 disables expiring keys in background when they are not",
                     "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
@@ -277,8 +294,9 @@ void CmdDebug(ServerContext& ctx) {
                     "HELP",
                     "    Print this help."});
   } else {
-    std::string upper(a[1]);
-    ctx.reply.Error("ERR unknown subcommand '" + upper + "'. Try DEBUG HELP.");
+    // Redis prints at most 128 bytes of the name.
+    ctx.reply.Error("ERR unknown subcommand or wrong number of arguments for '" + std::string(a[1].substr(0, 128)) +
+                    "'. Try DEBUG HELP.");
   }
 }
 
@@ -310,6 +328,11 @@ void CmdShutdown(ServerContext& ctx) {
   }
   if (abort_flag) {
     ctx.reply.Error("ERR No shutdown in progress.");
+    return;
+  }
+  // While a slow script runs only SHUTDOWN NOSAVE may end the server (Redis).
+  if (!nosave && ctx.server.scripts().timed_out()) {
+    ctx.reply.Error(ctx.server.scripts().BusyError());
     return;
   }
   VLOG_WARNING("User requested shutdown...");

@@ -30,5 +30,6 @@ void BindServerCommands(CommandTable& t);
 std::string ClientInfoLine(Server& s, const Client& c, int64_t now_ms);
 void BindTransactionCommands(CommandTable& t);  // MULTI EXEC DISCARD WATCH UNWATCH (transaction.cc)
 void BindPubSubCommands(CommandTable& t);  // SUBSCRIBE ... PUBSUB (pubsub.cc)  // CONFIG, TIME, MONITOR, SLOWLOG, LATENCY, MEMORY, DEBUG, SHUTDOWN, INFO, COMMAND
+void BindScriptingCommands(CommandTable& t);  // EVAL family, SCRIPT (scripting_cmds.cc)
 
 }  // namespace vireo

@@ -31,7 +31,7 @@ void CmdExec(ServerContext& ctx) {
   Client& c = ctx.client;
   Server& s = ctx.server;
   if (!c.multi.active) return ctx.reply.Error("ERR EXEC without MULTI");
-  if (!c.multi.dirty_cas && WatchRegistry::AnyExpiredSinceWatch(c, s.keyspace(), ctx.now_ms)) {
+  if (!c.multi.dirty_cas && s.watches().AnyExpiredSinceWatch(c, s.keyspace(), ctx.now_ms)) {
     c.multi.dirty_cas = true;
   }
   if (c.multi.dirty_exec || c.multi.dirty_cas) {

@@ -10,8 +10,9 @@ from random_gen import hashes
 from random_gen import lists
 from random_gen import sets
 from random_gen import zsets
+from random_gen import bitmaps
 
-FAMILIES = [strings, generic, hashes, lists, sets, zsets]
+FAMILIES = [strings, generic, hashes, lists, sets, zsets, bitmaps]
 
 
 def weighted_commands():

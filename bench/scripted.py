@@ -1,0 +1,133 @@
+"""Throughput tests that redis-benchmark cannot express (a MULTI/EXEC
+block, several commands per request): a small driver with its own
+connections, each sending `pipeline` requests per round trip.
+
+A request is fixed RESP bytes whose replies are the same every time (the
+driver learns their length from one probe round trip, so it never parses
+replies). The figure that matters is the server's own CPU time per
+command, read around the run; requests/s is bounded by this Python client.
+
+Pure helpers; the caller owns the servers.
+"""
+
+import dataclasses
+import selectors
+import socket
+import time
+from typing import Callable
+
+
+@dataclasses.dataclass(frozen=True)
+class ScriptedTest:
+  name: str                      # label in the table
+  request: Callable[[int], bytes]  # RESP bytes of request i (i < KEYS)
+  commands: int                  # commands in one request
+  requests: dict                 # pipeline depth -> requests per run (full mode)
+
+
+def resp(*args):
+  return b"*%d\r\n" % len(args) + b"".join(
+      b"$%d\r\n%s\r\n" % (len(a), a) for a in args)
+
+
+KEYS = 1000  # distinct payloads cycled through (keys key:0..key:4999)
+
+
+def multi_exec_5_sets(i):
+  body = b"".join(resp(b"SET", b"key:%d" % (i * 5 + j), b"val:%012d" % j) for j in range(5))
+  return resp(b"MULTI") + body + resp(b"EXEC")
+
+
+SCRIPTED_TESTS = [
+    ScriptedTest("MULTI+5 SET+EXEC", multi_exec_5_sets, 7, {1: 40000, 16: 150000}),
+]
+
+CONNECTIONS = 8
+
+
+@dataclasses.dataclass
+class RunResult:
+  rps: float              # requests per second (a request = `commands` commands)
+  cpu_per_request: float  # seconds of server CPU per command
+
+
+def _round_trip(sock, payload, reply_len):
+  sock.sendall(payload)
+  got = 0
+  while got < reply_len:
+    chunk = sock.recv(65536)
+    if not chunk:
+      raise RuntimeError("server closed the connection")
+    got += len(chunk)
+
+
+def _probe_reply_len(port, payload):
+  """The byte length of the replies to `payload` (idle wait, then read all)."""
+  with socket.create_connection(("127.0.0.1", port)) as s:
+    s.sendall(payload)
+    time.sleep(0.2)
+    s.setblocking(False)
+    data = b""
+    while True:
+      try:
+        chunk = s.recv(1 << 20)
+      except BlockingIOError:
+        break
+      if not chunk:
+        break
+      data += chunk
+    if data.startswith(b"-") or b"\r\n-" in data:
+      raise RuntimeError("error reply: %r" % data[:200])
+    return len(data)
+
+
+def run_scripted(server, test, pipeline, requests):
+  payloads = [b"".join(test.request((k * pipeline + j) % KEYS) for j in range(pipeline))
+              for k in range(max(1, KEYS // pipeline))]
+  reply_len = _probe_reply_len(server.port, payloads[0])
+  # Every payload of a test has replies of the same length (same commands,
+  # same outcome): checked on one more.
+  if _probe_reply_len(server.port, payloads[-1]) != reply_len:
+    raise RuntimeError("replies differ in length between payloads")
+  rounds = max(1, requests // pipeline)
+  sel = selectors.DefaultSelector()
+  conns = []
+  for _ in range(CONNECTIONS):
+    s = socket.create_connection(("127.0.0.1", server.port))
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    s.setblocking(False)
+    conns.append(s)
+  state = {s: [0, 0] for s in conns}  # bytes read of the current round, rounds sent
+  sent_rounds = 0
+  done_rounds = 0
+  cpu_before = server.cpu_seconds()
+  start = time.monotonic()
+  for n, s in enumerate(conns):
+    if sent_rounds < rounds:
+      s.sendall(payloads[n % len(payloads)])
+      sent_rounds += 1
+      sel.register(s, selectors.EVENT_READ)
+  while done_rounds < rounds:
+    for key, _ in sel.select(timeout=30):
+      s = key.fileobj
+      chunk = s.recv(1 << 20)
+      if not chunk:
+        raise RuntimeError("server closed the connection")
+      st = state[s]
+      st[0] += len(chunk)
+      if st[0] >= reply_len:
+        st[0] = 0
+        done_rounds += 1
+        if sent_rounds < rounds:
+          s.setblocking(True)
+          s.sendall(payloads[sent_rounds % len(payloads)])
+          s.setblocking(False)
+          sent_rounds += 1
+        else:
+          sel.unregister(s)
+  elapsed = time.monotonic() - start
+  cpu = server.cpu_seconds() - cpu_before
+  for s in conns:
+    s.close()
+  served = rounds * pipeline
+  return RunResult(served / elapsed, cpu / (served * test.commands))

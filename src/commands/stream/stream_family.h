@@ -1,0 +1,44 @@
+// Helpers shared by the stream command files: stream.cc (XADD, XTRIM, XDEL,
+// XLEN, XRANGE, XREVRANGE, XSETID and the bindings), stream_group.cc
+// (XGROUP, XACK, XPENDING), stream_read.cc (XREAD, XREADGROUP),
+// stream_claim.cc (XCLAIM, XAUTOCLAIM) and stream_info.cc (XINFO).
+// Thread rule: main thread only (they touch the keyspace and write replies).
+#pragma once
+#include <string_view>
+#include <vector>
+
+#include "commands/core/command.h"
+#include "engine/entry.h"
+#include "types/stream.h"
+
+namespace vireo {
+namespace stream_cmd {
+
+inline constexpr const char* kInvalidID = "ERR Invalid stream ID specified as stream command argument";
+
+inline Stream* StreamOf(const Entry* e) { return static_cast<Stream*>(e->object()); }
+inline bool IsStream(const Entry* e) { return e->type() == ObjType::kStream; }
+
+StreamLimits LimitsOf(const CommandContext& ctx);
+
+// args[i] as an ID; replies the invalid-ID error and returns false when wrong.
+bool ArgID(CommandContext& ctx, size_t i, uint64_t missing_seq, bool strict, StreamID* out);
+
+void ReplyID(CommandContext& ctx, const StreamID& id);
+// One entry as [id, [field, value...]].
+void ReplyEntry(CommandContext& ctx, const StreamEntry& e);
+// The entries of [start, end] (rev: descending) up to count (0 = all), as an
+// array; returns how many were written.
+size_t ReplyRange(CommandContext& ctx, const Stream& s, const StreamID& start, const StreamID& end, bool rev,
+                  size_t count);
+
+// Creates key as an empty stream and returns it.
+Stream* CreateStream(CommandContext& ctx, std::string_view key);
+
+void BindGroupCommands(CommandTable& t);
+void BindReadCommands(CommandTable& t);
+void BindClaimCommands(CommandTable& t);
+void BindInfoCommands(CommandTable& t);
+
+}  // namespace stream_cmd
+}  // namespace vireo

@@ -1,0 +1,149 @@
+#include "server/script_runner.h"
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/memory_stats.h"
+#include "server/client.h"
+#include "server/server.h"
+
+namespace vireo {
+
+namespace {
+
+// The interpreter's heap cap. Redis has none (maxmemory covers it); here a
+// runaway script (string.rep of gigabytes, endless tables) fails with Lua's
+// "not enough memory" instead of taking the node down with it.
+constexpr size_t kLuaMemoryLimit = size_t(1) << 30;
+
+// The session id of the scripts' pseudo-client (never a real connection's).
+constexpr uint64_t kLuaClientId = UINT64_MAX - 1;
+
+}  // namespace
+
+ScriptRunner::ScriptRunner(Server& server)
+    : server_(server),
+      lua_client_(std::make_unique<Client>(&server, -1, kLuaClientId, "lua", "")),
+      eval_(std::make_unique<EvalScripts>(this, &rand_, kLuaMemoryLimit)) {
+  // Commands called by scripts never block (Redis's deny-blocking for scripts).
+  lua_client_->deny_blocking = true;
+}
+
+ScriptRunner::~ScriptRunner() = default;
+
+void ScriptRunner::Begin(Client* caller, const Policy& policy) {
+  caller_ = caller;
+  policy_ = policy;
+  start_ms_ = NowMs();
+  wrote_ = false;
+  timed_out_ = false;
+  kill_requested_ = false;
+  const unsigned long long maxmemory = server_.cfg().maxmemory;
+  oom_at_start_ = maxmemory && ReadMemoryStats().allocated > maxmemory;
+  // The script's commands start in the caller's database; its SELECTs stay its own.
+  lua_client_->db_index = caller->db_index;
+}
+
+void ScriptRunner::End() {
+  if (timed_out_ && caller_ && !caller_->closing) caller_->SetReading(true);
+  if (timed_out_) VLOG_WARNING("Slow script finished after %lld milliseconds", (long long)(NowMs() - start_ms_));
+  caller_ = nullptr;
+  timed_out_ = false;
+  kill_requested_ = false;
+}
+
+const char* ScriptRunner::BusyError() const {
+  return policy_.is_eval
+             ? "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
+             : "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.";
+}
+
+std::string ScriptRunner::Kill(bool from_script_kill) {
+  if (!running()) return "NOTBUSY No scripts in execution right now.";
+  if (wrote_) {
+    return "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either "
+           "wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.";
+  }
+  // SCRIPT KILL stops EVAL scripts, FUNCTION KILL functions; the other one
+  // gets the busy error that names the right command.
+  if (from_script_kill != policy_.is_eval) return BusyError();
+  kill_requested_ = true;
+  return "";
+}
+
+bool ScriptRunner::ScriptCall(const std::vector<std::string_view>& args, int proto, std::string* reply,
+                              std::string* error) {
+  CommandTable& table = server_.commands();
+  Command* cmd = table.Find(args[0]);
+  if (cmd && !cmd->subcommands.empty() && args.size() >= 2) {
+    std::string lower;
+    auto it = cmd->sub_by_name.find(std::string(ToLower(args[1], &lower)));
+    cmd = it == cmd->sub_by_name.end() ? nullptr : it->second;
+  }
+  if (!cmd || (!cmd->handler && cmd->subcommands.empty())) {
+    *error = "Unknown Redis command called from script";
+    return false;
+  }
+  const int arity = cmd->spec->arity;
+  if ((arity > 0 && int(args.size()) != arity) || int(args.size()) < -arity || !cmd->handler) {
+    *error = "Wrong number of args calling Redis command from script";
+    return false;
+  }
+  if (cmd->flags & kCmdNoscript) {
+    *error = "This Redis command is not allowed from script";
+    return false;
+  }
+  // Scripts count may-replicate commands as writes (Redis 7.0).
+  if (policy_.read_only && (cmd->flags & (kCmdWrite | kCmdMayReplicate))) {
+    *error = "Write commands are not allowed from read-only scripts.";
+    return false;
+  }
+  if (oom_at_start_ && !wrote_ && (cmd->flags & kCmdDenyOom)) {
+    *error = "-OOM command not allowed when used memory > 'maxmemory'.";
+    return false;
+  }
+  if (cmd->flags & kCmdWrite) wrote_ = true;
+  Client* c = lua_client_.get();
+  c->reply.buffer().clear();
+  c->reply.set_proto(proto);
+  server_.Call(c, cmd, args);
+  reply->swap(c->reply.buffer());
+  c->reply.buffer().clear();
+  return true;
+}
+
+bool ScriptRunner::ScriptAclCheck(const std::vector<std::string_view>& args, bool* allowed) {
+  Command* cmd = server_.commands().Find(args[0]);
+  if (cmd && !cmd->subcommands.empty() && args.size() >= 2) {
+    std::string lower;
+    auto it = cmd->sub_by_name.find(std::string(ToLower(args[1], &lower)));
+    if (it == cmd->sub_by_name.end()) return false;
+    cmd = it->second;
+  }
+  if (!cmd || (!cmd->handler && cmd->subcommands.empty())) return false;
+  *allowed = true;  // no ACL users yet: the default user may run everything
+  return true;
+}
+
+void ScriptRunner::ScriptLog(int level, std::string_view msg) {
+  Log::Write(LogSeverity(level), "%.*s", int(msg.size()), msg.data());
+}
+
+bool ScriptRunner::ScriptCheckpoint() {
+  if (kill_requested_) return true;
+  if (!timed_out_) {
+    const int64_t elapsed = NowMs() - start_ms_;
+    if (elapsed < server_.busy_reply_threshold_ms()) return false;
+    VLOG_WARNING(
+        "Slow script detected: still in execution after %lld milliseconds. You can try killing the script using "
+        "the %s command.",
+        (long long)elapsed, policy_.is_eval ? "SCRIPT KILL" : "FUNCTION KILL");
+    timed_out_ = true;
+    // The caller's connection is left alone until the script ends: its
+    // input waits, and a hang-up cannot free it under the running command.
+    caller_->SetReading(false);
+  }
+  server_.ProcessEventsWhileBusy();
+  return kill_requested_ || server_.shutdown_requested();
+}
+
+}  // namespace vireo

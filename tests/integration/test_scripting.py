@@ -1,0 +1,191 @@
+"""Lua scripting with real clients: busy scripts seen from a second client
+(-BUSY, SCRIPT KILL, UNKILLABLE, SHUTDOWN NOSAVE), scripts that try to
+exhaust memory or recursion, and redis-py's script helpers (register_script,
+the distributed Lock with acquire/extend/release, which run as EVALSHA).
+
+Runs against redis-server 7.0 too (VIREO_SERVER=/usr/bin/redis-server):
+the expectations are Redis's behaviour.
+"""
+
+import threading
+import time
+import unittest
+
+import redis
+
+from harness import ServerTestCase, is_vireo
+
+BUSY = ("BUSY Redis is busy running a script. You can only call SCRIPT KILL "
+        "or SHUTDOWN NOSAVE.")
+UNKILLABLE = ("UNKILLABLE Sorry the script already executed write commands "
+              "against the dataset. You can either wait the script termination "
+              "or kill the server in a hard way using the SHUTDOWN NOSAVE "
+              "command.")
+
+
+class ScriptInThread:
+  """Runs one EVAL on its own connection; keeps its reply or error."""
+
+  def __init__(self, server, script, *args):
+    self.client = server.redis(socket_timeout=60)
+    self.result = None
+    self.error = None
+    self.thread = threading.Thread(target=self.run, args=(script, args))
+    self.thread.daemon = True
+    self.thread.start()
+
+  def run(self, script, args):
+    try:
+      self.result = self.client.eval(script, 0, *args)
+    except Exception as e:  # the test inspects whatever ended the call
+      self.error = e
+
+  def join(self, timeout=20):
+    self.thread.join(timeout)
+    return not self.thread.is_alive()
+
+
+class BusyScriptTest(ServerTestCase):
+
+  SERVER_ARGS = ("--busy-reply-threshold", "200")
+
+  def wait_busy(self, client, timeout=10):
+    """PINGs until the server answers -BUSY (the script passed the threshold)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+      try:
+        client.ping()
+      except redis.exceptions.ResponseError as e:
+        if str(e) == BUSY:
+          return
+        raise
+      time.sleep(0.05)
+    self.fail("the server never reported BUSY")
+
+  def test_busy_then_script_kill(self):
+    other = self.server.redis()
+    self.assertEqual(other.config_get("lua-time-limit"), {"lua-time-limit": "200"})
+    runner = ScriptInThread(self.server, "local i = 0 while true do i = i + 1 end")
+    self.wait_busy(other)
+    with self.assertRaises(redis.exceptions.ResponseError) as e:
+      other.get("k")
+    self.assertEqual(str(e.exception), BUSY)
+    with self.assertRaises(redis.exceptions.ResponseError) as e:
+      other.shutdown()  # without NOSAVE: refused while busy
+    self.assertEqual(str(e.exception), BUSY)
+    self.assertTrue(other.script_kill())
+    self.assertTrue(runner.join())
+    self.assertIsInstance(runner.error, redis.exceptions.ResponseError)
+    self.assertTrue(str(runner.error).startswith(
+        "Script killed by user with SCRIPT KILL... script: "), str(runner.error))
+    self.assertTrue(other.ping())
+    self.assertTrue(runner.client.ping())  # the script's caller goes on
+    with self.assertRaises(redis.exceptions.ResponseError) as e:
+      other.script_kill()
+    self.assertEqual(str(e.exception), "NOTBUSY No scripts in execution right now.")
+
+  def test_pcall_cannot_swallow_the_kill(self):
+    other = self.server.redis()
+    runner = ScriptInThread(
+        self.server, "while true do pcall(function() while true do end end) end")
+    self.wait_busy(other)
+    self.assertTrue(other.script_kill())
+    self.assertTrue(runner.join())
+    self.assertIsNotNone(runner.error)
+    self.assertTrue(other.ping())
+
+  def test_written_script_is_unkillable_until_shutdown_nosave(self):
+    other = self.server.redis()
+    runner = ScriptInThread(
+        self.server, "redis.call('set', 'w', '1') while true do end")
+    self.wait_busy(other)
+    with self.assertRaises(redis.exceptions.ResponseError) as e:
+      other.script_kill()
+    self.assertEqual(str(e.exception), UNKILLABLE)
+    try:
+      other.shutdown(nosave=True)
+    except redis.exceptions.ConnectionError:
+      pass  # the server closes connections as it exits
+    self.assertEqual(self.server.proc.wait(timeout=10), 0)
+    runner.join()
+
+  def test_fast_scripts_are_not_busy(self):
+    r = self.server.redis()
+    for i in range(50):
+      self.assertEqual(r.eval("return redis.call('incr', KEYS[1])", 1, "n"), i + 1)
+
+
+class BadScriptTest(ServerTestCase):
+
+  def test_memory_and_recursion_end_with_an_error(self):
+    r = self.server.redis()
+    scripts = [
+        "local f f = function() return f() + 1 end return f()",
+        "local t = {} for i = 1, 1e9 do t[i] = {i} end return 1",
+        "local s = 'x' for i = 1, 40 do s = s .. s end return #s",
+        "local t = {} for i = 1, 1e6 do t = {t} end return t",
+    ]
+    for script in scripts:
+      if not is_vireo() and "1e9" in script:
+        continue  # Redis has no interpreter cap: it would take all the memory
+      if not is_vireo() and "40 do" in script:
+        continue
+      try:
+        r.eval(script, 0)
+      except (redis.exceptions.ResponseError, RecursionError):
+        pass  # (a reply nested a million deep is too deep for redis-py's parser)
+      self.assertTrue(r.ping(), script)
+    self.assertEqual(r.eval("return 1", 0), 1)
+
+  def test_state_does_not_leak_between_scripts(self):
+    r = self.server.redis()
+    with self.assertRaises(redis.exceptions.ResponseError):
+      r.eval("leaked = 1", 0)
+    with self.assertRaises(redis.exceptions.ResponseError):
+      r.eval("return leaked", 0)
+    with self.assertRaises(redis.exceptions.ResponseError):
+      r.eval("string.leaked = 1", 0)
+
+
+class RedisPyScriptsTest(ServerTestCase):
+
+  def test_register_script(self):
+    r = self.server.redis()
+    incr_by = r.register_script(
+        "return redis.call('incrby', KEYS[1], ARGV[1])")
+    self.assertEqual(incr_by(keys=["c"], args=[5]), 5)
+    r.script_flush()  # redis-py reloads the script on NOSCRIPT
+    self.assertEqual(incr_by(keys=["c"], args=[2]), 7)
+    self.assertEqual(r.script_exists(incr_by.sha), [True])
+    pipe = r.pipeline()
+    incr_by(keys=["c"], args=[1], client=pipe)
+    incr_by(keys=["c"], args=[1], client=pipe)
+    self.assertEqual(pipe.execute(), [8, 9])
+
+  def test_lock_acquire_extend_release(self):
+    r = self.server.redis()
+    lock = r.lock("resource", timeout=5)
+    self.assertTrue(lock.acquire(blocking=False))
+    self.assertFalse(r.lock("resource", timeout=5).acquire(blocking=False))
+    self.assertTrue(lock.extend(10))
+    self.assertGreater(r.pttl("resource"), 9000)
+    self.assertTrue(lock.reacquire())
+    lock.release()
+    self.assertFalse(r.exists("resource"))
+    with self.assertRaises(redis.exceptions.LockError):
+      lock.release()
+    # A lock that expired and was taken by someone else is not ours to extend.
+    mine = r.lock("resource", timeout=5)
+    self.assertTrue(mine.acquire(blocking=False))
+    r.delete("resource")
+    other = r.lock("resource", timeout=5)
+    self.assertTrue(other.acquire(blocking=False))
+    with self.assertRaises(redis.exceptions.LockNotOwnedError):
+      mine.extend(5)
+    with self.assertRaises(redis.exceptions.LockNotOwnedError):
+      mine.release()
+    other.release()
+
+
+if __name__ == "__main__":
+  unittest.main()

@@ -219,14 +219,19 @@ class Manager:
       if not group or node.get("desired") != "running":
         return
       is_primary = group["primary"] == node["id"]
-      if is_primary and group.get("AutomaticFailoverEnabled"):
+      if is_primary and not node.get("rdb_current"):
+        # The store's primary died (a crash: its data is gone, nodes keep
+        # none). Restarting it as primary would hand the replicas an empty
+        # or old data set, so while any other member runs, one of them is
+        # promoted instead (after_health_round) and this node comes back as
+        # its replica. Decided from the store and the processes, not from
+        # memory, so a restarted manager decides the same way. Only when no
+        # member runs (all data is gone anyway) does it restart as primary.
         others_alive = any(self.supervisor.alive(n["id"])
                            for n in self.group_nodes(group["ReplicationGroupId"])
                            if n["id"] != node["id"])
-        died = self._died_at.get(node["id"], 0)
-        # A dead primary must not come back as a primary while a failover
-        # can still happen: it would serve (and replicate) stale data.
-        if others_alive and time.monotonic() - died < self.down_after + 3:
+        if others_alive:
+          self.health.kick()
           return
       primary_port = None
       if not is_primary:
@@ -248,9 +253,14 @@ class Manager:
       primary = self.store.get("nodes", group["primary"])
       if primary is None:
         continue
-      down = (not self.supervisor.alive(primary["id"]) or
-              not self.health.healthy(primary["id"]))
-      if (down and group.get("AutomaticFailoverEnabled") and
+      dead = not self.supervisor.alive(primary["id"])
+      down = dead or not self.health.healthy(primary["id"])
+      # A primary process that is gone lost its data: a replica takes over
+      # even with automatic failover off (restart_node will not bring the
+      # old one back as primary). A silent but live primary is failed over
+      # only when automatic failover is on.
+      if (down and (group.get("AutomaticFailoverEnabled") or
+                    (dead and len(self.group_nodes(gid)) > 1)) and
           group["Status"] != "creating" and
           now >= self._failover_after.get(gid, 0)):
         reason = ("primary process exited"

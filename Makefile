@@ -12,12 +12,19 @@ all: build
 setup:
 	@bash scripts/setup.sh
 
+# Progress: each step says what it does; ninja prints [done/total] per file.
+empty :=
+export NINJA_STATUS := [%f/%t %p]$(empty) $(empty)
+
 $(BUILD)/build.ninja:
+	@echo "build: configuring $(BUILD)/ (CMake, Release; first build only)"
 	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 
 build: setup $(BUILD)/build.ninja
-	@cmake --build $(BUILD) -- -j2 --quiet
+	@echo "build: compiling vireo-server and vireo_unit_tests in $(BUILD)/ (ninja -j2)"
+	@cmake --build $(BUILD) -- -j2
 	@test -x $(BUILD)/vireo-server
+	@echo "build: $(BUILD)/vireo-server is up to date"
 
 run: build
 	@echo "vireo-server on 127.0.0.1:$(PORT): connect with  redis-cli -p $(PORT)"
@@ -29,10 +36,12 @@ run-managed: build
 	@VIREO_SERVER=$(CURDIR)/$(BUILD)/vireo-server $(PY) src/manager/vireo-run
 
 $(FUZZ_BUILD)/build.ninja:
+	@echo "build: configuring $(FUZZ_BUILD)/ (CMake, clang, libFuzzer; first build only)"
 	@CXX=clang++ CC=clang cmake -S . -B $(FUZZ_BUILD) -G Ninja -DVIREO_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 
 fuzz-build: setup $(FUZZ_BUILD)/build.ninja
-	@cmake --build $(FUZZ_BUILD) -- -j2 --quiet
+	@echo "build: compiling the fuzz targets in $(FUZZ_BUILD)/ (ninja -j2)"
+	@cmake --build $(FUZZ_BUILD) -- -j2
 
 # Every suite: unit, integration, differential, fuzz smoke; one summary line.
 test: build fuzz-build
@@ -40,11 +49,13 @@ test: build fuzz-build
 	  PY=$(PY) bash scripts/run_tests.sh
 
 $(ASAN_BUILD)/build.ninja:
+	@echo "build: configuring $(ASAN_BUILD)/ (CMake, Debug, ASan/UBSan; first build only)"
 	@cmake -S . -B $(ASAN_BUILD) -G Ninja -DVIREO_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
 
 # The same suites against an ASan/UBSan build (no fuzz smoke: fuzzers are sanitized already).
 test-asan: setup $(ASAN_BUILD)/build.ninja
-	@cmake --build $(ASAN_BUILD) -- -j2 --quiet
+	@echo "build: compiling the ASan/UBSan build in $(ASAN_BUILD)/ (ninja -j2)"
+	@cmake --build $(ASAN_BUILD) -- -j2
 	@VIREO_SERVER=$(ASAN_BUILD)/vireo-server VIREO_BUILD=$(ASAN_BUILD) VIREO_SKIP_FUZZ=1 VIREO_SKIP_MANAGER=1 VIREO_QUICK=1 \
 	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  PY=$(PY) bash scripts/run_tests.sh

@@ -16,14 +16,41 @@ failed=0
 failed_suites=()
 log_dir=$(mktemp -d /tmp/vireo-test-logs.XXXXXX)
 
+# While a suite runs (pid $3), prints every 10 s how many of its tests are
+# done, counted from its log: unittest's "... ok" lines, the differential's
+# "ok"/"FAIL" lines, the fuzz targets' results. Ends by itself within 1 s of
+# the suite.
+progress() {
+  local name=$1 log=$2 pid=$3 start=$4 ticks=0
+  while kill -0 "$pid" 2>/dev/null; do
+    sleep 1
+    ticks=$((ticks + 1))
+    [ $((ticks % 10)) -eq 0 ] || continue
+    kill -0 "$pid" 2>/dev/null || break
+    local ndone nbad
+    ndone=$(grep -cE ' \.\.\. (ok|FAIL|ERROR|skipped.*)$|^(ok|FAIL) |^fuzz_[a-z_]+: ' "$log")
+    nbad=$(grep -cE ' \.\.\. (FAIL|ERROR)$|^FAIL |^fuzz_[a-z_]+: (CRASH|FINDINGS)' "$log")
+    if [ "$ndone" -eq 0 ]; then
+      echo "   ... $name: running ($((SECONDS - start))s)"  # reports only at its end
+    else
+      echo "   ... $name: $ndone done, $nbad failed so far ($((SECONDS - start))s)"
+    fi
+  done
+}
+
 # Runs one suite; its last line matching "<name>: N passed, M failed" is added to the totals.
 suite() {
   local name=$1; shift
   local log="$log_dir/$name.log"
   local start=$SECONDS
-  echo "== $name"
-  "$@" >"$log" 2>&1
+  echo "== $name (suite $((suite_index += 1)) of $suite_count)"
+  "$@" >"$log" 2>&1 &
+  local pid=$!
+  progress "$name" "$log" "$pid" "$start" &
+  local monitor=$!
+  wait "$pid"
   local rc=$?
+  wait "$monitor"
   local line
   line=$(grep -E "^[a-z-]+: [0-9]+ passed, [0-9]+ failed" "$log" | tail -1)
   local p f
@@ -41,6 +68,7 @@ suite() {
   else
     echo "   ${line:-ok} ($((SECONDS - start))s)"
   fi
+  echo "   so far: $passed passed, $failed failed"
 }
 
 # GoogleTest: count test cases from its own summary.
@@ -99,6 +127,14 @@ fuzz_smoke() {
   echo "fuzz: $n passed, $bad failed"
   return $rc
 }
+
+# The suites run below, for the "suite i of n" lines.
+suite_index=0
+suite_count=2
+[ -f tests/integration/run.py ] && suite_count=$((suite_count + 1))
+[ -f tests/differential/run.py ] && suite_count=$((suite_count + 1))
+[ "${VIREO_SKIP_MANAGER:-0}" != 1 ] && [ -f tests/manager/run.py ] && suite_count=$((suite_count + 1))
+[ "${VIREO_SKIP_FUZZ:-0}" = 1 ] || suite_count=$((suite_count + 1))
 
 start_all=$SECONDS
 suite layers "$PY" scripts/check_layers.py

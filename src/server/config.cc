@@ -10,6 +10,7 @@
 #include <iterator>
 #include <set>
 #include <sstream>
+#include <vector>
 
 #include "server/config_args.h"
 #include "server/config_table.h"
@@ -130,9 +131,14 @@ std::string Config::RenameError(const CommandRename& r, std::string_view why) {
 bool Config::LoadFromString(std::string_view text, std::string* error) {
   std::vector<std::string> argv;
   // Directives asking for what Vireo lacks: all are listed together at the
-  // end, so one start shows everything a config file needs changed.
-  std::string refusals;
-  int refused_count = 0;
+  // end, so one start shows everything a config file needs changed. Keyed
+  // by option, because a later line for the same option replaces the value
+  // (a command-line `--appendonly no` after the file's `appendonly yes`).
+  struct Refusal {
+    std::string option;  // canonical name; "" for keywords that cannot be overridden
+    std::string text;
+  };
+  std::vector<Refusal> refusals;
   int linenum = 0;
   size_t pos = 0;
   while (pos <= text.size()) {
@@ -154,21 +160,28 @@ bool Config::LoadFromString(std::string_view text, std::string* error) {
     }
     bool refused = false;
     const std::string why = ApplyLine(argv, &refused);
-    if (why.empty()) continue;
-    if (!refused) {
+    if (!why.empty() && !refused) {
       *error = FatalError(linenum, line, why);
       return false;
     }
-    ++refused_count;
-    refusals += ">>> line " + std::to_string(linenum) + ": '";
-    refusals += line.substr(0, line.find('\0'));
-    refusals += "'\n" + why + "\n";
+    const ConfigOption* opt = FindConfigOption(argv[0]);
+    const std::string option = opt != nullptr ? std::string(opt->name) : std::string();
+    if (!option.empty()) {
+      std::erase_if(refusals, [&](const Refusal& r) { return r.option == option; });
+    }
+    if (why.empty()) continue;
+    std::string entry = ">>> line " + std::to_string(linenum) + ": '";
+    entry += line.substr(0, line.find('\0'));
+    entry += "'\n" + why + "\n";
+    refusals.push_back({option, std::move(entry)});
   }
-  if (refused_count > 0) {
+  if (!refusals.empty()) {
+    const size_t n = refusals.size();
     *error = "\n*** FATAL CONFIG FILE ERROR (Vireo " + std::string(kVireoRelease) +
-             ") ***\nReading the configuration file: " + std::to_string(refused_count) +
-             (refused_count == 1 ? " directive asks" : " directives ask") +
-             " for what vireo-server does not support yet\n" + refusals;
+             ") ***\nReading the configuration file: " + std::to_string(n) +
+             (n == 1 ? " directive asks" : " directives ask") +
+             " for what vireo-server does not support yet\n";
+    for (const Refusal& r : refusals) *error += r.text;
     return false;
   }
   return true;

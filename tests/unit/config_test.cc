@@ -268,6 +268,18 @@ TEST(ConfigTest, RefusesMissingBehavioursAllAtOnce) {
   EXPECT_NE(LoadError("maxmemory-policy allkeys-lru")
                 .find("maxmemory-policy 'allkeys-lru' is not supported"),
             std::string::npos);
+  // A later line for the same option replaces the value, and its refusal.
+  {
+    Config c;
+    std::string err;
+    EXPECT_TRUE(c.LoadFromString("appendonly yes\nrequirepass x\nappendonly no\nrequirepass \"\"",
+                                 &err))
+        << err;
+  }
+  EXPECT_EQ(ArgsError({"--daemonize", "yes", "--appendonly", "yes", "--daemonize", "no"}),
+            Refused({{3, "appendonly \"yes\"", "appendonly yes is not supported by vireo-server yet"}}));
+  EXPECT_EQ(LoadError("tls-port 1\ntls-port 2"),
+            Refused({{2, "tls-port 2", "TLS is not supported by vireo-server yet (accepted: tls-port 0)"}}));
   // A bad value is an error, not a refusal: it stops at once, as in Redis.
   EXPECT_EQ(LoadError("requirepass x\nmaxmemory-policy nope\ndaemonize yes"),
             Fatal(2, "maxmemory-policy nope",

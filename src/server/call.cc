@@ -27,6 +27,7 @@
 
 #include "base/clock.h"
 #include "base/memory_stats.h"
+#include "server/command_keys.h"
 #include "resp/reply_builder.h"
 #include "server/commands/server_context.h"
 #include "server/script_runner.h"
@@ -141,6 +142,8 @@ void Server::ProcessCommand(Client* c, const std::vector<std::string_view>& args
     return;
   }
 
+  if (tracking_.clients()) tracking_.EnforceLimit(cfg().tracking_table_max_keys);
+
   if (c->multi.active && !(cmd->flags & kCmdTransactionControl)) {
     QueueCommand(c, cmd, args);
     c->reply.SimpleString("QUEUED");
@@ -177,8 +180,17 @@ void Server::Call(Client* c, Command* cmd, const std::vector<std::string_view>& 
   if (!c->in_exec) c->last_command = cmd->full_name;  // EXEC's commands leave "exec" shown
 
   ServerContext ctx{{args, c->reply, *c, keyspace_, cfg(), *this, now_ms}, *this, *c};
+  Client* const outer = executing_;
+  if (!outer) executing_ = c;
   cmd->handler(ctx);
   int64_t duration = NowUs() - start_us;
+  // Client-side caching: the keys a tracking client just read.
+  if (c->tracking.on && (cmd->flags & kCmdReadonly) && !(cmd->flags & kCmdPubsub)) RememberReadKeys(c, cmd, args);
+  if (!outer) {
+    executing_ = nullptr;
+    // Invalidations caused by this client's own command follow its reply.
+    if (tracking_.has_held()) tracking_.FlushHeld(c);
+  }
   dirty_ += ctx.dirty;
 
   std::string& out = c->reply.buffer();
@@ -254,11 +266,23 @@ void Server::SignalKeyReady(int db, std::string_view key) { blocking_.SignalKeyR
 
 void Server::SignalDb(int db) { blocking_.SignalDb(db); }
 
+void Server::RememberReadKeys(Client* c, const Command* cmd, const std::vector<std::string_view>& args) {
+  std::vector<FoundKey> found;
+  if (!FindCommandKeys(cmd, args, 0, &found)) return;
+  std::vector<std::string_view> keys;
+  keys.reserve(found.size());
+  for (const FoundKey& k : found) keys.push_back(args[k.pos]);
+  tracking_.RememberKeys(c, keys);
+}
+
 void Server::KeyModified(int db, std::string_view key) {
   if (!watches_.empty()) watches_.Touch(db, key, keyspace_.db(db).Find(key) == nullptr);
+  if (tracking_.active()) tracking_.InvalidateKey(key, executing_);
 }
 
 void Server::DbModified(int db, int replaced_with) {
+  // A flush invalidates every tracking client's cache (SWAPDB does not, as in Redis 7.0).
+  if (replaced_with < 0 && (tracking_.clients() || tracking_.active())) tracking_.InvalidateAll(executing_);
   if (watches_.empty()) return;
   if (db >= 0) return watches_.TouchDb(keyspace_, db, replaced_with, NowMs());
   for (int i = 0; i < keyspace_.count(); ++i) watches_.TouchDb(keyspace_, i, -1, NowMs());
@@ -272,6 +296,7 @@ void Server::KeyExpired(int db, std::string_view key) {
   Notify(kNotifyExpired, "expired", key, db);
   // The engine calls this just before it deletes the key: it is gone for WATCH.
   if (!watches_.empty()) watches_.Touch(db, key, /*key_gone=*/true);
+  if (tracking_.active()) tracking_.InvalidateKey(key, executing_);
 }
 
 // ---- after-execution feeds ----

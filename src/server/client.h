@@ -14,6 +14,7 @@
 #include "resp/reply_builder.h"
 #include "resp/resp_parser.h"
 #include "server/pubsub.h"
+#include "server/tracking.h"
 #include "server/transaction.h"
 
 namespace vireo {
@@ -66,6 +67,8 @@ class Client : public IoHandler, public ClientSession {
   int64_t obuf_soft_since_ms = 0;
   // MULTI queue and WATCHed keys (server/transaction.h).
   MultiState multi;
+  // CLIENT TRACKING options (server/tracking.h).
+  ClientTracking tracking;
   std::vector<WatchedKey> watched;
   uint64_t commands_processed = 0;
   uint64_t net_input_bytes = 0, net_output_bytes = 0;

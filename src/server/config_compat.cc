@@ -251,7 +251,6 @@ constexpr CompatRow kRows[] = {
     Int("tls-session-cache-size", "20480", 0, kIntMax),
     Int("tls-session-cache-timeout", "300", 0, kIntMax),
     Bool("tls-session-caching", "yes"),
-    Int("tracking-table-max-keys", "1000000", 0, kLongMax),
     Str("unixsocket").Flags(kImmutable).Lacks("a Unix socket listener"),
     Special("unixsocketperm", Kind::kOctal, "0").Flags(kImmutable),
 };

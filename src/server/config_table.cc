@@ -467,6 +467,7 @@ std::vector<ConfigOption> BuildTable() {
   t.push_back(IntOption("slowlog-max-len", "", 0, &S::slowlog_max_len, 0, kLongMax, 0, kIntMax));
   t.push_back(
       IntOption("latency-monitor-threshold", "", 0, &S::latency_monitor_threshold, 0, kLongMax));
+  t.push_back(IntOption("tracking-table-max-keys", "", 0, &S::tracking_table_max_keys, 0, kLongMax));
   t.push_back(IntOption("busy-reply-threshold", "lua-time-limit", 0, &S::busy_reply_threshold, 0, kLongMax));
   // Expiry and freeing.
   t.push_back(IntOption("active-expire-effort", "", 0, &S::active_expire_effort, 1, 10));

@@ -58,6 +58,7 @@ Server::Server(Config config)
   BindDumpRestoreCommands(commands_);
   BindPubSubCommands(commands_);
   BindTransactionCommands(commands_);
+  BindTrackingCommands(commands_);
   exec_handler_ = commands_.Find("exec")->handler;
   BindScriptingCommands(commands_);
   scripts_ = std::make_unique<ScriptRunner>(*this);
@@ -182,6 +183,7 @@ void Server::FreeClosedClients() {
     blocking_.Unblock(c);
     pubsub_.RemoveClient(c);
     watches_.UnwatchAll(c);
+    tracking_.ClientClosed(c);
     clients_.erase(c->id());  // the last owner: frees the client, closes its socket
   }
   to_free_.clear();
@@ -251,6 +253,11 @@ void Server::ProcessInput(Client* c) {
         }
       }
       ProcessCommand(c, args);
+      // CLIENT CACHING applies to the next command only (outside MULTI; a
+      // CLIENT command, e.g. CACHING itself, keeps it), as Redis's resetClient.
+      if (c->tracking.caching_given && !c->multi.active && !EqualsNoCase(args[0], "client")) {
+        c->tracking.caching_given = false;
+      }
       if (blocking_.has_ready()) blocking_.ServeReadyKeys(*this);
     }
     pos += consumed;
@@ -294,6 +301,7 @@ void Server::Cron() {
   ++cron_loops_;
   int64_t now = NowMs();
   keyspace_.UpdateLruClock(now);
+  if (tracking_.clients()) tracking_.EnforceLimit(cfg().tracking_table_max_keys);
   if (g_shutdown_signal) {
     VLOG_WARNING("Received %s scheduling shutdown...", g_shutdown_signal == SIGINT ? "SIGINT" : "SIGTERM");
     std::string error;
@@ -347,6 +355,7 @@ void Server::BeforeSleep() {
     }
   }
   keyspace_.ActiveExpireCycle(true, cfg().hz, cfg().active_expire_effort, NowMs());
+  tracking_.BroadcastPending();  // BCAST invalidations, one message per prefix
   for (size_t i = 0; i < pending_writes_.size(); ++i) {
     Client* c = pending_writes_[i];
     c->pending_write = false;

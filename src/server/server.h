@@ -25,6 +25,7 @@
 #include "base/version.h"
 #include "server/config.h"
 #include "server/pubsub.h"
+#include "server/tracking.h"
 
 namespace vireo {
 
@@ -121,6 +122,7 @@ class Server final : public CommandServices {
   BlockingRegistry& blocking() { return blocking_; }
   PubSubRegistry& pubsub() { return pubsub_; }
   WatchRegistry& watches() { return watches_; }
+  Tracking& tracking() { return tracking_; }
   // Output was appended to c outside its own command (pub/sub delivery,
   // notifications): queue the write and apply client-output-buffer-limit.
   void OutputAdded(Client* c);
@@ -194,6 +196,7 @@ class Server final : public CommandServices {
   // it makes EXEC abort; a refused EXEC discards its transaction.
   void RejectCommand(Client* c, std::string_view error, const Command* cmd = nullptr);
   void QueueCommand(Client* c, Command* cmd, const std::vector<std::string_view>& args);
+  void RememberReadKeys(Client* c, const Command* cmd, const std::vector<std::string_view>& args);
   void FeedMonitors(Client* c, const std::vector<std::string_view>& args, int64_t now_us);
   void RecordSlowlog(Client* c, const Command* cmd, const std::vector<std::string_view>& args,
                      int64_t duration_us);
@@ -219,6 +222,9 @@ class Server final : public CommandServices {
   BlockingRegistry blocking_;
   PubSubRegistry pubsub_;
   WatchRegistry watches_;
+  Tracking tracking_{*this};
+  // The client whose command is running (Call sets it; nested calls keep the outer one).
+  Client* executing_ = nullptr;
   CommandHandler exec_handler_ = nullptr;  // EXEC's, for its OOM refusal
   uint64_t next_client_id_ = 1;
   ServerStats stats_;

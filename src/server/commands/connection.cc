@@ -64,6 +64,7 @@ void CmdReset(ServerContext& ctx) {
   c.monitor = false;
   c.reply.set_proto(2);
   ctx.server.DiscardTransaction(&c);  // MULTI state and WATCHes
+  ctx.server.tracking().Disable(&c);
   ctx.server.pubsub().RemoveClient(&c);  // every subscription, without confirmations (as Redis)
   ctx.reply.SimpleString("RESET");
 }
@@ -147,6 +148,9 @@ std::string ClientFlags(const Client& c) {
   if (c.subscribed()) f += 'P';
   if (c.multi.active) f += 'x';
   if (c.paused || c.blocked) f += 'b';
+  if (c.tracking.on) f += 't';
+  if (c.tracking.broken_redirect) f += 'R';
+  if (c.tracking.bcast) f += 'B';
   if (c.multi.dirty_cas) f += 'd';
   if (c.close_after_reply) f += 'c';
   if (c.no_evict) f += 'e';
@@ -194,7 +198,7 @@ std::string ClientInfoLine(Server& s, const Client& c, int64_t now_ms) {
   add("events", c.pending_output() ? "rw" : "r");
   add("cmd", c.last_command);
   add("user", "default");
-  add("redir", "-1");
+  add("redir", num(c.tracking.on ? (long long)c.tracking.redirect : -1));
   add("resp", num(c.reply.proto()));
   (void)s;
   return line;

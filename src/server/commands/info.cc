@@ -117,7 +117,7 @@ void ClientsSection(Server& s, InfoWriter& w) {
   w.Field("client_recent_max_input_buffer", (long long)max_in);
   w.Field("client_recent_max_output_buffer", (long long)max_out);
   w.Field("blocked_clients", (long long)s.blocking().blocked_count());
-  w.Field("tracking_clients", 0);
+  w.Field("tracking_clients", (long long)s.tracking().clients());
   w.Field("clients_in_timeout_table", 0);
 }
 
@@ -209,6 +209,9 @@ void StatsSection(Server& s, InfoWriter& w) {
   w.Field("pubsubshard_channels", (long long)s.pubsub().channels(PubSubRegistry::kShard).size());
   w.Field("latest_fork_usec", 0);
   w.Field("total_forks", 0);
+  w.Field("tracking_total_keys", (long long)s.tracking().total_keys());
+  w.Field("tracking_total_items", (long long)s.tracking().total_items());
+  w.Field("tracking_total_prefixes", (long long)s.tracking().total_prefixes());
   w.Field("unexpected_error_replies", st.unexpected_error_replies);
   w.Field("total_error_replies", st.total_error_replies);
   w.Field("client_query_buffer_limit_disconnections", st.client_qbuf_limit_disconnections);

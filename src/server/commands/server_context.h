@@ -28,6 +28,7 @@ void BindConnectionCommands(CommandTable& t);
 void BindServerCommands(CommandTable& t);
 // CLIENT LIST's line for c (also used in log lines about a client, as Redis does).
 std::string ClientInfoLine(Server& s, const Client& c, int64_t now_ms);
+void BindTrackingCommands(CommandTable& t);  // CLIENT TRACKING/CACHING/GETREDIR/TRACKINGINFO (tracking_cmds.cc)
 void BindTransactionCommands(CommandTable& t);  // MULTI EXEC DISCARD WATCH UNWATCH (transaction.cc)
 void BindPubSubCommands(CommandTable& t);  // SUBSCRIBE ... PUBSUB (pubsub.cc)  // CONFIG, TIME, MONITOR, SLOWLOG, LATENCY, MEMORY, DEBUG, SHUTDOWN, INFO, COMMAND
 void BindScriptingCommands(CommandTable& t);  // EVAL family, SCRIPT (scripting_cmds.cc)

@@ -272,6 +272,17 @@ int LuaErrorHandler(lua_State* L) {
   return 1;
 }
 
+void AddLogAndVersion(lua_State* L, LuaVm* vm) {
+  SetFunction(L, vm, "log", RedisLog);
+  SetNumber(L, "LOG_DEBUG", 0);
+  SetNumber(L, "LOG_VERBOSE", 1);
+  SetNumber(L, "LOG_NOTICE", 2);
+  SetNumber(L, "LOG_WARNING", 3);
+  lua_pushstring(L, "7.0.15");
+  lua_setfield(L, -2, "REDIS_VERSION");
+  SetNumber(L, "REDIS_VERSION_NUM", (7 << 16) | (0 << 8) | 15);
+}
+
 void PushRedisApi(lua_State* L, LuaVm* vm) {
   lua_newtable(L);
   SetFunction(L, vm, "call", RedisCall);

@@ -216,6 +216,13 @@ void MakeReadonlyProxy(lua_State* L) {
   lua_replace(L, real);
 }
 
+void SetMissingGlobalMetatable(lua_State* L) {
+  lua_newtable(L);
+  lua_pushcfunction(L, MissingGlobal);
+  lua_setfield(L, -2, "__index");
+  lua_setmetatable(L, -2);
+}
+
 void SetRawGlobal(lua_State* L, const char* name) {
   lua_getfield(L, LUA_REGISTRYINDEX, kRealGlobals);
   lua_pushstring(L, name);
@@ -316,6 +323,8 @@ void SetupSandbox(lua_State* L, LuaVm* vm) {
   lua_setfield(L, -2, "__index");
   lua_setmetatable(L, -2);
   MakeReadonlyProxy(L);
+  lua_getmetatable(L, -1);
+  lua_setfield(L, LUA_REGISTRYINDEX, kGlobalsMetaKey);
   lua_pushvalue(L, -1);
   lua_setfield(L, LUA_GLOBALSINDEX, "_G");  // still the real table here: a raw store
   lua_replace(L, LUA_GLOBALSINDEX);

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "base/clock.h"
 #include "resp/reply_builder.h"
 #include "scripting/script_host.h"
 
@@ -102,6 +103,12 @@ void LuaVm::CountHook(lua_State* L, lua_Debug* ar) {
   void* ud = nullptr;
   lua_getallocf(L, &ud);
   auto* vm = static_cast<LuaVm*>(ud);
+  if (vm->load_deadline_ms_) {
+    if (NowMs() <= vm->load_deadline_ms_) return;
+    lua_sethook(L, &LuaVm::CountHook, LUA_MASKLINE, 0);
+    PushErrorTable(L, "FUNCTION LOAD timeout");
+    lua_error(L);
+  }
   if (!vm->killed_ && !vm->host_->ScriptCheckpoint()) return;
   vm->killed_ = true;
   lua_sethook(L, &LuaVm::CountHook, LUA_MASKLINE, 0);
@@ -171,6 +178,53 @@ void LuaVm::Run(const std::string& name, const RunArgs& run, ReplyBuilder& reply
   // A small incremental step per run keeps garbage from piling up between
   // scripts without the latency of a full collection.
   lua_gc(L, LUA_GCSTEP, 1);
+}
+
+bool LuaVm::RunLoader(std::string_view code, const char* load_api, int64_t timeout_ms, std::string* error,
+                      bool* compile_error) {
+  lua_State* L = L_;
+  const int base = lua_gettop(L);
+  *compile_error = false;
+  if (luaL_loadbuffer(L, code.data(), code.size(), "@user_function")) {
+    const char* msg = lua_tostring(L, -1);
+    *error = msg ? msg : "unknown error";
+    *compile_error = true;
+    lua_settop(L, base);
+    return false;
+  }
+  const int fn = lua_gettop(L);
+  lua_pushcfunction(L, LuaErrorHandler);
+  lua_insert(L, fn);
+  // Point the globals at the load environment for the top level only; the
+  // functions it registers see the normal globals when they run.
+  lua_getfield(L, LUA_REGISTRYINDEX, kGlobalsMetaKey);
+  lua_getfield(L, -1, "__index");
+  const int saved = lua_gettop(L);
+  lua_getfield(L, LUA_REGISTRYINDEX, load_api);
+  lua_setfield(L, saved - 1, "__index");
+  lua_pushvalue(L, fn + 1);  // the chunk, above the saved values
+  limit_active_ = true;
+  load_deadline_ms_ = NowMs() + timeout_ms;
+  lua_sethook(L, &LuaVm::CountHook, LUA_MASKCOUNT, kHookPeriod / 10);
+  const int status = lua_pcall(L, 0, 0, fn);
+  lua_sethook(L, nullptr, 0, 0);
+  load_deadline_ms_ = 0;
+  limit_active_ = false;
+  lua_pushvalue(L, saved);
+  lua_setfield(L, saved - 1, "__index");
+  bool ok = status == 0;
+  if (!ok) {
+    if (lua_istable(L, -1)) {
+      lua_getfield(L, -1, "err");
+      const char* msg = lua_tostring(L, -1);
+      *error = msg ? msg : "unknown error";
+    } else {
+      const char* msg = lua_tostring(L, -1);
+      *error = msg ? msg : "unknown error";
+    }
+  }
+  lua_settop(L, base);
+  return ok;
 }
 
 }  // namespace vireo

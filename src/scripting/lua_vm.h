@@ -60,6 +60,13 @@ class LuaVm {
   // Redis's error reply) to reply.
   void Run(const std::string& name, const RunArgs& run, ReplyBuilder& reply);
 
+  // FUNCTION LOAD: compiles code (chunk "@user_function") and runs its top
+  // level with the globals of the registry table `load_api` in place of the
+  // normal ones, for at most timeout_ms. False with the message in *error;
+  // *compile_error tells which step failed.
+  bool RunLoader(std::string_view code, const char* load_api, int64_t timeout_ms, std::string* error,
+                 bool* compile_error);
+
   // ---- state of the run in progress, for the redis.* API and the hook ----
   int script_resp() const { return script_resp_; }
   void set_script_resp(int v) { script_resp_ = v; }
@@ -75,7 +82,8 @@ class LuaVm {
   ScriptHost* host_;
   size_t used_ = 0;
   size_t limit_;
-  bool limit_active_ = false;  // only inside a run: set-up and conversions never fail
+  bool limit_active_ = false;
+  int64_t load_deadline_ms_ = 0;  // FUNCTION LOAD's time limit, 0 outside a load  // only inside a run: set-up and conversions never fail
   bool running_ = false;
   bool killed_ = false;
   int script_resp_ = 2;
@@ -92,6 +100,12 @@ void SetupSandbox(lua_State* L, LuaVm* vm);
 void SetRawGlobal(lua_State* L, const char* name);
 // Replaces the table on top of the stack by a read-only proxy of it.
 void MakeReadonlyProxy(lua_State* L);
+// Gives the table on top of the stack the "nonexistent global variable" metatable.
+void SetMissingGlobalMetatable(lua_State* L);
+// Registry keys: the metatable of the globals proxy (its __index is the real globals).
+inline constexpr const char* kGlobalsMetaKey = "vireo.globalsmeta";
+// Adds redis.log, the LOG_* levels and the version fields to the table on top.
+void AddLogAndVersion(lua_State* L, LuaVm* vm);
 // The redis.* table (without registering it as a global).
 void PushRedisApi(lua_State* L, LuaVm* vm);
 // The error handler every run uses (Redis's __redis__err__handler).

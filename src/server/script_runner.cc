@@ -23,16 +23,18 @@ constexpr uint64_t kLuaClientId = UINT64_MAX - 1;
 ScriptRunner::ScriptRunner(Server& server)
     : server_(server),
       lua_client_(std::make_unique<Client>(&server, -1, kLuaClientId, "lua", "")),
-      eval_(std::make_unique<EvalScripts>(this, &rand_, kLuaMemoryLimit)) {
+      eval_(std::make_unique<EvalScripts>(this, &rand_, kLuaMemoryLimit)),
+      functions_(std::make_unique<FunctionLibraries>(this, &rand_, kLuaMemoryLimit)) {
   // Commands called by scripts never block (Redis's deny-blocking for scripts).
   lua_client_->deny_blocking = true;
 }
 
 ScriptRunner::~ScriptRunner() = default;
 
-void ScriptRunner::Begin(Client* caller, const Policy& policy) {
+void ScriptRunner::Begin(Client* caller, const Policy& policy, const std::vector<std::string_view>& command) {
   caller_ = caller;
   policy_ = policy;
+  command_.assign(command.begin(), command.end());
   start_ms_ = NowMs();
   wrote_ = false;
   timed_out_ = false;
@@ -47,6 +49,7 @@ void ScriptRunner::End() {
   if (timed_out_ && caller_ && !caller_->closing) caller_->SetReading(true);
   if (timed_out_) VLOG_WARNING("Slow script finished after %lld milliseconds", (long long)(NowMs() - start_ms_));
   caller_ = nullptr;
+  command_.clear();
   timed_out_ = false;
   kill_requested_ = false;
 }

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "scripting/eval_scripts.h"
+#include "scripting/function_libraries.h"
 #include "scripting/rand48.h"
 #include "scripting/script_host.h"
 
@@ -29,16 +30,18 @@ class ScriptRunner final : public ScriptHost {
   ~ScriptRunner();
 
   EvalScripts& eval() { return *eval_; }
+  FunctionLibraries& functions() { return *functions_; }
 
   // What a run must respect.
   struct Policy {
     bool is_eval = true;     // EVAL family (SCRIPT KILL) or FCALL (FUNCTION KILL)
     bool read_only = false;  // *_RO command or the no-writes flag
     uint32_t flags = 0;      // ScriptFlag bits
+    std::string name;        // SHA1 or function name (FUNCTION STATS)
   };
   // Marks the start and end of a script run for caller (which must not be
   // freed meanwhile: its input is not read while the script runs).
-  void Begin(Client* caller, const Policy& policy);
+  void Begin(Client* caller, const Policy& policy, const std::vector<std::string_view>& command);
   void End();
 
   bool running() const { return caller_ != nullptr; }
@@ -46,6 +49,10 @@ class ScriptRunner final : public ScriptHost {
   bool timed_out() const { return timed_out_; }
   bool running_eval() const { return policy_.is_eval; }
   Client* caller() const { return caller_; }
+  const Policy& policy() const { return policy_; }
+  int64_t start_ms() const { return start_ms_; }
+  // The caller's command line (FUNCTION STATS running_script.command).
+  const std::vector<std::string>& command() const { return command_; }
   // SCRIPT KILL / FUNCTION KILL: the reply text ("" = OK).
   std::string Kill(bool from_script_kill);
   // SHUTDOWN NOSAVE while busy: stop the script at its next check.
@@ -65,6 +72,8 @@ class ScriptRunner final : public ScriptHost {
   std::unique_ptr<Client> lua_client_;
   Rand48 rand_;  // before the interpreters that use it
   std::unique_ptr<EvalScripts> eval_;
+  std::unique_ptr<FunctionLibraries> functions_;
+  std::vector<std::string> command_;
   Client* caller_ = nullptr;
   Policy policy_;
   int64_t start_ms_ = 0;

@@ -102,12 +102,52 @@ class BusyScriptTest(ServerTestCase):
     with self.assertRaises(redis.exceptions.ResponseError) as e:
       other.script_kill()
     self.assertEqual(str(e.exception), UNKILLABLE)
+    with self.assertRaises(redis.exceptions.ResponseError) as e:
+      other.execute_command("FUNCTION", "KILL")
+    self.assertEqual(str(e.exception), UNKILLABLE)
     try:
       other.shutdown(nosave=True)
     except redis.exceptions.ConnectionError:
       pass  # the server closes connections as it exits
     self.assertEqual(self.server.proc.wait(timeout=10), 0)
     runner.join()
+
+  def test_busy_function_then_function_kill(self):
+    other = self.server.redis()
+    other.function_load(
+        "#!lua name=spin\n"
+        "redis.register_function('spin', function() while true do end end)")
+    result = {}
+
+    def run():
+      try:
+        result["reply"] = self.server.redis(socket_timeout=60).fcall("spin", 0)
+      except Exception as e:  # inspected below
+        result["error"] = e
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    busy = ("BUSY Redis is busy running a script. You can only call "
+            "FUNCTION KILL or SHUTDOWN NOSAVE.")
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+      try:
+        other.ping()
+      except redis.exceptions.ResponseError as e:
+        self.assertEqual(str(e), busy)
+        break
+      time.sleep(0.05)
+    stats = other.function_stats()  # flat RESP2 maps
+    running = dict(zip(stats[1][::2], stats[1][1::2]))
+    self.assertEqual(running["name"], "spin")
+    self.assertEqual(running["command"], ["FCALL", "spin", "0"])
+    with self.assertRaises(redis.exceptions.ResponseError) as e:
+      other.script_kill()  # SCRIPT KILL is for EVAL scripts
+    self.assertEqual(str(e.exception), busy)
+    self.assertEqual(other.function_kill(), "OK")
+    t.join(20)
+    self.assertFalse(t.is_alive())
+    self.assertIn("error", result)
+    self.assertTrue(other.ping())
 
   def test_fast_scripts_are_not_busy(self):
     r = self.server.redis()

@@ -88,8 +88,9 @@ void EvalGeneric(ServerContext& ctx, bool by_sha, bool ro) {
   ScriptRunner::Policy policy;
   policy.is_eval = true;
   policy.flags = script->flags;
+  policy.name = sha;
   if (!CheckScriptStart(ctx, script->flags, ro, &policy.read_only)) return;
-  runner.Begin(&ctx.client, policy);
+  runner.Begin(&ctx.client, policy, ctx.args);
   scripts.Run(sha, keys, args, ctx.reply);
   runner.End();
 }
@@ -157,7 +158,10 @@ void CmdScriptHelp(ServerContext& ctx) {
 
 }  // namespace
 
+void BindFunctionCommands(CommandTable& t);  // functions_cmds.cc
+
 void BindScriptingCommands(CommandTable& t) {
+  BindFunctionCommands(t);
   t.Bind("eval", OnServer<CmdEval>);
   t.Bind("eval_ro", OnServer<CmdEvalRo>);
   t.Bind("evalsha", OnServer<CmdEvalSha>);

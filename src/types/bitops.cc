@@ -2,7 +2,6 @@
 // alignment assumptions) so the compiler emits the CPU's popcount.
 #include "types/bitops.h"
 
-#include <cstdint>
 #include <cstring>
 
 namespace vireo::bits {
@@ -104,12 +103,12 @@ FieldResult AddUnsigned(uint64_t value, int64_t incr, int width, Overflow mode) 
 }
 
 FieldResult AddSigned(int64_t value, int64_t incr, int width, Overflow mode) {
-  const int64_t max = width == 64 ? INT64_MAX : (int64_t(1) << (width - 1)) - 1;
+  const int64_t max = width == 64 ? INT64_MAX : int64_t((uint64_t(1) << (width - 1)) - 1);
   const int64_t min = -max - 1;
-  // The direction of an overflow is decided as Redis 7.0 decides it, with
-  // wrapping 64-bit differences: a SET value far below the field's minimum
-  // makes max - value wrap negative and so counts as "above the maximum"
-  // (SAT stores max). Odd, but replies and stored bits must be Redis's.
+  // Redis decides the direction with these differences computed modulo
+  // 2^64. They are exact whenever `value` fits the field (INCRBY), but a SET
+  // value far below the range makes max - value wrap negative, and Redis
+  // then saturates it to the maximum: kept, since replies must match.
   const int64_t maxincr = int64_t(uint64_t(max) - uint64_t(value));
   const int64_t minincr = int64_t(uint64_t(min) - uint64_t(value));
   int direction = 0;
@@ -118,11 +117,10 @@ FieldResult AddSigned(int64_t value, int64_t incr, int width, Overflow mode) {
   } else if (value < min || (width != 64 && incr < minincr) || (value < 0 && incr < 0 && incr < minincr)) {
     direction = -1;
   }
-  const uint64_t sum = uint64_t(value) + uint64_t(incr);  // unsigned: defined on wrap
-  if (direction == 0) return {false, sum};
+  if (direction == 0) return {false, uint64_t(value) + uint64_t(incr)};
   if (mode == Overflow::kSat) return {true, uint64_t(direction > 0 ? max : min)};
   // Keep the low bits and sign-extend from the field's top bit.
-  uint64_t low = sum;
+  uint64_t low = uint64_t(value) + uint64_t(incr);
   if (width < 64) {
     uint64_t mask = ~uint64_t(0) << width;
     low = (low >> (width - 1)) & 1 ? (low | mask) : (low & ~mask);

@@ -19,6 +19,7 @@ struct EncodingLimits {
   long long set_max_intset_entries = 512;
   long long zset_max_listpack_entries = 128;
   long long zset_max_listpack_value = 64;
+  long long hll_sparse_max_bytes = 3000;  // a sparse HyperLogLog larger than this turns dense
   long long stream_node_max_bytes = 4096;
   long long stream_node_max_entries = 100;
 };

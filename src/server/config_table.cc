@@ -459,6 +459,7 @@ std::vector<ConfigOption> BuildTable() {
                         &S::zset_max_listpack_entries, 0, kLongMax));
   t.push_back(MemoryOption("zset-max-listpack-value", "zset-max-ziplist-value", 0,
                            &S::zset_max_listpack_value, 0, kLongMax));
+  t.push_back(MemoryOption("hll-sparse-max-bytes", "", 0, &S::hll_sparse_max_bytes, 0, kLongMax));
   t.push_back(MemoryOption("stream-node-max-bytes", "", 0, &S::stream_node_max_bytes, 0, kLongMax));
   t.push_back(IntOption("stream-node-max-entries", "", 0, &S::stream_node_max_entries, 0, kLongMax));
   // Monitoring.

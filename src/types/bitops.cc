@@ -103,13 +103,24 @@ FieldResult AddUnsigned(uint64_t value, int64_t incr, int width, Overflow mode) 
 }
 
 FieldResult AddSigned(int64_t value, int64_t incr, int width, Overflow mode) {
-  const __int128 max = (__int128(1) << (width - 1)) - 1;
-  const __int128 min = -max - 1;
-  __int128 exact = __int128(value) + incr;
-  if (exact >= min && exact <= max) return {false, uint64_t(int64_t(exact))};
-  if (mode == Overflow::kSat) return {true, uint64_t(int64_t(exact < 0 ? min : max))};
+  const int64_t max = width == 64 ? INT64_MAX : int64_t((uint64_t(1) << (width - 1)) - 1);
+  const int64_t min = -max - 1;
+  // Redis decides the direction with these differences computed modulo
+  // 2^64. They are exact whenever `value` fits the field (INCRBY), but a SET
+  // value far below the range makes max - value wrap negative, and Redis
+  // then saturates it to the maximum: kept, since replies must match.
+  const int64_t maxincr = int64_t(uint64_t(max) - uint64_t(value));
+  const int64_t minincr = int64_t(uint64_t(min) - uint64_t(value));
+  int direction = 0;
+  if (value > max || (width != 64 && incr > maxincr) || (value >= 0 && incr > 0 && incr > maxincr)) {
+    direction = 1;
+  } else if (value < min || (width != 64 && incr < minincr) || (value < 0 && incr < 0 && incr < minincr)) {
+    direction = -1;
+  }
+  if (direction == 0) return {false, uint64_t(value) + uint64_t(incr)};
+  if (mode == Overflow::kSat) return {true, uint64_t(direction > 0 ? max : min)};
   // Keep the low bits and sign-extend from the field's top bit.
-  uint64_t low = uint64_t(exact);
+  uint64_t low = uint64_t(value) + uint64_t(incr);
   if (width < 64) {
     uint64_t mask = ~uint64_t(0) << width;
     low = (low >> (width - 1)) & 1 ? (low | mask) : (low & ~mask);

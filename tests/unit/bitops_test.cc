@@ -82,6 +82,10 @@ TEST(BitopsTest, OverflowRules) {
   EXPECT_EQ(int64_t(AddSigned(-100, -300, 8, Overflow::kSat).bits), -128);
   EXPECT_EQ(int64_t(AddSigned(INT64_MAX, 1, 64, Overflow::kWrap).bits), INT64_MIN);
   EXPECT_EQ(int64_t(AddSigned(INT64_MIN, INT64_MIN, 64, Overflow::kSat).bits), INT64_MIN);
+  // Redis's quirk: a SET value far below a narrow field's range saturates to the maximum.
+  EXPECT_EQ(int64_t(AddSigned(INT64_MIN, 0, 24, Overflow::kSat).bits), 8388607);
+  EXPECT_EQ(int64_t(AddSigned(-1000, 0, 24, Overflow::kSat).bits), -1000);
+  EXPECT_EQ(int64_t(AddSigned(-9000000, 0, 24, Overflow::kSat).bits), -8388608);
   EXPECT_EQ(AddUnsigned(3, 1, 2, Overflow::kWrap).bits, 0u);
   EXPECT_EQ(AddUnsigned(3, 1, 2, Overflow::kSat).bits, 3u);
   EXPECT_EQ(AddUnsigned(0, -9, 2, Overflow::kSat).bits, 0u);

@@ -116,6 +116,7 @@ void BindZSetCommands(CommandTable& t);
 void BindSortCommands(CommandTable& t);
 void BindStreamCommands(CommandTable& t);
 void BindBitmapCommands(CommandTable& t);
+void BindHllCommands(CommandTable& t);
 
 
 }  // namespace vireo

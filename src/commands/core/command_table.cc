@@ -67,6 +67,7 @@ CommandTable::CommandTable() {
   BindSortCommands(*this);
   BindStreamCommands(*this);
   BindBitmapCommands(*this);
+  BindHllCommands(*this);
 }
 
 CommandTable::~CommandTable() {

@@ -124,6 +124,10 @@ std::string Config::ApplyLine(std::vector<std::string>& argv, bool* refused) {
   return "Bad directive or wrong number of arguments";
 }
 
+std::string Config::RenameError(const CommandRename& r, std::string_view why) {
+  return FatalError(r.line, r.text, why);
+}
+
 bool Config::LoadFromString(std::string_view text, std::string* error) {
   std::vector<std::string> argv;
   // Directives asking for what Vireo lacks: all are listed together at the
@@ -150,6 +154,10 @@ bool Config::LoadFromString(std::string_view text, std::string* error) {
     }
     if (argv.empty()) continue;
     argv[0] = Lower(argv[0]);
+    if (argv[0] == "rename-command" && argv.size() == 3) {
+      renames_.push_back({argv[1], argv[2], linenum, std::string(line)});
+      continue;
+    }
     bool refused = false;
     const std::string why = ApplyLine(argv, &refused);
     if (!why.empty() && !refused) {

@@ -152,6 +152,19 @@ class Config {
   // so the node can react (e.g. hz, maxclients).
   void set_on_change(std::function<void(std::string_view name)> fn) { on_change_ = std::move(fn); }
 
+  // `rename-command NAME NEWNAME` lines, in file order; NEWNAME "" disables
+  // the command. They are applied to the command table by the Server (the
+  // table does not exist while the file is read), and a failure is reported
+  // with the line it came from, as Redis's fatal config errors are.
+  struct CommandRename {
+    std::string from, to;
+    int line = 0;
+    std::string text;
+  };
+  const std::vector<CommandRename>& command_renames() const { return renames_; }
+  // Redis's fatal-config-error text for `r` with the reason `why`.
+  static std::string RenameError(const CommandRename& r, std::string_view why);
+
  private:
   // Applies one parsed config line; returns "" or the reason text, with
   // *refused telling a value Vireo lacks a behaviour for from a bad line.
@@ -159,6 +172,7 @@ class Config {
 
   ServerConfig values_;
   std::string config_file_;
+  std::vector<CommandRename> renames_;
   bool save_line_seen_ = false;  // later `save` lines in a file add points (Redis)
   std::function<std::string(std::string_view)> apply_hook_;
   std::function<void(std::string_view)> on_change_;

@@ -256,8 +256,9 @@ constexpr CompatRow kRows[] = {
 };
 
 // redis.conf keywords that are not configs.
-constexpr std::string_view kFileOnlyKeywords[] = {"include", "loadmodule", "rename-command",
-                                                  "sentinel", "user"};
+// rename-command is read by Config itself (a wrong argument count falls
+// through to Redis's "Bad directive" text).
+constexpr std::string_view kFileOnlyKeywords[] = {"include", "loadmodule", "sentinel", "user"};
 
 std::vector<std::string_view> SplitChoices(std::string_view s) {
   std::vector<std::string_view> out;

@@ -58,6 +58,10 @@ int main(int argc, char** argv) {
   sigaction(SIGINT, &sa, nullptr);
 
   vireo::Server server(std::move(config));
+  if (!server.ApplyCommandRenames(&error)) {
+    fprintf(stderr, "%s\n", error.c_str());
+    return 1;
+  }
   if (!server.Listen(&error)) {
     VLOG_WARNING("%s", error.c_str());
     return 1;

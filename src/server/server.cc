@@ -93,6 +93,17 @@ Server::~Server() {
 
 void Server::RequestShutdownFromSignal(int sig) { g_shutdown_signal = sig; }
 
+bool Server::ApplyCommandRenames(std::string* error) {
+  for (const Config::CommandRename& r : config_.command_renames()) {
+    const std::string why = commands_.Rename(r.from, r.to);
+    if (!why.empty()) {
+      *error = Config::RenameError(r, why);
+      return false;
+    }
+  }
+  return true;
+}
+
 bool Server::Listen(std::string* error) {
   const ServerConfig& c = cfg();
   for (const std::string& addr : c.bind) {

@@ -73,6 +73,9 @@ class Server final : public CommandServices {
 
   // Opens the listening sockets; false with a message on failure.
   bool Listen(std::string* error);
+  // Applies the config's rename-command lines to the command table (once,
+  // before Listen); false with Redis's fatal config text on the first bad one.
+  bool ApplyCommandRenames(std::string* error);
   // Runs the loop until shutdown; returns the process exit code.
   int Run();
   // Requested by SIGTERM/SIGINT (async-signal-safe: sets a flag).

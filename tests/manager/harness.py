@@ -14,6 +14,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import unittest
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
@@ -66,6 +67,22 @@ def node_pids_in(data_dir):
     if data_dir in cmd or cwd.startswith(data_dir):
       pids.append(int(pid))
   return pids
+
+
+ENGINES = ("vireo", "redis")
+
+
+def for_engines(cls):
+  """Class decorator: one copy of a TestCase per engine (ENGINE set on each),
+  named <Class>_<engine>, placed in the caller's module for discovery."""
+  import sys
+  module = sys.modules[cls.__module__]
+  for engine in ENGINES:
+    name = f"{cls.__name__}_{engine}"
+    setattr(module, name, type(name, (cls, unittest.TestCase),
+                               {"ENGINE": engine, "__module__": cls.__module__,
+                                "__qualname__": name}))
+  return cls
 
 
 class ApiFailure(Exception):
@@ -155,6 +172,23 @@ class ManagerProcess:
       if time.time() > deadline:
         raise AssertionError(f"snapshot {name} stuck {s['SnapshotStatus']}")
       time.sleep(0.05)
+
+  def admin_name(self, command):
+    """The secret name managed nodes know an admin command by (the manager
+    keeps it in its store; tests read it to check what the manager did)."""
+    import sqlite3
+    db = sqlite3.connect(os.path.join(self.data_dir, "manager.db"))
+    try:
+      doc = db.execute("SELECT doc FROM settings WHERE id='admin'").fetchone()
+    finally:
+      db.close()
+    return f"{command.lower()}-{json.loads(doc[0])['suffix']}"
+
+  def admin(self, port, command, *args, password=None):
+    """Runs an admin command on a node under its secret name."""
+    import redis
+    return redis.Redis(port=port, password=password).execute_command(
+        self.admin_name(command), *args)
 
   def kill_manager(self):
     """SIGKILL the manager only (nodes keep running): tests adoption."""

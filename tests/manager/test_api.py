@@ -1,4 +1,9 @@
-"""API behaviour against a real vireo-manager with redis-server nodes."""
+"""API behaviour against a real vireo-manager, on both engines.
+
+Each class runs once per engine (harness.for_engines). Engine vireo does not
+replicate yet: there the tests that need replicas check that the API refuses
+them with a clear InvalidParameterCombination, and stop.
+"""
 
 import os
 import signal
@@ -12,7 +17,7 @@ import urllib.request
 
 import redis
 
-from harness import ApiFailure, ManagerProcess, node_pids_in
+from harness import ApiFailure, ManagerProcess, for_engines, node_pids_in
 
 TOKEN1 = "first-token-0123456789"
 TOKEN2 = "second-token-0123456789"
@@ -26,7 +31,8 @@ def primary_member(group):
   return [x for x in members(group) if x["CurrentRole"] == "primary"][0]
 
 
-class Api(unittest.TestCase):
+@for_engines
+class Api:
   @classmethod
   def setUpClass(cls):
     cls.mgr = ManagerProcess(down_after_ms=800).start()
@@ -36,8 +42,20 @@ class Api(unittest.TestCase):
     cls.mgr.stop()
 
   def create(self, gid, replicas=1, **extra):
+    """Creates and waits; on engine vireo with replicas, checks the refusal
+    and returns None (the caller's test ends there)."""
+    if self.ENGINE == "vireo" and replicas > 0:
+      with self.assertRaises(ApiFailure) as ctx:
+        self.mgr.call("CreateReplicationGroup", ReplicationGroupId=gid,
+                      Engine="vireo", ReplicasPerNodeGroup=replicas, **extra)
+      self.assertEqual(ctx.exception.code, "InvalidParameterCombination")
+      self.assertIn("Engine vireo does not support replicas yet",
+                    ctx.exception.body["Error"]["Message"])
+      with self.assertRaises(ApiFailure):
+        self.mgr.group(gid)
+      return None
     self.mgr.call("CreateReplicationGroup", ReplicationGroupId=gid,
-                  Engine="redis", ReplicasPerNodeGroup=replicas, **extra)
+                  Engine=self.ENGINE, ReplicasPerNodeGroup=replicas, **extra)
     return self.mgr.wait_status(gid)
 
   def assertCode(self, code, action, **params):
@@ -74,14 +92,14 @@ class Api(unittest.TestCase):
     self.assertCode("SnapshotNotFoundFault", "DeleteSnapshot",
                     SnapshotName="nope")
     self.assertCode("SnapshotNotFoundFault", "CreateReplicationGroup",
-                    ReplicationGroupId="x", Engine="redis", SnapshotName="no")
+                    ReplicationGroupId="x", Engine=self.ENGINE, SnapshotName="no")
     self.assertCode("CacheParameterGroupNotFound", "CreateReplicationGroup",
-                    ReplicationGroupId="x", Engine="redis",
+                    ReplicationGroupId="x", Engine=self.ENGINE,
                     CacheParameterGroupName="nope")
     self.assertCode("CacheClusterNotFound", "RebootCacheCluster",
                     CacheClusterId="nope-001", CacheNodeIdsToReboot=["0001"])
     self.assertCode("InvalidParameterValue", "CreateReplicationGroup",
-                    ReplicationGroupId="x", Engine="redis",
+                    ReplicationGroupId="x", Engine=self.ENGINE,
                     CacheNodeType="cache.huge")
     self.assertCode("InvalidParameterCombination", "CreateReplicationGroup",
                     ReplicationGroupId="x", ReplicasPerNodeGroup=1)
@@ -89,7 +107,7 @@ class Api(unittest.TestCase):
   def test_duplicate_and_state_errors(self):
     self.create("dup", replicas=0)
     self.assertCode("ReplicationGroupAlreadyExists", "CreateReplicationGroup",
-                    ReplicationGroupId="DUP", Engine="redis")
+                    ReplicationGroupId="DUP", Engine=self.ENGINE)
     self.assertCode("InvalidParameterCombination", "TestFailover",
                     ReplicationGroupId="dup", NodeGroupId="0001")
     self.assertCode("InvalidParameterValue", "DecreaseReplicaCount",
@@ -126,17 +144,22 @@ class Api(unittest.TestCase):
     self.assertEqual(params["databases"]["ChangeType"], "requires-reboot")
     self.assertEqual(params["timeout"]["ChangeType"], "immediate")
 
+    if self.ENGINE == "vireo":
+      self.assertCode("InvalidParameterCombination", "CreateReplicationGroup",
+                      ReplicationGroupId="pga", Engine="vireo",
+                      AuthToken=TOKEN1)
     g = self.create("pga", replicas=1, CacheParameterGroupName="pg1",
                     AuthToken=TOKEN1, CacheNodeType="vireo.64mb")
+    if g is None:
+      return self.vireo_parameter_groups()
     self.assertTrue(g["AuthTokenEnabled"])
     ports = [x["ReadEndpoint"]["Port"] for x in members(g)]
     for port in ports:
-      r = redis.Redis(port=port, password=TOKEN1)
-      self.assertEqual(r.config_get("maxmemory-policy")["maxmemory-policy"],
-                       "allkeys-lru")
-      self.assertEqual(r.config_get("databases")["databases"], "32")
-      self.assertEqual(r.config_get("maxmemory")["maxmemory"],
-                       str(64 * 1024 * 1024))
+      def get(name):
+        return m.admin(port, "CONFIG", "GET", name, password=TOKEN1)[1]
+      self.assertEqual(get("maxmemory-policy"), b"allkeys-lru")
+      self.assertEqual(get("databases"), b"32")
+      self.assertEqual(get("maxmemory"), str(64 * 1024 * 1024).encode())
     with self.assertRaises((redis.AuthenticationError, redis.ResponseError)):
       redis.Redis(port=ports[0], password="wrong-token-000000").ping()
     # An immediate parameter reaches every running member at once.
@@ -144,8 +167,8 @@ class Api(unittest.TestCase):
            ParameterNameValues=[{"ParameterName": "timeout",
                                  "ParameterValue": "77"}])
     for port in ports:
-      self.assertEqual(redis.Redis(port=port, password=TOKEN1).config_get(
-          "timeout")["timeout"], "77")
+      self.assertEqual(m.admin(port, "CONFIG", "GET", "timeout",
+                               password=TOKEN1)[1], b"77")
     self.assertCode("InvalidCacheParameterGroupState",
                     "DeleteCacheParameterGroup", CacheParameterGroupName="pg1")
 
@@ -168,9 +191,50 @@ class Api(unittest.TestCase):
     m.call("DeleteReplicationGroup", ReplicationGroupId="pga")
     m.call("DeleteCacheParameterGroup", CacheParameterGroupName="pg1")
 
+  def vireo_parameter_groups(self):
+    """Engine vireo: the parameters it supports reach the node; one it
+    refuses fails the create with the node log's reason, and the failed
+    node keeps its directory and log until the group is deleted."""
+    m = self.mgr
+    status, body = m.raw({"Action": "CreateReplicationGroup",
+                          "ReplicationGroupId": "pgv",
+                          "CacheParameterGroupName": "pg1"})
+    self.assertEqual((status, body["Error"]["Code"]), (500, "InternalFailure"))
+    self.assertIn("maxmemory-policy 'allkeys-lru' is not supported",
+                  body["Error"]["Message"])
+    self.assertEqual(m.group("pgv")["Status"], "create-failed")
+    node_dir = os.path.join(m.data_dir, "nodes", "pgv-001")
+    self.assertTrue(os.path.exists(os.path.join(node_dir, "stderr.log")))
+    self.assertEqual(node_pids_in(node_dir), [])
+    m.call("DeleteReplicationGroup", ReplicationGroupId="pgv")
+    self.assertFalse(os.path.exists(node_dir))
+
+    m.call("CreateCacheParameterGroup", CacheParameterGroupName="pg2",
+           CacheParameterGroupFamily="vireo1", Description="vireo")
+    m.call("ModifyCacheParameterGroup", CacheParameterGroupName="pg2",
+           ParameterNameValues=[{"ParameterName": "databases",
+                                 "ParameterValue": "32"},
+                                {"ParameterName": "timeout",
+                                 "ParameterValue": "77"}])
+    g = self.create("pgv2", replicas=0, CacheParameterGroupName="pg2",
+                    CacheNodeType="vireo.64mb")
+    port = members(g)[0]["ReadEndpoint"]["Port"]
+    self.assertEqual(m.admin(port, "CONFIG", "GET", "databases")[1], b"32")
+    self.assertEqual(m.admin(port, "CONFIG", "GET", "maxmemory")[1],
+                     str(64 * 1024 * 1024).encode())
+    m.call("ModifyCacheParameterGroup", CacheParameterGroupName="pg2",
+           ParameterNameValues=[{"ParameterName": "timeout",
+                                 "ParameterValue": "78"}])
+    self.assertEqual(m.admin(port, "CONFIG", "GET", "timeout")[1], b"78")
+    m.call("DeleteReplicationGroup", ReplicationGroupId="pgv2")
+    for name in ("pg1", "pg2"):
+      m.call("DeleteCacheParameterGroup", CacheParameterGroupName=name)
+
   def test_test_failover_loses_no_acknowledged_write(self):
     m = self.mgr
     g = self.create("tf", replicas=2)
+    if g is None:
+      return
     ep = g["NodeGroups"][0]["PrimaryEndpoint"]["Port"]
     acked, stop = [], threading.Event()
 
@@ -206,6 +270,8 @@ class Api(unittest.TestCase):
   def test_frozen_primary_is_failed_over_and_fenced(self):
     m = self.mgr
     g = self.create("frz", replicas=1)
+    if g is None:
+      return
     ep = g["NodeGroups"][0]["PrimaryEndpoint"]["Port"]
     old_port = primary_member(g)["ReadEndpoint"]["Port"]
     c = redis.Redis(port=ep)
@@ -239,6 +305,8 @@ class Api(unittest.TestCase):
   def test_replica_count_reboot_snapshots(self):
     m = self.mgr
     g = self.create("rc", replicas=1)
+    if g is None:
+      return
     ep = g["NodeGroups"][0]["PrimaryEndpoint"]["Port"]
     redis.Redis(port=ep).set("k", "v")
     m.call("IncreaseReplicaCount", ReplicationGroupId="rc", NewReplicaCount=2,
@@ -332,50 +400,77 @@ class Api(unittest.TestCase):
     m.call("DeleteReplicationGroup", ReplicationGroupId="met")
 
 
-class FailedCreate(unittest.TestCase):
-  """A create whose engine cannot start leaves no process, port or file."""
+@for_engines
+class FailedCreate:
+  """A create whose engine cannot start: the API error quotes the engine's
+  last words; nothing runs, ports come back once the group is deleted."""
 
-  def test_failed_create_leaves_nothing(self):
+  def test_failed_create_reports_and_cleans_up(self):
     tmp = tempfile.mkdtemp(prefix="vireo-mgr-test-")
-    fake = os.path.join(tmp, "vireo-server")
+    fake = os.path.join(tmp, "fake-server")
     with open(fake, "w") as f:
-      f.write("#!/bin/sh\nexit 3\n")
+      f.write("#!/bin/sh\necho 'fatal: this engine is broken' >&2\nexit 3\n")
     os.chmod(fake, stat.S_IRWXU)
-    old = os.environ.get("VIREO_SERVER")
-    os.environ["VIREO_SERVER"] = fake
+    var = "VIREO_SERVER" if self.ENGINE == "vireo" else "VIREO_REDIS_SERVER"
+    old = os.environ.get(var)
+    os.environ[var] = fake
     try:
       mgr = ManagerProcess(data_dir=tmp).start()
     finally:
       if old is None:
-        os.environ.pop("VIREO_SERVER")
+        os.environ.pop(var)
       else:
-        os.environ["VIREO_SERVER"] = old
+        os.environ[var] = old
     try:
       status, body = mgr.raw({"Action": "CreateReplicationGroup",
-                              "ReplicationGroupId": "bad"})
+                              "ReplicationGroupId": "bad",
+                              "Engine": self.ENGINE})
       self.assertEqual(status, 500)
       self.assertEqual(body["Error"]["Code"], "InternalFailure")
+      self.assertIn("fatal: this engine is broken", body["Error"]["Message"])
+      self.assertEqual(mgr.group("bad")["Status"], "create-failed")
+      self.assertEqual(node_pids_in(os.path.join(mgr.data_dir, "nodes")), [])
+      mgr.call("DeleteReplicationGroup", ReplicationGroupId="bad")
       self.assertEqual(mgr.raw({"Action": "DescribeReplicationGroups",
                                 "ReplicationGroupId": "bad"})[0], 404)
       self.assertEqual(os.listdir(os.path.join(mgr.data_dir, "nodes")), [])
-      self.assertEqual(node_pids_in(os.path.join(mgr.data_dir, "nodes")), [])
-      # The same ports are handed out again: nothing kept them.
-      g = mgr.call("CreateReplicationGroup", ReplicationGroupId="good",
-                   Engine="redis")["ReplicationGroup"]
-      self.assertEqual(g["NodeGroups"][0]["PrimaryEndpoint"]["Port"],
-                       mgr.node_ports[0])
     finally:
       mgr.stop()
       import shutil
       shutil.rmtree(tmp, ignore_errors=True)
 
+  def test_missing_engine_is_a_clear_error(self):
+    var = "VIREO_SERVER" if self.ENGINE == "vireo" else "VIREO_REDIS_SERVER"
+    old = os.environ.get(var)
+    os.environ[var] = "/nonexistent/engine"
+    try:
+      mgr = ManagerProcess().start()
+    finally:
+      if old is None:
+        os.environ.pop(var)
+      else:
+        os.environ[var] = old
+    try:
+      status, body = mgr.raw({"Action": "CreateReplicationGroup",
+                              "ReplicationGroupId": "none",
+                              "Engine": self.ENGINE})
+      self.assertEqual((status, body["Error"]["Code"]),
+                       (400, "InvalidParameterValue"))
+      self.assertIn(f"Engine {self.ENGINE} is not available",
+                    body["Error"]["Message"])
+    finally:
+      mgr.stop()
 
-class Restart(unittest.TestCase):
+
+@for_engines
+class Restart:
   """A restarted manager adopts running nodes and restarts missing ones."""
 
   def test_adopt_and_restart(self):
     mgr = ManagerProcess().start()
     try:
+      if self.ENGINE == "vireo":
+        return self.adopt_single(mgr)
       mgr.call("CreateReplicationGroup", ReplicationGroupId="ad",
                Engine="redis", ReplicasPerNodeGroup=1)
       g = mgr.wait_status("ad")
@@ -413,8 +508,29 @@ class Restart(unittest.TestCase):
     finally:
       mgr.stop()
 
+  def adopt_single(self, mgr):
+    mgr.call("CreateReplicationGroup", ReplicationGroupId="ad",
+             Engine=self.ENGINE)
+    g = mgr.wait_status("ad")
+    ep = g["NodeGroups"][0]["PrimaryEndpoint"]["Port"]
+    redis.Redis(port=ep).set("survives", "yes")
+    pidfile = os.path.join(mgr.data_dir, "nodes", "ad-001", "node.pid")
+    with open(pidfile) as f:
+      pid = int(f.read())
+    mgr.kill_manager()
+    mgr.start()
+    mgr.wait_status("ad")
+    with open(pidfile) as f:
+      self.assertEqual(int(f.read()), pid)
+    self.assertEqual(redis.Redis(port=ep).get("survives"), b"yes")
+    # The adopted node still knows admin commands only by their secret names.
+    self.assertEqual(mgr.admin(members(g)[0]["ReadEndpoint"]["Port"],
+                               "CONFIG", "GET", "port")[1],
+                     str(members(g)[0]["ReadEndpoint"]["Port"]).encode())
 
-class Ctl(unittest.TestCase):
+
+@for_engines
+class Ctl:
   """vireoctl against a live manager: commands, output, waits, exit codes."""
 
   @classmethod
@@ -434,8 +550,9 @@ class Ctl(unittest.TestCase):
   def test_commands(self):
     import json
     rc, out, _ = self.ctl("create-replication-group",
-                          "--replication-group-id", "c1", "--engine", "redis",
-                          "--replicas-per-node-group", "1",
+                          "--replication-group-id", "c1", "--engine",
+                          self.ENGINE, "--replicas-per-node-group",
+                          "0" if self.ENGINE == "vireo" else "1",
                           "--no-automatic-failover-enabled")
     self.assertEqual(rc, 0)
     self.assertEqual(json.loads(out)["ReplicationGroup"]["AutomaticFailover"],

@@ -255,7 +255,7 @@ TEST(ConfigTest, RefusesMissingBehavioursAllAtOnce) {
                       "under a process supervisor"}}));
   for (const char* line : {"replicaof 1.2.3.4 6379", "slaveof 1.2.3.4 6379", "cluster-enabled yes",
                            "tls-port 6380", "user default on", "include /x.conf",
-                           "rename-command FLUSHALL \"\"", "loadmodule /x.so", "aclfile /x",
+                           "loadmodule /x.so", "aclfile /x",
                            "unixsocket /tmp/x.sock", "supervised systemd", "syslog-enabled yes",
                            "min-slaves-to-write 1", "maxmemory-clients 10%",
                            "shutdown-on-sigterm nosave", "list-compress-depth 1",
@@ -499,3 +499,21 @@ TEST(ConfigTest, SetIsAllOrNothing) {
 
 }  // namespace
 }  // namespace vireo
+
+TEST(ConfigTest, RenameCommandLinesAreKeptInOrder) {
+  vireo::Config c;
+  std::string err;
+  ASSERT_TRUE(c.LoadFromString("port 7000\nrename-command CONFIG \"\"\n"
+                               "rename-command get fetch\n",
+                               &err))
+      << err;
+  ASSERT_EQ(c.command_renames().size(), 2u);
+  EXPECT_EQ(c.command_renames()[0].from, "CONFIG");
+  EXPECT_EQ(c.command_renames()[0].to, "");
+  EXPECT_EQ(c.command_renames()[1].line, 3);
+  EXPECT_EQ(c.command_renames()[1].text, "rename-command get fetch");
+  // Redis's texts: a wrong count is a bad directive at once.
+  vireo::Config other;
+  EXPECT_FALSE(other.LoadFromString("rename-command get", &err));
+  EXPECT_NE(err.find("Bad directive or wrong number of arguments"), std::string::npos);
+}

@@ -167,3 +167,21 @@ TEST_F(StringCommandsTest, LcsRanges) {
 
 }  // namespace
 }  // namespace vireo
+
+// rename-command's table operation (the server applies the config lines).
+TEST(CommandTableRename, RenamesDisablesAndRefuses) {
+  vireo::CommandTable t;
+  const size_t before = t.all().size();
+  vireo::Command* get = t.Find("get");
+  ASSERT_NE(get, nullptr);
+  EXPECT_EQ(t.Rename("GET", "Fetch"), "");
+  EXPECT_EQ(t.Find("get"), nullptr);
+  EXPECT_EQ(t.Find("FETCH"), get);
+  EXPECT_EQ(t.all().size(), before);  // still listed, by its own name
+  EXPECT_EQ(t.Rename("get", "x"), "No such command in rename-command");
+  EXPECT_EQ(t.Rename("fetch", "set"), "Target command name already exists");
+  EXPECT_EQ(t.Rename("set", "set"), "");
+  EXPECT_EQ(t.Rename("set", ""), "");
+  EXPECT_EQ(t.Find("set"), nullptr);
+  EXPECT_EQ(t.all().size(), before - 1);
+}

@@ -94,6 +94,9 @@ class CommandTable {
   void Bind(std::string_view name, CommandHandler handler);
   // Container commands (CLIENT, CONFIG...) are bound implicitly by their subcommands.
   Command* Find(std::string_view name) const;  // case-insensitive, top level
+  // rename-command: `from` answers to `to` from now on ("" removes it from
+  // the table, so COMMAND no longer lists it). Returns "" or Redis's reason.
+  std::string Rename(std::string_view from, std::string_view to);
   const std::vector<Command*>& all() const { return order_; }
   size_t size() const { return order_.size(); }
   void ResetStats();

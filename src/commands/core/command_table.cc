@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <sstream>
@@ -118,6 +119,24 @@ Command* CommandTable::Find(std::string_view name) const {
   std::string lower;
   auto it = by_name_.find(std::string(ToLower(name, &lower)));
   return it == by_name_.end() ? nullptr : it->second;
+}
+
+std::string CommandTable::Rename(std::string_view from, std::string_view to) {
+  std::string lower;
+  auto it = by_name_.find(std::string(ToLower(from, &lower)));
+  if (it == by_name_.end()) return "No such command in rename-command";
+  Command* c = it->second;
+  by_name_.erase(it);
+  if (to.empty()) {
+    order_.erase(std::remove(order_.begin(), order_.end(), c), order_.end());
+    return "";
+  }
+  // As in Redis the old name is gone before the target is checked (so
+  // `rename-command get get` is allowed).
+  std::string target(ToLower(to, &lower));
+  if (by_name_.count(target) != 0) return "Target command name already exists";
+  by_name_[target] = c;
+  return "";
 }
 
 void CommandTable::ResetStats() {

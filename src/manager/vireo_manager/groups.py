@@ -10,7 +10,7 @@ import shutil
 import signal
 import time
 
-from . import failover, nodeconfig, snapshots
+from . import engines, failover, nodeconfig, snapshots
 from .errors import ApiError, combination, group_not_found, group_state, \
     internal, invalid
 from .events import iso
@@ -90,10 +90,8 @@ def create(m, p):
   node_type = p.get("CacheNodeType", nodeconfig.DEFAULT_NODE_TYPE)
   nodeconfig.node_type_mib(node_type)
   _check_pg(m, p.get("CacheParameterGroupName"))
-  binary = nodeconfig.engine_binary(p["Engine"])
-  if not os.access(binary, os.X_OK):
-    raise invalid(f"Engine {p['Engine']} is not available: {binary} is "
-                  "missing or not executable (set VIREO_SERVER).")
+  if engines.binary(p["Engine"]) is None:
+    raise invalid(engines.describe_missing(p["Engine"]))
   seed = None
   if "SnapshotName" in p:
     seed = snapshots.get_available(m, p["SnapshotName"])
@@ -129,6 +127,8 @@ def create(m, p):
                                "primary" if i == 0 else "replica"))
       if seed:
         shutil.copyfile(seed, os.path.join(nodes[0]["dir"], "dump.rdb"))
+        # The one file a new node may load (start_node removes others).
+        m.store.update("nodes", nodes[0]["id"], rdb_current=True)
       m.supervisor.start_node(nodes[0], None)
       for node in nodes[1:]:
         m.supervisor.start_node(node, nodes[0]["port"])
@@ -136,11 +136,18 @@ def create(m, p):
       for node in nodes:
         m.store.update("nodes", node["id"], desired="running")
     except Exception as e:
-      _destroy(m, gid)
       m.release_ports(ports)
       if isinstance(e, ApiError):
+        _destroy(m, gid)
         raise
-      raise internal(f"Could not create replication group {gid}: {e}")
+      # Keep the nodes' directories and logs for the operator: the group
+      # stays as create-failed (no process, no endpoint) until deleted.
+      _stop_all(m, gid)
+      m.store.update("groups", gid, Status="create-failed")
+      m.events.add("replication-group", gid, f"Create failed: {e}")
+      raise internal(f"Could not create replication group {gid}: {e}. "
+                     "The node directories are kept; "
+                     "DeleteReplicationGroup removes them.")
     m.release_ports(ports)
     if seed:
       m.events.add("replication-group", gid,
@@ -159,6 +166,16 @@ def _new_node(m, gid, index, port, role):
   os.makedirs(node["dir"])
   m.store.put("nodes", node_id, node)
   return node
+
+
+def _stop_all(m, gid):
+  nodes = m.group_nodes(gid)
+  for n in nodes:
+    m.store.update("nodes", n["id"], desired="stopped")
+  m.close_endpoints(gid)
+  for n in nodes:
+    m.supervisor.stop_node(n["id"])
+    m.health.forget(n["id"])
 
 
 def _destroy(m, gid):
@@ -241,6 +258,10 @@ def modify(m, p):
   if "CacheParameterGroupName" in p:
     _check_pg(m, p["CacheParameterGroupName"])
     changes["CacheParameterGroupName"] = p["CacheParameterGroupName"]
+  if group["Engine"] == "vireo" and ("AuthToken" in p or
+                                     "AuthTokenUpdateStrategy" in p):
+    raise combination("Engine vireo does not support AUTH tokens yet "
+                      "(vireo-server has no AUTH yet): use Engine redis.")
   with m.group_lock(gid):
     old_tokens = group.get("auth_tokens") or []
     if "AuthTokenUpdateStrategy" in p or "AuthToken" in p:

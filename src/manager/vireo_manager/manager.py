@@ -12,12 +12,13 @@ lock, taken before the store's internal lock, never the other way round.
 """
 
 import os
+import secrets
 import socket
 import sys
 import threading
 import time
 
-from . import failover, paramgroups, snapshots
+from . import engines, failover, paramgroups, resp, snapshots
 from .endpoints import Endpoint
 from .events import Events
 from .health import HealthMonitor
@@ -41,6 +42,10 @@ class Manager:
     self.metrics_interval = metrics_interval
     self._logger = logger or (lambda msg: print(msg, file=sys.stderr))
     self.store = Store(self.data_dir)
+    self.admin_suffix = self._admin_suffix()
+    resp.set_command_renames({
+        c: engines.admin_name(c, self.admin_suffix)
+        for c in engines.ADMIN_COMMANDS})
     self.events = Events(self.store)
     self.netloop = NetLoop()
     self.supervisor = Supervisor(self)
@@ -64,7 +69,7 @@ class Manager:
       self.sentinel = SentinelServer(self, self.netloop, self.sentinel_port)
       self.netloop.run(self.sentinel.open())
     for group in self.store.list("groups"):
-      if group["Status"] == "deleting":
+      if group["Status"] in ("deleting", "create-failed"):
         continue
       self.open_endpoints(group)
     self.supervisor.start()
@@ -88,6 +93,27 @@ class Manager:
     self._logger(f"vireo-manager: {msg}")
 
   # --- shared helpers -------------------------------------------------------
+  def _admin_suffix(self):
+    """The secret part of admin command names, kept in the store so that a
+    restarted manager still reaches the nodes it adopts."""
+    doc = self.store.get("settings", "admin")
+    if not doc:
+      doc = {"suffix": secrets.token_hex(12)}
+      if not self.store.insert("settings", "admin", doc):
+        doc = self.store.get("settings", "admin")
+    return doc["suffix"]
+
+  def admin_commands(self, binary):
+    """The admin commands (engines.ADMIN_COMMANDS) that `binary` has."""
+    ports = self.alloc_ports(1)
+    if ports is None:
+      raise RuntimeError("no free port to probe the engine's commands")
+    try:
+      have = engines.commands(binary, ports[0])
+    finally:
+      self.release_ports(ports)
+    return [c for c in engines.ADMIN_COMMANDS if c in have]
+
   def group_lock(self, group_id):
     with self._locks_lock:
       return self._locks.setdefault(group_id, threading.RLock())
@@ -193,14 +219,19 @@ class Manager:
       if not group or node.get("desired") != "running":
         return
       is_primary = group["primary"] == node["id"]
-      if is_primary and group.get("AutomaticFailoverEnabled"):
+      if is_primary and not node.get("rdb_current"):
+        # The store's primary died (a crash: its data is gone, nodes keep
+        # none). Restarting it as primary would hand the replicas an empty
+        # or old data set, so while any other member runs, one of them is
+        # promoted instead (after_health_round) and this node comes back as
+        # its replica. Decided from the store and the processes, not from
+        # memory, so a restarted manager decides the same way. Only when no
+        # member runs (all data is gone anyway) does it restart as primary.
         others_alive = any(self.supervisor.alive(n["id"])
                            for n in self.group_nodes(group["ReplicationGroupId"])
                            if n["id"] != node["id"])
-        died = self._died_at.get(node["id"], 0)
-        # A dead primary must not come back as a primary while a failover
-        # can still happen: it would serve (and replicate) stale data.
-        if others_alive and time.monotonic() - died < self.down_after + 3:
+        if others_alive:
+          self.health.kick()
           return
       primary_port = None
       if not is_primary:
@@ -222,9 +253,14 @@ class Manager:
       primary = self.store.get("nodes", group["primary"])
       if primary is None:
         continue
-      down = (not self.supervisor.alive(primary["id"]) or
-              not self.health.healthy(primary["id"]))
-      if (down and group.get("AutomaticFailoverEnabled") and
+      dead = not self.supervisor.alive(primary["id"])
+      down = dead or not self.health.healthy(primary["id"])
+      # A primary process that is gone lost its data: a replica takes over
+      # even with automatic failover off (restart_node will not bring the
+      # old one back as primary). A silent but live primary is failed over
+      # only when automatic failover is on.
+      if (down and (group.get("AutomaticFailoverEnabled") or
+                    (dead and len(self.group_nodes(gid)) > 1)) and
           group["Status"] != "creating" and
           now >= self._failover_after.get(gid, 0)):
         reason = ("primary process exited"

@@ -123,6 +123,9 @@ def describe_parameters(m, p):
 def apply_to_group(m, group):
   """Pushes a (new) parameter group's immediate values to a group's nodes."""
   values = params.effective(m.param_overrides(group))
+  if group["Engine"] == "vireo":
+    # vireo nodes get only overrides (see nodeconfig.write_config).
+    values = dict(m.param_overrides(group))
   _config_set(m, group, {k: v for k, v in values.items()
                          if params.PARAMETERS[k][3] == "immediate"})
 
@@ -140,7 +143,7 @@ def _push(m, pg_name, changes):
 
 
 def _config_set(m, group, values):
-  if not values or group["Engine"] != "redis":
+  if not values:
     return
   password = m.password_for(group["ReplicationGroupId"])
   args = ["CONFIG", "SET"]

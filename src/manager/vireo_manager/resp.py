@@ -1,12 +1,33 @@
 """A minimal RESP2 client for talking to nodes, plus reply encoders.
 
-NodeClient opens one short-lived TCP connection per call (health checks and
+call opens one short-lived TCP connection per call (health checks and
 admin commands are rare enough that pooling buys nothing and a fresh socket
 never carries state from a failed call). encode_* build replies for the
-Sentinel listener. No shared state: thread-safe.
+Sentinel listener.
+
+Managed nodes know admin commands only by secret names (engines.py); call
+translates them, so callers write "CONFIG", "SAVE"... as usual. The rename
+table is set once when the manager starts, before any thread calls a node,
+and only read afterwards: thread-safe.
 """
 
 import socket
+
+_renames = {}   # lower-case command name -> the name managed nodes know
+
+
+def set_command_renames(table):
+  """Installs the admin-command names (see engines.py); call before use."""
+  _renames.clear()
+  _renames.update(table)
+
+
+def _translate(cmd):
+  if cmd and isinstance(cmd[0], str):
+    new = _renames.get(cmd[0].lower())
+    if new:
+      return [new] + list(cmd[1:])
+  return cmd
 
 
 class RespError(Exception):
@@ -95,7 +116,7 @@ def call(port, *commands, password=None, timeout=1.0, host="127.0.0.1"):
   """
   with socket.create_connection((host, port), timeout=timeout) as sock:
     sock.settimeout(timeout)
-    batch = list(commands)
+    batch = [_translate(c) for c in commands]
     if password:
       batch.insert(0, ["AUTH", password])
     sock.sendall(b"".join(encode_command(c) for c in batch))

@@ -12,7 +12,7 @@ import os
 import sqlite3
 import threading
 
-KINDS = ("groups", "nodes", "snapshots", "param_groups")
+KINDS = ("groups", "nodes", "snapshots", "param_groups", "settings")
 
 
 class Store:

@@ -18,7 +18,7 @@ import subprocess
 import threading
 import time
 
-from . import nodeconfig, resp
+from . import engines, nodeconfig, resp
 
 POLL_SECONDS = 0.05
 MAX_BACKOFF = 10.0
@@ -48,6 +48,7 @@ class Supervisor:
     self._procs = {}      # node id -> _Proc
     self._failures = {}   # node id -> consecutive quick deaths
     self._retry_at = {}   # node id -> monotonic time of the next start
+    self._stopping = set()  # node ids stop_node is stopping: not restarted
     self._stop = threading.Event()
     self._thread = threading.Thread(target=self._run, name="supervisor",
                                     daemon=True)
@@ -81,13 +82,31 @@ class Supervisor:
 
   # --- node control ---------------------------------------------------------
   def start_node(self, node, primary_port, wait=True):
-    """Writes the config and spawns the node; optionally waits for PING."""
+    """Writes the config and spawns the node; optionally waits for PING.
+
+    A dump.rdb is loaded only when the store says it is current (written by
+    a SAVE the manager asked for right before a planned stop, or a snapshot
+    seeded into a new group); any other file there is older than the data
+    the node served (a crash, a replica's sync file, a snapshot's BGSAVE)
+    and would bring deleted keys back, so it is removed first.
+    """
     group = self.m.store.get("groups", node["group"])
     os.makedirs(node["dir"], exist_ok=True)
+    rdb = os.path.join(node["dir"], "dump.rdb")
+    stored = self.m.store.get("nodes", node["id"]) or node
+    if not stored.get("rdb_current") and os.path.exists(rdb):
+      os.unlink(rdb)
+    if stored.get("rdb_current"):
+      # From now on the node writes: the file is the past.
+      self.m.store.update("nodes", node["id"], rdb_current=False)
+    binary = engines.binary(group["Engine"])
+    if binary is None:
+      raise RuntimeError(engines.describe_missing(group["Engine"]))
     conf = os.path.join(node["dir"], "node.conf")
     nodeconfig.write_config(node, group, primary_port,
-                            self.m.param_overrides(group), conf)
-    binary = nodeconfig.engine_binary(group["Engine"])
+                            self.m.param_overrides(group), conf,
+                            admin=self.m.admin_commands(binary),
+                            admin_suffix=self.m.admin_suffix)
     log = open(os.path.join(node["dir"], "stderr.log"), "ab")
     try:
       popen = subprocess.Popen([binary, conf], cwd=node["dir"],
@@ -115,27 +134,47 @@ class Supervisor:
       except (OSError, ConnectionError):
         pass
       if not self.alive(node["id"]):
-        raise RuntimeError(f"node {node['id']} exited during start; see "
-                           f"{node['dir']}/node.log")
+        raise RuntimeError(f"node {node['id']} exited during start; "
+                           f"{log_tail(node['dir'])}")
       if time.monotonic() > deadline:
-        raise RuntimeError(f"node {node['id']} did not answer PING")
+        raise RuntimeError(f"node {node['id']} did not answer PING; "
+                           f"{log_tail(node['dir'])}")
       time.sleep(0.02)
 
   def stop_node(self, node_id, save=False, timeout=5.0):
     with self._lock:
-      proc = self._procs.pop(node_id, None)
-      self._failures.pop(node_id, None)
-      self._retry_at.pop(node_id, None)
+      proc = self._procs.get(node_id)
+      self._stopping.add(node_id)
+    try:
+      self._stop_proc(node_id, proc, save, timeout)
+    finally:
+      with self._lock:
+        if self._procs.get(node_id) is proc:
+          self._procs.pop(node_id, None)
+        self._failures.pop(node_id, None)
+        self._retry_at.pop(node_id, None)
+        self._stopping.discard(node_id)
+
+  def _stop_proc(self, node_id, proc, save, timeout):
     if proc is None or not proc.alive():
       return
+    saved = False
     if save:
       node = self.m.store.get("nodes", node_id)
       if node:
+        # SHUTDOWN SAVE saves and exits in one step, so no write can land
+        # between the save and the exit; success closes the connection.
         try:
-          resp.call(node["port"], ["SAVE"], timeout=timeout,
-                    password=self.m.password_for(node["group"]))
+          reply = resp.call(node["port"], ["SHUTDOWN", "SAVE"],
+                            timeout=timeout,
+                            password=self.m.password_for(node["group"]))[0]
+          self.m.log(f"SHUTDOWN SAVE on {node_id} failed: {reply}")
         except (OSError, ConnectionError):
           pass
+    deadline = time.monotonic() + timeout
+    while save and proc.alive() and time.monotonic() < deadline:
+      time.sleep(0.02)
+    saved = save and not proc.alive()
     _signal(proc.pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
     while proc.alive() and time.monotonic() < deadline:
@@ -144,6 +183,9 @@ class Supervisor:
       _signal(proc.pid, signal.SIGKILL)
       while proc.alive() and time.monotonic() < deadline + 2:
         time.sleep(0.02)
+    elif saved and self.m.store.get("nodes", node_id):
+      # Saved and exited without writing more: the file is current.
+      self.m.store.update("nodes", node_id, rdb_current=True)
 
   def kill_node(self, node_id, sig=signal.SIGKILL):
     """Signals a node without forgetting it (tests, reboot)."""
@@ -177,6 +219,8 @@ class Supervisor:
       if node.get("desired") != "running":
         continue
       with self._lock:
+        if node_id in self._stopping:
+          continue
         proc = self._procs.get(node_id)
       if proc is not None and proc.alive():
         if now - proc.started > STABLE_SECONDS:
@@ -197,6 +241,23 @@ class Supervisor:
       if now < self._retry_at.get(node_id, 0):
         continue
       self.m.restart_node(node)
+
+
+def log_tail(directory, lines=8):
+  """The last lines of a node's logs, for error messages."""
+  parts = []
+  for name in ("stderr.log", "node.log"):
+    try:
+      with open(os.path.join(directory, name), "rb") as f:
+        f.seek(0, os.SEEK_END)
+        f.seek(max(0, f.tell() - 4096))
+        text = f.read().decode(errors="replace").strip().splitlines()
+    except OSError:
+      continue
+    text = [t for t in text if t.strip()][-lines:]
+    if text:
+      parts.append(f"{name}: " + " | ".join(text))
+  return "; ".join(parts) if parts else "the node wrote no log"
 
 
 def _read_pid(directory):

@@ -89,14 +89,16 @@ def selected_tests(only):
   """(redis-benchmark tests, scripted tests) named by --only (all by default);
   a scripted test is named by its first word, lower case (e.g. multi)."""
   if not only:
-    return workloads.THROUGHPUT_TESTS, scripted.SCRIPTED_TESTS
+    return workloads.THROUGHPUT_TESTS, scripted.SCRIPTED_TESTS + ["publish"]
   wanted = {w.strip().lower() for w in only.split(",") if w.strip()}
   tests = [t for t in workloads.THROUGHPUT_TESTS
            if t.tool_test in wanted or t.name.lower() in wanted]
   short = lambda t: t.name.split("+")[0].split()[0].lower()
   extra = [t for t in scripted.SCRIPTED_TESTS if short(t) in wanted]
+  if "publish" in wanted:
+    extra.append("publish")
   unknown = wanted - {t.tool_test for t in tests} - \
-      {t.name.lower() for t in tests} - {short(t) for t in extra}
+      {t.name.lower() for t in tests} - {short(t) for t in extra if t != "publish"} - {"publish"}
   if unknown:
     sys.exit("bench: unknown test(s): %s" % ",".join(sorted(unknown)))
   return tests, extra
@@ -192,6 +194,29 @@ def measure_scripted(servers, tests, rounds, quick, rows):
           "%s P%d" % (test.name, pipeline), fmt(rps.vireo, "req/s"), fmt(rps.redis, "req/s")), flush=True)
 
 
+def measure_publish(servers, rounds, quick, rows):
+  """PUBLISH to 1 and 100 subscribers: deliveries/s and CPU per delivery."""
+  for fanout in scripted.PUBLISH_FANOUTS:
+    requests = scripted.PUBLISH_REQUESTS[fanout] // (5 if quick else 1)
+    samples = {s.label: [] for s in servers}
+    error = ""
+    for _ in range(rounds):
+      for server in servers:
+        try:
+          samples[server.label].append(scripted.run_publish(server, fanout, requests))
+        except Exception as e:
+          error = "%s: %s" % (server.label, e)
+    rate = Row("PUBLISH %d subs deliveries" % fanout, "req/s", better="higher", goal=1.0, error=error)
+    cpu = Row("PUBLISH %d subs CPU/delivery" % fanout, "us/req", better="lower", goal=0.9, error=error)
+    for label, runs in samples.items():
+      if runs:
+        setattr(rate, label, statistics.median(r.rps for r in runs))
+        setattr(cpu, label, statistics.median(r.cpu_per_request for r in runs) * 1e6)
+    rows += [rate, cpu]
+    print("  %-22s vireo %s msg/s, redis %s msg/s" % (
+        "PUBLISH %d subs" % fanout, fmt(rate.vireo, "req/s"), fmt(rate.redis, "req/s")), flush=True)
+
+
 def print_table(rows, header):
   print()
   print(header)
@@ -244,7 +269,9 @@ def main():
               flush=True)
         measure_memory(servers, load, keys, rows)
     measure_throughput(servers, tests, rounds, args.quick, rows)
-    measure_scripted(servers, scripted_tests, rounds, args.quick, rows)
+    measure_scripted(servers, [t for t in scripted_tests if t != "publish"], rounds, args.quick, rows)
+    if "publish" in scripted_tests:
+      measure_publish(servers, rounds, args.quick, rows)
   finally:
     for server in servers:
       server.cleanup()

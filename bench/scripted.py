@@ -131,3 +131,45 @@ def run_scripted(server, test, pipeline, requests):
     s.close()
   served = rounds * pipeline
   return RunResult(served / elapsed, cpu / (served * test.commands))
+
+
+# ---- PUBLISH fan-out ---------------------------------------------------------
+
+PUBLISH_FANOUTS = (1, 100)   # subscribers per channel
+PUBLISH_REQUESTS = {1: 100000, 100: 20000}
+
+
+def run_publish(server, subscribers, requests, pipeline=1):
+  """PUBLISH from redis-benchmark (50 clients) to `subscribers` redis-cli
+  subscribers that discard what they read. Returns deliveries per second
+  and server CPU seconds per delivered message."""
+  import subprocess
+  subs = []
+  try:
+    for _ in range(subscribers):
+      subs.append(subprocess.Popen(
+          ["/usr/bin/redis-cli", "-h", "127.0.0.1", "-p", str(server.port), "subscribe", "bench:chan"],
+          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+      # PUBLISH answers how many subscribers received it.
+      if int(server.command("PUBLISH", "bench:chan", "probe")) >= subscribers:
+        break
+      time.sleep(0.05)
+    else:
+      raise RuntimeError("subscribers did not connect")
+    cmd = ["/usr/bin/redis-benchmark", "-h", "127.0.0.1", "-p", str(server.port), "-c", "50",
+           "-n", str(requests), "-P", str(pipeline), "--csv", "PUBLISH", "bench:chan", "hello-subscribers"]
+    cpu_before = server.cpu_seconds()
+    start = time.monotonic()
+    result = subprocess.run(cmd, capture_output=True, timeout=300)
+    elapsed = time.monotonic() - start
+    cpu = server.cpu_seconds() - cpu_before
+    if result.returncode != 0:
+      raise RuntimeError("redis-benchmark failed: %s" % result.stderr[-300:])
+    delivered = requests * subscribers
+    return RunResult(delivered / elapsed, cpu / delivered)
+  finally:
+    for p in subs:
+      p.kill()
+      p.wait()

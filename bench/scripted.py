@@ -11,6 +11,7 @@ Pure helpers; the caller owns the servers.
 """
 
 import dataclasses
+import hashlib
 import selectors
 import socket
 import time
@@ -23,6 +24,7 @@ class ScriptedTest:
   request: Callable[[int], bytes]  # RESP bytes of request i (i < KEYS)
   commands: int                  # commands in one request
   requests: dict                 # pipeline depth -> requests per run (full mode)
+  setup: bytes = b""             # sent once before a run (SCRIPT LOAD, FUNCTION LOAD)
 
 
 def resp(*args):
@@ -38,8 +40,28 @@ def multi_exec_5_sets(i):
   return resp(b"MULTI") + body + resp(b"EXEC")
 
 
+# One GET and one SET per call, from a cached script and from a function
+# (the reply is the value written, so every reply has the same length).
+GET_SET_SCRIPT = b"redis.call('GET', KEYS[1]) redis.call('SET', KEYS[1], ARGV[1]) return ARGV[1]"
+GET_SET_SHA = hashlib.sha1(GET_SET_SCRIPT).hexdigest().encode()
+GET_SET_LIBRARY = (b"#!lua name=benchlib\nredis.register_function('getset', function(keys, args) "
+                   b"redis.call('GET', keys[1]) redis.call('SET', keys[1], args[1]) return args[1] end)")
+
+
+def evalsha_get_set(i):
+  return resp(b"EVALSHA", GET_SET_SHA, b"1", b"key:%d" % i, b"val:%012d" % i)
+
+
+def fcall_get_set(i):
+  return resp(b"FCALL", b"getset", b"1", b"key:%d" % i, b"val:%012d" % i)
+
+
 SCRIPTED_TESTS = [
     ScriptedTest("MULTI+5 SET+EXEC", multi_exec_5_sets, 7, {1: 40000, 16: 150000}),
+    ScriptedTest("EVALSHA GET+SET", evalsha_get_set, 1, {1: 40000, 16: 150000},
+                 setup=resp(b"SCRIPT", b"LOAD", GET_SET_SCRIPT)),
+    ScriptedTest("FCALL GET+SET", fcall_get_set, 1, {1: 40000, 16: 150000},
+                 setup=resp(b"FUNCTION", b"LOAD", b"REPLACE", GET_SET_LIBRARY)),
 ]
 
 CONNECTIONS = 8
@@ -82,6 +104,8 @@ def _probe_reply_len(port, payload):
 
 
 def run_scripted(server, test, pipeline, requests):
+  if test.setup:
+    _probe_reply_len(server.port, test.setup)
   payloads = [b"".join(test.request((k * pipeline + j) % KEYS) for j in range(pipeline))
               for k in range(max(1, KEYS // pipeline))]
   reply_len = _probe_reply_len(server.port, payloads[0])

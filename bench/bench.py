@@ -140,81 +140,56 @@ def measure_memory(servers, load, keys, rows):
   rows += [used, rss]
 
 
+def measure_pair(servers, rounds, run, label, rate_name, cpu_name, cpu_goal, rows):
+  """Runs `run(server)` for each server, interleaved for `rounds` rounds
+  (vireo, redis, vireo, redis... so that a burst of load from other users of
+  the machine hits both, not just one), and adds a rate row and a CPU row
+  from the medians. run returns an object with .rps and .cpu_per_request."""
+  samples = {s.label: [] for s in servers}
+  error = ""
+  for _ in range(rounds):
+    for server in servers:
+      try:
+        samples[server.label].append(run(server))
+      except Exception as e:
+        error = "%s: %s" % (server.label, e)
+  rate = Row("%s %s" % (label, rate_name), "req/s", better="higher", goal=1.0, error=error)
+  cpu = Row("%s %s" % (label, cpu_name), "us/req", better="lower", goal=cpu_goal, error=error)
+  for name, runs in samples.items():
+    if runs:
+      setattr(rate, name, statistics.median(r.rps for r in runs))
+      setattr(cpu, name, statistics.median(r.cpu_per_request for r in runs) * 1e6)
+  rows += [rate, cpu]
+  print("  %-22s vireo %s req/s, redis %s req/s" % (
+      label, fmt(rate.vireo, "req/s"), fmt(rate.redis, "req/s")), flush=True)
+
+
 def measure_throughput(servers, tests, rounds, quick, rows):
   for test in tests:
     for pipeline in workloads.PIPELINES:
       requests = test.requests[pipeline] // (5 if quick else 1)
-      samples = {s.label: [] for s in servers}
-      error = ""
-      # Interleave vireo, redis, vireo, redis... so that a burst of load
-      # from other users of the machine hits both, not just one.
-      for _ in range(rounds):
-        for server in servers:
-          try:
-            samples[server.label].append(workloads.run_throughput(
-                server, test, pipeline, requests))
-          except Exception as e:
-            error = "%s: %s" % (server.label, e)
-      rps = Row("%s P%d throughput" % (test.name, pipeline), "req/s",
-                better="higher", goal=1.0, error=error)
-      cpu = Row("%s P%d CPU/request" % (test.name, pipeline), "us/req",
-                better="lower", goal=0.8 if pipeline > 1 else 1.0, error=error)
-      for label, runs in samples.items():
-        if runs:
-          setattr(rps, label, statistics.median(r.rps for r in runs))
-          setattr(cpu, label,
-                  statistics.median(r.cpu_per_request for r in runs) * 1e6)
-      rows += [rps, cpu]
-      print("  %-22s vireo %s req/s, redis %s req/s" % (
-          "%s P%d" % (test.name, pipeline), fmt(rps.vireo, "req/s"),
-          fmt(rps.redis, "req/s")), flush=True)
+      measure_pair(servers, rounds,
+                   lambda server: workloads.run_throughput(server, test, pipeline, requests),
+                   "%s P%d" % (test.name, pipeline), "throughput", "CPU/request",
+                   0.8 if pipeline > 1 else 1.0, rows)
 
 
 def measure_scripted(servers, tests, rounds, quick, rows):
-  """Tests of bench/scripted.py: CPU per command, interleaved like the rest."""
+  """Tests of bench/scripted.py: CPU per command (a request is a whole block)."""
   for test in tests:
     for pipeline in workloads.PIPELINES:
       requests = test.requests[pipeline] // (5 if quick else 1)
-      samples = {s.label: [] for s in servers}
-      error = ""
-      for _ in range(rounds):
-        for server in servers:
-          try:
-            samples[server.label].append(scripted.run_scripted(server, test, pipeline, requests))
-          except Exception as e:
-            error = "%s: %s" % (server.label, e)
-      rps = Row("%s P%d throughput" % (test.name, pipeline), "req/s", better="higher", goal=1.0, error=error)
-      cpu = Row("%s P%d CPU/command" % (test.name, pipeline), "us/req", better="lower", goal=0.9, error=error)
-      for label, runs in samples.items():
-        if runs:
-          setattr(rps, label, statistics.median(r.rps for r in runs))
-          setattr(cpu, label, statistics.median(r.cpu_per_request for r in runs) * 1e6)
-      rows += [rps, cpu]
-      print("  %-22s vireo %s req/s, redis %s req/s" % (
-          "%s P%d" % (test.name, pipeline), fmt(rps.vireo, "req/s"), fmt(rps.redis, "req/s")), flush=True)
+      measure_pair(servers, rounds,
+                   lambda server: scripted.run_scripted(server, test, pipeline, requests),
+                   "%s P%d" % (test.name, pipeline), "throughput", "CPU/command", 0.9, rows)
 
 
 def measure_publish(servers, rounds, quick, rows):
   """PUBLISH to 1 and 100 subscribers: deliveries/s and CPU per delivery."""
   for fanout in scripted.PUBLISH_FANOUTS:
     requests = scripted.PUBLISH_REQUESTS[fanout] // (5 if quick else 1)
-    samples = {s.label: [] for s in servers}
-    error = ""
-    for _ in range(rounds):
-      for server in servers:
-        try:
-          samples[server.label].append(scripted.run_publish(server, fanout, requests))
-        except Exception as e:
-          error = "%s: %s" % (server.label, e)
-    rate = Row("PUBLISH %d subs deliveries" % fanout, "req/s", better="higher", goal=1.0, error=error)
-    cpu = Row("PUBLISH %d subs CPU/delivery" % fanout, "us/req", better="lower", goal=0.9, error=error)
-    for label, runs in samples.items():
-      if runs:
-        setattr(rate, label, statistics.median(r.rps for r in runs))
-        setattr(cpu, label, statistics.median(r.cpu_per_request for r in runs) * 1e6)
-    rows += [rate, cpu]
-    print("  %-22s vireo %s msg/s, redis %s msg/s" % (
-        "PUBLISH %d subs" % fanout, fmt(rate.vireo, "req/s"), fmt(rate.redis, "req/s")), flush=True)
+    measure_pair(servers, rounds, lambda server: scripted.run_publish(server, fanout, requests),
+                 "PUBLISH %d subs" % fanout, "deliveries", "CPU/delivery", 0.9, rows)
 
 
 def print_table(rows, header):

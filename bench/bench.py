@@ -192,6 +192,22 @@ def measure_publish(servers, rounds, quick, rows):
                  "PUBLISH %d subs" % fanout, "deliveries", "CPU/delivery", 0.9, rows)
 
 
+def measure_publish_stall(servers, rows):
+  """How long a PUBLISH fan-out to 10,000 subscribers stalls other clients."""
+  worst = Row("PUBLISH 10000 subs: max PING", "ms", better="lower", goal=1.0)
+  p99 = Row("PUBLISH 10000 subs: p99 PING", "ms", better="lower", goal=1.0)
+  for server in servers:
+    try:
+      w, p = scripted.run_publish_stall(server)
+      setattr(worst, server.label, w)
+      setattr(p99, server.label, p)
+    except Exception as e:
+      worst.error = p99.error = "%s: %s" % (server.label, e)
+  rows += [worst, p99]
+  print("  PUBLISH 10000 subs     max PING vireo %s ms, redis %s ms" % (
+      fmt(worst.vireo, "ms"), fmt(worst.redis, "ms")), flush=True)
+
+
 def print_table(rows, header):
   print()
   print(header)
@@ -247,6 +263,7 @@ def main():
     measure_scripted(servers, [t for t in scripted_tests if t != "publish"], rounds, args.quick, rows)
     if "publish" in scripted_tests:
       measure_publish(servers, rounds, args.quick, rows)
+      measure_publish_stall(servers, rows)
   finally:
     for server in servers:
       server.cleanup()

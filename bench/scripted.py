@@ -197,3 +197,58 @@ def run_publish(server, subscribers, requests, pipeline=1):
     for p in subs:
       p.kill()
       p.wait()
+
+
+def run_publish_stall(server, subscribers=10000, messages=200):
+  """While one client PUBLISHes `messages` messages (P1) to `subscribers`
+  subscribers, another sends PINGs: returns the worst and the 99th
+  percentile PING round trip in ms, i.e. how long fan-out stalls others."""
+  import threading
+  server.command("CONFIG", "SET", "maxclients", str(subscribers + 100))
+  subs = []
+  try:
+    sub_cmd = resp(b"SUBSCRIBE", b"bench:wide")
+    for _ in range(subscribers):
+      s = socket.create_connection(("127.0.0.1", server.port))
+      s.sendall(sub_cmd)  # confirmations and messages stay unread in the socket buffer
+      subs.append(s)
+    deadline = time.monotonic() + 30
+    while int(server.command("PUBLISH", "bench:wide", "probe")) < subscribers:
+      if time.monotonic() > deadline:
+        raise RuntimeError("subscribers did not connect")
+      time.sleep(0.1)
+    done = threading.Event()
+    errors = []
+
+    def publisher():
+      try:
+        with socket.create_connection(("127.0.0.1", server.port)) as p:
+          msg = resp(b"PUBLISH", b"bench:wide", b"m" * 64)
+          for _ in range(messages):
+            p.sendall(msg)
+            if not p.recv(64):
+              raise RuntimeError("publisher connection closed")
+      except Exception as e:  # reported by the caller
+        errors.append(e)
+      finally:
+        done.set()
+
+    samples = []
+    with socket.create_connection(("127.0.0.1", server.port)) as pinger:
+      pinger.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+      t = threading.Thread(target=publisher)
+      t.start()
+      ping = resp(b"PING")
+      while not done.is_set():
+        start = time.monotonic()
+        pinger.sendall(ping)
+        pinger.recv(64)
+        samples.append((time.monotonic() - start) * 1000)
+      t.join()
+    if errors:
+      raise errors[0]
+    samples.sort()
+    return max(samples), samples[int(len(samples) * 0.99)]
+  finally:
+    for s in subs:
+      s.close()

@@ -5,7 +5,7 @@ FUZZ_BUILD ?= build-fuzz
 PORT       ?= 6379
 PY         ?= /usr/bin/python3
 
-.PHONY: all setup build run run-managed test test-asan bench bench-failover fuzz-build clean
+.PHONY: all setup build run run-managed test test-asan bench bench-failover bench-crash fuzz-build clean
 
 all: build
 
@@ -63,9 +63,13 @@ test-asan: setup $(ASAN_BUILD)/build.ninja
 bench: build
 	@VIREO_SERVER=$(BUILD)/vireo-server $(PY) bench/bench.py
 	@$(PY) bench/failover_bench.py
+	@$(PY) bench/crash_matrix.py --runs 200
 
 bench-failover: build
 	@$(PY) bench/failover_bench.py
+
+bench-crash:
+	@$(PY) bench/crash_matrix.py --runs 200
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -89,14 +89,16 @@ def selected_tests(only):
   """(redis-benchmark tests, scripted tests) named by --only (all by default);
   a scripted test is named by its first word, lower case (e.g. multi)."""
   if not only:
-    return workloads.THROUGHPUT_TESTS, scripted.SCRIPTED_TESTS
+    return workloads.THROUGHPUT_TESTS, scripted.SCRIPTED_TESTS + ["publish"]
   wanted = {w.strip().lower() for w in only.split(",") if w.strip()}
   tests = [t for t in workloads.THROUGHPUT_TESTS
            if t.tool_test in wanted or t.name.lower() in wanted]
   short = lambda t: t.name.split("+")[0].split()[0].lower()
   extra = [t for t in scripted.SCRIPTED_TESTS if short(t) in wanted]
+  if "publish" in wanted:
+    extra.append("publish")
   unknown = wanted - {t.tool_test for t in tests} - \
-      {t.name.lower() for t in tests} - {short(t) for t in extra}
+      {t.name.lower() for t in tests} - {short(t) for t in extra if t != "publish"} - {"publish"}
   if unknown:
     sys.exit("bench: unknown test(s): %s" % ",".join(sorted(unknown)))
   return tests, extra
@@ -138,58 +140,72 @@ def measure_memory(servers, load, keys, rows):
   rows += [used, rss]
 
 
+def measure_pair(servers, rounds, run, label, rate_name, cpu_name, cpu_goal, rows):
+  """Runs `run(server)` for each server, interleaved for `rounds` rounds
+  (vireo, redis, vireo, redis... so that a burst of load from other users of
+  the machine hits both, not just one), and adds a rate row and a CPU row
+  from the medians. run returns an object with .rps and .cpu_per_request."""
+  samples = {s.label: [] for s in servers}
+  error = ""
+  for _ in range(rounds):
+    for server in servers:
+      try:
+        samples[server.label].append(run(server))
+      except Exception as e:
+        error = "%s: %s" % (server.label, e)
+  rate = Row("%s %s" % (label, rate_name), "req/s", better="higher", goal=1.0, error=error)
+  cpu = Row("%s %s" % (label, cpu_name), "us/req", better="lower", goal=cpu_goal, error=error)
+  for name, runs in samples.items():
+    if runs:
+      setattr(rate, name, statistics.median(r.rps for r in runs))
+      setattr(cpu, name, statistics.median(r.cpu_per_request for r in runs) * 1e6)
+  rows += [rate, cpu]
+  print("  %-22s vireo %s req/s, redis %s req/s" % (
+      label, fmt(rate.vireo, "req/s"), fmt(rate.redis, "req/s")), flush=True)
+
+
 def measure_throughput(servers, tests, rounds, quick, rows):
   for test in tests:
     for pipeline in workloads.PIPELINES:
       requests = test.requests[pipeline] // (5 if quick else 1)
-      samples = {s.label: [] for s in servers}
-      error = ""
-      # Interleave vireo, redis, vireo, redis... so that a burst of load
-      # from other users of the machine hits both, not just one.
-      for _ in range(rounds):
-        for server in servers:
-          try:
-            samples[server.label].append(workloads.run_throughput(
-                server, test, pipeline, requests))
-          except Exception as e:
-            error = "%s: %s" % (server.label, e)
-      rps = Row("%s P%d throughput" % (test.name, pipeline), "req/s",
-                better="higher", goal=1.0, error=error)
-      cpu = Row("%s P%d CPU/request" % (test.name, pipeline), "us/req",
-                better="lower", goal=0.8 if pipeline > 1 else 1.0, error=error)
-      for label, runs in samples.items():
-        if runs:
-          setattr(rps, label, statistics.median(r.rps for r in runs))
-          setattr(cpu, label,
-                  statistics.median(r.cpu_per_request for r in runs) * 1e6)
-      rows += [rps, cpu]
-      print("  %-22s vireo %s req/s, redis %s req/s" % (
-          "%s P%d" % (test.name, pipeline), fmt(rps.vireo, "req/s"),
-          fmt(rps.redis, "req/s")), flush=True)
+      measure_pair(servers, rounds,
+                   lambda server: workloads.run_throughput(server, test, pipeline, requests),
+                   "%s P%d" % (test.name, pipeline), "throughput", "CPU/request",
+                   0.8 if pipeline > 1 else 1.0, rows)
 
 
 def measure_scripted(servers, tests, rounds, quick, rows):
-  """Tests of bench/scripted.py: CPU per command, interleaved like the rest."""
+  """Tests of bench/scripted.py: CPU per command (a request is a whole block)."""
   for test in tests:
     for pipeline in workloads.PIPELINES:
       requests = test.requests[pipeline] // (5 if quick else 1)
-      samples = {s.label: [] for s in servers}
-      error = ""
-      for _ in range(rounds):
-        for server in servers:
-          try:
-            samples[server.label].append(scripted.run_scripted(server, test, pipeline, requests))
-          except Exception as e:
-            error = "%s: %s" % (server.label, e)
-      rps = Row("%s P%d throughput" % (test.name, pipeline), "req/s", better="higher", goal=1.0, error=error)
-      cpu = Row("%s P%d CPU/command" % (test.name, pipeline), "us/req", better="lower", goal=0.9, error=error)
-      for label, runs in samples.items():
-        if runs:
-          setattr(rps, label, statistics.median(r.rps for r in runs))
-          setattr(cpu, label, statistics.median(r.cpu_per_request for r in runs) * 1e6)
-      rows += [rps, cpu]
-      print("  %-22s vireo %s req/s, redis %s req/s" % (
-          "%s P%d" % (test.name, pipeline), fmt(rps.vireo, "req/s"), fmt(rps.redis, "req/s")), flush=True)
+      measure_pair(servers, rounds,
+                   lambda server: scripted.run_scripted(server, test, pipeline, requests),
+                   "%s P%d" % (test.name, pipeline), "throughput", "CPU/command", 0.9, rows)
+
+
+def measure_publish(servers, rounds, quick, rows):
+  """PUBLISH to 1 and 100 subscribers: deliveries/s and CPU per delivery."""
+  for fanout in scripted.PUBLISH_FANOUTS:
+    requests = scripted.PUBLISH_REQUESTS[fanout] // (5 if quick else 1)
+    measure_pair(servers, rounds, lambda server: scripted.run_publish(server, fanout, requests),
+                 "PUBLISH %d subs" % fanout, "deliveries", "CPU/delivery", 0.9, rows)
+
+
+def measure_publish_stall(servers, rows):
+  """How long a PUBLISH fan-out to 10,000 subscribers stalls other clients."""
+  worst = Row("PUBLISH 10000 subs: max PING", "ms", better="lower", goal=1.0)
+  p99 = Row("PUBLISH 10000 subs: p99 PING", "ms", better="lower", goal=1.0)
+  for server in servers:
+    try:
+      w, p = scripted.run_publish_stall(server)
+      setattr(worst, server.label, w)
+      setattr(p99, server.label, p)
+    except Exception as e:
+      worst.error = p99.error = "%s: %s" % (server.label, e)
+  rows += [worst, p99]
+  print("  PUBLISH 10000 subs     max PING vireo %s ms, redis %s ms" % (
+      fmt(worst.vireo, "ms"), fmt(worst.redis, "ms")), flush=True)
 
 
 def print_table(rows, header):
@@ -244,7 +260,10 @@ def main():
               flush=True)
         measure_memory(servers, load, keys, rows)
     measure_throughput(servers, tests, rounds, args.quick, rows)
-    measure_scripted(servers, scripted_tests, rounds, args.quick, rows)
+    measure_scripted(servers, [t for t in scripted_tests if t != "publish"], rounds, args.quick, rows)
+    if "publish" in scripted_tests:
+      measure_publish(servers, rounds, args.quick, rows)
+      measure_publish_stall(servers, rows)
   finally:
     for server in servers:
       server.cleanup()

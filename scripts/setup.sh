@@ -16,7 +16,26 @@ for p in "${PACKAGES[@]}"; do
     missing+=("$p")
   fi
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+# Node.js runs the real-client tests of Node libraries (node-redis, ioredis);
+# Debian's nodejs/npm when no node is installed.
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+
+install_node_clients() {
+  # The pinned client libraries (tests/clients/node/package-lock.json) from
+  # the npm registry, once; again only when the lock file changes.
+  local dir
+  dir="$(dirname "$0")/../tests/clients/node"
+  if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    echo "setup: installing the Node.js client libraries for tests (npm ci)" >&2
+    (cd "$dir" && npm ci --no-audit --no-fund --silent >/dev/null)
+  fi
+}
+
+if [ ${#missing[@]} -eq 0 ]; then
+  install_node_clients
+  exit 0
+fi
 
 echo "setup: installing ${missing[*]}" >&2
 SUDO=""
@@ -26,3 +45,4 @@ $SUDO apt-get update -qq >/dev/null
 # The Debian redis-server package tries to start a system service; policy-rc.d
 # may refuse that, which is fine: tests start their own instances.
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+install_node_clients

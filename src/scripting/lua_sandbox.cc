@@ -27,6 +27,8 @@ int luaopen_bit(lua_State* L);    // Debian's lua-bitop
 
 namespace vireo {
 
+int LuaOpenCmsgpack(lua_State* L);  // lua_cmsgpack.cc
+
 namespace {
 
 constexpr const char* kProxyMap = "vireo.readonly";  // registry: proxy -> real table
@@ -244,6 +246,7 @@ void SetupSandbox(lua_State* L, LuaVm* vm) {
   OpenLibrary(L, LUA_MATHLIBNAME, luaopen_math);
   OpenLibrary(L, "cjson", luaopen_cjson);
   OpenLibrary(L, "bit", luaopen_bit);
+  OpenLibrary(L, "cmsgpack", LuaOpenCmsgpack);
 
   // Redis's PRNG in place of the C library's.
   lua_getglobal(L, "math");

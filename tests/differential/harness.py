@@ -24,8 +24,8 @@ import time
 # Absolute paths: each server runs with its own temp dir as working dir.
 REDIS_SERVER = os.path.abspath(
     os.environ.get("REDIS_SERVER", "/usr/bin/redis-server"))
-VIREO_SERVER = os.path.abspath(
-    os.environ.get("VIREO_SERVER", "/work/main/build/vireo-server"))
+VIREO_SERVER = os.path.abspath(os.environ.get("VIREO_SERVER", os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "..", "..", "build", "vireo-server")))
 
 # Test hook: extra command-line arguments for the server under test, e.g.
 # DIFF_CANDIDATE_ARGS="--proto-max-bulk-len 1000000" with VIREO_SERVER set to

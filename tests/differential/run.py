@@ -3,7 +3,7 @@
 runs, against one redis-server / vireo-server pair.
 
 Environment:
-  VIREO_SERVER   server under test (default /work/main/build/vireo-server)
+  VIREO_SERVER   server under test (default build/vireo-server of this checkout)
   REDIS_SERVER   reference (default /usr/bin/redis-server)
   VIREO_QUICK=1  20,000 random commands per run instead of 100,000
   VIREO_DIFF_SEEDS  comma-separated seeds for the random runs (default: a

@@ -2,7 +2,7 @@
 port in its own temporary directory, wait until it answers, stop it.
 
 Which binary is tested comes from the environment variable VIREO_SERVER
-(default /work/main/build/vireo-server). The same tests must pass against
+(default build/vireo-server of this checkout). The same tests must pass against
 real redis-server 7.0, which is the specification, so nothing here assumes
 Vireo-only behaviour; tests that do call `is_vireo()` and skip otherwise.
 
@@ -19,7 +19,8 @@ import tempfile
 import time
 import unittest
 
-DEFAULT_SERVER = "/work/main/build/vireo-server"
+DEFAULT_SERVER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "build",
+                              "vireo-server")
 REDIS_CLI = "/usr/bin/redis-cli"
 REDIS_BENCHMARK = "/usr/bin/redis-benchmark"
 

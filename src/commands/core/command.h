@@ -120,6 +120,7 @@ void BindSortCommands(CommandTable& t);
 void BindStreamCommands(CommandTable& t);
 void BindBitmapCommands(CommandTable& t);
 void BindHllCommands(CommandTable& t);
+void BindGeoCommands(CommandTable& t);
 
 
 }  // namespace vireo

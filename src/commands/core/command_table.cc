@@ -69,6 +69,7 @@ CommandTable::CommandTable() {
   BindStreamCommands(*this);
   BindBitmapCommands(*this);
   BindHllCommands(*this);
+  BindGeoCommands(*this);
 }
 
 CommandTable::~CommandTable() {

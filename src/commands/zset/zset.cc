@@ -270,6 +270,9 @@ void CmdZLexCount(CommandContext& ctx) {
 }
 
 }  // namespace
+
+void ZAdd(CommandContext& ctx) { ZAddGeneric(ctx, 0); }
+
 }  // namespace zset_cmd
 
 void BindZSetCommands(CommandTable& t) {

@@ -58,6 +58,9 @@ class ElementWriter {
 bool ArgScoreRange(CommandContext& ctx, size_t min, size_t max, ScoreRange* r);
 bool ArgLexRange(CommandContext& ctx, size_t min, size_t max, LexRange* r);
 
+// ZADD itself, for GEOADD, which runs it on rewritten arguments as Redis does.
+void ZAdd(CommandContext& ctx);
+
 void BindRangeCommands(CommandTable& t);
 void BindPopCommands(CommandTable& t);
 void BindScanCommands(CommandTable& t);

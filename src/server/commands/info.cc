@@ -14,6 +14,7 @@
 #include "resp/reply_builder.h"
 #include "server/client.h"
 #include "server/commands/server_context.h"
+#include "server/script_runner.h"
 #include "server/server.h"
 
 namespace vireo {
@@ -139,6 +140,24 @@ void MemorySection(Server& s, InfoWriter& w) {
   w.Field("allocator_resident", (long long)m.resident);
   w.Field("total_system_memory", (long long)TotalSystemMemory());
   w.Field("total_system_memory_human", Human(double(TotalSystemMemory())));
+  // Scripting: the two interpreters' heaps and what the caches hold (Redis 7.0's fields).
+  ScriptRunner& scripts = s.scripts();
+  const long long vm_eval = (long long)scripts.eval().vm().memory_used();
+  const long long vm_functions = (long long)scripts.functions().vm().memory_used();
+  const long long scripts_eval = (long long)scripts.eval().memory_used();
+  const long long functions_mem = (long long)scripts.functions().memory_used();
+  w.Field("used_memory_lua", vm_eval);
+  w.Field("used_memory_vm_eval", vm_eval);
+  w.Field("used_memory_lua_human", Human(double(vm_eval)));
+  w.Field("used_memory_scripts_eval", scripts_eval);
+  w.Field("number_of_cached_scripts", (long long)scripts.eval().size());
+  w.Field("number_of_functions", (long long)scripts.functions().functions().size());
+  w.Field("used_memory_vm_functions", vm_functions);
+  w.Field("used_memory_vm_total", vm_eval + vm_functions);
+  w.Field("used_memory_vm_total_human", Human(double(vm_eval + vm_functions)));
+  w.Field("used_memory_functions", functions_mem);
+  w.Field("used_memory_scripts", scripts_eval + functions_mem);
+  w.Field("used_memory_scripts_human", Human(double(scripts_eval + functions_mem)));
   w.Field("maxmemory", (long long)s.cfg().maxmemory);
   w.Field("maxmemory_human", Human(double(s.cfg().maxmemory)));
   w.Field("maxmemory_policy", "noeviction");

@@ -11,8 +11,9 @@ from random_gen import lists
 from random_gen import sets
 from random_gen import zsets
 from random_gen import bitmaps
+from random_gen import transactions
 
-FAMILIES = [strings, generic, hashes, lists, sets, zsets, bitmaps]
+FAMILIES = [strings, generic, hashes, lists, sets, zsets, bitmaps, transactions]
 
 
 def weighted_commands():

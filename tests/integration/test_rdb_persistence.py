@@ -10,6 +10,8 @@ import os
 import shutil
 import unittest
 
+import redis
+
 from harness import ServerProcess, ServerTestCase, quick
 
 REDIS = "/usr/bin/redis-server"
@@ -143,6 +145,27 @@ class RestartTest(unittest.TestCase):
     self.assertEqual(r.get("a"), "1")
     self.assertEqual(r.lrange("l", 0, -1), ["x", "y"])
     self.assertEqual(r.info("persistence")["rdb_last_load_keys_loaded"], 2)
+
+  def test_a_dataset_with_streams_is_never_saved_without_them(self):
+    # Streams have no RDB encoding yet: the save is refused (error, status
+    # err, the previous file kept) rather than silently dropping them.
+    s = self.server().start()
+    r = s.redis()
+    r.set("a", "1")
+    self.assertTrue(r.save())
+    path = os.path.join(s.dir, "dump.rdb")
+    before = open(path, "rb").read()
+    r.xadd("events", {"f": "v"})
+    r.set("b", "2")
+    with self.assertRaises(redis.ResponseError):
+      r.save()
+    self.assertEqual(r.info("persistence")["rdb_last_bgsave_status"], "err")
+    self.assertEqual(open(path, "rb").read(), before)
+    self.assertEqual(sorted(f for f in os.listdir(s.dir) if f.endswith(".rdb")), ["dump.rdb"])
+    r.delete("events")
+    self.assertTrue(r.save())
+    self.restart(s)
+    self.assertEqual(s.redis().get("b"), "2")
 
   def test_no_save_points_means_no_file(self):
     s = self.server().start()

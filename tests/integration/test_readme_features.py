@@ -3,7 +3,8 @@
 Each row names a probe: `cmd:NAME` (a command, or `container|sub`, that must
 be known when the row says yes and unknown when it says not yet, as COMMAND
 INFO reports it) or `config:NAME VALUE` (a directive value that CONFIG SET
-must refuse while the row says not yet, and accept when it says yes)."""
+must refuse while the row says not yet, and accept when it says yes) or
+`save:stream` (SAVE of a dataset holding a stream succeeds only when yes)."""
 
 import os
 import re
@@ -55,5 +56,16 @@ class ReadmeFeaturesTest(ServerTestCase):
           except redis.ResponseError:
             accepted = False
           self.assertEqual(accepted, status == "yes", "%s: CONFIG SET %s %s" % (feature, name, value))
+        elif kind == "save":
+          # save:stream: a dataset holding a stream can be saved (SAVE succeeds).
+          self.assertEqual(what, "stream")
+          r.xadd("readme:probe", {"f": "v"})
+          try:
+            saved = bool(r.save())
+          except redis.ResponseError:
+            saved = False
+          finally:
+            r.delete("readme:probe")
+          self.assertEqual(saved, status == "yes", "%s: SAVE with a stream" % feature)
         else:
           self.fail("unknown probe kind in README: %r" % probe)

@@ -184,8 +184,14 @@ void Server::Call(Client* c, Command* cmd, const std::vector<std::string_view>& 
   if (!outer) executing_ = c;
   cmd->handler(ctx);
   int64_t duration = NowUs() - start_us;
-  // Client-side caching: the keys a tracking client just read.
-  if (c->tracking.on && (cmd->flags & kCmdReadonly) && !(cmd->flags & kCmdPubsub)) RememberReadKeys(c, cmd, args);
+  // Client-side caching: the keys a tracking client just read. A script's
+  // reads count for the client that ran the script (the outer caller); the
+  // read-only script commands themselves are not tracked (their keys are
+  // whatever the script reads), as Redis 7.0.
+  if ((cmd->flags & kCmdReadonly) && !(cmd->flags & kCmdPubsub)) {
+    Client* reader = outer ? outer : c;
+    if (reader->tracking.on && strcmp(cmd->spec->group, "scripting") != 0) RememberReadKeys(reader, cmd, args);
+  }
   if (!outer) {
     executing_ = nullptr;
     // Invalidations caused by this client's own command follow its reply.

@@ -5,6 +5,7 @@
 #pragma once
 #include <xxhash.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <random>
 #include <string_view>
@@ -29,5 +30,14 @@ inline uint64_t HashSeed() {
 inline uint64_t HashBytes(std::string_view s) {
   return XXH3_64bits_withSeed(s.data(), s.size(), HashSeed());
 }
+
+// Hasher for std::unordered_map<std::string, T, KeyHash, std::equal_to<>>
+// keyed by client-chosen names (watched keys, tracked keys): seeded like the
+// keyspace, so names cannot be picked to collide, and transparent, so a
+// lookup by string_view allocates nothing.
+struct KeyHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return size_t(HashBytes(s)); }
+};
 
 }  // namespace vireo

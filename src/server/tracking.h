@@ -23,6 +23,8 @@
 #include <unordered_set>
 #include <vector>
 
+#include "base/hash.h"
+
 namespace vireo {
 
 class Client;
@@ -84,10 +86,6 @@ class Tracking {
   void SendOrHold(Client* c, std::string_view key, Client* executing);
   void RemovePrefixes(Client* c);
 
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
-  };
   struct Prefix {
     std::unordered_set<uint64_t> clients;
     // Keys changed since the last broadcast -> the client that changed them
@@ -96,7 +94,7 @@ class Tracking {
   };
 
   Server& server_;
-  std::unordered_map<std::string, std::vector<uint64_t>, Hash, std::equal_to<>> keys_;
+  std::unordered_map<std::string, std::vector<uint64_t>, KeyHash, std::equal_to<>> keys_;
   size_t items_ = 0;
   std::map<std::string, Prefix, std::less<>> prefixes_;
   size_t pending_prefixes_ = 0;  // prefixes with pending keys

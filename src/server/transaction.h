@@ -16,6 +16,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/hash.h"
+
 namespace vireo {
 
 class Client;
@@ -62,10 +64,6 @@ class WatchRegistry {
   bool AnyExpiredSinceWatch(const Client& c, Keyspace& ks, int64_t now_ms) const;
 
  private:
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
-  };
   // One client watching one key. The flag lives here, not in the client's
   // list, so a write finds it without scanning what that client watches
   // (WATCH of 100,000 keys stays linear).
@@ -73,7 +71,7 @@ class WatchRegistry {
     Client* client;
     bool expired_at_watch;  // logically expired (still stored) when WATCHed
   };
-  using KeyMap = std::unordered_map<std::string, std::vector<Watcher>, Hash, std::equal_to<>>;
+  using KeyMap = std::unordered_map<std::string, std::vector<Watcher>, KeyHash, std::equal_to<>>;
   void MarkDirtyAndUnwatch(const std::vector<Client*>& clients);
   void RemoveWatcher(int db, const std::string& key, Client* c);
 

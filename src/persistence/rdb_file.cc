@@ -27,18 +27,13 @@ bool FsyncDirectoryOf(const std::string& path) {
   return ok;
 }
 
-bool SaveRdbFile(Keyspace& ks, const std::string& path, const RdbSaveOptions& opts, std::string* error) {
-  const std::string tmp = RdbTempPath(path);
-  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    *error = "Failed opening the temp RDB file " + tmp + " for saving: " + strerror(errno);
-    return false;
-  }
-  RdbWriter w(fd, opts.compress);
+namespace {
+
+// Header, aux fields and every key; refuses a dataset holding streams (no
+// RDB encoding yet) instead of silently dropping them.
+bool WriteImage(RdbWriter& w, Keyspace& ks, const RdbSaveOptions& opts, std::string* error) {
   w.Header();
-  w.StandardAux(opts.now_ms / 1000, opts.used_memory, false);
-  // Streams have no RDB encoding here yet: a save that would silently drop
-  // them is refused instead (the old file, if any, stays in place).
+  w.StandardAux(opts.now_ms / 1000, opts.used_memory, false, opts.repl_id, opts.repl_offset, opts.repl_stream_db);
   uint64_t streams = 0;
   for (int i = 0; i < ks.count() && w.error() == 0; ++i) {
     Database& db = ks.db(i);
@@ -55,10 +50,34 @@ bool SaveRdbFile(Keyspace& ks, const std::string& path, const RdbSaveOptions& op
     });
   }
   if (streams > 0) {
-    close(fd);
-    unlink(tmp.c_str());
     *error = "Can't save the DB: it holds " + std::to_string(streams) +
              " stream key(s) and vireo-server cannot write streams to RDB yet (delete them, or SHUTDOWN NOSAVE)";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool SaveRdbToString(Keyspace& ks, const RdbSaveOptions& opts, std::string* out, std::string* error) {
+  RdbWriter w(-1, opts.compress);
+  if (!WriteImage(w, ks, opts, error)) return false;
+  w.Finish(opts.checksum);
+  out->swap(w.buffer());
+  return true;
+}
+
+bool SaveRdbFile(Keyspace& ks, const std::string& path, const RdbSaveOptions& opts, std::string* error) {
+  const std::string tmp = RdbTempPath(path);
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    *error = "Failed opening the temp RDB file " + tmp + " for saving: " + strerror(errno);
+    return false;
+  }
+  RdbWriter w(fd, opts.compress);
+  if (!WriteImage(w, ks, opts, error)) {
+    close(fd);
+    unlink(tmp.c_str());
     return false;
   }
   bool ok = w.Finish(opts.checksum);

@@ -119,10 +119,35 @@ void Server::ProcessCommand(Client* c, const std::vector<std::string_view>& args
   // commands that may grow memory once the limit is passed. EXEC counts as
   // such a command when one of its queued commands is.
   const uint32_t oom_flags = cmd->handler == exec_handler_ ? c->multi.cmd_flags : cmd->flags;
-  if (cfg().maxmemory && (oom_flags & kCmdDenyOom) && ReadMemoryStats().allocated > cfg().maxmemory) {
+  // A replica ignores maxmemory for its primary's stream (replica-ignore-maxmemory).
+  if (cfg().maxmemory && (oom_flags & kCmdDenyOom) && !c->is_master &&
+      ReadMemoryStats().allocated > cfg().maxmemory) {
     cmd->rejected_calls++;
     RejectCommand(c, "OOM command not allowed when used memory > 'maxmemory'.", cmd);
     return;
+  }
+
+  // Replication refusals, in Redis 7.0's order: NOREPLICAS, READONLY, MASTERDOWN.
+  if (repl_->refusals_possible() && !c->is_master) {
+    const bool exec = cmd->handler == exec_handler_;
+    const uint32_t flags = exec ? c->multi.cmd_flags : cmd->flags;
+    const bool is_write = (flags & kCmdWrite) != 0;
+    if (is_write && repl_->NotEnoughGoodReplicas(NowMs())) {
+      cmd->rejected_calls++;
+      RejectCommand(c, "NOREPLICAS Not enough good replicas to write.", cmd);
+      return;
+    }
+    if (is_write && repl_->is_replica() && repl_->replica_read_only()) {
+      cmd->rejected_calls++;
+      RejectCommand(c, "READONLY You can't write against a read only replica.", cmd);
+      return;
+    }
+    const bool deny_stale = exec ? (c->multi.cmd_inv_flags & kCmdStale) != 0 : !(cmd->flags & kCmdStale);
+    if (repl_->is_replica() && !repl_->link_up() && !repl_->serve_stale_data() && deny_stale) {
+      cmd->rejected_calls++;
+      RejectCommand(c, "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.", cmd);
+      return;
+    }
   }
 
   // A slow script lets clients in, but only for what may end it (allow_busy:
@@ -161,6 +186,7 @@ void Server::QueueCommand(Client* c, Command* cmd, const std::vector<std::string
     c->multi.arg_bytes += a.size();
   }
   c->multi.cmd_flags |= cmd->flags;
+  c->multi.cmd_inv_flags |= ~cmd->flags;
   c->multi.queue.push_back(std::move(q));
 }
 
@@ -198,6 +224,7 @@ void Server::Call(Client* c, Command* cmd, const std::vector<std::string_view>& 
     if (tracking_.has_held()) tracking_.FlushHeld(c);
   }
   dirty_ += ctx.dirty;
+  if (!outer) c->woff = repl_->master_repl_offset();  // what WAIT waits for
 
   std::string& out = c->reply.buffer();
   const bool failed = out.size() > reply_start && out[reply_start] == '-';

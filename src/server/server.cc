@@ -62,6 +62,8 @@ Server::Server(Config config)
   exec_handler_ = commands_.Find("exec")->handler;
   BindScriptingCommands(commands_);
   scripts_ = std::make_unique<ScriptRunner>(*this);
+  repl_ = std::make_unique<Replication>(*this);
+  BindReplicationCommands(commands_);
   run_id_ = RandomHex(40);
   start_ms_ = NowMs();
   rdb_.lastsave_sec = start_ms_ / 1000;
@@ -151,14 +153,26 @@ void Server::OnAcceptable(int listen_fd) {
       continue;
     }
     ConfigureClientSocket(fd, cfg().tcp_keepalive);
-    auto owned = std::make_unique<Client>(this, fd, next_client_id_++, SockAddrText(ss), LocalAddrText(fd));
-    Client* c = owned.get();
-    ParseLimits limits;
-    limits.max_bulk_len = cfg().proto_max_bulk_len;
-    c->parser.set_limits(limits);
-    clients_.emplace(c->id(), std::move(owned));
-    loop_.Watch(fd, c, true, false);
+    NewClient(fd, SockAddrText(ss), LocalAddrText(fd));
   }
+}
+
+Client* Server::NewClient(int fd, std::string addr, std::string laddr) {
+  auto owned = std::make_unique<Client>(this, fd, next_client_id_++, std::move(addr), std::move(laddr));
+  Client* c = owned.get();
+  ParseLimits limits;
+  limits.max_bulk_len = cfg().proto_max_bulk_len;
+  c->parser.set_limits(limits);
+  clients_.emplace(c->id(), std::move(owned));
+  loop_.Watch(fd, c, true, false);
+  return c;
+}
+
+Client* Server::AdoptConnection(int fd) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof(ss);
+  getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len);
+  return NewClient(fd, SockAddrText(ss), LocalAddrText(fd));
 }
 
 Client* Server::FindClient(uint64_t id) {
@@ -184,6 +198,7 @@ void Server::FreeClosedClients() {
     pubsub_.RemoveClient(c);
     watches_.UnwatchAll(c);
     tracking_.ClientClosed(c);
+    repl_->ClientClosed(c);
     clients_.erase(c->id());  // the last owner: frees the client, closes its socket
   }
   to_free_.clear();
@@ -222,6 +237,7 @@ bool Server::paused_for(const Command* cmd, int64_t now_ms) const {
 }
 
 void Server::ProcessInput(Client* c) {
+  if (c->is_master) return ProcessMasterInput(c);
   size_t pos = 0;
   while (!c->closing && !c->paused && !c->blocked && !c->close_after_reply && pos < c->query.size()) {
     size_t consumed = 0;
@@ -290,6 +306,10 @@ void Server::ResetStats() {
 
 void Server::ApplyConfigChange(std::string_view name) {
   if (name == "hz") loop_.set_timer_period(1000 / std::max(1, cfg().hz));
+  if (name.substr(0, 4) == "repl" || name.substr(0, 7) == "replica" || name.substr(0, 12) == "min-replicas" ||
+      name.substr(0, 6) == "master") {
+    repl_->ReloadConfig();
+  }
   if (name == "proto-max-bulk-len") {
     ParseLimits limits;
     limits.max_bulk_len = cfg().proto_max_bulk_len;
@@ -330,7 +350,9 @@ void Server::Cron() {
       if (!c->monitor && !c->paused && now - c->last_interaction_ms > int64_t(timeout) * 1000) CloseClient(c.get());
     }
   }
-  keyspace_.ActiveExpireCycle(false, cfg().hz, cfg().active_expire_effort, now);
+  repl_->Cron(now);
+  // A replica leaves expiry to its primary, which sends the DELs (Redis).
+  if (!repl_->is_replica()) keyspace_.ActiveExpireCycle(false, cfg().hz, cfg().active_expire_effort, now);
   if (cron_loops_ % 10 == 0) peak_memory_ = std::max(peak_memory_, ReadMemoryStats().allocated);
   // Incremental rehash gets 1 ms per cron, on top of the steps done by lookups.
   keyspace_.RehashStep(1000);
@@ -354,7 +376,8 @@ void Server::BeforeSleep() {
       if (!c->closing && !c->blocked) ProcessInput(c);
     }
   }
-  keyspace_.ActiveExpireCycle(true, cfg().hz, cfg().active_expire_effort, NowMs());
+  if (!repl_->is_replica()) keyspace_.ActiveExpireCycle(true, cfg().hz, cfg().active_expire_effort, NowMs());
+  repl_->BeforeSleep();
   tracking_.BroadcastPending();  // BCAST invalidations, one message per prefix
   for (size_t i = 0; i < pending_writes_.size(); ++i) {
     Client* c = pending_writes_[i];

@@ -10,7 +10,7 @@ import shutil
 import signal
 import time
 
-from . import engines, failover, nodeconfig, snapshots
+from . import engines, failover, nodeconfig, snapshots, tags
 from .errors import ApiError, combination, group_not_found, group_state, \
     internal, invalid
 from .events import iso
@@ -18,8 +18,13 @@ from .events import iso
 ADDRESS = "127.0.0.1"
 
 
-def _endpoint(port):
-  return {"Address": ADDRESS, "Port": port}
+def address(m):
+  """The host clients are told to connect to (--advertise-address)."""
+  return getattr(m, "advertise_address", None) or ADDRESS
+
+
+def _endpoint(m, port):
+  return {"Address": address(m), "Port": port}
 
 
 def render(m, group):
@@ -27,7 +32,7 @@ def render(m, group):
   nodes = m.group_nodes(gid)
   members = [{
       "CacheClusterId": n["id"], "CacheNodeId": "0001",
-      "ReadEndpoint": _endpoint(n["port"]),
+      "ReadEndpoint": _endpoint(m, n["port"]),
       "PreferredAvailabilityZone": "local",
       "CurrentRole": "primary" if n["id"] == group["primary"] else "replica",
   } for n in nodes]
@@ -39,8 +44,8 @@ def render(m, group):
       "MemberClusters": [n["id"] for n in nodes],
       "NodeGroups": [{
           "NodeGroupId": "0001", "Status": group["Status"],
-          "PrimaryEndpoint": _endpoint(group["primary_port"]),
-          "ReaderEndpoint": _endpoint(group["reader_port"]),
+          "PrimaryEndpoint": _endpoint(m, group["primary_port"]),
+          "ReaderEndpoint": _endpoint(m, group["reader_port"]),
           "NodeGroupMembers": members,
       }],
       "AutomaticFailover": "enabled" if group.get("AutomaticFailoverEnabled")
@@ -55,7 +60,7 @@ def render(m, group):
       "TransitEncryptionEnabled": False,
       "AtRestEncryptionEnabled": False,
       "ReplicationGroupCreateTime": iso(group["created"]),
-      "ARN": f"arn:vireo:elasticache:local:replicationgroup:{gid}",
+      "ARN": tags.arn(m, "replicationgroup", gid),
   }
   if group.get("auth_modified"):
     out["AuthTokenLastModifiedDate"] = iso(group["auth_modified"])
@@ -63,7 +68,7 @@ def render(m, group):
   if replicas:
     out["SnapshottingClusterId"] = replicas[0]["id"]
   if m.sentinel_port:
-    out["SentinelEndpoint"] = _endpoint(m.sentinel_port)
+    out["SentinelEndpoint"] = _endpoint(m, m.sentinel_port)
   return out
 
 
@@ -90,6 +95,7 @@ def create(m, p):
   node_type = p.get("CacheNodeType", nodeconfig.DEFAULT_NODE_TYPE)
   nodeconfig.node_type_mib(node_type)
   _check_pg(m, p.get("CacheParameterGroupName"))
+  new_tags = tags.check_new(p.get("Tags", []))
   if engines.binary(p["Engine"]) is None:
     raise invalid(engines.describe_missing(p["Engine"]))
   seed = None
@@ -114,6 +120,7 @@ def create(m, p):
       "primary_port": ports[0], "reader_port": ports[1],
       "auth_tokens": [p["AuthToken"]] if "AuthToken" in p else [],
       "next_index": replicas + 2,
+      "tags": sorted(new_tags.items()),
   }
   with m.group_lock(gid):
     if not m.store.insert("groups", gid, group):

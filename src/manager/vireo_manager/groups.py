@@ -10,7 +10,7 @@ import shutil
 import signal
 import time
 
-from . import engines, failover, nodeconfig, snapshots, tags
+from . import engines, failover, nodeconfig, snapshots, tags, users
 from .errors import ApiError, combination, group_not_found, group_state, \
     internal, invalid
 from .events import iso
@@ -59,6 +59,7 @@ def render(m, group):
       "AuthTokenEnabled": bool(group.get("auth_tokens")),
       "TransitEncryptionEnabled": False,
       "AtRestEncryptionEnabled": False,
+      "UserGroupIds": group.get("UserGroupIds") or [],
       "ReplicationGroupCreateTime": iso(group["created"]),
       "ARN": tags.arn(m, "replicationgroup", gid),
   }
@@ -96,6 +97,8 @@ def create(m, p):
   nodeconfig.node_type_mib(node_type)
   _check_pg(m, p.get("CacheParameterGroupName"))
   new_tags = tags.check_new(p.get("Tags", []))
+  users.validate_for_group(m, p["Engine"], p.get("UserGroupIds"),
+                           p.get("AuthToken"))
   if engines.binary(p["Engine"]) is None:
     raise invalid(engines.describe_missing(p["Engine"]))
   seed = None
@@ -122,6 +125,10 @@ def create(m, p):
       "next_index": replicas + 2,
       "tags": sorted(new_tags.items()),
   }
+  if p.get("UserGroupIds"):
+    group.update(UserGroupIds=p["UserGroupIds"],
+                 manager_secret=users.new_secret())
+    group["acl_config"] = users.config_lines(m, group)
   with m.group_lock(gid):
     if not m.store.insert("groups", gid, group):
       m.release_ports(ports)
@@ -265,6 +272,19 @@ def modify(m, p):
   if "CacheParameterGroupName" in p:
     _check_pg(m, p["CacheParameterGroupName"])
     changes["CacheParameterGroupName"] = p["CacheParameterGroupName"]
+  ugids = None
+  if {"UserGroupIdsToAdd", "UserGroupIdsToRemove", "RemoveUserGroups"} & \
+      set(p):
+    ugids = [u for u in group.get("UserGroupIds") or []
+             if u not in (p.get("UserGroupIdsToRemove") or [])]
+    for u in p.get("UserGroupIdsToAdd") or []:
+      if u not in ugids:
+        ugids.append(u)
+    if p.get("RemoveUserGroups"):
+      ugids = []
+    users.validate_for_group(m, group["Engine"], ugids,
+                             p.get("AuthToken") or
+                             group.get("auth_tokens"))
   if group["Engine"] == "vireo" and ("AuthToken" in p or
                                      "AuthTokenUpdateStrategy" in p):
     raise combination("Engine vireo does not support AUTH tokens yet "
@@ -285,6 +305,8 @@ def modify(m, p):
       changes["auth_tokens"] = new_tokens
       changes["auth_modified"] = time.time()
     group = m.store.update("groups", gid, **changes)
+    if ugids is not None:
+      group = users.attach(m, group, ugids)
     if "CacheNodeType" in p:
       _config_set_all(m, gid, [("maxmemory", f"{mib}mb")])
     if "CacheParameterGroupName" in p:

@@ -29,39 +29,29 @@ bool FsyncDirectoryOf(const std::string& path) {
 
 namespace {
 
-// Header, aux fields and every key; refuses a dataset holding streams (no
-// RDB encoding yet) instead of silently dropping them.
-bool WriteImage(RdbWriter& w, Keyspace& ks, const RdbSaveOptions& opts, std::string* error) {
+// Header, aux fields, function libraries and every key.
+void WriteImage(RdbWriter& w, Keyspace& ks, const RdbSaveOptions& opts) {
   w.Header();
   w.StandardAux(opts.now_ms / 1000, opts.used_memory, false, opts.repl_id, opts.repl_offset, opts.repl_stream_db);
-  uint64_t streams = 0;
+  for (const std::string& code : opts.functions) w.Function(code);
   for (int i = 0; i < ks.count() && w.error() == 0; ++i) {
     Database& db = ks.db(i);
     if (db.size() == 0) continue;
     w.SelectDb(i);
     w.ResizeDb(db.size(), db.expires_size());
     db.keys().ForEach([&](Entry* e) {
-      if (e->type() == ObjType::kStream) {
-        ++streams;
-        return;
-      }
       w.KeyValue(e);
       w.MaybeFlush();
     });
   }
-  if (streams > 0) {
-    *error = "Can't save the DB: it holds " + std::to_string(streams) +
-             " stream key(s) and vireo-server cannot write streams to RDB yet (delete them, or SHUTDOWN NOSAVE)";
-    return false;
-  }
-  return true;
 }
 
 }  // namespace
 
 bool SaveRdbToString(Keyspace& ks, const RdbSaveOptions& opts, std::string* out, std::string* error) {
+  (void)error;
   RdbWriter w(-1, opts.compress);
-  if (!WriteImage(w, ks, opts, error)) return false;
+  WriteImage(w, ks, opts);
   w.Finish(opts.checksum);
   out->swap(w.buffer());
   return true;
@@ -75,11 +65,7 @@ bool SaveRdbFile(Keyspace& ks, const std::string& path, const RdbSaveOptions& op
     return false;
   }
   RdbWriter w(fd, opts.compress);
-  if (!WriteImage(w, ks, opts, error)) {
-    close(fd);
-    unlink(tmp.c_str());
-    return false;
-  }
+  WriteImage(w, ks, opts);
   bool ok = w.Finish(opts.checksum);
   if (ok && fsync(fd) != 0) {
     ok = false;

@@ -6,6 +6,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "engine/keyspace.h"
 #include "persistence/rdb_reader.h"
@@ -17,6 +18,7 @@ struct RdbSaveOptions {
   bool checksum = true;  // rdbchecksum
   int64_t now_ms = 0;
   uint64_t used_memory = 0;
+  std::vector<std::string> functions;  // function library codes, written before the keys
   // Replication aux fields (repl-id, repl-offset, repl-stream-db); none when repl_id is empty.
   std::string repl_id;
   long long repl_offset = 0;
@@ -28,7 +30,7 @@ struct RdbSaveOptions {
 bool SaveRdbFile(Keyspace& ks, const std::string& path, const RdbSaveOptions& opts, std::string* error);
 
 // Writes every key of ks as an RDB image into *out (a full resync's
-// payload). False with *error (no stream encoding yet).
+// payload). False with *error.
 bool SaveRdbToString(Keyspace& ks, const RdbSaveOptions& opts, std::string* out, std::string* error);
 
 // The temp name a save to path writes first ("temp-<pid>.rdb" beside it).

@@ -258,10 +258,6 @@ def modify(m, p):
   if "CacheParameterGroupName" in p:
     _check_pg(m, p["CacheParameterGroupName"])
     changes["CacheParameterGroupName"] = p["CacheParameterGroupName"]
-  if group["Engine"] == "vireo" and ("AuthToken" in p or
-                                     "AuthTokenUpdateStrategy" in p):
-    raise combination("Engine vireo does not support AUTH tokens yet "
-                      "(vireo-server has no AUTH yet): use Engine redis.")
   with m.group_lock(gid):
     old_tokens = group.get("auth_tokens") or []
     if "AuthTokenUpdateStrategy" in p or "AuthToken" in p:

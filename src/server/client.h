@@ -22,6 +22,7 @@ namespace vireo {
 
 class Server;
 struct Command;
+struct AclUser;
 
 class Client : public IoHandler, public ClientSession {
  public:
@@ -82,6 +83,12 @@ class Client : public IoHandler, public ClientSession {
   bool repl_capa_psync2 = false;
   // master_repl_offset after this client's last command (WAIT waits for it).
   int64_t woff = 0;
+  // The ACL user this connection runs as (the Server sets "default" on
+  // accept; deleting a user closes its clients first, so never dangling),
+  // and whether it authenticated (or connected while "default" needed no
+  // password): Redis's c->user and c->authenticated.
+  AclUser* user = nullptr;
+  bool authenticated = false;
   uint64_t commands_processed = 0;
   uint64_t net_input_bytes = 0, net_output_bytes = 0;
 

@@ -60,7 +60,9 @@ Server::Server(Config config)
   BindTransactionCommands(commands_);
   BindTrackingCommands(commands_);
   exec_handler_ = commands_.Find("exec")->handler;
+  debug_cmd_ = commands_.Find("debug");
   BindScriptingCommands(commands_);
+  BindAclCommands(commands_);
   scripts_ = std::make_unique<ScriptRunner>(*this);
   repl_ = std::make_unique<Replication>(*this);
   BindReplicationCommands(commands_);
@@ -143,9 +145,9 @@ void Server::OnAcceptable(int listen_fd) {
       stats_.rejected_connections++;
       continue;
     }
-    if (cfg().protected_mode && !IsLoopbackPeer(ss)) {
+    if (cfg().protected_mode && (acl_.default_user()->flags & kUserNoPass) && !IsLoopbackPeer(ss)) {
       // Redis 7.0 applies protected mode whatever `bind` says, as long as
-      // the default user has no password (always, until AUTH exists).
+      // the default user has no password.
       ssize_t ignored = write(fd, kProtectedModeError.data(), kProtectedModeError.size());
       (void)ignored;
       close(fd);
@@ -153,7 +155,12 @@ void Server::OnAcceptable(int listen_fd) {
       continue;
     }
     ConfigureClientSocket(fd, cfg().tcp_keepalive);
-    NewClient(fd, SockAddrText(ss), LocalAddrText(fd));
+    Client* c = NewClient(fd, SockAddrText(ss), LocalAddrText(fd));
+    // Redis's createClient: a client is authenticated from the start when
+    // "default" needs no password (and is on).
+    const AclUser* def = acl_.default_user();
+    c->user = acl_.default_user();
+    c->authenticated = (def->flags & kUserNoPass) && !(def->flags & kUserOff);
   }
 }
 
@@ -172,7 +179,10 @@ Client* Server::AdoptConnection(int fd) {
   sockaddr_storage ss{};
   socklen_t len = sizeof(ss);
   getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len);
-  return NewClient(fd, SockAddrText(ss), LocalAddrText(fd));
+  Client* c = NewClient(fd, SockAddrText(ss), LocalAddrText(fd));
+  c->user = acl_.default_user();
+  c->authenticated = true;
+  return c;
 }
 
 Client* Server::FindClient(uint64_t id) {
@@ -305,6 +315,8 @@ void Server::ResetStats() {
 }
 
 void Server::ApplyConfigChange(std::string_view name) {
+  if (name == "requirepass") ApplyRequirepass();
+  if (name == "acllog-max-len") acl_.TrimLog(size_t(cfg().acllog_max_len));
   if (name == "hz") loop_.set_timer_period(1000 / std::max(1, cfg().hz));
   if (name.substr(0, 4) == "repl" || name.substr(0, 7) == "replica" || name.substr(0, 12) == "min-replicas" ||
       name.substr(0, 6) == "master") {

@@ -3,9 +3,12 @@
 // reload without a restart), and the listeners of tls-port beside the
 // plain ones. Connections accepted there get a TlsConnection (Client
 // drives the handshake without blocking).
-// tls-replication is accepted and kept for the replication layer: a replica
-// link opened by it should use MakeTlsClientContext-like settings from
-// TlsSettingsFrom(cfg()) (tls-client-cert-file etc.); nothing here uses it.
+// Hook for replication: tls-replication, tls-client-cert-file,
+// tls-client-key-file and tls-client-key-file-pass are accepted and kept
+// (CONFIG GET shows them) but nothing uses them yet. A replica link over TLS
+// needs a client-side SSL_CTX (TLS_client_method, the client certificate or
+// else tls-cert-file, the CA to verify the primary) next to TlsContext, and
+// the primary accepts replicas on the tls-port like any client.
 #include <unistd.h>
 
 #include <cstdlib>

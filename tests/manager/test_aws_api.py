@@ -206,11 +206,14 @@ class Boto3Api(_Base):
     events = [e for p in pages for e in p["Events"]
               if e["SourceIdentifier"].startswith(prefix)]
     self.assertEqual(len(events), 25)
-    pgs = [g for p in self.ec.get_paginator(
+    pages = list(self.ec.get_paginator(
         "describe_cache_parameter_groups").paginate(
-            PaginationConfig={"PageSize": 20})
+            PaginationConfig={"PageSize": 20}))
+    self.assertEqual(len(pages[0]["CacheParameterGroups"]), 20)
+    pgs = [g["CacheParameterGroupName"] for p in pages
            for g in p["CacheParameterGroups"]]
-    self.assertGreaterEqual(len(pgs), 26)
+    self.assertEqual(len(pgs), len(set(pgs)))
+    self.assertTrue({f"{prefix}{i}" for i in range(25)} <= set(pgs))
     self.ec.modify_cache_parameter_group(
         CacheParameterGroupName=f"{prefix}0", ParameterNameValues=[
             {"ParameterName": "timeout", "ParameterValue": "33"},

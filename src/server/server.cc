@@ -71,6 +71,7 @@ Server::Server(Config config)
   rdb_.lastsave_sec = start_ms_ / 1000;
   keyspace_.UpdateLruClock(start_ms_);
   config_.set_on_change([this](std::string_view name) { ApplyConfigChange(name); });
+  config_.set_apply_hook([this](std::string_view name) { return ApplyTlsChange(name); });
   KeyEventHooks hooks;
   hooks.ctx = this;
   hooks.ready = [](void* self, int db, std::string_view key) {
@@ -123,6 +124,7 @@ bool Server::Listen(std::string* error) {
     listeners_.push_back(std::make_unique<Listener>(fd, [this](int lfd) { OnAcceptable(lfd); }));
     loop_.Watch(fd, listeners_.back().get(), true, false);
   }
+  if (!ListenTls(error)) return false;
   if (listen_fds_.empty()) {
     *error = "Failed listening on any address";
     return false;
@@ -155,12 +157,14 @@ void Server::OnAcceptable(int listen_fd) {
       continue;
     }
     ConfigureClientSocket(fd, cfg().tcp_keepalive);
+    const bool tls = tls_ctx_ && is_tls_listener(listen_fd);
     Client* c = NewClient(fd, SockAddrText(ss), LocalAddrText(fd));
     // Redis's createClient: a client is authenticated from the start when
     // "default" needs no password (and is on).
     const AclUser* def = acl_.default_user();
     c->user = acl_.default_user();
     c->authenticated = (def->flags & kUserNoPass) && !(def->flags & kUserOff);
+    if (tls) c->StartTls(std::make_unique<TlsConnection>(*tls_ctx_, fd));
   }
 }
 
@@ -316,7 +320,6 @@ void Server::ResetStats() {
 
 void Server::ApplyConfigChange(std::string_view name) {
   if (name == "requirepass") ApplyRequirepass();
-  if (name == "acllog-max-len") acl_.TrimLog(size_t(cfg().acllog_max_len));
   if (name == "hz") loop_.set_timer_period(1000 / std::max(1, cfg().hz));
   if (name.substr(0, 4) == "repl" || name.substr(0, 7) == "replica" || name.substr(0, 12) == "min-replicas" ||
       name.substr(0, 6) == "master") {

@@ -7,11 +7,22 @@ that follow the wrong primary (this is what fences an old primary that was
 only frozen), mark groups available once their replicas are in sync, and
 refresh the reader endpoints.
 
+Slow is not dead. A node is *alive* when it answered (PONG, or -BUSY /
+-LOADING: a long script or a load keeps it from serving, but it is there), or
+when it did not answer in time but its process is running and used CPU
+since the previous round (a long command: Redis answers nothing, not even
+-BUSY, for the first busy-reply-threshold milliseconds). A node that does not
+answer and whose process is stopped (SIGSTOP) or idle (hung) is not alive;
+down-after counts from the last time it was. Nodes that are alive but not
+answering are "busy" and get neither reads routed to them nor a failover.
+The CPU check needs the node on this host (it is: nodes are local processes).
+
 Threading: one background thread runs the rounds, checking nodes in parallel
 on a small pool; kick() (any thread) starts a round at once. view() returns
 copies and is thread-safe.
 """
 
+import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -19,18 +30,36 @@ from concurrent.futures import ThreadPoolExecutor
 from . import resp
 
 
+_CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
 class NodeHealth:
-  __slots__ = ("last_ok", "role", "offset", "link_up", "master_port",
-               "runid", "info")
+  __slots__ = ("last_ok", "last_alive", "state", "role", "offset", "link_up",
+               "master_port", "runid", "info", "cpu", "check_ms")
 
   def __init__(self):
     self.last_ok = 0.0       # monotonic time of the last good reply
+    self.last_alive = 0.0    # ... of the last sign of life (see above)
+    self.state = "unknown"   # ok, busy (answers -BUSY/-LOADING or is slow
+                             # but running), silent (no sign of life)
     self.role = None         # "master" / "slave" as reported
     self.offset = 0
     self.link_up = False
     self.master_port = None
     self.runid = ""
     self.info = {}
+    self.cpu = None          # process CPU ticks at the previous round
+    self.check_ms = 0.0      # how long the last check took
+
+
+def process_state(pid):
+  """(state letter, CPU ticks) of a process from /proc, or (None, None)."""
+  try:
+    with open(f"/proc/{pid}/stat") as f:
+      fields = f.read().rsplit(") ", 1)[1].split()
+    return fields[0], int(fields[11]) + int(fields[12])
+  except (OSError, IndexError, ValueError):
+    return None, None
 
 
 class HealthMonitor:
@@ -70,12 +99,35 @@ class HealthMonitor:
         setattr(copy, k, getattr(h, k))
       return copy
 
+  def mark_gone(self, node_id):
+    """The process exited: what was seen of it is no longer true."""
+    with self._lock:
+      h = self._health.get(node_id)
+      if h:
+        h.state, h.cpu, h.last_ok, h.last_alive = "silent", None, 0.0, 0.0
+
   def forget(self, node_id):
     with self._lock:
       self._health.pop(node_id, None)
 
   def healthy(self, node_id):
+    """Answered normally within down-after: may serve reads."""
     return time.monotonic() - self.view(node_id).last_ok < self.down_after
+
+  def alive(self, node_id):
+    """Showed a sign of life within down-after (slow is not dead)."""
+    return time.monotonic() - self.view(node_id).last_alive < self.down_after
+
+  def latencies(self):
+    """Milliseconds each node's last check took (metrics)."""
+    with self._lock:
+      return {k: h.check_ms for k, h in self._health.items()}
+
+  def answering(self, node_id):
+    """Healthy, or not checked yet (just after a manager restart): whether
+    it is worth sending the node a command that waits for its reply."""
+    last_ok = self.view(node_id).last_ok
+    return last_ok == 0.0 or time.monotonic() - last_ok < self.down_after
 
   def _run(self):
     while not self._stop.is_set():
@@ -100,25 +152,45 @@ class HealthMonitor:
   def _check(self, node, timeout):
     if not self.m.supervisor.alive(node["id"]):
       return
+    started = time.monotonic()
     try:
       ping, info = resp.call(node["port"], ["PING"], ["INFO", "replication"],
                              password=self.m.password_for(node["group"]),
                              timeout=timeout)
     except (OSError, ConnectionError, ValueError):
-      return
-    if ping != "PONG" or isinstance(info, resp.RespError):
-      return
-    fields = resp.parse_info(info)
+      ping = info = None
+    now = time.monotonic()
+    pid = self.m.supervisor.pid(node["id"])
+    pstate, cpu = process_state(pid) if pid else (None, None)
     with self._lock:
       h = self._health.setdefault(node["id"], NodeHealth())
-      h.last_ok = time.monotonic()
-      h.role = fields.get("role")
-      h.info = fields
-      if h.role == "slave":
-        h.offset = int(fields.get("slave_repl_offset", 0) or 0)
-        h.link_up = fields.get("master_link_status") == "up"
-        h.master_port = int(fields.get("master_port", 0) or 0)
+      h.check_ms = (now - started) * 1000
+      prev_cpu, h.cpu = h.cpu, cpu
+      before = h.state
+      if ping == "PONG" and not isinstance(info, resp.RespError):
+        h.state = "ok"
+        h.last_ok = h.last_alive = now
+        fields = resp.parse_info(info)
+        h.role = fields.get("role")
+        h.info = fields
+        if h.role == "slave":
+          h.offset = int(fields.get("slave_repl_offset", 0) or 0)
+          h.link_up = fields.get("master_link_status") == "up"
+          h.master_port = int(fields.get("master_port", 0) or 0)
+        else:
+          h.offset = int(fields.get("master_repl_offset", 0) or 0)
+          h.link_up = False
+          h.master_port = None
+      elif isinstance(ping, resp.RespError) and str(ping).split(" ", 1)[0] \
+          in ("BUSY", "LOADING"):
+        h.state = "busy"
+        h.last_alive = now
+      elif (pstate not in (None, "T", "t", "Z", "X") and cpu is not None and
+            prev_cpu is not None and cpu > prev_cpu):
+        h.state = "busy"     # slow: running, working, not answering
+        h.last_alive = now
       else:
-        h.offset = int(fields.get("master_repl_offset", 0) or 0)
-        h.link_up = False
-        h.master_port = None
+        h.state = "silent"
+      after = h.state
+    if before != after and before != "unknown":
+      self.m.on_health_change(node, before, after, pstate)

@@ -90,13 +90,23 @@ def parse_request(method, target, body):
 
 def handle(manager, method, target, body):
   """Returns (HTTP status, JSON-able body)."""
+  status, out, action = _handle(manager, method, target, body)
+  manager.stats.inc("vireo_manager_api_requests_total", action=action,
+                    status=str(status))
+  if status >= 400:
+    manager.stats.inc("vireo_manager_api_errors_total")
+  return status, out
+
+
+def _handle(manager, method, target, body):
+  action = "unknown"   # a label for metrics: only known action names
   try:
     action, raw = parse_request(method, target, body)
     params = validate(action, raw)
-    return 200, HANDLERS[action](manager, params)
+    return 200, HANDLERS[action](manager, params), action
   except ApiError as e:
-    return e.status, e.to_json()
+    return e.status, e.to_json(), action
   except Exception as e:  # our bug: report it, keep serving
     manager.log("internal error: " + traceback.format_exc())
     err = internal(f"Internal error: {type(e).__name__}")
-    return err.status, err.to_json()
+    return err.status, err.to_json(), action

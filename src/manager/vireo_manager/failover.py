@@ -56,6 +56,7 @@ def fail_over(m, group_id, reason, graceful=False):
     # Steps (faults.POINTS["failover"]): before a replica is promoted an
     # interrupted failover is undone (the old primary unpaused); after,
     # it is finished (_resume).
+    m.stats.inc("vireo_manager_failover_attempts_total")
     op = ops.begin(m, "failover", group_id,
                    {"old": old["id"], "paused": paused})
     target_offset = None
@@ -88,6 +89,7 @@ def fail_over(m, group_id, reason, graceful=False):
       return False, "no healthy replica could be promoted"
     op.step("promoted", chosen=chosen["id"])
     _complete(m, op, old_answers)
+    m.stats.inc("vireo_manager_failovers_total")
     m.events.add("replication-group", group_id,
                  f"Failover to replica node {chosen['id']} completed")
     m.events.add("cache-cluster", chosen["id"],

@@ -165,6 +165,8 @@ class HealthMonitor:
     with self._lock:
       h = self._health.setdefault(node["id"], NodeHealth())
       h.check_ms = (now - started) * 1000
+    self.m.stats.health_check(now - started)
+    with self._lock:
       prev_cpu, h.cpu = h.cpu, cpu
       before = h.state
       if ping == "PONG" and not isinstance(info, resp.RespError):

@@ -21,6 +21,7 @@ import time
 from . import engines, failover, groups, ops, paramgroups, resp, snapshots
 from .endpoints import Endpoint
 from .events import Events
+from .metrics import ManagerStats
 from .health import HealthMonitor
 from .netloop import NetLoop
 from .sentinel import SentinelServer
@@ -29,6 +30,7 @@ from .supervisor import Supervisor
 
 
 CREATE_TIMEOUT = 60.0   # seconds a group may stay "creating"
+CRASH_LOOP_CLEAR_SECONDS = 3.0   # up this long after a crash loop: recovered
 
 
 class Manager:
@@ -45,6 +47,7 @@ class Manager:
     self.metrics_interval = metrics_interval
     self._logger = logger or (lambda msg: print(msg, file=sys.stderr))
     self.store = Store(self.data_dir)
+    self.stats = ManagerStats()
     self.admin_suffix = self._admin_suffix()
     resp.set_command_renames({
         c: engines.admin_name(c, self.admin_suffix)
@@ -227,6 +230,7 @@ class Manager:
     """Called by the supervisor when it notices a node process is gone."""
     from .supervisor import log_tail
     self._died_at[node["id"]] = time.monotonic()
+    self.stats.inc("vireo_manager_node_exits_total")
     self.health.mark_gone(node["id"])
     how = (f"with status {exit_status}" if exit_status is not None and
            exit_status >= 0 else f"on signal {-exit_status}"
@@ -259,17 +263,21 @@ class Manager:
       return "creating"
     if desired != "running":
       return "deleting"
+    alive = self.supervisor.alive(node["id"])
+    state = self.health.view(node["id"]).state
     deaths = self.supervisor.crash_looping(node["id"])
-    if deaths >= 2:
+    # After quick exits in a row the node counts as failed until it has
+    # run and answered for a while, so a crash loop never reads available.
+    if deaths >= 2 and not (alive and state == "ok" and
+                            self.supervisor.uptime(node["id"]) >
+                            CRASH_LOOP_CLEAR_SECONDS):
       from .supervisor import log_tail
-      tail = log_tail(node["dir"])
-      if ("address already in use" in tail.lower() or
-          "listening socket" in tail.lower()):
+      tail = log_tail(node["dir"]).lower()
+      if "address already in use" in tail or "listening socket" in tail:
         return "incompatible-network"
       return "failed"
-    if not self.supervisor.alive(node["id"]):
+    if not alive:
       return "rebooting"
-    state = self.health.view(node["id"]).state
     if state == "ok":
       return "available" if self.health.healthy(node["id"]) else "rebooting"
     if state == "busy":
@@ -319,6 +327,7 @@ class Manager:
         primary_port = self.store.get("nodes", group["primary"])["port"]
       try:
         self.supervisor.start_node(node, primary_port, wait=False)
+        self.stats.inc("vireo_manager_node_restarts_total")
         self.events.add("cache-cluster", node["id"],
                         "Cache node restarted as " +
                         ("primary" if is_primary else "replica"))

@@ -88,6 +88,7 @@ def resume_all(m):
       if fn is None:
         raise RuntimeError(f"unknown operation kind {doc['kind']!r}")
       fn(m, op)
+      m.stats.inc("vireo_manager_operations_resumed_total", kind=doc["kind"])
     except Exception as e:  # one bad op must not keep the manager down
       m.log(f"resuming {doc['id']} failed: {e!r}")
       m.events.add("replication-group", doc["group"],

@@ -230,6 +230,12 @@ class Supervisor:
     with self._lock:
       return self._failures.get(node_id, 0)
 
+  def uptime(self, node_id):
+    """Seconds since the node's process started (or was adopted)."""
+    with self._lock:
+      proc = self._procs.get(node_id)
+    return time.monotonic() - proc.started if proc else 0.0
+
   def pid(self, node_id):
     with self._lock:
       proc = self._procs.get(node_id)

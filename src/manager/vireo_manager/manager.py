@@ -112,6 +112,17 @@ class Manager:
       elif group["Status"] == "deleting":
         with self.group_lock(gid):
           groups._destroy(self, gid)
+    taking = {o["data"].get("name") for o in self.store.list("ops")
+              if o["kind"] == "snapshot"}
+    for snap in self.store.list("snapshots"):
+      name = snap["SnapshotName"]
+      if (snap["SnapshotStatus"] == "creating" and name not in taking) or \
+          snap["SnapshotStatus"] == "copying":
+        # A copy (one file copy, not journaled) cut short: its file may be
+        # partial.
+        snapshots.discard_partial(self, name)
+        self.events.add("snapshot", name, "Snapshot interrupted by a "
+                        "manager restart: failed")
 
   def log(self, msg):
     self._logger(f"vireo-manager: {msg}")

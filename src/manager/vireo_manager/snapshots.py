@@ -255,6 +255,16 @@ def delete(m, p):
   return {"Snapshot": render(snap)}
 
 
+def discard_partial(m, name):
+  """Marks a snapshot cut short as failed and removes its file."""
+  for path in (_path(m, name), _path(m, name) + ".tmp"):
+    try:
+      os.remove(path)
+    except FileNotFoundError:
+      pass
+  m.store.update("snapshots", name, SnapshotStatus="failed")
+
+
 def _remove(m, name):
   try:
     os.remove(_path(m, name))

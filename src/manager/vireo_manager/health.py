@@ -18,14 +18,16 @@ answering are "busy" and get neither reads routed to them nor a failover.
 The CPU check needs the node on this host (it is: nodes are local processes).
 
 Threading: one background thread runs the rounds, checking nodes in parallel
-on a small pool; kick() (any thread) starts a round at once. view() returns
+on a small pool without waiting long for any one (a hung node's check runs
+out its timeout on its own); kick() (any thread) starts a round at once, and
+a silent node's down-after deadline wakes the thread to decide on time. view() returns
 copies and is thread-safe.
 """
 
 import os
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 
 from . import resp
 
@@ -71,6 +73,7 @@ class HealthMonitor:
     self._health = {}
     self._kick = threading.Event()
     self._stop = threading.Event()
+    self._inflight = {}   # node id -> Future of its check (health thread)
     self._pool = ThreadPoolExecutor(max_workers=8,
                                     thread_name_prefix="health")
     self._thread = threading.Thread(target=self._run, name="health",
@@ -131,22 +134,52 @@ class HealthMonitor:
 
   def _run(self):
     while not self._stop.is_set():
-      self._kick.wait(self.interval)
+      wait, deadline = self._next_wait()
+      kicked = self._kick.wait(wait)
       self._kick.clear()
       if self._stop.is_set():
         break
       try:
-        self.round()
+        if deadline and not kicked:
+          # A silent node's down-after just ran out: decide now, on what
+          # is known, instead of at the next round.
+          self.m.after_health_round()
+        else:
+          self.round()
       except Exception as e:  # one bad round must not end health checking
         self.m.log(f"health: {e!r}")
 
+  def _next_wait(self):
+    """(seconds to wait, whether the wake-up is a down-after deadline)."""
+    now = time.monotonic()
+    with self._lock:
+      deadlines = [h.last_alive + self.down_after
+                   for h in self._health.values()
+                   if h.state == "silent" and h.last_alive > 0]
+    future = [d for d in deadlines if d > now]
+    if future and min(future) - now < self.interval:
+      return min(future) - now + 0.002, True
+    return self.interval, False
+
   def round(self):
+    """Starts a check of every node (except those whose previous check is
+    still waiting for an answer) and decides after a short wait: a node
+    that does not answer never holds the decisions about the others; its
+    check finishes (or times out) on its own and updates its view."""
     nodes = [n for n in self.m.store.list("nodes")
              if n.get("desired") == "running"]
     timeout = max(0.1, min(self.interval, self.down_after / 2))
-    futures = [(n, self._pool.submit(self._check, n, timeout)) for n in nodes]
-    for node, fut in futures:
-      fut.result()
+    futures = []
+    for n in nodes:
+      running = self._inflight.get(n["id"])
+      if running is not None and not running.done():
+        continue
+      fut = self._pool.submit(self._check, n, timeout)
+      self._inflight[n["id"]] = fut
+      futures.append(fut)
+    wait(futures, timeout=min(0.05, timeout))
+    for node_id in [k for k, f in self._inflight.items() if f.done()]:
+      del self._inflight[node_id]
     self.m.after_health_round()
 
   def _check(self, node, timeout):

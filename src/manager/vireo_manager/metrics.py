@@ -335,7 +335,8 @@ class MetricsSampler:
         return v, tot
       # A node we just started: its counters began at zero, so count what
       # happened before our first sample instead of dropping it.
-      prev = (now - max(1.0, num("uptime_in_seconds")), {}, None, None, 0.0)
+      prev = (now - max(1.0, num("uptime_in_seconds")), {},
+              {"read": [0.0, 0.0], "write": [0.0, 0.0]}, None, 0.0)
     dt = max(1e-3, now - prev[0])
     for k, total in tot.items():
       v[k] = max(0.0, total - prev[1].get(k, 0.0))

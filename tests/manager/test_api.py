@@ -13,7 +13,6 @@ import tempfile
 import threading
 import time
 import unittest
-import urllib.request
 
 import redis
 
@@ -384,8 +383,7 @@ class Api:
     self.assertEqual(max(p["Maximum"] for p in items["Datapoints"]), 50)
     self.assertCode("InvalidParameterValue", "GetMetricStatistics",
                     MetricName="Bogus", ReplicationGroupId="met")
-    with urllib.request.urlopen(m.url + "metrics") as r:
-      text = r.read().decode()
+    text = m.metrics_text()
     self.assertIn('vireo_curr_items{replication_group="met",'
                   'cache_cluster="met-001"} 50', text)
     self.assertIn("vireo_is_master", text)
@@ -541,11 +539,45 @@ class Ctl:
   def tearDownClass(cls):
     cls.mgr.stop()
 
-  def ctl(self, *args):
+  def ctl(self, *args, credentials=True, env=None):
     from harness import CTL, PY
-    p = subprocess.run([PY, CTL, "--endpoint-url", self.mgr.url, *args],
-                       capture_output=True, text=True, timeout=60)
+    cred = ["--credentials", self.mgr.credentials_file] if credentials \
+        else []
+    p = subprocess.run([PY, CTL, "--endpoint-url", self.mgr.url, *cred,
+                        *args], capture_output=True, text=True, timeout=60,
+                       env=env)
     return p.returncode, p.stdout, p.stderr
+
+  def test_signing(self):
+    import os
+    import tempfile
+    # No key anywhere: a usage error before any request is sent.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(AWS_SHARED_CREDENTIALS_FILE="/nonexistent", HOME="/nonexistent")
+    rc, _, err = self.ctl("describe-events", credentials=False, env=env)
+    self.assertEqual(rc, 252, err)
+    self.assertIn("credentials", err)
+    # A key the manager does not know: refused by the manager.
+    env.update(AWS_ACCESS_KEY_ID="AKIAUNKNOWN000000000",
+               AWS_SECRET_ACCESS_KEY="x" * 40)
+    rc, _, err = self.ctl("describe-events", credentials=False, env=env)
+    self.assertEqual(rc, 254)
+    self.assertIn("InvalidClientTokenId", err)
+    # The manager's own file read through AWS_SHARED_CREDENTIALS_FILE.
+    del env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"]
+    env["AWS_SHARED_CREDENTIALS_FILE"] = self.mgr.credentials_file
+    self.assertEqual(self.ctl("describe-events", credentials=False,
+                              env=env)[0], 0)
+    # A region the manager does not serve.
+    rc, _, err = self.ctl("--region", "eu-west-1", "describe-events")
+    self.assertEqual(rc, 254)
+    self.assertIn("SignatureDoesNotMatch", err)
+    with tempfile.NamedTemporaryFile("w", suffix=".ini") as f:
+      f.write("[default]\naws_access_key_id = A\n")
+      f.flush()
+      rc, _, err = self.ctl("describe-events", credentials=False,
+                            env=dict(env, AWS_SHARED_CREDENTIALS_FILE=f.name))
+      self.assertEqual(rc, 252, err)
 
   def test_commands(self):
     import json

@@ -14,7 +14,6 @@ import re
 import sys
 import time
 import unittest
-import urllib.request
 
 import redis
 
@@ -28,8 +27,7 @@ LINE = re.compile(r'^([a-z_][a-z0-9_]*)(\{[^}]*\})? (\S+)$')
 
 def scrape(mgr):
   """{name: {labels text: value}}, {name: type}, and the HELP'd names."""
-  with urllib.request.urlopen(mgr.url + "metrics", timeout=10) as r:
-    text = r.read().decode()
+  text = mgr.metrics_text()
   values, types, helps = {}, {}, set()
   for line in text.splitlines():
     if line.startswith("# HELP "):
@@ -119,11 +117,13 @@ class Metrics:
     self.assertTrue(self.stat("SuccessfulWriteRequestLatency", node))
     self.assertTrue(self.stat("FreeableMemory", node))
     # Self-metrics: API requests by action, errors, health-check timings.
-    before = v2["vireo_manager_api_errors_total"][""]
+    before = v2["vireo_manager_api_errors_total"].get(
+        '{code="ReplicationGroupNotFoundFault"}', 0)
     m.raw({"Action": "DescribeReplicationGroups",
            "ReplicationGroupId": "nope"})
     v3, _, _ = scrape(m)
-    self.assertEqual(v3["vireo_manager_api_errors_total"][""], before + 1)
+    self.assertEqual(v3["vireo_manager_api_errors_total"][
+        '{code="ReplicationGroupNotFoundFault"}'], before + 1)
     self.assertTrue(any('action="GetMetricStatistics"' in k and
                         'status="200"' in k for k in
                         v3["vireo_manager_api_requests_total"]))

@@ -10,7 +10,7 @@ import shutil
 import signal
 import time
 
-from . import engines, failover, nodeconfig, ops, snapshots
+from . import engines, failover, nodeconfig, ops, snapshots, tags
 from .errors import ApiError, combination, group_not_found, group_state, \
     internal, invalid
 from .events import iso
@@ -18,8 +18,13 @@ from .events import iso
 ADDRESS = "127.0.0.1"
 
 
-def _endpoint(port):
-  return {"Address": ADDRESS, "Port": port}
+def address(m):
+  """The host clients are told to connect to (--advertise-address)."""
+  return getattr(m, "advertise_address", None) or ADDRESS
+
+
+def _endpoint(m, port):
+  return {"Address": address(m), "Port": port}
 
 
 def render(m, group):
@@ -29,7 +34,7 @@ def render(m, group):
   status = m.group_status(group, statuses)
   members = [{
       "CacheClusterId": n["id"], "CacheNodeId": "0001",
-      "ReadEndpoint": _endpoint(n["port"]),
+      "ReadEndpoint": _endpoint(m, n["port"]),
       "PreferredAvailabilityZone": "local",
       "CurrentRole": "primary" if n["id"] == group["primary"] else "replica",
       "CacheNodeStatus": statuses[n["id"]],
@@ -42,8 +47,8 @@ def render(m, group):
       "MemberClusters": [n["id"] for n in nodes],
       "NodeGroups": [{
           "NodeGroupId": "0001", "Status": status,
-          "PrimaryEndpoint": _endpoint(group["primary_port"]),
-          "ReaderEndpoint": _endpoint(group["reader_port"]),
+          "PrimaryEndpoint": _endpoint(m, group["primary_port"]),
+          "ReaderEndpoint": _endpoint(m, group["reader_port"]),
           "NodeGroupMembers": members,
       }],
       "AutomaticFailover": "enabled" if group.get("AutomaticFailoverEnabled")
@@ -58,7 +63,7 @@ def render(m, group):
       "TransitEncryptionEnabled": False,
       "AtRestEncryptionEnabled": False,
       "ReplicationGroupCreateTime": iso(group["created"]),
-      "ARN": f"arn:vireo:elasticache:local:replicationgroup:{gid}",
+      "ARN": tags.arn(m, "replicationgroup", gid),
   }
   if group.get("auth_modified"):
     out["AuthTokenLastModifiedDate"] = iso(group["auth_modified"])
@@ -66,7 +71,7 @@ def render(m, group):
   if replicas:
     out["SnapshottingClusterId"] = replicas[0]["id"]
   if m.sentinel_port:
-    out["SentinelEndpoint"] = _endpoint(m.sentinel_port)
+    out["SentinelEndpoint"] = _endpoint(m, m.sentinel_port)
   return out
 
 
@@ -93,6 +98,7 @@ def create(m, p):
   node_type = p.get("CacheNodeType", nodeconfig.DEFAULT_NODE_TYPE)
   nodeconfig.node_type_mib(node_type)
   _check_pg(m, p.get("CacheParameterGroupName"))
+  new_tags = tags.check_new(p.get("Tags", []))
   if engines.binary(p["Engine"]) is None:
     raise invalid(engines.describe_missing(p["Engine"]))
   if "SnapshotName" in p:
@@ -117,6 +123,7 @@ def create(m, p):
       "auth_tokens": [p["AuthToken"]] if "AuthToken" in p else [],
       "next_index": replicas + 2,
       "seed_snapshot": p.get("SnapshotName"),
+      "tags": sorted(new_tags.items()),
   }
   # Steps (faults.POINTS["create"]); a restarted manager finishes the
   # creation (_resume_create): the caller was told the group exists.

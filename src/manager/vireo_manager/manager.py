@@ -190,6 +190,10 @@ class Manager:
     with self._locks_lock:
       self._reserved.difference_update(ports)
 
+  def api_errors(self, code):
+    """Called by api.py for every error answer (a metric)."""
+    self.stats.inc("vireo_manager_api_errors_total", code=code)
+
   def sentinel_publish(self, channel, message):
     if self.sentinel:
       self.sentinel.publish(channel, message)

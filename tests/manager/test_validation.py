@@ -56,6 +56,15 @@ VALID = {
     "AddTagsToResource": {"ResourceName": "arn", "Tags": [{"Key": "k"}]},
     "RemoveTagsFromResource": {"ResourceName": "arn", "TagKeys": ["k"]},
     "ListTagsForResource": {"ResourceName": "arn"},
+    "CreateUser": {"UserId": "u1", "UserName": "u1", "Engine": "redis",
+                   "AccessString": "on ~* +@all"},
+    "ModifyUser": {"UserId": "u1"},
+    "DeleteUser": {"UserId": "u1"},
+    "DescribeUsers": {},
+    "CreateUserGroup": {"UserGroupId": "g1", "Engine": "redis"},
+    "ModifyUserGroup": {"UserGroupId": "g1"},
+    "DeleteUserGroup": {"UserGroupId": "g1"},
+    "DescribeUserGroups": {},
 }
 
 

@@ -18,7 +18,7 @@ import uuid
 from urllib.parse import parse_qs, urlsplit
 
 from . import (cacheinfo, cloudwatch, groups, paramgroups, query_protocol,
-               snapshots, tags)
+               snapshots, tags, users)
 from .errors import ApiError, internal, invalid
 from .validation import validate
 
@@ -56,6 +56,14 @@ HANDLERS = {
     "DeleteCacheParameterGroup": (ELASTICACHE, paramgroups.delete),
     "DescribeCacheParameterGroups": (ELASTICACHE, paramgroups.describe_groups),
     "DescribeCacheParameters": (ELASTICACHE, paramgroups.describe_parameters),
+    "CreateUser": (ELASTICACHE, users.create_user),
+    "ModifyUser": (ELASTICACHE, users.modify_user),
+    "DeleteUser": (ELASTICACHE, users.delete_user),
+    "DescribeUsers": (ELASTICACHE, users.describe_users),
+    "CreateUserGroup": (ELASTICACHE, users.create_group),
+    "ModifyUserGroup": (ELASTICACHE, users.modify_group),
+    "DeleteUserGroup": (ELASTICACHE, users.delete_group),
+    "DescribeUserGroups": (ELASTICACHE, users.describe_groups),
     "GetMetricStatistics": (MONITORING, cloudwatch.get_metric_statistics),
     "GetMetricData": (MONITORING, cloudwatch.get_metric_data),
 }

@@ -10,7 +10,7 @@ import shutil
 import signal
 import time
 
-from . import engines, failover, nodeconfig, ops, snapshots, tags
+from . import engines, failover, nodeconfig, ops, snapshots, tags, users
 from .errors import ApiError, combination, group_not_found, group_state, \
     internal, invalid
 from .events import iso
@@ -62,6 +62,7 @@ def render(m, group):
       "AuthTokenEnabled": bool(group.get("auth_tokens")),
       "TransitEncryptionEnabled": False,
       "AtRestEncryptionEnabled": False,
+      "UserGroupIds": group.get("UserGroupIds") or [],
       "ReplicationGroupCreateTime": iso(group["created"]),
       "ARN": tags.arn(m, "replicationgroup", gid),
   }
@@ -99,6 +100,8 @@ def create(m, p):
   nodeconfig.node_type_mib(node_type)
   _check_pg(m, p.get("CacheParameterGroupName"))
   new_tags = tags.check_new(p.get("Tags", []))
+  users.validate_for_group(m, p["Engine"], p.get("UserGroupIds"),
+                           p.get("AuthToken"))
   if engines.binary(p["Engine"]) is None:
     raise invalid(engines.describe_missing(p["Engine"]))
   if "SnapshotName" in p:
@@ -125,6 +128,10 @@ def create(m, p):
       "seed_snapshot": p.get("SnapshotName"),
       "tags": sorted(new_tags.items()),
   }
+  if p.get("UserGroupIds"):
+    group.update(UserGroupIds=p["UserGroupIds"],
+                 manager_secret=users.new_secret())
+    group["acl_config"] = users.config_lines(m, group)
   # Steps (faults.POINTS["create"]); a restarted manager finishes the
   # creation (_resume_create): the caller was told the group exists.
   with m.group_lock(gid):
@@ -352,6 +359,19 @@ def modify(m, p):
   if "CacheParameterGroupName" in p:
     _check_pg(m, p["CacheParameterGroupName"])
     changes["CacheParameterGroupName"] = p["CacheParameterGroupName"]
+  ugids = None
+  if {"UserGroupIdsToAdd", "UserGroupIdsToRemove", "RemoveUserGroups"} & \
+      set(p):
+    ugids = [u for u in group.get("UserGroupIds") or []
+             if u not in (p.get("UserGroupIdsToRemove") or [])]
+    for u in p.get("UserGroupIdsToAdd") or []:
+      if u not in ugids:
+        ugids.append(u)
+    if p.get("RemoveUserGroups"):
+      ugids = []
+    users.validate_for_group(m, group["Engine"], ugids,
+                             p.get("AuthToken") or
+                             group.get("auth_tokens"))
   if group["Engine"] == "vireo" and ("AuthToken" in p or
                                      "AuthTokenUpdateStrategy" in p):
     raise combination("Engine vireo does not support AUTH tokens yet "
@@ -375,7 +395,7 @@ def modify(m, p):
     # Steps (faults.POINTS["modify"]): an interrupted modify is finished
     # (_resume_modify): every step can be applied again.
     op = ops.begin(m, "modify", gid, {
-        "changes": changes, "tokens": tokens,
+        "changes": changes, "tokens": tokens, "ugids": ugids,
         "node_type": "CacheNodeType" in p,
         "param_group": "CacheParameterGroupName" in p},
         [("update", "groups", gid, {"Status": "modifying"})])
@@ -391,6 +411,8 @@ def _apply_modify(m, op):
     _apply_tokens(m, gid, *d["tokens"])
   op.step("recorded", [("update", "groups", gid, d["changes"])])
   group = m.store.get("groups", gid)
+  if d.get("ugids") is not None:
+    group = users.attach(m, group, d["ugids"])
   if d["node_type"]:
     mib = nodeconfig.node_type_mib(group["CacheNodeType"])
     _config_set_all(m, gid, [("maxmemory", f"{mib}mb")])

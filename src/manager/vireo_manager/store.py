@@ -12,7 +12,8 @@ import os
 import sqlite3
 import threading
 
-KINDS = ("groups", "nodes", "snapshots", "param_groups", "settings", "ops")
+KINDS = ("groups", "nodes", "snapshots", "param_groups", "settings",
+         "users", "user_groups", "ops")
 
 
 class Store:

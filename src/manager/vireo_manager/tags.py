@@ -3,9 +3,9 @@ ListTagsForResource, and the Tags given at creation.
 
 ARNs have Vireo's own shape,
 arn:vireo:elasticache:<region>:<account>:<kind>:<id>, with kind
-replicationgroup, cluster (one node) or snapshot. Tags live in the
-resource's document in the store (as "tags"; "_tags" for snapshots, whose
-document is rendered as is) and go away with it. ElastiCache's limit of 50
+replicationgroup, cluster (one node), snapshot, user or usergroup. Tags
+live in the resource's document in the store (as "tags"; "_tags" for
+snapshots, whose document is rendered as is) and go away with it. ElastiCache's limit of 50
 tags per resource applies. Threading: changes are serialized by one lock.
 """
 
@@ -22,6 +22,8 @@ KINDS = {
                          "Replication group"),
     "cluster": ("nodes", "tags", "CacheClusterNotFound", "Cache cluster"),
     "snapshot": ("snapshots", "_tags", "SnapshotNotFoundFault", "Snapshot"),
+    "user": ("users", "tags", "UserNotFound", "User"),
+    "usergroup": ("user_groups", "tags", "UserGroupNotFound", "User group"),
 }
 
 
@@ -43,13 +45,14 @@ def _resolve(m, name):
       parts[5] not in KINDS or not parts[6]:
     raise ApiError("InvalidARN", f"The ARN {name[:200]!r} is not valid: "
                    "expected arn:vireo:elasticache:<region>:<account>:"
-                   "replicationgroup|cluster|snapshot:<id>.")
+                   "replicationgroup|cluster|snapshot|user|usergroup:<id>.")
   if parts[3] != region(m) or parts[4] != account(m):
     raise ApiError("InvalidARN", f"The ARN {name[:200]!r} names region "
                    f"{parts[3]!r} and account {parts[4]!r}; this endpoint "
                    f"is region {region(m)!r}, account {account(m)!r}.")
   table, field, code, noun = KINDS[parts[5]]
-  key = parts[6] if parts[5] == "snapshot" else parts[6].lower()
+  key = parts[6] if parts[5] in ("snapshot", "user", "usergroup") else \
+      parts[6].lower()
   doc = m.store.get(table, key)
   if doc is None:
     raise ApiError(code, f"{noun} {parts[6]} not found.")

@@ -133,6 +133,7 @@ ACTIONS = {
         "SnapshotRetentionLimit": (I, False, _range(0, 35, "SnapshotRetentionLimit")),
         "SnapshotWindow": (S, False, _window),
         "Tags": (TAGS, False, None),
+        "UserGroupIds": (L, False, None),
     },
     "DescribeReplicationGroups": {
         "ReplicationGroupId": (S, False, _group_id),
@@ -150,6 +151,9 @@ ACTIONS = {
         "SnapshotRetentionLimit": (I, False, _range(0, 35, "SnapshotRetentionLimit")),
         "SnapshotWindow": (S, False, _window),
         "ApplyImmediately": (B, False, None),
+        "UserGroupIdsToAdd": (L, False, None),
+        "UserGroupIdsToRemove": (L, False, None),
+        "RemoveUserGroups": (B, False, None),
     },
     "IncreaseReplicaCount": {
         "ReplicationGroupId": (S, True, _group_id),
@@ -255,6 +259,53 @@ ACTIONS = {
     "DescribeServiceUpdates": {
         "ServiceUpdateName": (S, False, None),
         "ServiceUpdateStatus": (L, False, None),
+        "MaxRecords": (I, False, _range(20, 100, "MaxRecords")),
+        "Marker": (S, False, None),
+    },
+    "CreateUser": {
+        "UserId": (S, True, None),
+        "UserName": (S, True, None),
+        "Engine": (S, True, None),
+        "Passwords": (L, False, None),
+        "AccessString": (S, True, None),
+        "NoPasswordRequired": (B, False, None),
+        "Tags": (TAGS, False, None),
+        "AuthenticationMode": (RAW, False, None),
+    },
+    "ModifyUser": {
+        "UserId": (S, True, None),
+        "AccessString": (S, False, None),
+        "AppendAccessString": (S, False, None),
+        "Passwords": (L, False, None),
+        "NoPasswordRequired": (B, False, None),
+        "AuthenticationMode": (RAW, False, None),
+    },
+    "DeleteUser": {
+        "UserId": (S, True, None),
+    },
+    "DescribeUsers": {
+        "Engine": (S, False, None),
+        "UserId": (S, False, None),
+        "Filters": (RAW, False, None),
+        "MaxRecords": (I, False, _range(20, 100, "MaxRecords")),
+        "Marker": (S, False, None),
+    },
+    "CreateUserGroup": {
+        "UserGroupId": (S, True, None),
+        "Engine": (S, True, None),
+        "UserIds": (L, False, None),
+        "Tags": (TAGS, False, None),
+    },
+    "ModifyUserGroup": {
+        "UserGroupId": (S, True, None),
+        "UserIdsToAdd": (L, False, None),
+        "UserIdsToRemove": (L, False, None),
+    },
+    "DeleteUserGroup": {
+        "UserGroupId": (S, True, None),
+    },
+    "DescribeUserGroups": {
+        "UserGroupId": (S, False, None),
         "MaxRecords": (I, False, _range(20, 100, "MaxRecords")),
         "Marker": (S, False, None),
     },

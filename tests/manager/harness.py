@@ -31,6 +31,10 @@ PY = "/usr/bin/python3"
 PORT_BASE = int(os.environ.get("VIREO_MANAGER_TEST_PORTS", "31000"))
 BLOCK = 100
 _next_block = [0]
+# Every directory a ManagerProcess of this test run used: run.py looks for
+# left-over node processes there only (other checkouts on this machine run
+# the same tests at the same time under the same temp prefix).
+created_dirs = []
 
 
 def port_free(port):
@@ -123,6 +127,7 @@ class ManagerProcess:
     self.node_ports = (self.base + 10, self.base + BLOCK - 1)
     self.own_dir = data_dir is None
     self.tmp = data_dir or tempfile.mkdtemp(prefix="vireo-mgr-test-")
+    created_dirs.append(self.tmp)
     self.data_dir = os.path.join(self.tmp, "data")
     self.down_after_ms = down_after_ms
     self.interval_ms = interval_ms

@@ -135,6 +135,8 @@ class ManagerProcess:
     self.env = None   # extra environment for the manager (fault points)
     self.region = "us-east-1"
     self.extra_args = []
+    self.scheme = "http"
+    self.cafile = None
 
   def start(self):
     if hasattr(self, "log"):
@@ -174,7 +176,8 @@ class ManagerProcess:
     if getattr(self, "_client", None) is None:
       access, secret = self.key()
       self._client = api_client.Client(self.url, access, secret,
-                                       self.region, timeout=60)
+                                       self.region, timeout=60,
+                                       cafile=self.cafile)
     return self._client
 
   def env(self):
@@ -202,7 +205,7 @@ class ManagerProcess:
 
   @property
   def url(self):
-    return f"http://127.0.0.1:{self.api_port}/"
+    return f"{self.scheme}://127.0.0.1:{self.api_port}/"
 
   def raw(self, body, path="/", method="POST", sign=True, service=None):
     """A signed JSON request; returns (status, parsed JSON body)."""

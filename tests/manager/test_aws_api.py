@@ -14,6 +14,7 @@ import datetime
 import os
 import socket
 import stat
+import subprocess
 import threading
 import time
 import unittest
@@ -635,6 +636,37 @@ class HttpSafety(unittest.TestCase):
         m.region = "us-east-1"
         self.assertEqual(self.code_of(m.boto3().describe_service_updates),
                          "SignatureDoesNotMatch")
+      finally:
+        m.stop()
+
+  def test_tls(self):
+    import tempfile
+    with tempfile.TemporaryDirectory() as d:
+      cert, key = os.path.join(d, "cert.pem"), os.path.join(d, "key.pem")
+      made = subprocess.run(
+          ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+           "-keyout", key, "-out", cert, "-days", "1", "-subj",
+           "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+          capture_output=True)
+      self.assertEqual(made.returncode, 0, made.stderr)
+      m = ManagerProcess(data_dir=d)
+      m.extra_args = ["--tls-cert", cert, "--tls-key", key]
+      m.scheme = "https"
+      m.cafile = cert
+      try:
+        m.start()
+        import boto3
+        access, secret = m.key()
+        ec = boto3.session.Session(
+            aws_access_key_id=access, aws_secret_access_key=secret,
+            region_name="us-east-1").client("elasticache",
+                                            endpoint_url=m.url, verify=cert)
+        self.assertEqual(ec.describe_service_updates()["ServiceUpdates"],
+                         [])
+        # Plain HTTP on the TLS port gets nothing useful.
+        with self.assertRaises(Exception):
+          urllib.request.urlopen(m.url.replace("https:", "http:"),
+                                 timeout=5)
       finally:
         m.stop()
 

@@ -372,10 +372,6 @@ def modify(m, p):
     users.validate_for_group(m, group["Engine"], ugids,
                              p.get("AuthToken") or
                              group.get("auth_tokens"))
-  if group["Engine"] == "vireo" and ("AuthToken" in p or
-                                     "AuthTokenUpdateStrategy" in p):
-    raise combination("Engine vireo does not support AUTH tokens yet "
-                      "(vireo-server has no AUTH yet): use Engine redis.")
   with m.group_lock(gid):
     old_tokens = group.get("auth_tokens") or []
     tokens = None

@@ -314,7 +314,6 @@ void Server::ApplyEvictionConfig() {
 
 void Server::ApplyConfigChange(std::string_view name) {
   if (name == "requirepass") ApplyRequirepass();
-  if (name == "acllog-max-len") acl_.TrimLog(size_t(cfg().acllog_max_len));
   if (name == "maxmemory-policy") evictor_.ResetPool();
   if (name == "maxmemory-policy" || name == "lfu-log-factor" || name == "lfu-decay-time" || name == "maxmemory") {
     ApplyEvictionConfig();

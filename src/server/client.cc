@@ -28,6 +28,7 @@ Client::Client(Server* server, int fd, uint64_t id, std::string addr, std::strin
 }
 
 Client::~Client() {
+  tls_.reset();  // its close_notify goes out before the socket closes
   if (fd_ >= 0) close(fd_);
 }
 

@@ -301,7 +301,6 @@ void Server::ResetStats() {
 
 void Server::ApplyConfigChange(std::string_view name) {
   if (name == "requirepass") ApplyRequirepass();
-  if (name == "acllog-max-len") acl_.TrimLog(size_t(cfg().acllog_max_len));
   if (name == "hz") loop_.set_timer_period(1000 / std::max(1, cfg().hz));
   if (name == "proto-max-bulk-len") {
     ParseLimits limits;

@@ -36,8 +36,12 @@ class _Base:
     cls.mgr.extra_args = ["--request-timeout-s", "1",
                           "--idle-timeout-s", "2"]
     cls.mgr.start()
-    cls.ec = cls.mgr.boto3("elasticache")
-    cls.cw = cls.mgr.boto3("cloudwatch")
+    try:
+      cls.ec = cls.mgr.boto3("elasticache")
+      cls.cw = cls.mgr.boto3("cloudwatch")
+    except BaseException:
+      cls.mgr.stop()     # tearDownClass does not run after this
+      raise
 
   @classmethod
   def tearDownClass(cls):

@@ -318,6 +318,12 @@ void Server::Call(Client* c, Command* cmd, const std::vector<std::string_view>& 
   }
 
   cmd->usec += uint64_t(duration);
+  // Latency tracking (INFO latencystats): commands that completed without
+  // blocking, in ns as Redis records them; one branch when off.
+  if (cfg().latency_tracking && !c->blocked) {
+    if (!cmd->latency) cmd->latency = std::make_unique<LatencyHistogram>();
+    cmd->latency->Record(duration * 1000);
+  }
   if (rerun) return;  // counted when it first ran
   cmd->calls++;
   stats_.total_commands_processed++;

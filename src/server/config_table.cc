@@ -97,6 +97,39 @@ ConfigOption FixedBoolOption(std::string_view name, unsigned flags, bool fixed,
   return o;
 }
 
+// latency-tracking-info-percentiles: any number of percentiles in [0, 100]
+// ("" alone: none), shown as Redis prints them ("%f" without trailing zeros).
+ConfigOption PercentilesOption(std::string_view name) {
+  ConfigOption o;
+  o.name = name;
+  o.flags = kConfigMultiArg;
+  o.set = [](const std::vector<std::string>& args, ServerConfig* cfg) {
+    std::vector<double> v;
+    if (!(args.size() == 1 && args[0].empty())) {
+      for (const std::string& w : args) {
+        char* end = nullptr;
+        const double d = std::strtod(w.c_str(), &end);
+        if (w.empty() || *end != '\0') return std::string("Invalid latency-tracking-info-percentiles parameters");
+        if (!(d >= 0.0 && d <= 100.0)) {
+          return std::string("latency-tracking-info-percentiles parameters should sit between [0.0,100.0]");
+        }
+        v.push_back(d);
+      }
+    }
+    cfg->latency_tracking_info_percentiles = std::move(v);
+    return std::string();
+  };
+  o.get = [](const ServerConfig& cfg) {
+    std::string out;
+    for (double d : cfg.latency_tracking_info_percentiles) {
+      if (!out.empty()) out.push_back(' ');
+      out += FormatPercentile(d);
+    }
+    return out;
+  };
+  return o;
+}
+
 ConfigOption StringOption(std::string_view name, unsigned flags, std::string ServerConfig::*field) {
   ConfigOption o;
   o.name = name;
@@ -455,6 +488,8 @@ std::vector<ConfigOption> BuildTable() {
   t.push_back(IntOption("slowlog-max-len", "", 0, &S::slowlog_max_len, 0, kLongMax, 0, kIntMax));
   t.push_back(
       IntOption("latency-monitor-threshold", "", 0, &S::latency_monitor_threshold, 0, kLongMax));
+  t.push_back(BoolOption("latency-tracking", "", 0, &S::latency_tracking));
+  t.push_back(PercentilesOption("latency-tracking-info-percentiles"));
   t.push_back(IntOption("tracking-table-max-keys", "", 0, &S::tracking_table_max_keys, 0, kLongMax));
   t.push_back(IntOption("busy-reply-threshold", "lua-time-limit", 0, &S::busy_reply_threshold, 0, kLongMax));
   // Expiry and freeing.

@@ -12,6 +12,7 @@
 #include "base/memory_accounting.h"
 #include "base/memory_stats.h"
 #include "commands/core/args.h"
+#include "server/config_values.h"
 #include "resp/reply_builder.h"
 #include "server/client.h"
 #include "server/commands/server_context.h"
@@ -279,6 +280,31 @@ void ErrorStatsSection(Server& s, InfoWriter& w) {
   for (auto& [code, n] : s.stats().error_counts) w.Raw("errorstat_" + code + ":count=" + std::to_string(n));
 }
 
+// One line per command with a histogram: the configured percentiles in
+// microseconds, three decimals, as Redis 7.0 prints them.
+void LatencyStatsLine(InfoWriter& w, const Command* c, const std::vector<double>& percentiles) {
+  if (!c->latency) return;
+  std::string line = "latency_percentiles_usec_" + c->full_name + ":";
+  char buf[96];
+  for (size_t j = 0; j < percentiles.size(); ++j) {
+    if (j) line.push_back(',');
+    snprintf(buf, sizeof(buf), "p%s=%.3f", FormatPercentile(percentiles[j]).c_str(),
+             double(c->latency->ValueAtPercentile(percentiles[j])) / 1000.0);
+    line += buf;
+  }
+  w.Raw(line);
+}
+
+void LatencyStatsSection(Server& s, InfoWriter& w) {
+  w.Section("Latencystats");
+  if (!s.cfg().latency_tracking) return;
+  const std::vector<double>& p = s.cfg().latency_tracking_info_percentiles;
+  for (const Command* c : s.commands().all()) {
+    LatencyStatsLine(w, c, p);
+    for (const Command* sub : c->subcommands) LatencyStatsLine(w, sub, p);
+  }
+}
+
 void KeyspaceSection(Server& s, InfoWriter& w, int64_t now_ms) {
   w.Section("Keyspace");
   for (int i = 0; i < s.keyspace().count(); ++i) {
@@ -324,6 +350,7 @@ void CmdInfo(ServerContext& ctx) {
   if (on("cpu", true)) CpuSection(w);
   if (everything || all || want.count("commandstats")) CommandStatsSection(s, w);
   if (on("errorstats", true)) ErrorStatsSection(s, w);
+  if (everything || all || want.count("latencystats")) LatencyStatsSection(s, w);
   if (on("keyspace", true)) KeyspaceSection(s, w, ctx.now_ms);
   ctx.reply.Verbatim(w.str());
 }

@@ -7,7 +7,7 @@
 //     not run (replication, cluster, TLS, defragmentation, I/O threads...)
 //     accepts every value Redis accepts;
 //   - a directive whose other values ask for a behaviour Vireo lacks
-//     (requirepass, cluster-enabled yes, tls-port, unixsocket...) accepts
+//     (cluster-enabled yes, unixsocket...) accepts
 //     only Redis's default and refuses the rest, saying what is missing.
 // The facts (names, defaults, bounds, immutability) are Redis 7.0.15's, read
 // from a running redis-server with CONFIG GET/SET.
@@ -120,9 +120,6 @@ constexpr unsigned kImmutable = kConfigImmutable;
 
 // Alphabetical, one row per directive (an old alias on the row of the new name).
 constexpr CompatRow kRows[] = {
-    Enum("acl-pubsub-default", "resetchannels", "allchannels,resetchannels"),
-    Str("aclfile").Flags(kImmutable).Lacks("ACL users from a file"),
-    Int("acllog-max-len", "128", 0, kLongMax),
     Int("active-defrag-cycle-max", "25", 1, 99),
     Int("active-defrag-cycle-min", "1", 1, 99),
     Memory("active-defrag-ignore-bytes", "104857600", 1, kLongMax),
@@ -173,14 +170,10 @@ constexpr CompatRow kRows[] = {
     Bool("latency-tracking", "yes"),
     Special("latency-tracking-info-percentiles", Kind::kPercentiles, "50 99 99.9")
         .Flags(kConfigMultiArg),
-    Int("lfu-decay-time", "1", 0, kIntMax),
-    Int("lfu-log-factor", "10", 0, kIntMax),
     Int("loading-process-events-interval-bytes", "2097152", 1024, kIntMax).Flags(kConfigHidden),
     Str("masterauth"),
     Str("masteruser"),
     Special("maxmemory-clients", Kind::kMemoryOrPercent, "0").Lacks("client eviction"),
-    Int("maxmemory-eviction-tenacity", "10", 0, 100),
-    Int("maxmemory-samples", "5", 1, kIntMax),
     Int("min-replicas-max-lag", "10", 0, kIntMax).Alias("min-slaves-max-lag"),
     Int("min-replicas-to-write", "0", 0, kIntMax)
         .Alias("min-slaves-to-write")
@@ -213,7 +206,6 @@ constexpr CompatRow kRows[] = {
         .Alias("slaveof")
         .Flags(kImmutable | kConfigMultiArg)
         .Lacks("replication"),
-    Str("requirepass").Lacks("password authentication (AUTH)"),
     Str("server_cpulist").Flags(kImmutable).Lacks("pinning the server to CPUs"),
     Bool("set-proc-title", "yes").Flags(kImmutable),
     Flagset("shutdown-on-sigint", "default", "default,save,nosave,now,force")
@@ -244,7 +236,7 @@ constexpr CompatRow kRows[] = {
     Str("tls-dh-params-file"),
     Str("tls-key-file"),
     Str("tls-key-file-pass"),
-    Int("tls-port", "0", 0, 65535).Lacks("TLS"),
+    Int("tls-port", "0", 0, 65535),
     Bool("tls-prefer-server-ciphers", "no"),
     Str("tls-protocols"),
     Bool("tls-replication", "no"),

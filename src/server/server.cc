@@ -12,7 +12,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
-#include "base/memory_stats.h"
+#include "base/memory_accounting.h"
 #include "net/listener.h"
 #include "resp/reply_builder.h"
 #include "server/commands/server_context.h"
@@ -60,13 +60,16 @@ Server::Server(Config config)
   BindTransactionCommands(commands_);
   BindTrackingCommands(commands_);
   exec_handler_ = commands_.Find("exec")->handler;
+  debug_cmd_ = commands_.Find("debug");
   BindScriptingCommands(commands_);
+  BindAclCommands(commands_);
   scripts_ = std::make_unique<ScriptRunner>(*this);
   run_id_ = RandomHex(40);
   start_ms_ = NowMs();
   rdb_.lastsave_sec = start_ms_ / 1000;
   keyspace_.UpdateLruClock(start_ms_);
   config_.set_on_change([this](std::string_view name) { ApplyConfigChange(name); });
+  config_.set_apply_hook([this](std::string_view name) { return ApplyTlsChange(name); });
   KeyEventHooks hooks;
   hooks.ctx = this;
   hooks.ready = [](void* self, int db, std::string_view key) {
@@ -75,6 +78,9 @@ Server::Server(Config config)
   hooks.expired = [](void* self, int db, std::string_view key) {
     static_cast<Server*>(self)->KeyExpired(db, key);
   };
+  hooks.evicted = [](void* self, int db, std::string_view key) {
+    static_cast<Server*>(self)->KeyEvicted(db, key);
+  };
   hooks.keymiss = [](void* self, int db, std::string_view key) {
     static_cast<Server*>(self)->Notify(kNotifyKeyMiss, "keymiss", key, db);
   };
@@ -82,6 +88,7 @@ Server::Server(Config config)
     static_cast<Server*>(self)->Notify(kNotifyNew, "new", key, db);
   };
   keyspace_.set_key_event_hooks(hooks);
+  ApplyEvictionConfig();
   pubsub_.set_output_hook([](void* self, Client* c) { static_cast<Server*>(self)->OutputAdded(c); }, this);
 }
 
@@ -119,6 +126,7 @@ bool Server::Listen(std::string* error) {
     listeners_.push_back(std::make_unique<Listener>(fd, [this](int lfd) { OnAcceptable(lfd); }));
     loop_.Watch(fd, listeners_.back().get(), true, false);
   }
+  if (!ListenTls(error)) return false;
   if (listen_fds_.empty()) {
     *error = "Failed listening on any address";
     return false;
@@ -141,9 +149,9 @@ void Server::OnAcceptable(int listen_fd) {
       stats_.rejected_connections++;
       continue;
     }
-    if (cfg().protected_mode && !IsLoopbackPeer(ss)) {
+    if (cfg().protected_mode && (acl_.default_user()->flags & kUserNoPass) && !IsLoopbackPeer(ss)) {
       // Redis 7.0 applies protected mode whatever `bind` says, as long as
-      // the default user has no password (always, until AUTH exists).
+      // the default user has no password.
       ssize_t ignored = write(fd, kProtectedModeError.data(), kProtectedModeError.size());
       (void)ignored;
       close(fd);
@@ -151,11 +159,18 @@ void Server::OnAcceptable(int listen_fd) {
       continue;
     }
     ConfigureClientSocket(fd, cfg().tcp_keepalive);
+    const bool tls = tls_ctx_ && is_tls_listener(listen_fd);
     auto owned = std::make_unique<Client>(this, fd, next_client_id_++, SockAddrText(ss), LocalAddrText(fd));
     Client* c = owned.get();
+    // Redis's createClient: a client is authenticated from the start when
+    // "default" needs no password (and is on).
+    const AclUser* def = acl_.default_user();
+    c->user = acl_.default_user();
+    c->authenticated = (def->flags & kUserNoPass) && !(def->flags & kUserOff);
     ParseLimits limits;
     limits.max_bulk_len = cfg().proto_max_bulk_len;
     c->parser.set_limits(limits);
+    if (tls) c->StartTls(std::make_unique<TlsConnection>(*tls_ctx_, fd));
     clients_.emplace(c->id(), std::move(owned));
     loop_.Watch(fd, c, true, false);
   }
@@ -283,12 +298,28 @@ void Server::ResetStats() {
   stats_ = fresh;
   commands_.ResetStats();
   auto& ks = keyspace_.stats();
-  ks.expired_keys = ks.keyspace_hits = ks.keyspace_misses = 0;
+  ks.expired_keys = ks.evicted_keys = ks.keyspace_hits = ks.keyspace_misses = 0;
   ks.expired_time_cap_reached_count = ks.expire_cycle_cpu_milliseconds = 0;
   ks.expired_stale_perc = 0;
 }
 
+void Server::ApplyEvictionConfig() {
+  AccessClock& clock = keyspace_.access_clock();
+  clock.lfu = IsLfuPolicy(EvictionPolicy(cfg().maxmemory_policy));
+  clock.lfu_log_factor = cfg().lfu_log_factor;
+  clock.lfu_decay_time = cfg().lfu_decay_time;
+  const EvictionPolicy p = EvictionPolicy(cfg().maxmemory_policy);
+  clock.private_ints = cfg().maxmemory && (IsLfuPolicy(p) || IsLruPolicy(p));
+}
+
 void Server::ApplyConfigChange(std::string_view name) {
+  if (name == "requirepass") ApplyRequirepass();
+  if (name == "maxmemory-policy") evictor_.ResetPool();
+  if (name == "maxmemory-policy" || name == "lfu-log-factor" || name == "lfu-decay-time" || name == "maxmemory") {
+    ApplyEvictionConfig();
+  }
+  // A limit set below usage evicts at once, as Redis's CONFIG SET maxmemory does.
+  if (name == "maxmemory" && cfg().maxmemory) PerformEvictions();
   if (name == "hz") loop_.set_timer_period(1000 / std::max(1, cfg().hz));
   if (name == "proto-max-bulk-len") {
     ParseLimits limits;
@@ -331,7 +362,7 @@ void Server::Cron() {
     }
   }
   keyspace_.ActiveExpireCycle(false, cfg().hz, cfg().active_expire_effort, now);
-  if (cron_loops_ % 10 == 0) peak_memory_ = std::max(peak_memory_, ReadMemoryStats().allocated);
+  peak_memory_ = std::max(peak_memory_, UsedMemory());
   // Incremental rehash gets 1 ms per cron, on top of the steps done by lookups.
   keyspace_.RehashStep(1000);
 }
@@ -355,6 +386,9 @@ void Server::BeforeSleep() {
     }
   }
   keyspace_.ActiveExpireCycle(true, cfg().hz, cfg().active_expire_effort, NowMs());
+  // An eviction run that spent its time budget goes on here (Redis's
+  // evictionTimeProc), a slice per loop turn, until memory is under the limit.
+  if (evictor_.running()) PerformEvictions();
   tracking_.BroadcastPending();  // BCAST invalidations, one message per prefix
   for (size_t i = 0; i < pending_writes_.size(); ++i) {
     Client* c = pending_writes_[i];

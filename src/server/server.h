@@ -17,11 +17,15 @@
 #include <unordered_map>
 #include <vector>
 
+#include "acl/acl_users.h"
 #include "commands/core/command.h"
+#include "engine/eviction.h"
 #include "engine/keyspace.h"
 #include "net/event_loop.h"
+#include "net/tls.h"
 #include "server/blocking.h"
 #include "server/client.h"
+#include "server/command_keys.h"
 #include "base/version.h"
 #include "server/config.h"
 #include "server/pubsub.h"
@@ -76,6 +80,9 @@ class Server final : public CommandServices {
   // Applies the config's rename-command lines to the command table (once,
   // before Listen); false with Redis's fatal config text on the first bad one.
   bool ApplyCommandRenames(std::string* error);
+  // Sets up the ACL users once at start (after the renames): requirepass,
+  // then the config's `user` lines or the aclfile. False with the message.
+  bool LoadAclAtStartup(std::string* error);
   // Runs the loop until shutdown; returns the process exit code.
   int Run();
   // Requested by SIGTERM/SIGINT (async-signal-safe: sets a flag).
@@ -146,6 +153,31 @@ class Server final : public CommandServices {
   // Changes made to the dataset since start (save points, INFO rdb_changes_since_last_save).
   uint64_t dirty() const { return dirty_; }
 
+  // ---- Access control (access_control.cc).
+  AclUsers& acl() { return acl_; }
+  // Redis's authRequired: "default" needs a password (or is off) and the
+  // client has not authenticated.
+  bool AuthRequired(const Client* c) const;
+  // AUTH / HELLO AUTH: checks the pair; on success c runs as that user,
+  // otherwise the failure is logged (reason auth). Redis's ACLAuthenticateUser.
+  bool Authenticate(Client* c, std::string_view username, std::string_view password, std::string_view command);
+  // Whether `user` may run cmd with args (args[0] is the command name); on
+  // denial *pos is the argument (key or channel) the reason is about.
+  AclResult CheckCommandPermission(const AclUser* user, const Command* cmd,
+                                   const std::vector<std::string_view>& args, size_t* pos);
+  // Records a denial in ACL LOG (object from the reason and args).
+  void LogAclDenial(Client* c, AclResult reason, AclLogContext ctx, const Command* cmd,
+                    const std::vector<std::string_view>& args, size_t pos);
+  // The user was deleted or replaced: its clients become unauthenticated
+  // "default" clients and are closed (the current one after its reply).
+  void DisconnectUserClients(const AclUser* u);
+  // SETUSER narrowed u's channels to `updated`'s: close u's subscribers
+  // whose subscriptions the new rules no longer allow (Redis 7.0).
+  void DisconnectRevokedSubscribers(const AclUser* u, const AclUser& updated);
+  // requirepass: the default user's password (resetpass, then >pass or nopass).
+  void ApplyRequirepass();
+  bool acl_pubsub_allchannels() const { return cfg().acl_pubsub_default == 0; }
+
   // ---- RDB persistence (rdb_persistence.cc): what SAVE, LASTSAVE, the save
   // points, DEBUG RELOAD, SHUTDOWN and INFO persistence share.
   struct RdbState {
@@ -182,6 +214,32 @@ class Server final : public CommandServices {
   void Notify(uint32_t cls, std::string_view event, std::string_view key, int db) override;
   // The engine is deleting a key whose TTL passed (lazily or actively).
   void KeyExpired(int db, std::string_view key);
+  // The engine is deleting a key to free memory (maxmemory eviction).
+  void KeyEvicted(int db, std::string_view key);
+
+  // ---- maxmemory (eviction.cc in engine/; the node side in server.cc)
+  // Brings used memory under maxmemory as the policy allows (kFail: over
+  // the limit with nothing to evict).
+  Evictor::Result PerformEvictions();
+  // Whether the last client command found the node out of memory (scripts
+  // refuse deny-oom commands then, as Redis's pre_command_oom_state).
+  bool pre_command_oom() const { return pre_command_oom_; }
+  // Bytes left out of the maxmemory comparison (Redis's
+  // freeMemoryGetNotCountedMemory: replica and AOF buffers; none yet).
+  size_t MemNotCountedForEvict() const { return 0; }
+  const Evictor& evictor() const { return evictor_; }
+
+  // ---- TLS (tls_listeners.cc): tls-port beside the plain port.
+  int tls_port() const;
+  TlsSettings TlsSettingsFromConfig() const;
+  // (Re)builds the TLS context from the tls-* values (none when tls-port is 0).
+  bool ConfigureTls(std::string* error);
+  // Opens tls-port on every bind address.
+  bool ListenTls(std::string* error);
+  void CloseTlsListeners();
+  bool is_tls_listener(int fd) const;
+  // Config apply hook for tls-*: "" or the CONFIG SET failure reason.
+  std::string ApplyTlsChange(std::string_view name);
 
   // Called from the client on readable data and after unpausing.
   void ProcessInput(Client* c);
@@ -208,11 +266,14 @@ class Server final : public CommandServices {
   void RdbCron(int64_t now_ms);
 
   Config config_;
+  AclUsers acl_;
   Keyspace keyspace_;
   CommandTable commands_;
   EventLoop loop_;
   std::vector<std::unique_ptr<IoHandler>> listeners_;
   std::vector<int> listen_fds_;
+  std::vector<int> tls_listen_fds_;
+  std::shared_ptr<TlsContext> tls_ctx_;
   std::unordered_map<uint64_t, std::unique_ptr<Client>> clients_;  // owns every client
   std::vector<Client*> pending_writes_;
   std::vector<Client*> to_free_;
@@ -226,6 +287,7 @@ class Server final : public CommandServices {
   // The client whose command is running (Call sets it; nested calls keep the outer one).
   Client* executing_ = nullptr;
   CommandHandler exec_handler_ = nullptr;  // EXEC's, for its OOM refusal
+  const Command* debug_cmd_ = nullptr;     // DEBUG: refused before AUTH when disabled
   uint64_t next_client_id_ = 1;
   ServerStats stats_;
   std::deque<SlowlogEntry> slowlog_;
@@ -239,9 +301,14 @@ class Server final : public CommandServices {
   uint64_t cron_loops_ = 0;
   size_t peak_memory_ = 0;
   std::vector<std::string_view> args_scratch_;
+  std::vector<KeyAccess> acl_keys_scratch_;
   uint64_t dirty_ = 0;
   RdbState rdb_;
   std::unique_ptr<ScriptRunner> scripts_;
+  Evictor evictor_;
+  bool pre_command_oom_ = false;
+  // Applies the maxmemory policy and LFU parameters to the keyspace's access clock.
+  void ApplyEvictionConfig();
 };
 
 }  // namespace vireo

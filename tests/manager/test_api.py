@@ -143,10 +143,6 @@ class Api:
     self.assertEqual(params["databases"]["ChangeType"], "requires-reboot")
     self.assertEqual(params["timeout"]["ChangeType"], "immediate")
 
-    if self.ENGINE == "vireo":
-      self.assertCode("InvalidParameterCombination", "CreateReplicationGroup",
-                      ReplicationGroupId="pga", Engine="vireo",
-                      AuthToken=TOKEN1)
     g = self.create("pga", replicas=1, CacheParameterGroupName="pg1",
                     AuthToken=TOKEN1, CacheNodeType="vireo.64mb")
     if g is None:
@@ -190,16 +186,61 @@ class Api:
     m.call("DeleteReplicationGroup", ReplicationGroupId="pga")
     m.call("DeleteCacheParameterGroup", CacheParameterGroupName="pg1")
 
-  def vireo_parameter_groups(self):
-    """Engine vireo: the parameters it supports reach the node; one it
-    refuses fails the create with the node log's reason, and the failed
-    node keeps its directory and log until the group is deleted."""
+  def test_auth_token(self):
+    """An AUTH token on a group without replicas (both engines): the node
+    refuses strangers, ROTATE keeps the old token valid next to the new
+    one, SET drops it, DELETE opens the node again."""
     m = self.mgr
+    g = self.create("tok", replicas=0, AuthToken=TOKEN1)
+    self.assertTrue(g["AuthTokenEnabled"])
+    port = members(g)[0]["ReadEndpoint"]["Port"]
+    with self.assertRaises(redis.AuthenticationError):
+      redis.Redis(port=port).ping()
+    with self.assertRaises((redis.AuthenticationError, redis.ResponseError)):
+      redis.Redis(port=port, password="wrong-token-000000").ping()
+    r = redis.Redis(port=port, password=TOKEN1)
+    self.assertTrue(r.set("k", "v"))
+    m.call("ModifyReplicationGroup", ReplicationGroupId="tok",
+           AuthToken=TOKEN2, AuthTokenUpdateStrategy="ROTATE",
+           ApplyImmediately=True)
+    for tok in (TOKEN1, TOKEN2):
+      self.assertEqual(redis.Redis(port=port, password=tok).get("k"), b"v")
+    m.call("ModifyReplicationGroup", ReplicationGroupId="tok",
+           AuthToken=TOKEN2, AuthTokenUpdateStrategy="SET",
+           ApplyImmediately=True)
+    with self.assertRaises((redis.AuthenticationError, redis.ResponseError)):
+      redis.Redis(port=port, password=TOKEN1).ping()
+    self.assertTrue(redis.Redis(port=port, password=TOKEN2).ping())
+    # The manager's own health checks use the new token: still available.
+    time.sleep(1.2)
+    self.assertEqual(m.group("tok")["Status"], "available")
+    m.call("ModifyReplicationGroup", ReplicationGroupId="tok",
+           AuthTokenUpdateStrategy="DELETE", ApplyImmediately=True)
+    self.assertTrue(redis.Redis(port=port).ping())
+    self.assertFalse(m.group("tok")["AuthTokenEnabled"])
+    m.call("DeleteReplicationGroup", ReplicationGroupId="tok")
+
+  def vireo_parameter_groups(self):
+    """Engine vireo: the parameters it supports reach the node (pg1: an
+    eviction policy); one it refuses (appendonly yes, until the AOF exists)
+    fails the create with the node log's reason, and the failed node keeps
+    its directory and log until the group is deleted."""
+    m = self.mgr
+    g = self.create("pgl", replicas=0, CacheParameterGroupName="pg1",
+                    CacheNodeType="vireo.64mb")
+    port = members(g)[0]["ReadEndpoint"]["Port"]
+    self.assertEqual(m.admin(port, "CONFIG", "GET", "maxmemory-policy")[1], b"allkeys-lru")
+    m.call("DeleteReplicationGroup", ReplicationGroupId="pgl")
+    m.call("CreateCacheParameterGroup", CacheParameterGroupName="pgaof",
+           CacheParameterGroupFamily="vireo1", Description="refused")
+    m.call("ModifyCacheParameterGroup", CacheParameterGroupName="pgaof",
+           ParameterNameValues=[{"ParameterName": "appendonly",
+                                 "ParameterValue": "yes"}])
     status, body = m.raw({"Action": "CreateReplicationGroup",
                           "ReplicationGroupId": "pgv",
-                          "CacheParameterGroupName": "pg1"})
+                          "CacheParameterGroupName": "pgaof"})
     self.assertEqual((status, body["Error"]["Code"]), (500, "InternalFailure"))
-    self.assertIn("maxmemory-policy 'allkeys-lru' is not supported",
+    self.assertIn("appendonly yes is not supported",
                   body["Error"]["Message"])
     self.assertEqual(m.group("pgv")["Status"], "create-failed")
     node_dir = os.path.join(m.data_dir, "nodes", "pgv-001")
@@ -207,6 +248,7 @@ class Api:
     self.assertEqual(node_pids_in(node_dir), [])
     m.call("DeleteReplicationGroup", ReplicationGroupId="pgv")
     self.assertFalse(os.path.exists(node_dir))
+    m.call("DeleteCacheParameterGroup", CacheParameterGroupName="pgaof")
 
     m.call("CreateCacheParameterGroup", CacheParameterGroupName="pg2",
            CacheParameterGroupFamily="vireo1", Description="vireo")

@@ -10,6 +10,7 @@ members are named as the service model names them (LIST_MEMBERS).
 Pure functions: thread-safe.
 """
 
+import re
 from urllib.parse import parse_qsl
 from xml.sax.saxutils import escape
 
@@ -93,8 +94,13 @@ def _value(v):
   return _xml_text(str(v))
 
 
+_XML_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,127}$")
+
+
 def _element(name, v, out):
-  if v is None:
+  # Results are built from our own field names; a name that is not a valid
+  # XML element name (it could only come from echoed input) is left out.
+  if v is None or not _XML_NAME.match(name):
     return
   if isinstance(v, dict):
     out.append(f"<{name}>")

@@ -505,9 +505,6 @@ def _cross_checks(action, p):
       raise combination("Engine vireo does not support replicas yet "
                         "(vireo-server does not replicate yet): use "
                         "ReplicasPerNodeGroup 0 or Engine redis.")
-    if engine == "vireo" and "AuthToken" in p:
-      raise combination("Engine vireo does not support AUTH tokens yet "
-                        "(vireo-server has no AUTH yet): use Engine redis.")
     auto = p.get("AutomaticFailoverEnabled")
     if auto and replicas == 0:
       raise combination("AutomaticFailoverEnabled requires at least one "

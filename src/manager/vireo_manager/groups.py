@@ -372,6 +372,10 @@ def modify(m, p):
     users.validate_for_group(m, group["Engine"], ugids,
                              p.get("AuthToken") or
                              group.get("auth_tokens"))
+  if ("AuthToken" in p or "AuthTokenUpdateStrategy" in p) and (
+      ugids is not None or group.get("UserGroupIds")):
+    raise combination("AuthToken and UserGroupIds exclude each other: "
+                      "remove the user groups first (in a call of its own).")
   with m.group_lock(gid):
     old_tokens = group.get("auth_tokens") or []
     tokens = None

@@ -21,6 +21,11 @@ from .events import iso
 from .validation import window_minutes
 
 
+def _arn(m, name):
+  from .tags import arn
+  return arn(m, "snapshot", name)
+
+
 def _path(m, name):
   return os.path.join(m.data_dir, "snapshots", name + ".rdb")
 
@@ -74,6 +79,7 @@ def create_for_group(m, group, name, node=None, wait=False,
       "CacheParameterGroupName": group.get("CacheParameterGroupName"),
       "NumNodeGroups": 1, "AutomaticFailover":
       "enabled" if group.get("AutomaticFailoverEnabled") else "disabled",
+      "ARN": _arn(m, name),
       "NodeSnapshots": [{"CacheClusterId": node["id"], "NodeGroupId": "0001",
                          "CacheNodeId": "0001",
                          "CacheNodeCreateTime": iso(group["created"])}],
@@ -228,7 +234,9 @@ def copy(m, p):
                   "manager's data directory.")
   src = get_available(m, p["SourceSnapshotName"])
   snap = m.store.get("snapshots", p["SourceSnapshotName"])
+  snap.pop("_tags", None)    # a copy starts untagged, as in ElastiCache
   snap.update(SnapshotName=p["TargetSnapshotName"], SnapshotSource="manual",
+              ARN=_arn(m, p["TargetSnapshotName"]),
               _created=time.time(), SnapshotStatus="copying")
   if not m.store.insert("snapshots", p["TargetSnapshotName"], snap):
     raise ApiError("SnapshotAlreadyExistsFault",

@@ -15,7 +15,7 @@ import threading
 import time
 from datetime import datetime, timezone
 
-from . import ops, resp
+from . import ops, paging, resp
 from .errors import ApiError, invalid
 from .events import iso
 from .validation import window_minutes
@@ -220,11 +220,10 @@ def describe(m, p):
     if p["SnapshotSource"] not in ("manual", "automated", "system"):
       raise invalid("SnapshotSource must be manual, automated or system.")
     snaps = [s for s in snaps if s["SnapshotSource"] == p["SnapshotSource"]]
-  offset = int(p["Marker"]) if p.get("Marker", "").isdigit() else 0
-  limit = p.get("MaxRecords", 50)
-  out = {"Snapshots": [render(s) for s in snaps[offset:offset + limit]]}
-  if offset + limit < len(snaps):
-    out["Marker"] = str(offset + limit)
+  chunk, nxt = paging.page(snaps, p, default=50)
+  out = {"Snapshots": [render(s) for s in chunk]}
+  if nxt is not None:
+    out["Marker"] = nxt
   return out
 
 

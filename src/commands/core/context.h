@@ -41,6 +41,9 @@ struct ClientSession {
   bool in_exec = false;
   // The scripts' pseudo-client: XREAD/XREADGROUP refuse BLOCK there, as Redis.
   bool in_script = false;
+  // While a blocked command is re-run: the key whose change woke it (Redis
+  // 7.0 serves a blocked XREAD/XREADGROUP from that one stream). Null otherwise.
+  const std::string* woken_by = nullptr;
 };
 
 // What a blocked client is told when its timeout passes (or CLIENT UNBLOCK TIMEOUT).

@@ -15,6 +15,7 @@
 #include "base/memory_stats.h"
 #include "net/listener.h"
 #include "resp/reply_builder.h"
+#include "server/aof.h"
 #include "server/commands/server_context.h"
 #include "server/script_runner.h"
 
@@ -62,6 +63,15 @@ Server::Server(Config config)
   exec_handler_ = commands_.Find("exec")->handler;
   BindScriptingCommands(commands_);
   scripts_ = std::make_unique<ScriptRunner>(*this);
+  aof_ = std::make_unique<Aof>(*this);
+  // Changes that can fail: CONFIG SET reports them and keeps the old value.
+  config_.set_apply_hook([this](std::string_view name) -> std::string {
+    if (name == "appendonly") {
+      if (cfg().appendonly && !aof_->on() && !aof_->Enable()) return "Unable to turn on AOF. Check server logs.";
+      if (!cfg().appendonly && aof_->on()) aof_->Disable();
+    }
+    return std::string();
+  });
   run_id_ = RandomHex(40);
   start_ms_ = NowMs();
   rdb_.lastsave_sec = start_ms_ / 1000;
@@ -298,6 +308,7 @@ void Server::ApplyConfigChange(std::string_view name) {
 }
 
 void Server::Cron() {
+  if (loading_.active) return;  // a loader is serving events between its commands
   ++cron_loops_;
   int64_t now = NowMs();
   keyspace_.UpdateLruClock(now);
@@ -314,6 +325,7 @@ void Server::Cron() {
     g_shutdown_signal = 0;
   }
   RdbCron(now);
+  aof_->Cron(now);
   if (pause_until_ms_ && now >= pause_until_ms_) Unpause();
   // instantaneous_ops_per_sec: a smoothed rate over the cron samples.
   if (now - stats_.last_sample_ms >= 100) {
@@ -356,6 +368,9 @@ void Server::BeforeSleep() {
   }
   keyspace_.ActiveExpireCycle(true, cfg().hz, cfg().active_expire_effort, NowMs());
   tracking_.BroadcastPending();  // BCAST invalidations, one message per prefix
+  // The AOF is written (and with appendfsync always, synced) before any
+  // reply leaves: a client never sees a write the file does not hold.
+  aof_->BeforeSleep();
   for (size_t i = 0; i < pending_writes_.size(); ++i) {
     Client* c = pending_writes_[i];
     c->pending_write = false;
@@ -363,6 +378,15 @@ void Server::BeforeSleep() {
   }
   pending_writes_.clear();
   FreeClosedClients();
+}
+
+void Server::ProcessEventsWhileLoading(uint64_t loaded_bytes) {
+  loading_.loaded_bytes = loaded_bytes;
+  const int64_t now = NowMs();
+  // Clients waiting meanwhile get -LOADING (ProcessCommand); at most every 100 ms.
+  if (now - loading_.last_events_ms < 100) return;
+  loading_.last_events_ms = now;
+  ProcessEventsWhileBusy();
 }
 
 void Server::ProcessEventsWhileBusy() {
@@ -380,6 +404,7 @@ int Server::Run() {
   loop_.set_timer(1000 / std::max(1, cfg().hz), [this] { Cron(); });
   loop_.set_before_sleep([this] { BeforeSleep(); });
   loop_.Run();
+  aof_->FlushForShutdown();
   // Best effort: deliver replies already produced (e.g. to SHUTDOWN callers is not needed).
   for (Client* c : pending_writes_) {
     if (!c->closing) c->Flush();

@@ -78,6 +78,7 @@ void CmdFunctionLoad(ServerContext& ctx) {
     ctx.reply.Error("ERR " + error);
     return;
   }
+  ++ctx.dirty;  // a data change for save points and propagation, as Redis counts it
   ctx.reply.Bulk(name);
 }
 
@@ -86,6 +87,7 @@ void CmdFunctionDelete(ServerContext& ctx) {
     ctx.reply.Error("ERR Library not found");
     return;
   }
+  ++ctx.dirty;
   ctx.reply.Ok();
 }
 
@@ -100,6 +102,7 @@ void CmdFunctionFlush(ServerContext& ctx) {
     return;
   }
   ctx.server.scripts().functions().Flush();
+  ++ctx.dirty;
   ctx.reply.Ok();
 }
 

@@ -190,22 +190,18 @@ bool AofCommandOutput::Flush(bool force) {
 }
 
 bool WriteAofBase(Keyspace& ks, int fd, const AofBaseOptions& opts, std::string* error) {
-  AofCommandOutput out(fd);
-  bool any_stream = false;
   if (opts.rdb_preamble) {
+    // Redis's layout: the RDB file of the whole dataset, functions first.
     RdbWriter w(fd, opts.rdb_compress);
     w.Header();
     w.StandardAux(opts.now_ms / 1000, opts.used_memory, true);
+    for (const std::string& code : opts.function_libraries) w.Function(code);
     for (int i = 0; i < ks.count() && w.error() == 0; ++i) {
       Database& db = ks.db(i);
       if (db.size() == 0) continue;
       w.SelectDb(i);
       w.ResizeDb(db.size(), db.expires_size());
       db.keys().ForEach([&](Entry* e) {
-        if (e->type() == ObjType::kStream) {
-          any_stream = true;
-          return;
-        }
         w.KeyValue(e);
         w.MaybeFlush();
       });
@@ -214,29 +210,16 @@ bool WriteAofBase(Keyspace& ks, int fd, const AofBaseOptions& opts, std::string*
       *error = std::string("Write error writing the AOF base: ") + strerror(w.error());
       return false;
     }
-  } else if (opts.timestamp) {
-    out.Raw("#TS:" + std::to_string(opts.now_ms / 1000) + "\r\n");
+    return true;
   }
-  // What the RDB part cannot hold, or everything in the command form.
-  if (!opts.rdb_preamble) {
-    for (const std::string& code : opts.function_libraries) out.Command({"FUNCTION", "LOAD", code});
-  }
+  AofCommandOutput out(fd);
+  if (opts.timestamp) out.Raw("#TS:" + std::to_string(opts.now_ms / 1000) + "\r\n");
+  for (const std::string& code : opts.function_libraries) out.Command({"FUNCTION", "LOAD", code});
   for (int i = 0; i < ks.count() && out.error() == 0; ++i) {
     Database& db = ks.db(i);
-    if (db.size() == 0 || (opts.rdb_preamble && !any_stream)) continue;
-    bool selected = false;
-    db.keys().ForEach([&](Entry* e) {
-      if (opts.rdb_preamble && e->type() != ObjType::kStream) return;
-      if (!selected) {
-        out.Command({"SELECT", Ll(i)});
-        selected = true;
-      }
-      WriteKey(out, e);
-    });
-  }
-  if (opts.rdb_preamble) {
-    // Function libraries have no RDB encoding in Vireo yet either.
-    for (const std::string& code : opts.function_libraries) out.Command({"FUNCTION", "LOAD", code});
+    if (db.size() == 0) continue;
+    out.Command({"SELECT", Ll(i)});
+    db.keys().ForEach([&](Entry* e) { WriteKey(out, e); });
   }
   if (!out.Flush(true)) {
     *error = std::string("Write error writing the AOF base: ") + strerror(out.error());

@@ -3,9 +3,7 @@
 // way Redis's rewriteAppendOnlyFileRio writes them: SELECT per database, SET,
 // RPUSH/SADD/ZADD/HMSET in batches of 64 items, streams as XADD + XSETID +
 // XGROUP CREATE + XCLAIM / XGROUP CREATECONSUMER, PEXPIREAT after a key with
-// a TTL, FUNCTION LOAD for each library first. Streams have no RDB encoding
-// in Vireo yet, so an RDB preamble is followed by the commands of the stream
-// keys (a base file may hold both, as Redis's loader reads them).
+// a TTL, FUNCTION LOAD for each library first.
 // Thread rule: runs on the thread that owns the keyspace, which must not
 // change while it writes (the node calls it in the foreground).
 #pragma once

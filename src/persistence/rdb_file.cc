@@ -37,29 +37,16 @@ bool SaveRdbFile(Keyspace& ks, const std::string& path, const RdbSaveOptions& op
   RdbWriter w(fd, opts.compress);
   w.Header();
   w.StandardAux(opts.now_ms / 1000, opts.used_memory, false);
-  // Streams have no RDB encoding here yet: a save that would silently drop
-  // them is refused instead (the old file, if any, stays in place).
-  uint64_t streams = 0;
+  for (const std::string& code : opts.functions) w.Function(code);
   for (int i = 0; i < ks.count() && w.error() == 0; ++i) {
     Database& db = ks.db(i);
     if (db.size() == 0) continue;
     w.SelectDb(i);
     w.ResizeDb(db.size(), db.expires_size());
     db.keys().ForEach([&](Entry* e) {
-      if (e->type() == ObjType::kStream) {
-        ++streams;
-        return;
-      }
       w.KeyValue(e);
       w.MaybeFlush();
     });
-  }
-  if (streams > 0) {
-    close(fd);
-    unlink(tmp.c_str());
-    *error = "Can't save the DB: it holds " + std::to_string(streams) +
-             " stream key(s) and vireo-server cannot write streams to RDB yet (delete them, or SHUTDOWN NOSAVE)";
-    return false;
   }
   bool ok = w.Finish(opts.checksum);
   if (ok && fsync(fd) != 0) {

@@ -6,6 +6,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "engine/keyspace.h"
 #include "persistence/rdb_reader.h"
@@ -17,6 +18,7 @@ struct RdbSaveOptions {
   bool checksum = true;  // rdbchecksum
   int64_t now_ms = 0;
   uint64_t used_memory = 0;
+  std::vector<std::string> functions;  // function library codes, written before the keys
 };
 
 // Writes every key of ks to path. On failure *error says why (with errno

@@ -531,6 +531,9 @@ int Aof::LoadOne(const std::string& name, bool last_file) {
     opts.now_ms = NowMs();
     opts.drop_expired = false;  // an AOF keeps what it holds, as Redis's preamble loading
     opts.verify_checksum = server_.cfg().rdbchecksum;
+    opts.apply_functions = [this](const std::vector<std::string>& codes, std::string* err) {
+      return server_.scripts().functions().Restore(codes, FunctionLibraries::RestorePolicy::kFlush, err);
+    };
     RdbLoadResult result;
     if (!LoadRdb(in, server_.keyspace(), opts, &result)) {
       VLOG_WARNING("%s", result.error.c_str());

@@ -8,6 +8,7 @@
 #include "base/log.h"
 #include "base/memory_stats.h"
 #include "persistence/rdb_file.h"
+#include "server/script_runner.h"
 #include "server/server.h"
 
 namespace vireo {
@@ -26,6 +27,7 @@ bool Server::SaveRdb(std::string* error) {
   opts.checksum = cfg().rdbchecksum;
   opts.now_ms = start;
   opts.used_memory = ReadMemoryStats().allocated;
+  for (const auto& [name, lib] : scripts().functions().libraries()) opts.functions.push_back(lib.code);
   const uint64_t dirty_before = dirty_;
   if (!SaveRdbFile(keyspace_, RdbPath(), opts, error)) {
     VLOG_WARNING("%s", error->c_str());
@@ -46,6 +48,10 @@ bool Server::LoadRdb(std::string* error, bool* missing) {
   opts.limits = &cfg();
   opts.now_ms = start;
   opts.verify_checksum = cfg().rdbchecksum;
+  // The file's libraries replace the loaded ones, as Redis's load does.
+  opts.apply_functions = [this](const std::vector<std::string>& codes, std::string* err) {
+    return scripts().functions().Restore(codes, FunctionLibraries::RestorePolicy::kFlush, err);
+  };
   RdbLoadResult result;
   if (!LoadRdbFile(RdbPath(), keyspace_, opts, &result, missing)) {
     *error = result.error;

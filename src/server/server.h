@@ -17,11 +17,13 @@
 #include <unordered_map>
 #include <vector>
 
+#include "acl/acl_users.h"
 #include "commands/core/command.h"
 #include "engine/keyspace.h"
 #include "net/event_loop.h"
 #include "server/blocking.h"
 #include "server/client.h"
+#include "server/command_keys.h"
 #include "base/version.h"
 #include "server/config.h"
 #include "server/propagation.h"
@@ -78,6 +80,9 @@ class Server final : public CommandServices {
   // Applies the config's rename-command lines to the command table (once,
   // before Listen); false with Redis's fatal config text on the first bad one.
   bool ApplyCommandRenames(std::string* error);
+  // Sets up the ACL users once at start (after the renames): requirepass,
+  // then the config's `user` lines or the aclfile. False with the message.
+  bool LoadAclAtStartup(std::string* error);
   // Runs the loop until shutdown; returns the process exit code.
   int Run();
   // Requested by SIGTERM/SIGINT (async-signal-safe: sets a flag).
@@ -173,6 +178,30 @@ class Server final : public CommandServices {
   LoadingState& loading() { return loading_; }
   // Called now and then by a loader: serves clients (-LOADING) at most every 2 ms... 100 ms.
   void ProcessEventsWhileLoading(uint64_t loaded_bytes);
+  // ---- Access control (access_control.cc).
+  AclUsers& acl() { return acl_; }
+  // Redis's authRequired: "default" needs a password (or is off) and the
+  // client has not authenticated.
+  bool AuthRequired(const Client* c) const;
+  // AUTH / HELLO AUTH: checks the pair; on success c runs as that user,
+  // otherwise the failure is logged (reason auth). Redis's ACLAuthenticateUser.
+  bool Authenticate(Client* c, std::string_view username, std::string_view password, std::string_view command);
+  // Whether `user` may run cmd with args (args[0] is the command name); on
+  // denial *pos is the argument (key or channel) the reason is about.
+  AclResult CheckCommandPermission(const AclUser* user, const Command* cmd,
+                                   const std::vector<std::string_view>& args, size_t* pos);
+  // Records a denial in ACL LOG (object from the reason and args).
+  void LogAclDenial(Client* c, AclResult reason, AclLogContext ctx, const Command* cmd,
+                    const std::vector<std::string_view>& args, size_t pos);
+  // The user was deleted or replaced: its clients become unauthenticated
+  // "default" clients and are closed (the current one after its reply).
+  void DisconnectUserClients(const AclUser* u);
+  // SETUSER narrowed u's channels to `updated`'s: close u's subscribers
+  // whose subscriptions the new rules no longer allow (Redis 7.0).
+  void DisconnectRevokedSubscribers(const AclUser* u, const AclUser& updated);
+  // requirepass: the default user's password (resetpass, then >pass or nopass).
+  void ApplyRequirepass();
+  bool acl_pubsub_allchannels() const { return cfg().acl_pubsub_default == 0; }
 
   // ---- RDB persistence (rdb_persistence.cc): what SAVE, LASTSAVE, the save
   // points, DEBUG RELOAD, SHUTDOWN and INFO persistence share.
@@ -240,6 +269,7 @@ class Server final : public CommandServices {
   void RdbCron(int64_t now_ms);
 
   Config config_;
+  AclUsers acl_;
   Keyspace keyspace_;
   CommandTable commands_;
   EventLoop loop_;
@@ -259,6 +289,7 @@ class Server final : public CommandServices {
   // The client whose command is running (Call sets it; nested calls keep the outer one).
   Client* executing_ = nullptr;
   CommandHandler exec_handler_ = nullptr;  // EXEC's, for its OOM refusal
+  const Command* debug_cmd_ = nullptr;     // DEBUG: refused before AUTH when disabled
   uint64_t next_client_id_ = 1;
   ServerStats stats_;
   std::deque<SlowlogEntry> slowlog_;
@@ -272,6 +303,7 @@ class Server final : public CommandServices {
   uint64_t cron_loops_ = 0;
   size_t peak_memory_ = 0;
   std::vector<std::string_view> args_scratch_;
+  std::vector<KeyAccess> acl_keys_scratch_;
   uint64_t dirty_ = 0;
   RdbState rdb_;
   std::unique_ptr<ScriptRunner> scripts_;

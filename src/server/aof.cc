@@ -447,9 +447,15 @@ bool Aof::Rewrite(std::string* error) {
     return false;
   }
   manifest_ = std::move(next);
-  if (on_ && !OpenIncr(incr_name, &werr)) {
-    // The manifest names a file we could not open: keep writing where we were.
-    VLOG_WARNING("Background AOF rewrite terminated with error");
+  if (on_) {
+    if (!OpenIncr(incr_name, &werr)) {
+      // The manifest names a file we could not open: keep writing where we were.
+      VLOG_WARNING("Background AOF rewrite terminated with error");
+    } else {
+      // What a failed write left buffered is in the new base already.
+      buf_.clear();
+      last_write_ok_ = true;
+    }
   }
   base_size_ = FileSize(base_name);
   current_size_ = base_size_ + (on_ ? last_incr_size_ : 0);
@@ -494,7 +500,7 @@ void Aof::Disable() {
       fsync_offset_ = current_size_;
       last_fsync_sec_ = NowMs() / 1000;
     }
-    close(fd_);
+    BackgroundFsync(fd_, true);  // closed by the worker, after any fsync it still runs on it
     fd_ = -1;
   }
   server_.RemovePropagationSink(this);
@@ -557,6 +563,8 @@ int Aof::LoadOne(const std::string& name, bool last_file) {
   Client client(&server_, -1, kAofClientId, "", "");
   client.replaying = true;
   client.deny_blocking = true;
+  client.user = server_.acl().default_user();  // (never checked: replays skip ACL, as Redis's AOF client)
+  client.authenticated = true;
   AofReader reader(fp);
   reader.set_max_bulk(server_.cfg().proto_max_bulk_len > (1LL << 32) ? server_.cfg().proto_max_bulk_len : (1LL << 32));
   std::vector<std::string> argv;

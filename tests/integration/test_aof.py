@@ -70,6 +70,7 @@ def fill(r):
     r.rpush("l%d" % db, "x")
   r.execute_command("SELECT", 0)
   time.sleep(0.01)
+  r.get("gone")  # expired: deleted now (and the deletion propagated)
 
 
 def stream_state(r):

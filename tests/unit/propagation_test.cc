@@ -57,6 +57,8 @@ class PropagationTest : public ::testing::Test {
  protected:
   PropagationTest() : server_(Config()), aof_(kPropagateAof), repl_(kPropagateRepl) {
     client_ = std::make_unique<Client>(&server_, -1, 100000, "test", "");
+    client_->user = server_.acl().default_user();  // as the Server sets it on accept
+    client_->authenticated = true;
     server_.AddPropagationSink(&aof_);
   }
   ~PropagationTest() override {

@@ -27,6 +27,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.dont_write_bytecode = True
 
 import scripted  # noqa: E402
+import secure  # noqa: E402
 import workloads  # noqa: E402
 from server_proc import BenchServer  # noqa: E402
 
@@ -99,6 +100,7 @@ def selected_tests(only):
     extra.append("publish")
   if "aof" in wanted:
     extra.append("aof")
+  wanted -= {"acl", "tls"}  # bench/secure.py's rows
   unknown = wanted - {t.tool_test for t in tests} - \
       {t.name.lower() for t in tests} - {short(t) for t in extra if t not in ("publish", "aof")} - {"publish", "aof"}
   if unknown:
@@ -294,6 +296,10 @@ def main():
       measure_publish_stall(servers, rows)
     if "aof" in scripted_tests:
       measure_aof(servers, rounds, args.quick, rows)
+    if not args.only or "acl" in args.only.split(","):
+      secure.measure_acl(servers, rounds, args.quick, rows, Row, measure_pair)
+    if not args.only or "tls" in args.only.split(","):
+      secure.measure_tls(vireo_binary, REDIS_SERVER, rounds, args.quick, rows, measure_pair)
   finally:
     for server in servers:
       server.cleanup()

@@ -335,17 +335,19 @@ class Manager:
     def age_ms(node_id):
       return int((now - self.health.view(node_id).last_ok) * 1000)
 
+    # Sentinel clients connect to what it reports: the advertised address.
+    ip = getattr(self, "advertise_address", None) or "127.0.0.1"
     replicas = []
     for n in self.group_nodes(name):
       if n["id"] == primary["id"]:
         continue
       h = self.health.view(n["id"])
-      replicas.append({"ip": "127.0.0.1", "port": n["port"],
+      replicas.append({"ip": ip, "port": n["port"],
                        "up": self.health.healthy(n["id"]),
                        "link_up": h.link_up, "offset": h.offset,
                        "priority": n.get("priority", 100),
                        "last_ok_ms": age_ms(n["id"])})
-    return {"name": name, "ip": "127.0.0.1", "port": primary["port"],
+    return {"name": name, "ip": ip, "port": primary["port"],
             "up": self.supervisor.alive(primary["id"]) and
             self.health.healthy(primary["id"]),
             "replicas": replicas, "epoch": group.get("epoch", 0),

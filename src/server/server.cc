@@ -67,19 +67,21 @@ Server::Server(Config config)
   scripts_ = std::make_unique<ScriptRunner>(*this);
   aof_ = std::make_unique<Aof>(*this);
   // Changes that can fail: CONFIG SET reports them and keeps the old value.
-  config_.set_apply_hook([this](std::string_view name) -> std::string {
-    if (name == "appendonly") {
-      if (cfg().appendonly && !aof_->on() && !aof_->Enable()) return "Unable to turn on AOF. Check server logs.";
-      if (!cfg().appendonly && aof_->on()) aof_->Disable();
-    }
-    return std::string();
-  });
   run_id_ = RandomHex(40);
   start_ms_ = NowMs();
   rdb_.lastsave_sec = start_ms_ / 1000;
   keyspace_.UpdateLruClock(start_ms_);
   config_.set_on_change([this](std::string_view name) { ApplyConfigChange(name); });
-  config_.set_apply_hook([this](std::string_view name) { return ApplyTlsChange(name); });
+  // Changes that can fail (Config keeps one hook: each feature's branch here).
+  // CONFIG SET reports a failure and keeps the old values.
+  config_.set_apply_hook([this](std::string_view name) -> std::string {
+    if (name == "appendonly") {
+      if (cfg().appendonly && !aof_->on() && !aof_->Enable()) return "Unable to turn on AOF. Check server logs.";
+      if (!cfg().appendonly && aof_->on()) aof_->Disable();
+      return std::string();
+    }
+    return ApplyTlsChange(name);
+  });
   KeyEventHooks hooks;
   hooks.ctx = this;
   hooks.ready = [](void* self, int db, std::string_view key) {

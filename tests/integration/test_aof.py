@@ -12,6 +12,7 @@ against redis-check-aof on the same damaged files.
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -392,6 +393,48 @@ class LiveTest(AofTestCase):
     s.kill()
     os.unlink(incr)
     os.rename(incr + ".saved", incr)
+
+
+class LoadingTest(AofTestCase):
+
+  def test_clients_get_loading_errors_while_the_aof_loads(self):
+    s = ServerProcess(DEBUG + ["--appendonly", "yes"])
+    self.addCleanup(s.cleanup)
+    d = os.path.join(s.dir, "appendonlydir")
+    os.mkdir(d)
+    n = 150000 if quick() else 400000
+    with open(os.path.join(d, "appendonly.aof.1.incr.aof"), "wb") as f:
+      f.write(b"*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n")
+      f.write(b"".join(b"*3\r\n$3\r\nSET\r\n$%d\r\nkey:%d\r\n$5\r\nvalue\r\n" % (len(b"key:%d" % i), i)
+                       for i in range(n)))
+    with open(os.path.join(d, "appendonly.aof.manifest"), "w") as f:
+      f.write("file appendonly.aof.1.incr.aof seq 1 type i\n")
+    port = 21990
+    s.launch(s.command_line(port))
+    replies = []
+    infos = []
+    deadline = time.time() + 60
+    while time.time() < deadline:
+      try:
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as c:
+          f = c.makefile("rb")
+          c.sendall(b"PING\r\n")
+          line = f.readline()
+          replies.append(line)
+          if line == b"+PONG\r\n":
+            break
+          c.sendall(b"INFO persistence\r\n")
+          n_bytes = int(f.readline()[1:])
+          infos.append(f.read(n_bytes + 2).decode())
+      except OSError:
+        time.sleep(0.01)
+    self.assertEqual(replies[-1], b"+PONG\r\n")
+    self.assertIn(b"-LOADING Redis is loading the dataset in memory\r\n", replies)
+    self.assertTrue(any("loading:1" in i and "loading_total_bytes:" in i and "loading_loaded_perc:" in i
+                        for i in infos), infos[:1])
+    r = redis.Redis(port=port)
+    self.assertEqual(r.dbsize(), n)
+    self.assertEqual(r.info("persistence")["loading"], 0)
 
 
 class CheckAofTest(AofTestCase):

@@ -27,16 +27,12 @@ bool FsyncDirectoryOf(const std::string& path) {
   return ok;
 }
 
-bool SaveRdbFile(Keyspace& ks, const std::string& path, const RdbSaveOptions& opts, std::string* error) {
-  const std::string tmp = RdbTempPath(path);
-  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    *error = "Failed opening the temp RDB file " + tmp + " for saving: " + strerror(errno);
-    return false;
-  }
-  RdbWriter w(fd, opts.compress);
+namespace {
+
+// Header, aux fields, function libraries and every key.
+void WriteImage(RdbWriter& w, Keyspace& ks, const RdbSaveOptions& opts) {
   w.Header();
-  w.StandardAux(opts.now_ms / 1000, opts.used_memory, false);
+  w.StandardAux(opts.now_ms / 1000, opts.used_memory, false, opts.repl_id, opts.repl_offset, opts.repl_stream_db);
   for (const std::string& code : opts.functions) w.Function(code);
   for (int i = 0; i < ks.count() && w.error() == 0; ++i) {
     Database& db = ks.db(i);
@@ -48,6 +44,28 @@ bool SaveRdbFile(Keyspace& ks, const std::string& path, const RdbSaveOptions& op
       w.MaybeFlush();
     });
   }
+}
+
+}  // namespace
+
+bool SaveRdbToString(Keyspace& ks, const RdbSaveOptions& opts, std::string* out, std::string* error) {
+  (void)error;
+  RdbWriter w(-1, opts.compress);
+  WriteImage(w, ks, opts);
+  w.Finish(opts.checksum);
+  out->swap(w.buffer());
+  return true;
+}
+
+bool SaveRdbFile(Keyspace& ks, const std::string& path, const RdbSaveOptions& opts, std::string* error) {
+  const std::string tmp = RdbTempPath(path);
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    *error = "Failed opening the temp RDB file " + tmp + " for saving: " + strerror(errno);
+    return false;
+  }
+  RdbWriter w(fd, opts.compress);
+  WriteImage(w, ks, opts);
   bool ok = w.Finish(opts.checksum);
   if (ok && fsync(fd) != 0) {
     ok = false;

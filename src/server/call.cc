@@ -153,7 +153,8 @@ void Server::ProcessCommand(Client* c, const std::vector<std::string_view>& args
     return;
   }
 
-  const bool restricted = !c->authenticated || !c->user->unrestricted();
+  // The primary's stream is never checked (Redis's master client has no user).
+  const bool restricted = !c->is_master && (!c->authenticated || !c->user->unrestricted());
   if (restricted && !(cmd->flags & kCmdNoAuth) && AuthRequired(c)) {
     cmd->rejected_calls++;
     RejectCommand(c, "NOAUTH Authentication required.", cmd);
@@ -191,7 +192,8 @@ void Server::ProcessCommand(Client* c, const std::vector<std::string_view>& args
   // command but EXEC/DISCARD/QUIT/RESET is refused (queueing takes memory),
   // as Redis 7.0. Not while a slow script holds the node (it is mid-command).
   // Without maxmemory this is one predictable branch.
-  if (cfg().maxmemory && !scripts_->timed_out()) [[unlikely]] {
+  // A replica neither evicts nor refuses: its primary decides (replica-ignore-maxmemory).
+  if (cfg().maxmemory && !scripts_->timed_out() && !repl_->is_replica()) [[unlikely]] {
     const bool out_of_memory = PerformEvictions() == Evictor::Result::kFail;
     pre_command_oom_ = out_of_memory;
     if (out_of_memory) {
@@ -211,7 +213,7 @@ void Server::ProcessCommand(Client* c, const std::vector<std::string_view>& args
 
   // The AOF cannot be written: writes (and PING) are refused until it can,
   // as Redis's MISCONF for AOF errors.
-  if (aof_->write_failing() &&
+  if (aof_->write_failing() && !c->is_master &&
       (((cmd->handler == exec_handler_ ? c->multi.cmd_flags : cmd->flags) & kCmdWrite) || cmd->name == "ping"))
       [[unlikely]] {
     cmd->rejected_calls++;
@@ -225,6 +227,29 @@ void Server::ProcessCommand(Client* c, const std::vector<std::string_view>& args
     cmd->rejected_calls++;
     RejectCommand(c, "LOADING Redis is loading the dataset in memory", cmd);
     return;
+  }
+
+  // Replication refusals, in Redis 7.0's order: NOREPLICAS, READONLY, MASTERDOWN.
+  if (repl_->refusals_possible() && !c->is_master) {
+    const bool exec = cmd->handler == exec_handler_;
+    const uint32_t flags = exec ? c->multi.cmd_flags : cmd->flags;
+    const bool is_write = (flags & kCmdWrite) != 0;
+    if (is_write && repl_->NotEnoughGoodReplicas(NowMs())) {
+      cmd->rejected_calls++;
+      RejectCommand(c, "NOREPLICAS Not enough good replicas to write.", cmd);
+      return;
+    }
+    if (is_write && repl_->is_replica() && repl_->replica_read_only()) {
+      cmd->rejected_calls++;
+      RejectCommand(c, "READONLY You can't write against a read only replica.", cmd);
+      return;
+    }
+    const bool deny_stale = exec ? (c->multi.cmd_inv_flags & kCmdStale) != 0 : !(cmd->flags & kCmdStale);
+    if (repl_->is_replica() && !repl_->link_up() && !repl_->serve_stale_data() && deny_stale) {
+      cmd->rejected_calls++;
+      RejectCommand(c, "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.", cmd);
+      return;
+    }
   }
 
   // A slow script lets clients in, but only for what may end it (allow_busy:
@@ -287,6 +312,7 @@ void Server::QueueCommand(Client* c, Command* cmd, const std::vector<std::string
     c->multi.arg_bytes += a.size();
   }
   c->multi.cmd_flags |= cmd->flags;
+  c->multi.cmd_inv_flags |= ~cmd->flags;
   c->multi.queue.push_back(std::move(q));
 }
 
@@ -330,6 +356,7 @@ void Server::Call(Client* c, Command* cmd, const std::vector<std::string_view>& 
     if (tracking_.has_held()) tracking_.FlushHeld(c);
   }
   dirty_ += ctx.dirty;
+  if (!outer) c->woff = repl_->master_repl_offset();  // what WAIT waits for
 
   std::string& out = c->reply.buffer();
   const bool failed = out.size() > reply_start && out[reply_start] == '-';

@@ -175,9 +175,7 @@ constexpr CompatRow kRows[] = {
     Str("masteruser"),
     Special("maxmemory-clients", Kind::kMemoryOrPercent, "0").Lacks("client eviction"),
     Int("min-replicas-max-lag", "10", 0, kIntMax).Alias("min-slaves-max-lag"),
-    Int("min-replicas-to-write", "0", 0, kIntMax)
-        .Alias("min-slaves-to-write")
-        .Lacks("replicas (writes would need them)"),
+    Int("min-replicas-to-write", "0", 0, kIntMax).Alias("min-slaves-to-write"),
     Bool("no-appendfsync-on-rewrite", "no"),
     Enum("oom-score-adj", "no", "no,yes,relative,absolute").Lacks("setting the OOM score"),
     Special("oom-score-adj-values", Kind::kOomValues, "0 200 800").Flags(kConfigMultiArg),
@@ -204,8 +202,7 @@ constexpr CompatRow kRows[] = {
     Bool("replica-serve-stale-data", "yes").Alias("slave-serve-stale-data"),
     Special("replicaof", Kind::kReplicaOf, "")
         .Alias("slaveof")
-        .Flags(kImmutable | kConfigMultiArg)
-        .Lacks("replication"),
+        .Flags(kImmutable | kConfigMultiArg),
     Str("server_cpulist").Flags(kImmutable).Lacks("pinning the server to CPUs"),
     Bool("set-proc-title", "yes").Flags(kImmutable),
     Flagset("shutdown-on-sigint", "default", "default,save,nosave,now,force")

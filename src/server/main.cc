@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "base/log.h"
+#include "base/numbers.h"
 #include "server/config.h"
 #include "server/aof.h"
 #include "server/server.h"
@@ -87,6 +88,21 @@ int main(int argc, char** argv) {
       VLOG_WARNING("Fatal error loading the DB: %s. Exiting.", error.c_str());
       if (!server.cfg().pidfile.empty()) unlink(server.cfg().pidfile.c_str());
       return 1;
+    }
+  }
+  {
+    // `replicaof <host> <port>` in the config: start as a replica (after
+    // the file is loaded, so its recorded history can be continued).
+    auto it = server.cfg().compat_values.find("replicaof");
+    if (it != server.cfg().compat_values.end() && !it->second.empty()) {
+      const size_t sp = it->second.rfind(' ');
+      long long port = 0;
+      if (sp == std::string::npos || !vireo::ParseInt64(std::string_view(it->second).substr(sp + 1), &port) ||
+          port < 0 || port > 65535) {
+        VLOG_WARNING("Invalid master port in replicaof: %s", it->second.c_str());
+        return 1;
+      }
+      server.repl().SetMaster(it->second.substr(0, sp), int(port));
     }
   }
   VLOG_NOTICE("Ready to accept connections tcp");

@@ -105,6 +105,7 @@ bool ScriptRunner::ScriptCall(const std::vector<std::string_view>& args, int pro
       Client* lua = lua_client_.get();
       lua->user = caller_->user;
       server_.LogAclDenial(lua, r, kAclCtxLua, cmd, args, pos);
+      lua->user = server_.acl().default_user();  // never left pointing at a user that may be deleted
       *error = r == kAclDeniedCmd   ? "The user executing the script can't run this command or subcommand"
                : r == kAclDeniedKey ? "The user executing the script can't access at least one of the keys "
                                       "mentioned in the command arguments"

@@ -66,7 +66,8 @@ Server::Server(Config config)
   BindAclCommands(commands_);
   scripts_ = std::make_unique<ScriptRunner>(*this);
   aof_ = std::make_unique<Aof>(*this);
-  // Changes that can fail: CONFIG SET reports them and keeps the old value.
+  repl_ = std::make_unique<Replication>(*this);
+  BindReplicationCommands(commands_);
   run_id_ = RandomHex(40);
   start_ms_ = NowMs();
   rdb_.lastsave_sec = start_ms_ / 1000;
@@ -172,20 +173,35 @@ void Server::OnAcceptable(int listen_fd) {
     }
     ConfigureClientSocket(fd, cfg().tcp_keepalive);
     const bool tls = tls_ctx_ && is_tls_listener(listen_fd);
-    auto owned = std::make_unique<Client>(this, fd, next_client_id_++, SockAddrText(ss), LocalAddrText(fd));
-    Client* c = owned.get();
+    Client* c = NewClient(fd, SockAddrText(ss), LocalAddrText(fd));
     // Redis's createClient: a client is authenticated from the start when
     // "default" needs no password (and is on).
     const AclUser* def = acl_.default_user();
     c->user = acl_.default_user();
     c->authenticated = (def->flags & kUserNoPass) && !(def->flags & kUserOff);
-    ParseLimits limits;
-    limits.max_bulk_len = cfg().proto_max_bulk_len;
-    c->parser.set_limits(limits);
     if (tls) c->StartTls(std::make_unique<TlsConnection>(*tls_ctx_, fd));
-    clients_.emplace(c->id(), std::move(owned));
-    loop_.Watch(fd, c, true, false);
   }
+}
+
+Client* Server::NewClient(int fd, std::string addr, std::string laddr) {
+  auto owned = std::make_unique<Client>(this, fd, next_client_id_++, std::move(addr), std::move(laddr));
+  Client* c = owned.get();
+  ParseLimits limits;
+  limits.max_bulk_len = cfg().proto_max_bulk_len;
+  c->parser.set_limits(limits);
+  clients_.emplace(c->id(), std::move(owned));
+  loop_.Watch(fd, c, true, false);
+  return c;
+}
+
+Client* Server::AdoptConnection(int fd) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof(ss);
+  getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len);
+  Client* c = NewClient(fd, SockAddrText(ss), LocalAddrText(fd));
+  c->user = acl_.default_user();
+  c->authenticated = true;
+  return c;
 }
 
 Client* Server::FindClient(uint64_t id) {
@@ -211,6 +227,7 @@ void Server::FreeClosedClients() {
     pubsub_.RemoveClient(c);
     watches_.UnwatchAll(c);
     tracking_.ClientClosed(c);
+    repl_->ClientClosed(c);
     clients_.erase(c->id());  // the last owner: frees the client, closes its socket
   }
   to_free_.clear();
@@ -249,6 +266,7 @@ bool Server::paused_for(const Command* cmd, int64_t now_ms) const {
 }
 
 void Server::ProcessInput(Client* c) {
+  if (c->is_master) return ProcessMasterInput(c);
   size_t pos = 0;
   while (!c->closing && !c->paused && !c->blocked && !c->close_after_reply && pos < c->query.size()) {
     size_t consumed = 0;
@@ -333,6 +351,10 @@ void Server::ApplyConfigChange(std::string_view name) {
   // A limit set below usage evicts at once, as Redis's CONFIG SET maxmemory does.
   if (name == "maxmemory" && cfg().maxmemory) PerformEvictions();
   if (name == "hz") loop_.set_timer_period(1000 / std::max(1, cfg().hz));
+  if (name.substr(0, 4) == "repl" || name.substr(0, 7) == "replica" || name.substr(0, 12) == "min-replicas" ||
+      name.substr(0, 6) == "master") {
+    repl_->ReloadConfig();
+  }
   if (name == "proto-max-bulk-len") {
     ParseLimits limits;
     limits.max_bulk_len = cfg().proto_max_bulk_len;
@@ -375,7 +397,9 @@ void Server::Cron() {
       if (!c->monitor && !c->paused && now - c->last_interaction_ms > int64_t(timeout) * 1000) CloseClient(c.get());
     }
   }
-  keyspace_.ActiveExpireCycle(false, cfg().hz, cfg().active_expire_effort, now);
+  repl_->Cron(now);
+  // A replica leaves expiry to its primary, which sends the DELs (Redis).
+  if (!repl_->is_replica()) keyspace_.ActiveExpireCycle(false, cfg().hz, cfg().active_expire_effort, now);
   peak_memory_ = std::max(peak_memory_, UsedMemory());
   // Incremental rehash gets 1 ms per cron, on top of the steps done by lookups.
   keyspace_.RehashStep(1000);
@@ -399,7 +423,8 @@ void Server::BeforeSleep() {
       if (!c->closing && !c->blocked) ProcessInput(c);
     }
   }
-  keyspace_.ActiveExpireCycle(true, cfg().hz, cfg().active_expire_effort, NowMs());
+  if (!repl_->is_replica()) keyspace_.ActiveExpireCycle(true, cfg().hz, cfg().active_expire_effort, NowMs());
+  repl_->BeforeSleep();
   // An eviction run that spent its time budget goes on here (Redis's
   // evictionTimeProc), a slice per loop turn, until memory is under the limit.
   if (evictor_.running()) PerformEvictions();

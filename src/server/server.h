@@ -30,6 +30,7 @@
 #include "server/config.h"
 #include "server/propagation.h"
 #include "server/pubsub.h"
+#include "server/replication.h"
 #include "server/tracking.h"
 
 namespace vireo {
@@ -132,6 +133,10 @@ class Server final : public CommandServices {
   PubSubRegistry& pubsub() { return pubsub_; }
   WatchRegistry& watches() { return watches_; }
   Tracking& tracking() { return tracking_; }
+  Replication& repl() { return *repl_; }
+  // Makes a client of an already connected socket (the replica's link to
+  // its primary once the handshake is over).
+  Client* AdoptConnection(int fd);
   // Output was appended to c outside its own command (pub/sub delivery,
   // notifications): queue the write and apply client-output-buffer-limit.
   void OutputAdded(Client* c);
@@ -273,6 +278,10 @@ class Server final : public CommandServices {
   void OnAcceptable(int listen_fd);
 
  private:
+  // A replica's stream from its primary (replica_input.cc): like
+  // ProcessInput, but replies are dropped and applied bytes counted.
+  void ProcessMasterInput(Client* c);
+  Client* NewClient(int fd, std::string addr, std::string laddr);
   // Client-facing steps before Call (lookup, arity, refusals).
   void ProcessCommand(Client* c, const std::vector<std::string_view>& args);
   // The command for args, or nullptr after replying Redis's error.
@@ -339,6 +348,7 @@ class Server final : public CommandServices {
   std::unique_ptr<ScriptRunner> scripts_;
   std::unique_ptr<Aof> aof_;
   LoadingState loading_;
+  std::unique_ptr<Replication> repl_;
   Evictor evictor_;
   bool pre_command_oom_ = false;
   // Applies the maxmemory policy and LFU parameters to the keyspace's access clock.

@@ -249,11 +249,17 @@ TEST(ConfigTest, RefusesMissingBehavioursAllAtOnce) {
             Refused({{5, "daemonize yes",
                       "daemonize yes is not supported by vireo-server: run it in the foreground "
                       "under a process supervisor"}}));
-  for (const char* line : {"replicaof 1.2.3.4 6379", "slaveof 1.2.3.4 6379", "cluster-enabled yes",
+  // Replication is built: these are accepted.
+  for (const char* line : {"replicaof 1.2.3.4 6379", "slaveof 1.2.3.4 6379", "min-slaves-to-write 1"}) {
+    Config c;
+    std::string err;
+    EXPECT_TRUE(c.LoadFromString(line, &err)) << line << err;
+  }
+  for (const char* line : {"cluster-enabled yes",
                            "include /x.conf",
                            "loadmodule /x.so",
                            "unixsocket /tmp/x.sock", "supervised systemd", "syslog-enabled yes",
-                           "min-slaves-to-write 1", "maxmemory-clients 10%",
+                           "maxmemory-clients 10%",
                            "shutdown-on-sigterm nosave", "list-compress-depth 1",
                            "enable-protected-configs yes", "oom-score-adj yes", "x.y 1"}) {
     const std::string err = LoadError(line);

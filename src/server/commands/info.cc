@@ -248,9 +248,9 @@ void StatsSection(Server& s, InfoWriter& w) {
   w.Field("total_net_input_bytes", st.net_input_bytes);
   w.Field("total_net_output_bytes", st.net_output_bytes);
   w.Field("rejected_connections", st.rejected_connections);
-  w.Field("sync_full", 0);
-  w.Field("sync_partial_ok", 0);
-  w.Field("sync_partial_err", 0);
+  w.Field("sync_full", (unsigned long long)s.repl().stats().sync_full);
+  w.Field("sync_partial_ok", (unsigned long long)s.repl().stats().sync_partial_ok);
+  w.Field("sync_partial_err", (unsigned long long)s.repl().stats().sync_partial_err);
   w.Field("expired_keys", ks.expired_keys);
   w.FieldF("expired_stale_perc", ks.expired_stale_perc * 100, 2);
   w.Field("expired_time_cap_reached_count", ks.expired_time_cap_reached_count);
@@ -272,11 +272,9 @@ void StatsSection(Server& s, InfoWriter& w) {
   w.Field("client_query_buffer_limit_disconnections", st.client_qbuf_limit_disconnections);
 }
 
-void ReplicationSection(InfoWriter& w) {
+void ReplicationSection(Server& s, InfoWriter& w, int64_t now_ms) {
   w.Section("Replication");
-  w.Field("role", "master");
-  w.Field("connected_slaves", 0);
-  w.Field("master_repl_offset", 0);
+  s.repl().AppendInfo(&w.str(), now_ms);
 }
 
 void CpuSection(InfoWriter& w) {
@@ -353,7 +351,7 @@ void CmdInfo(ServerContext& ctx) {
   if (on("memory", true)) MemorySection(s, w);
   if (on("persistence", true)) PersistenceSection(s, w);
   if (on("stats", true)) StatsSection(s, w);
-  if (on("replication", true)) ReplicationSection(w);
+  if (on("replication", true)) ReplicationSection(s, w, ctx.now_ms);
   if (on("cpu", true)) CpuSection(w);
   if (everything || all || want.count("commandstats")) CommandStatsSection(s, w);
   if (on("errorstats", true)) ErrorStatsSection(s, w);

@@ -41,6 +41,11 @@ struct OutputBufferLimit {
 struct ServerConfig : EncodingLimits {
   int port = 6379;
   std::vector<std::string> bind = {"*", "-::*"};
+  // vireo-endpoint-ports (not a Redis directive; hidden from CONFIG GET *):
+  // more ports to accept clients on, on every bind address, opened with
+  // SO_REUSEPORT so that the node serving a managed group's endpoint can
+  // change without the endpoint closing (vireo-manager sets it).
+  std::vector<int> endpoint_ports;
   std::string dir;  // absolute; the process working directory by default
   std::string logfile;
   std::string pidfile;

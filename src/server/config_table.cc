@@ -144,6 +144,39 @@ ConfigOption MaxmemoryOption() {
   return o;
 }
 
+// vireo-endpoint-ports [port ...]: see ServerConfig::endpoint_ports; ""
+// clears the list.
+ConfigOption EndpointPortsOption() {
+  ConfigOption o;
+  o.name = "vireo-endpoint-ports";
+  o.flags = kConfigMultiArg | kConfigHidden;
+  o.set = [](const std::vector<std::string>& args, ServerConfig* cfg) {
+    constexpr size_t kMaxPorts = 4;
+    std::vector<int> ports;
+    if (!(args.size() == 1 && args[0].empty())) {
+      if (args.size() > kMaxPorts) return std::string("Too many endpoint ports specified.");
+      for (const std::string& a : args) {
+        long long v;
+        if (!ParseStrictInt(a, &v) || v < 1 || v > 65535) {
+          return std::string("argument must be a list of ports (1-65535)");
+        }
+        if (std::find(ports.begin(), ports.end(), int(v)) == ports.end()) ports.push_back(int(v));
+      }
+    }
+    cfg->endpoint_ports = std::move(ports);
+    return std::string();
+  };
+  o.get = [](const ServerConfig& cfg) {
+    std::string s;
+    for (size_t i = 0; i < cfg.endpoint_ports.size(); ++i) {
+      if (i) s.push_back(' ');
+      s += std::to_string(cfg.endpoint_ports[i]);
+    }
+    return s;
+  };
+  return o;
+}
+
 ConfigOption BindOption() {
   ConfigOption o;
   o.name = "bind";
@@ -358,6 +391,7 @@ std::vector<ConfigOption> BuildTable() {
   std::vector<ConfigOption> t;
   // Network and process.
   t.push_back(IntOption("port", "", 0, &S::port, 0, 65535));
+  t.push_back(EndpointPortsOption());
   t.push_back(BindOption());
   t.push_back(BoolOption("protected-mode", "", 0, &S::protected_mode));
   t.push_back(StringOption("requirepass", 0, &S::requirepass));

@@ -81,7 +81,7 @@ Server::Server(Config config)
       if (!cfg().appendonly && aof_->on()) aof_->Disable();
       return std::string();
     }
-    return ApplyTlsChange(name);
+    return name == "vireo-endpoint-ports" ? ApplyEndpointPorts() : ApplyTlsChange(name);
   });
   KeyEventHooks hooks;
   hooks.ctx = this;
@@ -109,6 +109,9 @@ Server::~Server() {
   for (auto& [id, c] : clients_) loop_.Unwatch(c->fd());
   clients_.clear();  // closes their sockets
   for (int fd : listen_fds_) close(fd);
+  for (auto& [port, fds] : endpoint_listeners_) {
+    for (auto& [fd, handler] : fds) close(fd);
+  }
 }
 
 void Server::RequestShutdownFromSignal(int sig) { g_shutdown_signal = sig; }
@@ -144,7 +147,51 @@ bool Server::Listen(std::string* error) {
     *error = "Failed listening on any address";
     return false;
   }
+  const std::string why = ApplyEndpointPorts();
+  if (!why.empty()) {
+    *error = why;
+    return false;
+  }
   return true;
+}
+
+std::string Server::ApplyEndpointPorts() {
+  const ServerConfig& c = cfg();
+  const std::vector<int>& want = c.endpoint_ports;
+  for (auto it = endpoint_listeners_.begin(); it != endpoint_listeners_.end();) {
+    if (std::find(want.begin(), want.end(), it->first) != want.end()) {
+      ++it;
+      continue;
+    }
+    for (auto& [fd, handler] : it->second) {
+      loop_.Unwatch(fd);
+      close(fd);
+    }
+    it = endpoint_listeners_.erase(it);
+  }
+  for (int port : want) {
+    if (endpoint_listeners_.count(port)) continue;
+    std::vector<std::pair<int, std::unique_ptr<IoHandler>>> opened;
+    for (const std::string& addr : c.bind) {
+      std::string err;
+      bool optional = false;
+      int fd = OpenListener(addr, port, c.tcp_backlog, &err, &optional, /*shared=*/true);
+      if (fd < 0) {
+        if (optional) continue;
+        for (auto& [ofd, handler] : opened) {
+          loop_.Unwatch(ofd);
+          close(ofd);
+        }
+        return "Could not create server TCP listening socket " + addr + ":" + std::to_string(port) +
+               ": " + err;
+      }
+      auto handler = std::make_unique<Listener>(fd, [this](int lfd) { OnAcceptable(lfd); });
+      loop_.Watch(fd, handler.get(), true, false);
+      opened.emplace_back(fd, std::move(handler));
+    }
+    endpoint_listeners_[port] = std::move(opened);
+  }
+  return std::string();
 }
 
 void Server::OnAcceptable(int listen_fd) {

@@ -302,6 +302,10 @@ class Server final : public CommandServices {
   void BeforeSleep();
   void FreeClosedClients();
   void ApplyConfigChange(std::string_view name);
+  // Opens and closes the vireo-endpoint-ports listeners to match the
+  // config; returns "" or why a port could not be opened (nothing changes
+  // for that port then).
+  std::string ApplyEndpointPorts();
   // Save points (`save <seconds> <changes>`), from the cron.
   void RdbCron(int64_t now_ms);
 
@@ -314,6 +318,9 @@ class Server final : public CommandServices {
   std::vector<int> listen_fds_;
   std::vector<int> tls_listen_fds_;
   std::shared_ptr<TlsContext> tls_ctx_;
+  // vireo-endpoint-ports: port -> its listeners (fd, handler), one per bind
+  // address; apart from listen_fds_ because they change at run time.
+  std::map<int, std::vector<std::pair<int, std::unique_ptr<IoHandler>>>> endpoint_listeners_;
   std::unordered_map<uint64_t, std::unique_ptr<Client>> clients_;  // owns every client
   std::vector<Client*> pending_writes_;
   std::vector<Client*> to_free_;

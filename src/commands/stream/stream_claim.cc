@@ -80,7 +80,7 @@ void CmdXClaim(CommandContext& ctx) {
     } else if (EqualsNoCase(opt, "lastid") && more) {
       if (!ArgID(ctx, ++j, 0, true, &last_id)) return;
     } else {
-      return ctx.reply.Error("ERR Unrecognized XCLAIM option '" + std::string(opt) + "'");
+      return ctx.reply.Error("ERR Unrecognized XCLAIM option '" + ErrText(opt) + "'");
     }
   }
   bool changed = false;

@@ -102,6 +102,7 @@ Server::Server(Config config)
   };
   keyspace_.set_key_event_hooks(hooks);
   ApplyEvictionConfig();
+  ApplyLazyFreeConfig();
   pubsub_.set_output_hook([](void* self, Client* c) { static_cast<Server*>(self)->OutputAdded(c); }, this);
 }
 
@@ -376,8 +377,18 @@ void Server::ResetStats() {
   commands_.ResetStats();
   auto& ks = keyspace_.stats();
   ks.expired_keys = ks.evicted_keys = ks.keyspace_hits = ks.keyspace_misses = 0;
+  keyspace_.lazy_freer().ResetFreedCount();
   ks.expired_time_cap_reached_count = ks.expire_cycle_cpu_milliseconds = 0;
   ks.expired_stale_perc = 0;
+}
+
+void Server::ApplyLazyFreeConfig() {
+  FreeSettings& f = keyspace_.free_settings();
+  f.eviction = cfg().lazyfree_lazy_eviction;
+  f.expire = cfg().lazyfree_lazy_expire;
+  f.server_del = cfg().lazyfree_lazy_server_del;
+  f.user_del = cfg().lazyfree_lazy_user_del;
+  f.user_flush = cfg().lazyfree_lazy_user_flush;
 }
 
 void Server::ApplyEvictionConfig() {
@@ -391,6 +402,7 @@ void Server::ApplyEvictionConfig() {
 
 void Server::ApplyConfigChange(std::string_view name) {
   if (name == "requirepass") ApplyRequirepass();
+  if (name.substr(0, 9) == "lazyfree-") ApplyLazyFreeConfig();
   if (name == "maxmemory-policy") evictor_.ResetPool();
   if (name == "maxmemory-policy" || name == "lfu-log-factor" || name == "lfu-decay-time" || name == "maxmemory") {
     ApplyEvictionConfig();

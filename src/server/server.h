@@ -360,6 +360,8 @@ class Server final : public CommandServices {
   bool pre_command_oom_ = false;
   // Applies the maxmemory policy and LFU parameters to the keyspace's access clock.
   void ApplyEvictionConfig();
+  // Applies lazyfree-lazy-* to the keyspace's free settings.
+  void ApplyLazyFreeConfig();
 };
 
 }  // namespace vireo

@@ -170,7 +170,8 @@ void MemorySection(Server& s, InfoWriter& w) {
   w.FieldF("mem_fragmentation_ratio", used ? double(m.rss) / double(used) : 0, 2);
   w.Field("mem_not_counted_for_evict", (long long)s.MemNotCountedForEvict());
   w.Field("mem_allocator", m.allocator);
-  w.Field("lazyfree_pending_objects", 0);
+  w.Field("lazyfree_pending_objects", (long long)s.keyspace().lazy_freer().pending());
+  w.Field("lazyfreed_objects", (long long)s.keyspace().lazy_freer().freed());
 }
 
 void PersistenceSection(Server& s, InfoWriter& w) {

@@ -4,8 +4,14 @@
 
 namespace vireo {
 
-Database::Database(int index, KeyspaceStats* stats, const uint32_t* lru_clock, const KeyEventHooks* hooks)
-    : index_(index), stats_(stats), lru_clock_(lru_clock), hooks_(hooks) {}
+Database::Database(int index, KeyspaceStats* stats, const uint32_t* lru_clock, const KeyEventHooks* hooks,
+                   EntryPreserver* const* preserver)
+    : index_(index), stats_(stats), lru_clock_(lru_clock), hooks_(hooks), preserver_(preserver) {}
+
+void Database::PreserveAllForSnapshot() {
+  if (!*preserver_) return;
+  keys_.ForEach([this](Entry* e) { PreserveForSnapshot(e); });
+}
 
 Database::~Database() { Clear(); }
 
@@ -39,6 +45,7 @@ void Database::Overwrite(Entry* e) {
 
 void Database::Replace(Entry* old, Entry* fresh, bool free_old) {
   if (old != fresh) {
+    PreserveForSnapshot(old);
     Entry** slot = keys_.FindSlot(old->key());
     *slot = fresh;
     fresh->set_lru(*lru_clock_);
@@ -69,13 +76,16 @@ bool Database::Delete(std::string_view key) {
 
 Entry* Database::Detach(std::string_view key) {
   Entry* e = keys_.Remove(key);
-  if (e && e->has_expire()) expires_.Remove(key);
+  if (!e) return nullptr;
+  PreserveForSnapshot(e);
+  if (e->has_expire()) expires_.Remove(key);
   // Readers blocked on a deleted stream are woken (XREADGROUP answers an error).
-  if (e && e->type() == ObjType::kStream) MaybeSignalReady(e);
+  if (e->type() == ObjType::kStream) MaybeSignalReady(e);
   return e;
 }
 
 Entry* Database::SetExpire(Entry* e, int64_t when_ms) {
+  PreserveForSnapshot(e);
   bool has = when_ms >= 0;
   if (has && e->has_expire()) {
     e->set_expire_ms(when_ms);
@@ -92,6 +102,7 @@ Entry* Database::SetExpire(Entry* e, int64_t when_ms) {
 }
 
 void Database::ExpireEntry(Entry* e) {
+  PreserveForSnapshot(e);
   std::string_view key = e->key();
   if (hooks_->expired) hooks_->expired(hooks_->ctx, index_, key);
   keys_.Remove(key);
@@ -101,12 +112,15 @@ void Database::ExpireEntry(Entry* e) {
 }
 
 void Database::Clear() {
+  PreserveAllForSnapshot();
   expires_.Clear([](Entry*) {});
   keys_.Clear([](Entry* e) { Entry::Free(e); });
   expire_cursor_ = 0;
 }
 
 void Database::SwapContents(Database& other) {
+  PreserveAllForSnapshot();
+  other.PreserveAllForSnapshot();
   keys_.Swap(other.keys_);
   expires_.Swap(other.expires_);
   std::swap(expire_cursor_, other.expire_cursor_);

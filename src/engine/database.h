@@ -43,9 +43,24 @@ struct KeyEventHooks {
   void* ctx = nullptr;
 };
 
+// While a point-in-time snapshot runs (persistence/snapshot_writer.h), it
+// must write each entry as it was when it started. Database calls Preserve
+// before it changes, replaces or drops an entry the snapshot has not written
+// yet (!e->snapshot_saved()); the preserver writes it and marks it saved.
+// Commands that mutate a value in place reach it through LookupWrite, which
+// preserves it too; Server::Call also preserves every key a write command
+// declares, for handlers that find their key another way.
+// Thread rule: called on the main thread, inside the engine call.
+class EntryPreserver {
+ public:
+  virtual ~EntryPreserver() = default;
+  virtual void Preserve(int db, Entry* e) = 0;
+};
+
 class Database {
  public:
-  Database(int index, KeyspaceStats* stats, const uint32_t* lru_clock, const KeyEventHooks* hooks);
+  Database(int index, KeyspaceStats* stats, const uint32_t* lru_clock, const KeyEventHooks* hooks,
+           EntryPreserver* const* preserver);
   ~Database();
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
@@ -72,7 +87,17 @@ class Database {
     return e;
   }
   // Lookup for a command that will write the key (no hit/miss counted).
-  Entry* LookupWrite(std::string_view key, int64_t now_ms) { return Lookup(key, now_ms); }
+  Entry* LookupWrite(std::string_view key, int64_t now_ms) {
+    Entry* e = Lookup(key, now_ms);
+    if (e) PreserveForSnapshot(e);
+    return e;
+  }
+  // Lets a running snapshot write e before it changes (see EntryPreserver).
+  void PreserveForSnapshot(Entry* e) {
+    if (*preserver_ && !e->snapshot_saved()) (*preserver_)->Preserve(index_, e);
+  }
+  // Every entry of this database, before a change to all of them (flush, swap).
+  void PreserveAllForSnapshot();
   // Adds an entry whose key is absent.
   void Add(Entry* e);
   // Adds e, deleting whatever the key held before (its TTL goes with it).
@@ -109,6 +134,7 @@ class Database {
   KeyspaceStats* stats_;
   const uint32_t* lru_clock_;
   const KeyEventHooks* hooks_;
+  EntryPreserver* const* preserver_;
   void MaybeSignalReady(const Entry* e) {
     if (hooks_->ready && (e->type() == ObjType::kList || e->type() == ObjType::kZSet ||
                           e->type() == ObjType::kStream)) {

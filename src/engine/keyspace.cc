@@ -7,7 +7,7 @@
 namespace vireo {
 
 Keyspace::Keyspace(int databases) {
-  for (int i = 0; i < databases; ++i) dbs_.push_back(std::make_unique<Database>(i, &stats_, &lru_clock_, &hooks_));
+  for (int i = 0; i < databases; ++i) dbs_.push_back(std::make_unique<Database>(i, &stats_, &lru_clock_, &hooks_, &preserver_));
 }
 
 uint64_t Keyspace::IdleSeconds(const Entry* e) const {

@@ -18,6 +18,9 @@ class Keyspace {
   Database& db(int i) { return *dbs_[i]; }
   KeyspaceStats& stats() { return stats_; }
   void set_key_event_hooks(KeyEventHooks hooks) { hooks_ = hooks; }
+  // The running snapshot's preserver, or nullptr (see EntryPreserver).
+  void set_preserver(EntryPreserver* p) { preserver_ = p; }
+  EntryPreserver* preserver() const { return preserver_; }
 
   // The 24-bit seconds clock stored in entries for OBJECT IDLETIME.
   uint32_t lru_clock() const { return lru_clock_; }
@@ -42,6 +45,7 @@ class Keyspace {
   std::vector<std::unique_ptr<Database>> dbs_;
   KeyspaceStats stats_;
   KeyEventHooks hooks_;
+  EntryPreserver* preserver_ = nullptr;
   uint32_t lru_clock_ = 0;
   bool active_expire_enabled_ = true;
   // State kept between cycles, as Redis does, so one cycle resumes where the last stopped.

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "persistence/rdb_writer.h"
+#include "persistence/snapshot_writer.h"
 
 namespace vireo {
 
@@ -34,41 +35,32 @@ bool SaveRdbFile(Keyspace& ks, const std::string& path, const RdbSaveOptions& op
     *error = "Failed opening the temp RDB file " + tmp + " for saving: " + strerror(errno);
     return false;
   }
-  RdbWriter w(fd, opts.compress);
-  w.Header();
-  w.StandardAux(opts.now_ms / 1000, opts.used_memory, false);
-  // Streams have no RDB encoding here yet: a save that would silently drop
-  // them is refused instead (the old file, if any, stays in place).
-  uint64_t streams = 0;
-  for (int i = 0; i < ks.count() && w.error() == 0; ++i) {
-    Database& db = ks.db(i);
-    if (db.size() == 0) continue;
-    w.SelectDb(i);
-    w.ResizeDb(db.size(), db.expires_size());
-    db.keys().ForEach([&](Entry* e) {
-      if (e->type() == ObjType::kStream) {
-        ++streams;
-        return;
-      }
-      w.KeyValue(e);
-      w.MaybeFlush();
-    });
-  }
-  if (streams > 0) {
-    close(fd);
-    unlink(tmp.c_str());
-    *error = "Can't save the DB: it holds " + std::to_string(streams) +
-             " stream key(s) and vireo-server cannot write streams to RDB yet (delete them, or SHUTDOWN NOSAVE)";
-    return false;
-  }
-  bool ok = w.Finish(opts.checksum);
+  // The same writer a background save uses, run to the end at once, its
+  // chunks written straight to the file.
+  int write_errno = 0;
+  SnapshotOptions so;
+  so.compress = opts.compress;
+  so.checksum = opts.checksum;
+  so.now_ms = opts.now_ms;
+  so.used_memory = opts.used_memory;
+  so.prelude = opts.prelude;
+  so.live = false;
+  SnapshotWriter snap(ks, [&](std::string& chunk) {
+    if (write_errno == 0 && !WriteAll(fd, chunk.data(), chunk.size())) write_errno = errno;
+  }, std::move(so));
+  snap.Start(0);
+  bool ok = snap.Step(0, [] { return int64_t(0); }) && write_errno == 0;
   if (ok && fsync(fd) != 0) {
     ok = false;
+    write_errno = errno;
   }
-  const int saved_errno = ok ? 0 : (w.error() ? w.error() : errno);
-  if (close(fd) != 0 && ok) ok = false;
+  if (close(fd) != 0 && ok) {
+    ok = false;
+    write_errno = errno;
+  }
   if (!ok) {
-    *error = std::string("Write error saving DB on disk: ") + strerror(saved_errno ? saved_errno : errno);
+    snap.Abort();
+    *error = snap.failed() ? snap.error() : std::string("Write error saving DB on disk: ") + strerror(write_errno);
     unlink(tmp.c_str());
     return false;
   }
@@ -78,6 +70,19 @@ bool SaveRdbFile(Keyspace& ks, const std::string& path, const RdbSaveOptions& op
     return false;
   }
   FsyncDirectoryOf(path);
+  return true;
+}
+
+bool WriteAll(int fd, const char* p, size_t n) {
+  while (n > 0) {
+    ssize_t w = write(fd, p, n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    p += w;
+    n -= size_t(w);
+  }
   return true;
 }
 

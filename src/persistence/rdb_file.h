@@ -5,10 +5,12 @@
 // Thread rule: runs on the thread that owns the keyspace.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "engine/keyspace.h"
 #include "persistence/rdb_reader.h"
+#include "persistence/rdb_writer.h"
 
 namespace vireo {
 
@@ -17,7 +19,12 @@ struct RdbSaveOptions {
   bool checksum = true;  // rdbchecksum
   int64_t now_ms = 0;
   uint64_t used_memory = 0;
+  // Written after the AUX fields, before the keys (function libraries).
+  std::function<void(RdbWriter&)> prelude;
 };
+
+// write(2) until all n bytes are out (EINTR retried). False with errno set.
+bool WriteAll(int fd, const char* p, size_t n);
 
 // Writes every key of ks to path. On failure *error says why (with errno
 // text) and no file is left under path or the temp name.

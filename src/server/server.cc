@@ -355,6 +355,7 @@ void Server::BeforeSleep() {
     }
   }
   keyspace_.ActiveExpireCycle(true, cfg().hz, cfg().active_expire_effort, NowMs());
+  if (bgsave_ || rdb_.bgsave_scheduled) BgsaveStep();
   tracking_.BroadcastPending();  // BCAST invalidations, one message per prefix
   for (size_t i = 0; i < pending_writes_.size(); ++i) {
     Client* c = pending_writes_[i];

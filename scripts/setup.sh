@@ -8,6 +8,7 @@ PACKAGES=(
   libgtest-dev libxxhash-dev libjemalloc-dev liblzf-dev
   liblua5.1-0-dev lua-cjson-dev lua-bitop-dev
   redis-server redis-tools python3 python3-redis
+  awscli python3-boto3
 )
 
 missing=()

@@ -8,6 +8,7 @@
 #include "types/hash_value.h"
 #include "types/quicklist.h"
 #include "types/set_value.h"
+#include "types/stream.h"
 #include "types/zset_value.h"
 
 namespace vireo {
@@ -72,8 +73,22 @@ void ObjectDigest(const Entry* e, uint8_t* digest) {
         XorDigest(digest, ele, 20);
       });
       break;
-    case ObjType::kStream:
-      break;  // Redis mixes stream entries too; streams are not built yet
+    case ObjType::kStream: {
+      // Each live entry, in ID order: "ms.seq", then its fields and values,
+      // mixed straight into the key's digest (consumer groups are not part
+      // of it, as in Redis).
+      const auto* st = static_cast<const Stream*>(e->object());
+      st->Range(StreamID::Min(), StreamID::Max(), false, 0, [&](const StreamEntry& se) {
+        char id[2 * kMaxInt64Chars + 2];
+        size_t n = FormatUint64(se.id.ms, id);
+        id[n++] = '.';
+        n += FormatUint64(se.id.seq, id + n);
+        MixDigest(digest, id, n);
+        for (const std::string& f : se.fields) MixDigest(digest, f);
+        return true;
+      });
+      break;
+    }
   }
   if (e->has_expire()) XorDigest(digest, "!!expire!!", 10);
 }

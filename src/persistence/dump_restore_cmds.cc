@@ -11,8 +11,7 @@ namespace {
 
 void CmdDump(CommandContext& ctx) {
   Entry* e = ctx.db().Lookup(ctx.args[1], ctx.now_ms);
-  if (!e || e->type() == ObjType::kStream) {
-    // Streams have no serialization yet: a payload we could not read back is worse than none.
+  if (!e) {
     ctx.reply.Null();
     return;
   }

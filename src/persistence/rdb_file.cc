@@ -43,7 +43,7 @@ bool SaveRdbFile(Keyspace& ks, const std::string& path, const RdbSaveOptions& op
   so.checksum = opts.checksum;
   so.now_ms = opts.now_ms;
   so.used_memory = opts.used_memory;
-  so.prelude = opts.prelude;
+  so.functions = opts.functions;
   so.live = false;
   SnapshotWriter snap(ks, [&](std::string& chunk) {
     if (write_errno == 0 && !WriteAll(fd, chunk.data(), chunk.size())) write_errno = errno;

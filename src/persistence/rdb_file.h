@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "engine/keyspace.h"
 #include "persistence/rdb_reader.h"
@@ -19,8 +20,7 @@ struct RdbSaveOptions {
   bool checksum = true;  // rdbchecksum
   int64_t now_ms = 0;
   uint64_t used_memory = 0;
-  // Written after the AUX fields, before the keys (function libraries).
-  std::function<void(RdbWriter&)> prelude;
+  std::vector<std::string> functions;  // function library codes, written before the keys
 };
 
 // write(2) until all n bytes are out (EINTR retried). False with errno set.

@@ -11,9 +11,11 @@
 #include "persistence/crc64.h"
 #include "persistence/packed_formats.h"
 #include "persistence/rdb_format.h"
+#include "persistence/rdb_stream.h"
 #include "types/hash_value.h"
 #include "types/quicklist.h"
 #include "types/set_value.h"
+#include "types/stream.h"
 #include "types/zset_value.h"
 
 namespace vireo {
@@ -36,9 +38,15 @@ struct EntryDeleter {
 };
 using EntryPtr = std::unique_ptr<Entry, EntryDeleter>;
 
-class Loader {
+class Loader : public RdbValueSource {
  public:
   Loader(RdbInput& in, const EncodingLimits& lim) : in_(in), lim_(lim) {}
+
+  // RdbValueSource (the stream reader's view).
+  uint64_t ReadLength() override { return Length(); }
+  std::string ReadString() override { return String(); }
+  void ReadBytes(void* out, size_t n) override { Bytes(out, n); }
+  [[noreturn]] void Reject(const std::string& what) override { Fail(what); }
 
   void Bytes(void* out, size_t n) {
     if (!in_.Read(out, n)) Fail("unexpected end of data");
@@ -150,6 +158,7 @@ class Loader {
   }
 
   EntryPtr Object(uint8_t type, std::string_view key);
+  std::string FunctionCode(uint8_t opcode);
 
  private:
   EntryPtr List(std::string_view key, uint8_t type);
@@ -325,8 +334,11 @@ EntryPtr Loader::Object(uint8_t type, std::string_view key) {
     case rdb::kTypeHashListpack:
       return Hash(key, type);
     case rdb::kTypeStreamListpacks:
-    case rdb::kTypeStreamListpacks2:
-      Fail("stream values are not supported by vireo-server yet");
+    case rdb::kTypeStreamListpacks2: {
+      // An empty stream is a value (unlike an empty list): it is kept.
+      std::unique_ptr<Stream> st = ReadStreamValue(*this, type);
+      return EntryPtr(Entry::NewObject(key, ObjType::kStream, Encoding::kStream, st.release()));
+    }
     case rdb::kTypeModulePre:
     case rdb::kTypeModule2:
       Fail("module values are not supported by vireo-server");
@@ -335,7 +347,65 @@ EntryPtr Loader::Object(uint8_t type, std::string_view key) {
   }
 }
 
+// A library record after its opcode, with the texts Redis gives each
+// failure. 246 (7.0 release candidates) holds name, engine, an optional
+// description and the body: turned into the code 7.0 keeps, as Redis does.
+std::string Loader::FunctionCode(uint8_t opcode) {
+  auto read = [&](const char* what) {
+    try {
+      return String();
+    } catch (const Corrupt&) {
+      Fail(what);
+    }
+  };
+  if (opcode == rdb::kOpFunction2) return read("Failed loading library payload");
+  std::string name = read("Failed loading library name");
+  std::string engine = read("Failed loading engine name");
+  uint64_t has_desc;
+  try {
+    has_desc = Length();
+  } catch (const Corrupt&) {
+    Fail("Failed loading library description indicator");
+  }
+  if (has_desc) read("Failed loading library description");
+  std::string body = read("Failed loading library blob");
+  return "#!" + engine + " name=" + name + "\n" + body;
+}
+
+// DUMP's trailer: RDB version (<= ours) and the CRC-64 of everything before it.
+bool DumpTrailerValid(std::string_view payload) {
+  if (payload.size() < 10) return false;
+  const uint8_t* tail = reinterpret_cast<const uint8_t*>(payload.data()) + payload.size() - 10;
+  const unsigned version = tail[0] | (tail[1] << 8);
+  uint64_t crc = 0;
+  for (int i = 0; i < 8; ++i) crc |= uint64_t(tail[2 + i]) << (8 * i);
+  return version <= unsigned(rdb::kVersion) && Crc64(0, payload.data(), payload.size() - 8) == crc;
+}
+
 }  // namespace
+
+bool ParseFunctionPayload(std::string_view payload, std::vector<std::string>* codes, std::string* error) {
+  if (!DumpTrailerValid(payload)) {
+    *error = "DUMP payload version or checksum are wrong";
+    return false;
+  }
+  // Redis reads the records from the whole payload and stops when only the
+  // trailer's 10 bytes are left (a record may run into them).
+  RdbInput in(payload);
+  const EncodingLimits limits;
+  Loader ld(in, limits);
+  try {
+    while (payload.size() - in.offset() > 10) {
+      const uint8_t type = ld.U8();
+      if (type != rdb::kOpFunction2 && type != rdb::kOpFunction) Fail("given type is not a function");
+      codes->push_back(ld.FunctionCode(type));
+    }
+  } catch (const Corrupt& c) {
+    *error = c.what;
+    return false;
+  }
+  return true;
+}
 
 bool LoadRdb(RdbInput& in, Keyspace& target, const RdbLoadOptions& opts, RdbLoadResult* result) {
   Keyspace staging(target.count());
@@ -399,7 +469,8 @@ bool LoadRdb(RdbInput& in, Keyspace& target, const RdbLoadOptions& opts, RdbLoad
       }
       if (type == rdb::kOpModuleAux) Fail("module data is not supported by vireo-server");
       if (type == rdb::kOpFunction || type == rdb::kOpFunction2) {
-        Fail("function libraries are not supported by vireo-server yet");
+        result->functions.push_back(ld.FunctionCode(type));
+        continue;
       }
       std::string key = ld.String();
       EntryPtr e = ld.Object(type, key);
@@ -433,6 +504,10 @@ bool LoadRdb(RdbInput& in, Keyspace& target, const RdbLoadOptions& opts, RdbLoad
       const uint64_t stored = ld.LittleEndian(8);
       if (opts.verify_checksum && stored != 0 && stored != computed) Fail("wrong RDB checksum");
     }
+    std::string function_error;
+    if (opts.apply_functions && !opts.apply_functions(result->functions, &function_error)) {
+      Fail("Failed loading library, " + function_error);
+    }
   } catch (const Corrupt& c) {
     result->error = c.what + " at offset " + std::to_string(in.offset());
     return false;
@@ -447,15 +522,7 @@ bool LoadRdb(RdbInput& in, Keyspace& target, const RdbLoadOptions& opts, RdbLoad
 Entry* LoadDumpPayload(std::string_view payload, std::string_view key, const EncodingLimits& limits,
                        std::string* error) {
   // [type][value][version: 2 bytes LE][crc64: 8 bytes LE]
-  if (payload.size() < 10) {
-    *error = "ERR DUMP payload version or checksum are wrong";
-    return nullptr;
-  }
-  const uint8_t* tail = reinterpret_cast<const uint8_t*>(payload.data()) + payload.size() - 10;
-  const unsigned version = tail[0] | (tail[1] << 8);
-  uint64_t crc = 0;
-  for (int i = 0; i < 8; ++i) crc |= uint64_t(tail[2 + i]) << (8 * i);
-  if (version > unsigned(rdb::kVersion) || Crc64(0, payload.data(), payload.size() - 8) != crc) {
+  if (!DumpTrailerValid(payload)) {
     *error = "ERR DUMP payload version or checksum are wrong";
     return nullptr;
   }

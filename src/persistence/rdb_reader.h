@@ -1,5 +1,5 @@
 // RdbReader: loads Redis RDB files (versions 1 to 10: every value type and
-// encoding Redis 7.0 reads except modules, streams and functions) and DUMP
+// encoding Redis 7.0 reads except modules; function libraries) and DUMP
 // payloads into Vireo's keyspace. Values are rebuilt with Vireo's own
 // structures, in the encoding Redis would give them under the configured
 // limits. Every length is checked against the data before it is used, and
@@ -9,9 +9,11 @@
 // Thread rule: runs on the thread that owns the target keyspace.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "engine/encoding_limits.h"
 #include "engine/keyspace.h"
@@ -24,6 +26,11 @@ struct RdbLoadOptions {
   int64_t now_ms = 0;
   bool drop_expired = true;     // keys already past their deadline are not loaded (a primary's rule)
   bool verify_checksum = true;  // rdbchecksum
+  // Installs the file's function libraries (their codes, in file order) once
+  // the whole file has been read, before the keyspace is replaced; false
+  // with an error fails the load with nothing changed. Unset: the libraries
+  // are only returned in the result.
+  std::function<bool(const std::vector<std::string>& codes, std::string* error)> apply_functions;
 };
 
 struct RdbLoadResult {
@@ -32,6 +39,7 @@ struct RdbLoadResult {
   uint64_t expired_skipped = 0;
   uint64_t empty_skipped = 0;
   std::map<std::string, std::string> aux;
+  std::vector<std::string> functions;  // library codes (RDB_OPCODE_FUNCTION2 records)
   std::string error;  // "... at offset N" when loading failed
 };
 
@@ -45,6 +53,12 @@ bool LoadRdb(RdbInput& in, Keyspace& target, const RdbLoadOptions& opts, RdbLoad
 // value into a new entry for key (no TTL). nullptr with *error set to
 // Redis's reply text ("ERR DUMP payload version or checksum are wrong",
 // "ERR Bad data format") otherwise.
+// FUNCTION RESTORE's payload: a function record per library (opcode 245
+// and the code; or 246, the 7.0 release candidates' name/engine/description/
+// body form), then the DUMP trailer. The codes in payload order, or false
+// with Redis's error text (without "ERR ").
+bool ParseFunctionPayload(std::string_view payload, std::vector<std::string>* codes, std::string* error);
+
 Entry* LoadDumpPayload(std::string_view payload, std::string_view key, const EncodingLimits& limits,
                        std::string* error);
 

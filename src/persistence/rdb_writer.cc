@@ -11,10 +11,12 @@
 #include "persistence/crc64.h"
 #include "persistence/packed_formats.h"
 #include "persistence/rdb_format.h"
+#include "persistence/rdb_stream.h"
 #include "types/hash_value.h"
 #include "types/intset.h"
 #include "types/quicklist.h"
 #include "types/set_value.h"
+#include "types/stream.h"
 #include "types/zset_value.h"
 
 namespace vireo {
@@ -112,6 +114,11 @@ void RdbWriter::StandardAux(int64_t now_sec, uint64_t used_memory, bool aof_base
   AuxInt("ctime", now_sec);
   AuxInt("used-mem", (long long)used_memory);
   AuxInt("aof-base", aof_base ? 1 : 0);
+}
+
+void RdbWriter::Function(std::string_view code) {
+  Byte(rdb::kOpFunction2);
+  String(code);
 }
 
 void RdbWriter::SelectDb(int db) {
@@ -217,7 +224,8 @@ void RdbWriter::Value(const Entry* e) {
       return;
     }
     case ObjType::kStream:
-      abort();  // streams are not serialized yet; callers refuse them first
+      WriteStreamValue(*this, *static_cast<const Stream*>(e->object()));
+      return;
   }
 }
 

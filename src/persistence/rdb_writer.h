@@ -1,7 +1,8 @@
 // RdbWriter: serializes keys and values in Redis's RDB format, version 10, as
 // Redis 7.0 writes them (value types: strings with integer and LZF string
 // encodings, quicklist-2 lists of listpack nodes, listpack or hashtable
-// hashes, intset or hashtable sets, listpack or skiplist sorted sets). It
+// hashes, intset or hashtable sets, listpack or skiplist sorted sets,
+// streams as listpacks with their consumer groups: rdb_stream.h). It
 // writes to a buffer, which is either kept (DUMP payloads) or flushed to a
 // file descriptor whenever it grows past a chunk (RDB files); the CRC-64 of
 // everything written is kept as it goes.
@@ -45,6 +46,9 @@ class RdbWriter {
   // The AUX fields Redis 7.0 writes at the top of a file (redis-ver,
   // redis-bits, ctime, used-mem, aof-base).
   void StandardAux(int64_t now_sec, uint64_t used_memory, bool aof_base);
+  // A function library record (RDB_OPCODE_FUNCTION2 and its code), as Redis
+  // 7.0 writes one per library after the AUX fields and in FUNCTION DUMP.
+  void Function(std::string_view code);
   void SelectDb(int db);
   void ResizeDb(uint64_t keys, uint64_t expires);
   // [expire opcode] type key value.

@@ -17,7 +17,7 @@ void SnapshotWriter::Start(int64_t now_us) {
   writer_.Header();
   writer_.StandardAux(opts_.now_ms / 1000, opts_.used_memory, opts_.aof_base);
   for (const auto& [k, v] : opts_.extra_aux) writer_.Aux(k, v);
-  if (opts_.prelude) opts_.prelude(writer_);
+  for (const std::string& code : opts_.functions) writer_.Function(code);
   sizes_.resize(ks_.count());
   expires_.resize(ks_.count());
   for (int i = 0; i < ks_.count(); ++i) {
@@ -40,12 +40,6 @@ void SnapshotWriter::Uninstall() {
 void SnapshotWriter::WriteEntry(int db, Entry* e) {
   if (opts_.live) e->mark_snapshot_saved();
   if (!error_.empty()) return;
-  if (e->type() == ObjType::kStream) {
-    // No stream encoding in the RDB writer yet: refuse rather than drop them.
-    error_ = "Can't save the DB: it holds stream keys and vireo-server cannot write streams to RDB yet "
-             "(delete them, or SHUTDOWN NOSAVE)";
-    return;
-  }
   if (db != out_db_) {
     writer_.SelectDb(db);
     out_db_ = db;

@@ -39,8 +39,8 @@ struct SnapshotOptions {
   bool aof_base = false;  // the aof-base AUX field (an AOF's RDB preamble)
   // Extra AUX fields after the standard ones (repl-id, repl-offset...).
   std::vector<std::pair<std::string, std::string>> extra_aux;
-  // Written after the AUX fields, before the keys (function libraries).
-  std::function<void(RdbWriter&)> prelude;
+  // Function library codes, written after the AUX fields, before the keys.
+  std::vector<std::string> functions;
   // rdb-key-save-delay: microseconds per key (negative: nanoseconds), which
   // Redis sleeps in its child; here the snapshot writes keys no faster.
   int64_t key_delay = 0;

@@ -262,6 +262,42 @@ void FunctionLibraries::Flush() {
   Setup();
 }
 
+bool FunctionLibraries::Restore(const std::vector<std::string>& codes, RestorePolicy policy, std::string* error) {
+  FunctionLibraries scratch(host_, rand_, lua_memory_limit_);
+  std::string name;
+  for (const std::string& code : codes) {
+    if (!scratch.Load(code, false, &name, error)) return false;
+  }
+  if (policy != RestorePolicy::kFlush) {
+    // Redis's libraryJoin: library names first, then function names against
+    // the libraries that stay.
+    for (const auto& [key, lib] : scratch.libraries_) {
+      if (libraries_.count(key) && policy == RestorePolicy::kAppend) {
+        *error = "Library " + lib.name + " already exists";
+        return false;
+      }
+    }
+    for (const auto& [key, f] : scratch.functions_) {
+      auto it = functions_.find(key);
+      if (it != functions_.end() && !scratch.libraries_.count(it->second.library)) {
+        *error = "Function " + f.name + " already exists";
+        return false;
+      }
+    }
+  }
+  // Nothing can fail from here: every code loaded once already and no name
+  // collides with a library that stays.
+  if (policy == RestorePolicy::kFlush) {
+    Flush();
+  } else {
+    for (const auto& [key, lib] : scratch.libraries_) Drop(key);
+  }
+  for (const std::string& code : codes) {
+    if (!Load(code, false, &name, error)) return false;
+  }
+  return true;
+}
+
 const FunctionLibraries::Function* FunctionLibraries::FindFunction(std::string_view name) const {
   auto it = functions_.find(Lower(name));
   return it == functions_.end() ? nullptr : &it->second;

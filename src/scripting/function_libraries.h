@@ -47,6 +47,15 @@ class FunctionLibraries {
   bool Delete(std::string_view name);
   void Flush();
 
+  // FUNCTION RESTORE and RDB loading: adds the libraries of these codes, all
+  // or none. kFlush replaces every library; kAppend refuses a library name
+  // already loaded ("Library x already exists"), kReplace replaces it; a
+  // function name held by a library that stays is refused ("Function x
+  // already exists"). Each code first loads in a scratch interpreter, so a
+  // payload that fails anywhere changes nothing.
+  enum class RestorePolicy { kAppend, kReplace, kFlush };
+  bool Restore(const std::vector<std::string>& codes, RestorePolicy policy, std::string* error);
+
   const Function* FindFunction(std::string_view name) const;
   const std::map<std::string, Library>& libraries() const { return libraries_; }
   const std::map<std::string, Function>& functions() const { return functions_; }

@@ -2,7 +2,9 @@
 //
 //   ProcessCommand (a client's input only)
 //     1. lookup, subcommand and arity          -> rejected_calls, errorstats
-//     2. authentication / ACL hook             (not built yet: nothing to check)
+//     2. authentication (-NOAUTH) and ACL permissions (-NOPERM, ACL LOG):
+//        a client of an unrestricted user that has authenticated (the
+//        default user with no password) pays one test
 //     3. refusals: OOM (cluster, READONLY, MISCONF, NOREPLICAS, BUSY, LOADING
 //        hook in here as their features land)
 //     4. MULTI queueing: inside MULTI every command but EXEC, DISCARD,
@@ -42,6 +44,33 @@ namespace {
 std::string_view CString(std::string_view s, size_t max) {
   size_t nul = s.find('\0');
   return s.substr(0, std::min(nul == std::string_view::npos ? s.size() : nul, max));
+}
+
+// Redis never shows passwords and ACL rules in SLOWLOG or MONITOR: they
+// read "(redacted)". Returns args itself when nothing is hidden.
+const std::vector<std::string_view>& Redacted(const Command* cmd, const std::vector<std::string_view>& args,
+                                              std::vector<std::string_view>* scratch) {
+  const std::string& n = cmd->full_name;
+  size_t from = 0;
+  if (n == "auth") {
+    from = 1;
+  } else if (n == "acl|setuser") {
+    from = 2;
+  } else if (n != "hello") {
+    return args;
+  }
+  scratch->assign(args.begin(), args.end());
+  if (from) {
+    for (size_t i = from; i < scratch->size(); ++i) (*scratch)[i] = "(redacted)";
+  } else {
+    for (size_t i = 2; i + 2 < scratch->size(); ++i) {
+      if (EqualsNoCase((*scratch)[i], "auth")) {
+        (*scratch)[i + 1] = (*scratch)[i + 2] = "(redacted)";
+        i += 2;
+      }
+    }
+  }
+  return *scratch;
 }
 
 }  // namespace
@@ -109,10 +138,47 @@ void Server::ProcessCommand(Client* c, const std::vector<std::string_view>& args
   Command* cmd = LookupForClient(c, args);
   if (!cmd) return;
 
+  // Protected commands (DEBUG) are refused before authentication, as Redis does.
+  if (cmd == debug_cmd_ && !cfg().enable_debug_command) {
+    cmd->rejected_calls++;
+    RejectCommand(c,
+                  "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can "
+                  "run it from a local connection, otherwise you need to set this option in the configuration "
+                  "file, and then restart the server.",
+                  cmd);
+    return;
+  }
+
+  const bool restricted = !c->authenticated || !c->user->unrestricted();
+  if (restricted && !(cmd->flags & kCmdNoAuth) && AuthRequired(c)) {
+    cmd->rejected_calls++;
+    RejectCommand(c, "NOAUTH Authentication required.", cmd);
+    return;
+  }
+
   if (c->multi.active && (cmd->flags & kCmdNoMulti)) {
     cmd->rejected_calls++;
     RejectCommand(c, "ERR Command not allowed inside a transaction");
     return;
+  }
+
+  if (restricted && !c->user->unrestricted()) {
+    size_t pos = 0;
+    const AclResult r = CheckCommandPermission(c->user, cmd, args, &pos);
+    if (r != kAclOk) {
+      c->last_command = cmd->full_name;  // Redis's lastcmd is set at lookup: the log shows it
+      LogAclDenial(c, r, c->multi.active ? kAclCtxMulti : kAclCtxToplevel, cmd, args, pos);
+      cmd->rejected_calls++;
+      if (r == kAclDeniedCmd) {
+        RejectCommand(c, "NOPERM this user has no permissions to run the '" + cmd->full_name + "' command", cmd);
+      } else if (r == kAclDeniedKey) {
+        RejectCommand(c, "NOPERM this user has no permissions to access one of the keys used as arguments", cmd);
+      } else {
+        RejectCommand(c, "NOPERM this user has no permissions to access one of the channels used as arguments",
+                      cmd);
+      }
+      return;
+    }
   }
 
   // maxmemory with the noeviction policy (the only one built): refuse
@@ -239,12 +305,15 @@ void Server::Call(Client* c, Command* cmd, const std::vector<std::string_view>& 
   stats_.total_commands_processed++;
   c->commands_processed++;
   long long slower_than = cfg().slowlog_log_slower_than;
+  std::vector<std::string_view> redacted;
   if (slower_than >= 0 && duration >= slower_than && !(cmd->flags & kCmdSkipSlowlog)) {
-    RecordSlowlog(c, cmd, args, duration);
+    RecordSlowlog(c, cmd, Redacted(cmd, args, &redacted), duration);
   }
   long long threshold = cfg().latency_monitor_threshold;
   if (threshold > 0 && duration / 1000 >= threshold) RecordLatency("command", duration / 1000, now_ms);
-  if (!monitors_.empty() && !(cmd->flags & (kCmdSkipMonitor | kCmdAdmin))) FeedMonitors(c, args, NowUs());
+  if (!monitors_.empty() && !(cmd->flags & (kCmdSkipMonitor | kCmdAdmin))) {
+    FeedMonitors(c, Redacted(cmd, args, &redacted), NowUs());
+  }
 }
 
 void Server::RecordLatency(const std::string& event, int64_t ms, int64_t now_ms) {

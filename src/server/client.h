@@ -21,6 +21,7 @@ namespace vireo {
 
 class Server;
 struct Command;
+struct AclUser;
 
 class Client : public IoHandler, public ClientSession {
  public:
@@ -70,6 +71,12 @@ class Client : public IoHandler, public ClientSession {
   // CLIENT TRACKING options (server/tracking.h).
   ClientTracking tracking;
   std::vector<WatchedKey> watched;
+  // The ACL user this connection runs as (the Server sets "default" on
+  // accept; deleting a user closes its clients first, so never dangling),
+  // and whether it authenticated (or connected while "default" needed no
+  // password): Redis's c->user and c->authenticated.
+  AclUser* user = nullptr;
+  bool authenticated = false;
   uint64_t commands_processed = 0;
   uint64_t net_input_bytes = 0, net_output_bytes = 0;
 

@@ -21,8 +21,11 @@ std::vector<std::string> Words(const char* text) {
   return out;
 }
 
-bool FindKeys(const Command* c, const std::vector<std::string_view>& args, size_t offset,
-              std::vector<FoundKey>* out) {
+// Walks c's key specs over args, calling emit(pos, spec, set_get) for each
+// key: set_get is SET's GET option (SET's flags depend on it: Redis
+// computes them per call for VARIABLE_FLAGS specs), -1 for other commands.
+template <typename Emit>
+void WalkKeySpecs(const Command* c, const std::vector<std::string_view>& args, size_t offset, Emit emit) {
   int argc = int(args.size() - offset);
   auto arg = [&](int i) { return args[offset + size_t(i)]; };
   for (const KeySpec& k : c->spec->key_specs) {
@@ -40,14 +43,11 @@ bool FindKeys(const Command* c, const std::vector<std::string_view>& args, size_
       }
     }
     if (start <= 0 || start >= argc) continue;
-    std::vector<std::string> flags = Words(k.flags);
-    // SET's flags depend on GET (Redis computes them per call for VARIABLE_FLAGS specs).
-    if (std::find(flags.begin(), flags.end(), "variable_flags") != flags.end() && c->full_name == "set") {
-      bool get = false;
-      for (int i = 3; i < argc; ++i) get |= EqualsNoCase(arg(i), "get");
-      flags = get ? std::vector<std::string>{"RW", "access", "update"} : std::vector<std::string>{"OW", "update"};
+    int set_get = -1;
+    if (strstr(k.flags, "variable_flags") != nullptr && c->full_name == "set") {
+      set_get = 0;
+      for (int i = 3; i < argc; ++i) set_get |= EqualsNoCase(arg(i), "get") ? 1 : 0;
     }
-    std::vector<int> positions;
     if (!strcmp(k.fk_type, "range")) {
       int lastkey = k.fk_a, step = std::max(1, k.fk_b), limit = k.fk_c;
       int last;
@@ -58,19 +58,40 @@ bool FindKeys(const Command* c, const std::vector<std::string_view>& args, size_
       } else {
         last = start + (argc - start) / limit + lastkey;
       }
-      for (int i = start; i <= last && i < argc; i += step) positions.push_back(i);
+      for (int i = start; i <= last && i < argc; i += step) emit(offset + size_t(i), k, set_get);
     } else if (!strcmp(k.fk_type, "keynum")) {
       long long n = 0;
       int idx = start + k.fk_a;
       if (idx >= argc || !ParseInt64(arg(idx), &n) || n < 0) continue;
       int first = start + k.fk_b;
       for (long long j = 0; j < n && first + j * std::max(1, k.fk_c) < argc; ++j) {
-        positions.push_back(int(first + j * std::max(1, k.fk_c)));
+        emit(offset + size_t(first + j * std::max(1, k.fk_c)), k, set_get);
       }
     }
-    for (int p : positions) out->push_back({offset + size_t(p), flags});
   }
+}
+
+bool FindKeys(const Command* c, const std::vector<std::string_view>& args, size_t offset,
+              std::vector<FoundKey>* out) {
+  WalkKeySpecs(c, args, offset, [&](size_t pos, const KeySpec& k, int set_get) {
+    if (set_get == 1) {
+      out->push_back({pos, {"RW", "access", "update"}});
+    } else if (set_get == 0) {
+      out->push_back({pos, {"OW", "update"}});
+    } else {
+      out->push_back({pos, Words(k.flags)});
+    }
+  });
   return !out->empty();
+}
+
+// The ACL permission a key spec's flags ask for: access reads, insert,
+// delete and update write (Redis's ACLSelectorCheckKey).
+uint8_t AclBits(const char* flags) {
+  uint8_t bits = 0;
+  if (strstr(flags, "access")) bits |= kKeyAccessRead;
+  if (strstr(flags, "insert") || strstr(flags, "delete") || strstr(flags, "update")) bits |= kKeyAccessWrite;
+  return bits;
 }
 
 // SORT's keys (its key specs leave STORE "unknown"): the sorted key, then
@@ -95,6 +116,25 @@ void SortKeys(const std::vector<std::string_view>& args, size_t offset, std::vec
 }
 
 }  // namespace
+
+void FindCommandKeyAccess(const Command* c, const std::vector<std::string_view>& args,
+                          std::vector<KeyAccess>* out) {
+  if (c->full_name == "sort") {
+    std::vector<FoundKey> keys;
+    SortKeys(args, 0, &keys);
+    for (const FoundKey& k : keys) {
+      out->push_back({k.pos, uint8_t(k.flags[0] == "RO" ? kKeyAccessRead : kKeyAccessWrite)});
+    }
+    return;
+  }
+  WalkKeySpecs(c, args, 0, [&](size_t pos, const KeySpec& k, int set_get) {
+    if (strstr(k.flags, "not_key")) return;  // a shard channel, not a key
+    uint8_t bits = set_get == 1   ? uint8_t(kKeyAccessRead | kKeyAccessWrite)
+                   : set_get == 0 ? uint8_t(kKeyAccessWrite)
+                                  : AclBits(k.flags);
+    out->push_back({pos, bits});
+  });
+}
 
 bool FindCommandKeys(const Command* c, const std::vector<std::string_view>& args, size_t offset,
                      std::vector<FoundKey>* out) {

@@ -5,6 +5,7 @@
 // tracking client read).
 // Thread rule: pure functions over the (read-only) command table.
 #pragma once
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,5 +23,15 @@ struct FoundKey {
 // GETKEYS passes 2). Returns false when there is none.
 bool FindCommandKeys(const Command* c, const std::vector<std::string_view>& args, size_t offset,
                      std::vector<FoundKey>* out);
+
+// The same walk for ACL checks: each key's position and the access its
+// spec asks for (read: ACCESS; write: INSERT, DELETE or UPDATE), without
+// allocating per key. args[0] is the command name.
+enum : uint8_t { kKeyAccessRead = 1, kKeyAccessWrite = 2 };
+struct KeyAccess {
+  size_t pos;
+  uint8_t access;
+};
+void FindCommandKeyAccess(const Command* c, const std::vector<std::string_view>& args, std::vector<KeyAccess>* out);
 
 }  // namespace vireo

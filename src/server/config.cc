@@ -124,6 +124,10 @@ std::string Config::ApplyLine(std::vector<std::string>& argv, bool* refused) {
   return "Bad directive or wrong number of arguments";
 }
 
+std::string Config::UserLineError(const UserLine& u, std::string_view why) {
+  return FatalError(u.line, u.text, why);
+}
+
 std::string Config::RenameError(const CommandRename& r, std::string_view why) {
   return FatalError(r.line, r.text, why);
 }
@@ -156,6 +160,14 @@ bool Config::LoadFromString(std::string_view text, std::string* error) {
     argv[0] = Lower(argv[0]);
     if (argv[0] == "rename-command" && argv.size() == 3) {
       renames_.push_back({argv[1], argv[2], linenum, std::string(line)});
+      continue;
+    }
+    if (argv[0] == "user") {
+      if (argv.size() < 2) {
+        *error = FatalError(linenum, line, "Bad directive or wrong number of arguments");
+        return false;
+      }
+      user_lines_.push_back({std::vector<std::string>(argv.begin() + 1, argv.end()), linenum, std::string(line)});
       continue;
     }
     bool refused = false;

@@ -48,9 +48,15 @@ struct ServerConfig : EncodingLimits {
   int databases = 16;
   int maxclients = 10000;  // Redis allows up to 2^32-1; we clamp to INT_MAX
   int timeout = 0;
-  // Refuse non-loopback clients while no password is set (Vireo has no
-  // AUTH yet, so: whenever this is on), as Redis 7.0 does.
+  // Refuse non-loopback clients while the default user has no password, as Redis 7.0 does.
   bool protected_mode = true;
+  // Access control: requirepass is the default user's password ("" = nopass);
+  // aclfile holds the users (ACL LOAD/SAVE); acl_pubsub_default 0 is
+  // allchannels, 1 resetchannels (Redis's default) for new users.
+  std::string requirepass;
+  std::string aclfile;
+  long long acllog_max_len = 128;
+  int acl_pubsub_default = 1;
   int tcp_keepalive = 300;
   int tcp_backlog = 511;
   int hz = 10;  // stored clamped to 1..500, as Redis does
@@ -162,6 +168,15 @@ class Config {
     std::string text;
   };
   const std::vector<CommandRename>& command_renames() const { return renames_; }
+  // `user NAME RULES...` lines, in file order (applied by the Server after
+  // requirepass, as Redis loads them once the server is set up).
+  struct UserLine {
+    std::vector<std::string> args;  // name, then the rules
+    int line = 0;
+    std::string text;
+  };
+  const std::vector<UserLine>& user_lines() const { return user_lines_; }
+  static std::string UserLineError(const UserLine& u, std::string_view why);
   // Redis's fatal-config-error text for `r` with the reason `why`.
   static std::string RenameError(const CommandRename& r, std::string_view why);
 
@@ -173,6 +188,7 @@ class Config {
   ServerConfig values_;
   std::string config_file_;
   std::vector<CommandRename> renames_;
+  std::vector<UserLine> user_lines_;
   bool save_line_seen_ = false;  // later `save` lines in a file add points (Redis)
   std::function<std::string(std::string_view)> apply_hook_;
   std::function<void(std::string_view)> on_change_;

@@ -120,9 +120,6 @@ constexpr unsigned kImmutable = kConfigImmutable;
 
 // Alphabetical, one row per directive (an old alias on the row of the new name).
 constexpr CompatRow kRows[] = {
-    Enum("acl-pubsub-default", "resetchannels", "allchannels,resetchannels"),
-    Str("aclfile").Flags(kImmutable).Lacks("ACL users from a file"),
-    Int("acllog-max-len", "128", 0, kLongMax),
     Int("active-defrag-cycle-max", "25", 1, 99),
     Int("active-defrag-cycle-min", "1", 1, 99),
     Memory("active-defrag-ignore-bytes", "104857600", 1, kLongMax),
@@ -213,7 +210,6 @@ constexpr CompatRow kRows[] = {
         .Alias("slaveof")
         .Flags(kImmutable | kConfigMultiArg)
         .Lacks("replication"),
-    Str("requirepass").Lacks("password authentication (AUTH)"),
     Str("server_cpulist").Flags(kImmutable).Lacks("pinning the server to CPUs"),
     Bool("set-proc-title", "yes").Flags(kImmutable),
     Flagset("shutdown-on-sigint", "default", "default,save,nosave,now,force")

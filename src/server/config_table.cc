@@ -385,6 +385,10 @@ std::vector<ConfigOption> BuildTable() {
   t.push_back(IntOption("port", "", 0, &S::port, 0, 65535));
   t.push_back(BindOption());
   t.push_back(BoolOption("protected-mode", "", 0, &S::protected_mode));
+  t.push_back(StringOption("requirepass", 0, &S::requirepass));
+  t.push_back(StringOption("aclfile", kConfigImmutable, &S::aclfile));
+  t.push_back(IntOption("acllog-max-len", "", 0, &S::acllog_max_len, 0, kLongMax));
+  t.push_back(EnumOption("acl-pubsub-default", 0, {"allchannels", "resetchannels"}, &S::acl_pubsub_default));
   t.push_back(IntOption("tcp-backlog", "", kConfigImmutable, &S::tcp_backlog, 0, kIntMax));
   t.push_back(IntOption("timeout", "", 0, &S::timeout, 0, kIntMax));
   t.push_back(IntOption("tcp-keepalive", "", 0, &S::tcp_keepalive, 0, kIntMax));

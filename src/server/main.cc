@@ -62,6 +62,10 @@ int main(int argc, char** argv) {
     fprintf(stderr, "%s\n", error.c_str());
     return 1;
   }
+  if (!server.LoadAclAtStartup(&error)) {
+    fprintf(stderr, "%s\n", error.c_str());
+    return 1;
+  }
   if (!server.Listen(&error)) {
     VLOG_WARNING("%s", error.c_str());
     return 1;

@@ -8,6 +8,7 @@
 #include "base/log.h"
 #include "base/memory_stats.h"
 #include "persistence/rdb_file.h"
+#include "server/script_runner.h"
 #include "server/server.h"
 
 namespace vireo {
@@ -27,6 +28,7 @@ bool Server::SaveRdb(std::string* error) {
   opts.checksum = cfg().rdbchecksum;
   opts.now_ms = start;
   opts.used_memory = ReadMemoryStats().allocated;
+  for (const auto& [name, lib] : scripts().functions().libraries()) opts.functions.push_back(lib.code);
   const uint64_t dirty_before = dirty_;
   if (!SaveRdbFile(keyspace_, RdbPath(), opts, error)) {
     VLOG_WARNING("%s", error->c_str());
@@ -47,6 +49,10 @@ bool Server::LoadRdb(std::string* error, bool* missing) {
   opts.limits = &cfg();
   opts.now_ms = start;
   opts.verify_checksum = cfg().rdbchecksum;
+  // The file's libraries replace the loaded ones, as Redis's load does.
+  opts.apply_functions = [this](const std::vector<std::string>& codes, std::string* err) {
+    return scripts().functions().Restore(codes, FunctionLibraries::RestorePolicy::kFlush, err);
+  };
   RdbLoadResult result;
   if (!LoadRdbFile(RdbPath(), keyspace_, opts, &result, missing)) {
     *error = result.error;
@@ -93,6 +99,7 @@ bool Server::StartBgsave(std::string* error) {
   opts.now_ms = job->start_ms;
   opts.used_memory = ReadMemoryStats().allocated;
   opts.key_delay = cfg().rdb_key_save_delay;
+  for (const auto& [name, lib] : scripts().functions().libraries()) opts.functions.push_back(lib.code);
   ChunkFileWriter* file = job->file.get();
   job->snap = std::make_unique<SnapshotWriter>(keyspace_, [file](std::string& chunk) { file->Push(chunk); },
                                                std::move(opts));

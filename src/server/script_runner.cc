@@ -28,6 +28,8 @@ ScriptRunner::ScriptRunner(Server& server)
   // Commands called by scripts never block (Redis's deny-blocking for scripts).
   lua_client_->deny_blocking = true;
   lua_client_->in_script = true;
+  lua_client_->user = server.acl().default_user();
+  lua_client_->authenticated = true;
 }
 
 ScriptRunner::~ScriptRunner() = default;
@@ -96,6 +98,23 @@ bool ScriptRunner::ScriptCall(const std::vector<std::string_view>& args, int pro
     *error = "This Redis command is not allowed from script";
     return false;
   }
+  // The script runs as its caller's user: the same ACL check as the
+  // caller's own commands, logged with the lua context.
+  if (caller_ && !caller_->user->unrestricted()) {
+    size_t pos = 0;
+    const AclResult r = server_.CheckCommandPermission(caller_->user, cmd, args, &pos);
+    if (r != kAclOk) {
+      Client* lua = lua_client_.get();
+      lua->user = caller_->user;
+      server_.LogAclDenial(lua, r, kAclCtxLua, cmd, args, pos);
+      *error = r == kAclDeniedCmd   ? "The user executing the script can't run this command or subcommand"
+               : r == kAclDeniedKey ? "The user executing the script can't access at least one of the keys "
+                                      "mentioned in the command arguments"
+                                    : "The user executing the script can't publish to the channel mentioned in "
+                                      "the command";
+      return false;
+    }
+  }
   // Scripts count may-replicate commands as writes (Redis 7.0).
   if (policy_.read_only && (cmd->flags & (kCmdWrite | kCmdMayReplicate))) {
     *error = "Write commands are not allowed from read-only scripts.";
@@ -124,7 +143,9 @@ bool ScriptRunner::ScriptAclCheck(const std::vector<std::string_view>& args, boo
     cmd = it->second;
   }
   if (!cmd || (!cmd->handler && cmd->subcommands.empty())) return false;
-  *allowed = true;  // no ACL users yet: the default user may run everything
+  size_t pos = 0;
+  *allowed = !caller_ || caller_->user->unrestricted() ||
+             server_.CheckCommandPermission(caller_->user, cmd, args, &pos) == kAclOk;
   return true;
 }
 

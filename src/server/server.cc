@@ -60,7 +60,9 @@ Server::Server(Config config)
   BindTransactionCommands(commands_);
   BindTrackingCommands(commands_);
   exec_handler_ = commands_.Find("exec")->handler;
+  debug_cmd_ = commands_.Find("debug");
   BindScriptingCommands(commands_);
+  BindAclCommands(commands_);
   scripts_ = std::make_unique<ScriptRunner>(*this);
   run_id_ = RandomHex(40);
   start_ms_ = NowMs();
@@ -141,9 +143,9 @@ void Server::OnAcceptable(int listen_fd) {
       stats_.rejected_connections++;
       continue;
     }
-    if (cfg().protected_mode && !IsLoopbackPeer(ss)) {
+    if (cfg().protected_mode && (acl_.default_user()->flags & kUserNoPass) && !IsLoopbackPeer(ss)) {
       // Redis 7.0 applies protected mode whatever `bind` says, as long as
-      // the default user has no password (always, until AUTH exists).
+      // the default user has no password.
       ssize_t ignored = write(fd, kProtectedModeError.data(), kProtectedModeError.size());
       (void)ignored;
       close(fd);
@@ -153,6 +155,11 @@ void Server::OnAcceptable(int listen_fd) {
     ConfigureClientSocket(fd, cfg().tcp_keepalive);
     auto owned = std::make_unique<Client>(this, fd, next_client_id_++, SockAddrText(ss), LocalAddrText(fd));
     Client* c = owned.get();
+    // Redis's createClient: a client is authenticated from the start when
+    // "default" needs no password (and is on).
+    const AclUser* def = acl_.default_user();
+    c->user = acl_.default_user();
+    c->authenticated = (def->flags & kUserNoPass) && !(def->flags & kUserOff);
     ParseLimits limits;
     limits.max_bulk_len = cfg().proto_max_bulk_len;
     c->parser.set_limits(limits);
@@ -289,6 +296,8 @@ void Server::ResetStats() {
 }
 
 void Server::ApplyConfigChange(std::string_view name) {
+  if (name == "requirepass") ApplyRequirepass();
+  if (name == "acllog-max-len") acl_.TrimLog(size_t(cfg().acllog_max_len));
   if (name == "hz") loop_.set_timer_period(1000 / std::max(1, cfg().hz));
   if (name == "proto-max-bulk-len") {
     ParseLimits limits;

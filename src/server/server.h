@@ -17,6 +17,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "acl/acl_users.h"
 #include "commands/core/command.h"
 #include "engine/keyspace.h"
 #include "net/event_loop.h"
@@ -24,6 +25,7 @@
 #include "persistence/snapshot_writer.h"
 #include "server/blocking.h"
 #include "server/client.h"
+#include "server/command_keys.h"
 #include "base/version.h"
 #include "server/config.h"
 #include "server/pubsub.h"
@@ -78,6 +80,9 @@ class Server final : public CommandServices {
   // Applies the config's rename-command lines to the command table (once,
   // before Listen); false with Redis's fatal config text on the first bad one.
   bool ApplyCommandRenames(std::string* error);
+  // Sets up the ACL users once at start (after the renames): requirepass,
+  // then the config's `user` lines or the aclfile. False with the message.
+  bool LoadAclAtStartup(std::string* error);
   // Runs the loop until shutdown; returns the process exit code.
   int Run();
   // Requested by SIGTERM/SIGINT (async-signal-safe: sets a flag).
@@ -147,6 +152,31 @@ class Server final : public CommandServices {
   void RecordLatency(const std::string& event, int64_t ms, int64_t now_ms);
   // Changes made to the dataset since start (save points, INFO rdb_changes_since_last_save).
   uint64_t dirty() const { return dirty_; }
+
+  // ---- Access control (access_control.cc).
+  AclUsers& acl() { return acl_; }
+  // Redis's authRequired: "default" needs a password (or is off) and the
+  // client has not authenticated.
+  bool AuthRequired(const Client* c) const;
+  // AUTH / HELLO AUTH: checks the pair; on success c runs as that user,
+  // otherwise the failure is logged (reason auth). Redis's ACLAuthenticateUser.
+  bool Authenticate(Client* c, std::string_view username, std::string_view password, std::string_view command);
+  // Whether `user` may run cmd with args (args[0] is the command name); on
+  // denial *pos is the argument (key or channel) the reason is about.
+  AclResult CheckCommandPermission(const AclUser* user, const Command* cmd,
+                                   const std::vector<std::string_view>& args, size_t* pos);
+  // Records a denial in ACL LOG (object from the reason and args).
+  void LogAclDenial(Client* c, AclResult reason, AclLogContext ctx, const Command* cmd,
+                    const std::vector<std::string_view>& args, size_t pos);
+  // The user was deleted or replaced: its clients become unauthenticated
+  // "default" clients and are closed (the current one after its reply).
+  void DisconnectUserClients(const AclUser* u);
+  // SETUSER narrowed u's channels to `updated`'s: close u's subscribers
+  // whose subscriptions the new rules no longer allow (Redis 7.0).
+  void DisconnectRevokedSubscribers(const AclUser* u, const AclUser& updated);
+  // requirepass: the default user's password (resetpass, then >pass or nopass).
+  void ApplyRequirepass();
+  bool acl_pubsub_allchannels() const { return cfg().acl_pubsub_default == 0; }
 
   // ---- RDB persistence (rdb_persistence.cc): what SAVE, LASTSAVE, the save
   // points, DEBUG RELOAD, SHUTDOWN and INFO persistence share.
@@ -234,6 +264,7 @@ class Server final : public CommandServices {
   void PreserveCommandKeys(Client* c, const Command* cmd, const std::vector<std::string_view>& args);
 
   Config config_;
+  AclUsers acl_;
   Keyspace keyspace_;
   CommandTable commands_;
   EventLoop loop_;
@@ -252,6 +283,7 @@ class Server final : public CommandServices {
   // The client whose command is running (Call sets it; nested calls keep the outer one).
   Client* executing_ = nullptr;
   CommandHandler exec_handler_ = nullptr;  // EXEC's, for its OOM refusal
+  const Command* debug_cmd_ = nullptr;     // DEBUG: refused before AUTH when disabled
   uint64_t next_client_id_ = 1;
   ServerStats stats_;
   std::deque<SlowlogEntry> slowlog_;
@@ -265,6 +297,7 @@ class Server final : public CommandServices {
   uint64_t cron_loops_ = 0;
   size_t peak_memory_ = 0;
   std::vector<std::string_view> args_scratch_;
+  std::vector<KeyAccess> acl_keys_scratch_;
   uint64_t dirty_ = 0;
   RdbState rdb_;
   struct BgsaveJob {

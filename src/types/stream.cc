@@ -212,11 +212,6 @@ void Stream::Append(const StreamID& id, const std::vector<std::string_view>& fie
   if (length_ == 1) first_id_ = id;
 }
 
-void Stream::AppendRawEntries(const StreamID& id, bool deleted, const std::vector<std::string_view>& fields,
-                              const StreamLimits& lim) {
-  AppendEntry(id, deleted ? kDeleted : 0, fields, lim);
-}
-
 bool Stream::Get(const StreamID& id, StreamEntry* out) const {
   bool found = false;
   Range(id, id, false, 1, [&](const StreamEntry& e) {

@@ -140,10 +140,10 @@ class Stream {
 
   // Raw access to the blocks for persistence and tests: master ID -> block.
   const std::map<StreamID, Listpack>& nodes() const { return nodes_; }
-  // Appends a block read from a file (entries in the layout above, after
-  // every existing block); the caller sets the counters afterwards.
-  void AppendRawEntries(const StreamID& id, bool deleted, const std::vector<std::string_view>& fields,
-                        const StreamLimits& lim);
+  // Adds a block read from a file, in the layout above, after every
+  // existing block (the loader checked the layout and that its IDs follow
+  // every ID already held); the caller sets the counters afterwards.
+  void AdoptNode(const StreamID& master, Listpack&& lp) { nodes_.emplace_hint(nodes_.end(), master, std::move(lp)); }
   void set_length(uint64_t n) { length_ = n; }
   void set_first_id(const StreamID& id) { first_id_ = id; }
 

@@ -499,8 +499,19 @@ def _mask_groups(match):
 
 
 def mask_map_value(key):
-  """Hides the value that follows `key` in a map or a flat k/v array."""
+  """Hides the value that follows `key` in a map or a flat k/v array, at
+  any depth (ACL LOG: a list of maps)."""
   key_b = key.encode()
+
+  def apply(node):
+    if not isinstance(node.value, list):
+      return
+    for i in range(0, len(node.value) - 1, 2):
+      k = node.value[i]
+      if k.kind in "+$" and k.value == key_b:
+        node.value[i + 1] = Node("+", b"<masked>")
+    for item in node.value:
+      apply(item)
 
   def run(reply):
     if is_error(reply) or reply[:1] not in b"*%":
@@ -508,10 +519,7 @@ def mask_map_value(key):
     node = decode_all(reply)
     if not isinstance(node.value, list):
       return reply
-    for i in range(0, len(node.value) - 1, 2):
-      k = node.value[i]
-      if k.kind in "+$" and k.value == key_b:
-        node.value[i + 1] = Node("+", b"<masked>")
+    apply(node)
     return node.encode()
   return run
 

@@ -142,14 +142,6 @@ class ConfigFileTest(unittest.TestCase):
       server.port = file_port
       server.connect(timeout=1).close()
 
-  @unittest.skipUnless(is_vireo(), "Vireo-only: Redis supports requirepass")
-  def test_requirepass_is_refused_for_now(self):
-    code, out = self.run_to_exit(
-        "port %d\nbind 127.0.0.1\nrequirepass secret\n" % free_port())
-    self.assertNotEqual(code, 0)
-    self.assertIn("requirepass", out)
-    self.assertRegex(out.lower(), r"not (yet )?supported|unsupported")
-
 
 if __name__ == "__main__":
   unittest.main()

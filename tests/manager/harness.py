@@ -14,8 +14,14 @@ import socket
 import subprocess
 import tempfile
 import time
+import sys
 import unittest
 import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
+    os.path.dirname(os.path.abspath(__file__)))), "src", "manager"))
+from vireo_manager import client as api_client  # noqa: E402
+from vireo_manager import credentials as api_credentials  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -106,6 +112,10 @@ class ManagerProcess:
     self.down_after_ms = down_after_ms
     self.interval_ms = interval_ms
     self.proc = None
+    self.region = "us-east-1"
+    self.extra_args = []
+    self.scheme = "http"
+    self.cafile = None
 
   def start(self):
     if hasattr(self, "log"):
@@ -117,31 +127,83 @@ class ManagerProcess:
          "--sentinel-port", str(self.sentinel_port),
          "--node-ports", f"{self.node_ports[0]}-{self.node_ports[1]}",
          "--health-interval-ms", str(self.interval_ms),
-         "--down-after-ms", str(self.down_after_ms)],
+         "--down-after-ms", str(self.down_after_ms)] + self.extra_args,
         stdout=self.log, stderr=self.log)
     deadline = time.time() + 10
     while time.time() < deadline:
       try:
+        self._client = None
         self.call("DescribeReplicationGroups")
         return self
-      except OSError:
+      except (OSError, api_credentials.CredentialsError):
+        if self.proc.poll() is not None:
+          break
         time.sleep(0.05)
     raise RuntimeError("vireo-manager did not start")
 
   @property
-  def url(self):
-    return f"http://127.0.0.1:{self.api_port}/"
+  def credentials_file(self):
+    """The key file the manager created in its data dir on first start."""
+    return os.path.join(self.data_dir, "credentials")
 
-  def raw(self, body, path="/", method="POST"):
+  def key(self):
+    return api_credentials.profile_key(self.credentials_file)
+
+  @property
+  def client(self):
+    if getattr(self, "_client", None) is None:
+      access, secret = self.key()
+      self._client = api_client.Client(self.url, access, secret,
+                                       self.region, timeout=60,
+                                       cafile=self.cafile)
+    return self._client
+
+  def env(self):
+    """Environment for aws-cli / boto3 subprocesses signing with our key."""
+    access, secret = self.key()
+    env = dict(os.environ)
+    for k in list(env):
+      if k.startswith("AWS_"):
+        del env[k]
+    env.update(AWS_ACCESS_KEY_ID=access, AWS_SECRET_ACCESS_KEY=secret,
+               AWS_DEFAULT_REGION=self.region, AWS_PAGER="",
+               AWS_CONFIG_FILE="/dev/null",
+               AWS_SHARED_CREDENTIALS_FILE="/dev/null")
+    return env
+
+  def boto3(self, service="elasticache"):
+    import boto3
+    from botocore.config import Config
+    access, secret = self.key()
+    return boto3.session.Session(
+        aws_access_key_id=access, aws_secret_access_key=secret,
+        region_name=self.region).client(
+            service, endpoint_url=self.url,
+            config=Config(retries={"max_attempts": 1}))
+
+  @property
+  def url(self):
+    return f"{self.scheme}://127.0.0.1:{self.api_port}/"
+
+  def raw(self, body, path="/", method="POST", sign=True, service=None):
+    """A signed JSON request; returns (status, parsed JSON body)."""
     data = body if isinstance(body, bytes) else json.dumps(body).encode()
-    req = urllib.request.Request(
-        f"http://127.0.0.1:{self.api_port}{path}", data=data, method=method,
-        headers={"Content-Type": "application/json"})
-    try:
-      with urllib.request.urlopen(req, timeout=60) as r:
-        return r.status, json.loads(r.read() or b"{}")
-    except urllib.error.HTTPError as e:
-      return e.code, json.loads(e.read() or b"{}")
+    if service is None:
+      action = body.get("Action", "") if isinstance(body, dict) else ""
+      service = api_client.service_of(action)
+    path, _, query = path.partition("?")
+    status, out, _ = self.client.request(
+        data, "application/json", service, method=method, path=path,
+        query=query, sign=sign)
+    return status, json.loads(out or b"{}")
+
+  def metrics_text(self):
+    """GET /metrics, signed."""
+    status, out, _ = self.client.request(b"", "text/plain", "elasticache",
+                                         method="GET", path="/metrics")
+    if status != 200:
+      raise ApiFailure(status, {"Error": {"Code": str(status)}})
+    return out.decode()
 
   def call(self, action, **params):
     status, body = self.raw(dict(params, Action=action))

@@ -13,7 +13,6 @@ import tempfile
 import threading
 import time
 import unittest
-import urllib.request
 
 import redis
 
@@ -144,10 +143,6 @@ class Api:
     self.assertEqual(params["databases"]["ChangeType"], "requires-reboot")
     self.assertEqual(params["timeout"]["ChangeType"], "immediate")
 
-    if self.ENGINE == "vireo":
-      self.assertCode("InvalidParameterCombination", "CreateReplicationGroup",
-                      ReplicationGroupId="pga", Engine="vireo",
-                      AuthToken=TOKEN1)
     g = self.create("pga", replicas=1, CacheParameterGroupName="pg1",
                     AuthToken=TOKEN1, CacheNodeType="vireo.64mb")
     if g is None:
@@ -190,6 +185,40 @@ class Api:
                      "pga-001")
     m.call("DeleteReplicationGroup", ReplicationGroupId="pga")
     m.call("DeleteCacheParameterGroup", CacheParameterGroupName="pg1")
+
+  def test_auth_token(self):
+    """An AUTH token on a group without replicas (both engines): the node
+    refuses strangers, ROTATE keeps the old token valid next to the new
+    one, SET drops it, DELETE opens the node again."""
+    m = self.mgr
+    g = self.create("tok", replicas=0, AuthToken=TOKEN1)
+    self.assertTrue(g["AuthTokenEnabled"])
+    port = members(g)[0]["ReadEndpoint"]["Port"]
+    with self.assertRaises(redis.AuthenticationError):
+      redis.Redis(port=port).ping()
+    with self.assertRaises((redis.AuthenticationError, redis.ResponseError)):
+      redis.Redis(port=port, password="wrong-token-000000").ping()
+    r = redis.Redis(port=port, password=TOKEN1)
+    self.assertTrue(r.set("k", "v"))
+    m.call("ModifyReplicationGroup", ReplicationGroupId="tok",
+           AuthToken=TOKEN2, AuthTokenUpdateStrategy="ROTATE",
+           ApplyImmediately=True)
+    for tok in (TOKEN1, TOKEN2):
+      self.assertEqual(redis.Redis(port=port, password=tok).get("k"), b"v")
+    m.call("ModifyReplicationGroup", ReplicationGroupId="tok",
+           AuthToken=TOKEN2, AuthTokenUpdateStrategy="SET",
+           ApplyImmediately=True)
+    with self.assertRaises((redis.AuthenticationError, redis.ResponseError)):
+      redis.Redis(port=port, password=TOKEN1).ping()
+    self.assertTrue(redis.Redis(port=port, password=TOKEN2).ping())
+    # The manager's own health checks use the new token: still available.
+    time.sleep(1.2)
+    self.assertEqual(m.group("tok")["Status"], "available")
+    m.call("ModifyReplicationGroup", ReplicationGroupId="tok",
+           AuthTokenUpdateStrategy="DELETE", ApplyImmediately=True)
+    self.assertTrue(redis.Redis(port=port).ping())
+    self.assertFalse(m.group("tok")["AuthTokenEnabled"])
+    m.call("DeleteReplicationGroup", ReplicationGroupId="tok")
 
   def vireo_parameter_groups(self):
     """Engine vireo: the parameters it supports reach the node; one it
@@ -384,8 +413,7 @@ class Api:
     self.assertEqual(max(p["Maximum"] for p in items["Datapoints"]), 50)
     self.assertCode("InvalidParameterValue", "GetMetricStatistics",
                     MetricName="Bogus", ReplicationGroupId="met")
-    with urllib.request.urlopen(m.url + "metrics") as r:
-      text = r.read().decode()
+    text = m.metrics_text()
     self.assertIn('vireo_curr_items{replication_group="met",'
                   'cache_cluster="met-001"} 50', text)
     self.assertIn("vireo_is_master", text)
@@ -541,11 +569,45 @@ class Ctl:
   def tearDownClass(cls):
     cls.mgr.stop()
 
-  def ctl(self, *args):
+  def ctl(self, *args, credentials=True, env=None):
     from harness import CTL, PY
-    p = subprocess.run([PY, CTL, "--endpoint-url", self.mgr.url, *args],
-                       capture_output=True, text=True, timeout=60)
+    cred = ["--credentials", self.mgr.credentials_file] if credentials \
+        else []
+    p = subprocess.run([PY, CTL, "--endpoint-url", self.mgr.url, *cred,
+                        *args], capture_output=True, text=True, timeout=60,
+                       env=env)
     return p.returncode, p.stdout, p.stderr
+
+  def test_signing(self):
+    import os
+    import tempfile
+    # No key anywhere: a usage error before any request is sent.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(AWS_SHARED_CREDENTIALS_FILE="/nonexistent", HOME="/nonexistent")
+    rc, _, err = self.ctl("describe-events", credentials=False, env=env)
+    self.assertEqual(rc, 252, err)
+    self.assertIn("credentials", err)
+    # A key the manager does not know: refused by the manager.
+    env.update(AWS_ACCESS_KEY_ID="AKIAUNKNOWN000000000",
+               AWS_SECRET_ACCESS_KEY="x" * 40)
+    rc, _, err = self.ctl("describe-events", credentials=False, env=env)
+    self.assertEqual(rc, 254)
+    self.assertIn("InvalidClientTokenId", err)
+    # The manager's own file read through AWS_SHARED_CREDENTIALS_FILE.
+    del env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"]
+    env["AWS_SHARED_CREDENTIALS_FILE"] = self.mgr.credentials_file
+    self.assertEqual(self.ctl("describe-events", credentials=False,
+                              env=env)[0], 0)
+    # A region the manager does not serve.
+    rc, _, err = self.ctl("--region", "eu-west-1", "describe-events")
+    self.assertEqual(rc, 254)
+    self.assertIn("SignatureDoesNotMatch", err)
+    with tempfile.NamedTemporaryFile("w", suffix=".ini") as f:
+      f.write("[default]\naws_access_key_id = A\n")
+      f.flush()
+      rc, _, err = self.ctl("describe-events", credentials=False,
+                            env=dict(env, AWS_SHARED_CREDENTIALS_FILE=f.name))
+      self.assertEqual(rc, 252, err)
 
   def test_commands(self):
     import json

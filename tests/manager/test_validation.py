@@ -46,6 +46,25 @@ VALID = {
     "DescribeCacheParameters": {"CacheParameterGroupName": "pg"},
     "GetMetricStatistics": {"MetricName": "CacheHits",
                             "ReplicationGroupId": "g1", "Period": 60},
+    "GetMetricData": {"MetricDataQueries": [], "StartTime": 1,
+                      "EndTime": 2},
+    "DescribeCacheClusters": {},
+    "DescribeCacheEngineVersions": {},
+    "DescribeEngineDefaultParameters": {"CacheParameterGroupFamily":
+                                        "redis7"},
+    "DescribeServiceUpdates": {},
+    "AddTagsToResource": {"ResourceName": "arn", "Tags": [{"Key": "k"}]},
+    "RemoveTagsFromResource": {"ResourceName": "arn", "TagKeys": ["k"]},
+    "ListTagsForResource": {"ResourceName": "arn"},
+    "CreateUser": {"UserId": "u1", "UserName": "u1", "Engine": "redis",
+                   "AccessString": "on ~* +@all"},
+    "ModifyUser": {"UserId": "u1"},
+    "DeleteUser": {"UserId": "u1"},
+    "DescribeUsers": {},
+    "CreateUserGroup": {"UserGroupId": "g1", "Engine": "redis"},
+    "ModifyUserGroup": {"UserGroupId": "g1"},
+    "DeleteUserGroup": {"UserGroupId": "g1"},
+    "DescribeUserGroups": {},
 }
 
 
@@ -78,9 +97,12 @@ class EveryAction(unittest.TestCase):
 
   def test_wrong_types(self):
     bad = {"str": 5, "int": "five", "bool": "maybe", "strlist": [1],
-           "time": "yesterday", "paramlist": "x"}
+           "time": "yesterday", "paramlist": "x", "taglist": "x",
+           "dimlist": [1]}
     for action, spec in ACTIONS.items():
       for field, (kind, _, _) in spec.items():
+        if kind == "raw":     # structures checked by their action
+          continue
         raw = dict(VALID[action], **{field: bad[kind]})
         with self.subTest(action=action, field=field):
           self.assertEqual(code_of(action, raw), "InvalidParameterValue")
@@ -158,6 +180,18 @@ class Values(unittest.TestCase):
                Statistics=["Median"])
     self.check("GetMetricStatistics", "InvalidParameterCombination",
                CacheClusterId="g1-001")
+    self.check("GetMetricStatistics", "InvalidParameterCombination",
+               Dimensions=[{"Name": "CacheClusterId", "Value": "g1-001"}])
+    self.check("GetMetricStatistics", "InvalidParameterValue",
+               ExtendedStatistics=["p99"])
+    self.check("AddTagsToResource", "InvalidParameterValue",
+               Tags=[{"Key": ""}])
+    self.check("AddTagsToResource", "InvalidParameterValue",
+               Tags=[{"Key": "k", "Value": "v" * 257}])
+    self.check("AddTagsToResource", "InvalidParameterValue",
+               Tags=[{"Key": "k", "Other": "v"}])
+    self.check("DescribeEngineDefaultParameters", "InvalidParameterValue",
+               CacheParameterGroupFamily="redis2")
     self.check("CreateCacheParameterGroup", "InvalidParameterValue",
                CacheParameterGroupFamily="redis2")
     self.check("ModifyCacheParameterGroup", "InvalidParameterValue",
@@ -185,12 +219,17 @@ class Values(unittest.TestCase):
 
 
 class Parsing(unittest.TestCase):
-  def parse(self, method, target, body=b""):
-    return api.parse_request(method, target, body)
+  JSON = [("Content-Type", "application/json")]
+  FORM = [("Content-Type", "application/x-www-form-urlencoded")]
 
-  def code(self, *args):
+  def parse(self, method, target, body=b"", headers=None):
+    r = api.parse_request(method, target, self.JSON if headers is None
+                          else headers, body)
+    return r.action, r.params
+
+  def code(self, *args, **kw):
     try:
-      self.parse(*args)
+      self.parse(*args, **kw)
     except ApiError as e:
       return e.code
     return None
@@ -203,6 +242,56 @@ class Parsing(unittest.TestCase):
     self.assertEqual(
         self.parse("GET", "/?Action=DescribeEvents&Duration=5"),
         ("DescribeEvents", {"Duration": "5"}))
+
+  def test_query_protocol(self):
+    body = (b"Action=ModifyCacheParameterGroup&Version=2015-02-02"
+            b"&CacheParameterGroupName=pg"
+            b"&ParameterNameValues.ParameterNameValue.1.ParameterName=timeout"
+            b"&ParameterNameValues.ParameterNameValue.1.ParameterValue=10"
+            b"&ParameterNameValues.ParameterNameValue.2.ParameterName=a+b")
+    action, raw = self.parse("POST", "/", body, self.FORM)
+    self.assertEqual(action, "ModifyCacheParameterGroup")
+    self.assertEqual(validate(action, raw)["ParameterNameValues"],
+                     [("timeout", "10"), ("a b", None)])
+    action, raw = self.parse(
+        "POST", "/", b"Action=RebootCacheCluster&Version=2015-02-02"
+        b"&CacheClusterId=g1-001&CacheNodeIdsToReboot.CacheNodeId.1=0001",
+        self.FORM)
+    self.assertEqual(validate(action, raw)["CacheNodeIdsToReboot"], ["0001"])
+    action, raw = self.parse(
+        "POST", "/", b"Action=AddTagsToResource&Version=2015-02-02"
+        b"&ResourceName=arn&Tags.Tag.1.Key=k&Tags.Tag.1.Value=v"
+        b"&Tags.Tag.2.Key=k2", self.FORM)
+    self.assertEqual(validate(action, raw)["Tags"], [("k", "v"), ("k2", "")])
+    # Version is required and must be the service's API version.
+    self.assertEqual(self.code("POST", "/", b"Action=DescribeEvents",
+                               headers=self.FORM), "MissingParameter")
+    self.assertEqual(self.code("POST", "/", b"Action=DescribeEvents&"
+                               b"Version=2010-08-01", headers=self.FORM),
+                     "InvalidParameterValue")
+    self.assertEqual(self.parse("POST", "/", b"Action=GetMetricData&"
+                                b"Version=2010-08-01", self.FORM)[0],
+                     "GetMetricData")
+    for bad in (b"A.1=x&A.01=y", b"A=x&A.b=y", b"A.0=x", b"A..b=1",
+                b"Action=DescribeEvents&Action=DescribeEvents"):
+      self.assertEqual(self.code("POST", "/", bad, headers=self.FORM),
+                       "InvalidParameterValue", bad)
+
+  def test_mutations_need_post(self):
+    self.assertEqual(self.code("GET", "/?Action=DeleteReplicationGroup&"
+                               "ReplicationGroupId=g1"), "MethodNotAllowed")
+    self.assertEqual(self.code("GET", "/?Action=DeleteSnapshot&Version="
+                               "2015-02-02&SnapshotName=s", headers=[]),
+                     "MethodNotAllowed")
+    self.assertEqual(self.parse("GET", "/?Action=DescribeSnapshots&Version="
+                                "2015-02-02", headers=[])[0],
+                     "DescribeSnapshots")
+
+  def test_cross_origin(self):
+    self.assertTrue(api.cross_origin([("Origin", "http://evil.example")]))
+    self.assertTrue(api.cross_origin([("Sec-Fetch-Site", "cross-site")]))
+    self.assertFalse(api.cross_origin([("Sec-Fetch-Site", "none")]))
+    self.assertFalse(api.cross_origin(self.JSON))
 
   def test_bad_requests(self):
     self.assertEqual(self.code("POST", "/", b"{"), "InvalidParameterValue")

@@ -246,16 +246,13 @@ std::string Refused(const std::vector<std::tuple<int, std::string, std::string>>
 
 TEST(ConfigTest, RefusesMissingBehavioursAllAtOnce) {
   EXPECT_EQ(LoadError("port 1\nrequirepass secret\nappendonly yes\nhz 20\ndaemonize yes"),
-            Refused({{2, "requirepass secret",
-                      "password authentication (AUTH) is not supported by vireo-server yet "
-                      "(accepted: requirepass \"\")"},
-                     {3, "appendonly yes", "appendonly yes is not supported by vireo-server yet"},
+            Refused({{3, "appendonly yes", "appendonly yes is not supported by vireo-server yet"},
                      {5, "daemonize yes",
                       "daemonize yes is not supported by vireo-server: run it in the foreground "
                       "under a process supervisor"}}));
   for (const char* line : {"replicaof 1.2.3.4 6379", "slaveof 1.2.3.4 6379", "cluster-enabled yes",
-                           "tls-port 6380", "user default on", "include /x.conf",
-                           "loadmodule /x.so", "aclfile /x",
+                           "tls-port 6380", "include /x.conf",
+                           "loadmodule /x.so",
                            "unixsocket /tmp/x.sock", "supervised systemd", "syslog-enabled yes",
                            "min-slaves-to-write 1", "maxmemory-clients 10%",
                            "shutdown-on-sigterm nosave", "list-compress-depth 1",
@@ -361,10 +358,9 @@ TEST(ConfigTest, CompatValuesAreCheckedAsRedisDoes) {
   EXPECT_EQ(GetOne(c, "repl-timeout"), "5");
   EXPECT_EQ(GetOne(c, "replica-read-only"), "no");
   EXPECT_EQ(c.Set({{"io-threads", "2"}}), pre + "io-threads') - can't set immutable config");
-  EXPECT_EQ(c.Set({{"requirepass", "x"}}),
-            pre + "requirepass') - password authentication (AUTH) is not supported by "
-                  "vireo-server yet (accepted: requirepass \"\")");
-  EXPECT_EQ(GetOne(c, "requirepass"), "");
+  EXPECT_EQ(c.Set({{"requirepass", "x"}}), "");
+  EXPECT_EQ(GetOne(c, "requirepass"), "x");
+  EXPECT_EQ(c.Set({{"aclfile", "x"}}), pre + "aclfile') - can't set immutable config");
   EXPECT_EQ(c.Set({{"include", "x"}}),
             "ERR Unknown option or number of arguments for CONFIG SET - 'include'");
 }

@@ -4,16 +4,12 @@
 #include <sstream>
 
 #include "commands/core/command.h"
+#include "commands/core/command_specs.h"
 
 namespace vireo {
 namespace {
 
-const std::vector<CommandSpecData>& AllSpecs() {
-  static const std::vector<CommandSpecData> specs = {
-#include "commands/core/command_specs.inc"
-  };
-  return specs;
-}
+const std::vector<CommandSpecData>& AllSpecs() { return CommandSpecs(); }
 
 const CommandSpecData* FindSpec(const std::string& full_name) {
   static const auto* index = [] {
@@ -57,6 +53,13 @@ uint32_t HiddenFlags(const std::string& full_name) {
 }
 
 }  // namespace
+
+const std::vector<CommandSpecData>& CommandSpecs() {
+  static const std::vector<CommandSpecData> specs = {
+#include "commands/core/command_specs.inc"
+  };
+  return specs;
+}
 
 CommandTable::CommandTable() {
   BindStringCommands(*this);

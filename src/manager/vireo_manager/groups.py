@@ -10,7 +10,7 @@ import shutil
 import signal
 import time
 
-from . import engines, failover, nodeconfig, snapshots
+from . import engines, failover, nodeconfig, snapshots, tags, users
 from .errors import ApiError, combination, group_not_found, group_state, \
     internal, invalid
 from .events import iso
@@ -18,8 +18,13 @@ from .events import iso
 ADDRESS = "127.0.0.1"
 
 
-def _endpoint(port):
-  return {"Address": ADDRESS, "Port": port}
+def address(m):
+  """The host clients are told to connect to (--advertise-address)."""
+  return getattr(m, "advertise_address", None) or ADDRESS
+
+
+def _endpoint(m, port):
+  return {"Address": address(m), "Port": port}
 
 
 def render(m, group):
@@ -27,7 +32,7 @@ def render(m, group):
   nodes = m.group_nodes(gid)
   members = [{
       "CacheClusterId": n["id"], "CacheNodeId": "0001",
-      "ReadEndpoint": _endpoint(n["port"]),
+      "ReadEndpoint": _endpoint(m, n["port"]),
       "PreferredAvailabilityZone": "local",
       "CurrentRole": "primary" if n["id"] == group["primary"] else "replica",
   } for n in nodes]
@@ -39,8 +44,8 @@ def render(m, group):
       "MemberClusters": [n["id"] for n in nodes],
       "NodeGroups": [{
           "NodeGroupId": "0001", "Status": group["Status"],
-          "PrimaryEndpoint": _endpoint(group["primary_port"]),
-          "ReaderEndpoint": _endpoint(group["reader_port"]),
+          "PrimaryEndpoint": _endpoint(m, group["primary_port"]),
+          "ReaderEndpoint": _endpoint(m, group["reader_port"]),
           "NodeGroupMembers": members,
       }],
       "AutomaticFailover": "enabled" if group.get("AutomaticFailoverEnabled")
@@ -54,8 +59,9 @@ def render(m, group):
       "AuthTokenEnabled": bool(group.get("auth_tokens")),
       "TransitEncryptionEnabled": False,
       "AtRestEncryptionEnabled": False,
+      "UserGroupIds": group.get("UserGroupIds") or [],
       "ReplicationGroupCreateTime": iso(group["created"]),
-      "ARN": f"arn:vireo:elasticache:local:replicationgroup:{gid}",
+      "ARN": tags.arn(m, "replicationgroup", gid),
   }
   if group.get("auth_modified"):
     out["AuthTokenLastModifiedDate"] = iso(group["auth_modified"])
@@ -63,7 +69,7 @@ def render(m, group):
   if replicas:
     out["SnapshottingClusterId"] = replicas[0]["id"]
   if m.sentinel_port:
-    out["SentinelEndpoint"] = _endpoint(m.sentinel_port)
+    out["SentinelEndpoint"] = _endpoint(m, m.sentinel_port)
   return out
 
 
@@ -90,6 +96,9 @@ def create(m, p):
   node_type = p.get("CacheNodeType", nodeconfig.DEFAULT_NODE_TYPE)
   nodeconfig.node_type_mib(node_type)
   _check_pg(m, p.get("CacheParameterGroupName"))
+  new_tags = tags.check_new(p.get("Tags", []))
+  users.validate_for_group(m, p["Engine"], p.get("UserGroupIds"),
+                           p.get("AuthToken"))
   if engines.binary(p["Engine"]) is None:
     raise invalid(engines.describe_missing(p["Engine"]))
   seed = None
@@ -114,7 +123,12 @@ def create(m, p):
       "primary_port": ports[0], "reader_port": ports[1],
       "auth_tokens": [p["AuthToken"]] if "AuthToken" in p else [],
       "next_index": replicas + 2,
+      "tags": sorted(new_tags.items()),
   }
+  if p.get("UserGroupIds"):
+    group.update(UserGroupIds=p["UserGroupIds"],
+                 manager_secret=users.new_secret())
+    group["acl_config"] = users.config_lines(m, group)
   with m.group_lock(gid):
     if not m.store.insert("groups", gid, group):
       m.release_ports(ports)
@@ -258,10 +272,19 @@ def modify(m, p):
   if "CacheParameterGroupName" in p:
     _check_pg(m, p["CacheParameterGroupName"])
     changes["CacheParameterGroupName"] = p["CacheParameterGroupName"]
-  if group["Engine"] == "vireo" and ("AuthToken" in p or
-                                     "AuthTokenUpdateStrategy" in p):
-    raise combination("Engine vireo does not support AUTH tokens yet "
-                      "(vireo-server has no AUTH yet): use Engine redis.")
+  ugids = None
+  if {"UserGroupIdsToAdd", "UserGroupIdsToRemove", "RemoveUserGroups"} & \
+      set(p):
+    ugids = [u for u in group.get("UserGroupIds") or []
+             if u not in (p.get("UserGroupIdsToRemove") or [])]
+    for u in p.get("UserGroupIdsToAdd") or []:
+      if u not in ugids:
+        ugids.append(u)
+    if p.get("RemoveUserGroups"):
+      ugids = []
+    users.validate_for_group(m, group["Engine"], ugids,
+                             p.get("AuthToken") or
+                             group.get("auth_tokens"))
   with m.group_lock(gid):
     old_tokens = group.get("auth_tokens") or []
     if "AuthTokenUpdateStrategy" in p or "AuthToken" in p:
@@ -278,6 +301,8 @@ def modify(m, p):
       changes["auth_tokens"] = new_tokens
       changes["auth_modified"] = time.time()
     group = m.store.update("groups", gid, **changes)
+    if ugids is not None:
+      group = users.attach(m, group, ugids)
     if "CacheNodeType" in p:
       _config_set_all(m, gid, [("maxmemory", f"{mib}mb")])
     if "CacheParameterGroupName" in p:

@@ -5,18 +5,22 @@ manager adopts them) unless --stop-nodes-on-exit is given.
 """
 
 import argparse
+import ipaddress
 import os
 import signal
+import ssl
 import sys
 import threading
 
+from . import credentials
+from .auth import Authenticator
 from .http_api import make_server
 from .manager import Manager
 
 
 def _host_port(text):
   host, _, port = text.rpartition(":")
-  return host or "127.0.0.1", int(port)
+  return host.strip("[]") or "127.0.0.1", int(port)
 
 
 def _port_range(text):
@@ -27,10 +31,45 @@ def _port_range(text):
   return lo, hi
 
 
+def _account(text):
+  if len(text) != 12 or not text.isdigit():
+    raise argparse.ArgumentTypeError("an account id is 12 digits")
+  return text
+
+
+def is_loopback(host):
+  if host == "localhost":
+    return True
+  try:
+    return ipaddress.ip_address(host).is_loopback
+  except ValueError:
+    return False
+
+
 def main(argv=None):
   ap = argparse.ArgumentParser(prog="vireo-manager")
   ap.add_argument("--data-dir", required=True)
-  ap.add_argument("--listen", type=_host_port, default=("127.0.0.1", 8080))
+  ap.add_argument("--listen", type=_host_port, default=("127.0.0.1", 8080),
+                  help="HOST:PORT of the API (default 127.0.0.1:8080; a "
+                  "non-loopback HOST exposes it to the network)")
+  ap.add_argument("--credentials",
+                  help="aws-cli credentials file with the API keys "
+                  "(default: DATA_DIR/credentials, created on first start)")
+  ap.add_argument("--region", default="us-east-1",
+                  help="region name requests must be signed for")
+  ap.add_argument("--account-id", type=_account, default="000000000000",
+                  help="account number shown in ARNs")
+  ap.add_argument("--max-clock-skew-s", type=float, default=300.0)
+  ap.add_argument("--tls-cert", help="PEM certificate: serve HTTPS")
+  ap.add_argument("--tls-key", help="PEM private key for --tls-cert")
+  ap.add_argument("--request-timeout-s", type=float, default=10.0,
+                  help="a request must arrive whole within this time")
+  ap.add_argument("--idle-timeout-s", type=float, default=15.0,
+                  help="idle keep-alive connections are closed after this")
+  ap.add_argument("--max-active-requests", type=int, default=32,
+                  help="requests executing at once; others queue")
+  ap.add_argument("--advertise-address", default="127.0.0.1",
+                  help="address clients are told to use for endpoints")
   ap.add_argument("--sentinel-port", type=int)
   ap.add_argument("--node-ports", type=_port_range, default=(30000, 30999))
   ap.add_argument("--health-interval-ms", type=int, default=200)
@@ -39,13 +78,53 @@ def main(argv=None):
   args = ap.parse_args(argv)
 
   os.makedirs(args.data_dir, exist_ok=True)
+  cred_path = args.credentials or os.path.join(args.data_dir, "credentials")
+  try:
+    if not args.credentials and credentials.ensure(cred_path):
+      print(f"vireo-manager: created API credentials in "
+            f"{os.path.abspath(cred_path)} (mode 0600)", file=sys.stderr)
+    keys = credentials.load(cred_path)
+    if credentials.readable_by_others(cred_path):
+      print(f"vireo-manager: warning: {cred_path} is readable by other "
+            "users; chmod 600 it", file=sys.stderr)
+  except (credentials.CredentialsError, OSError) as e:
+    ap.error(f"credentials: {e}")
+  auth = Authenticator(keys, args.region, ("elasticache", "monitoring"),
+                       max_skew=args.max_clock_skew_s)
+  tls = None
+  if args.tls_cert or args.tls_key:
+    if not (args.tls_cert and args.tls_key):
+      ap.error("--tls-cert and --tls-key go together")
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    try:
+      tls.load_cert_chain(args.tls_cert, args.tls_key)
+    except (OSError, ssl.SSLError) as e:
+      ap.error(f"TLS: {e}")
+  host, port = args.listen
+  if not is_loopback(host) and tls is None:
+    print(f"vireo-manager: warning: the API listens on {host}, beyond this "
+          "machine, without TLS: signed requests cannot be forged, but "
+          "requests and replies can be read on the network (give "
+          "--tls-cert/--tls-key)", file=sys.stderr, flush=True)
+
   manager = Manager(args.data_dir, node_ports=args.node_ports,
                     sentinel_port=args.sentinel_port,
                     health_interval=args.health_interval_ms / 1000,
                     down_after=args.down_after_ms / 1000,
                     stop_nodes_on_exit=args.stop_nodes_on_exit)
+  manager.region = args.region
+  manager.account_id = args.account_id
+  manager.advertise_address = args.advertise_address
+  try:
+    server = make_server(manager, host, port, auth=auth, tls_context=tls,
+                         metrics_tokens=[f"{a}:{s}".encode()
+                                         for a, s in keys.items()],
+                         request_timeout=args.request_timeout_s,
+                         idle_timeout=args.idle_timeout_s,
+                         max_active=args.max_active_requests)
+  except OSError as e:
+    ap.error(f"cannot listen on {host}:{port}: {e.strerror}")
   manager.start()
-  server = make_server(manager, *args.listen)
   done = threading.Event()
 
   def on_signal(signum, frame):
@@ -54,9 +133,10 @@ def main(argv=None):
   signal.signal(signal.SIGINT, on_signal)
   signal.signal(signal.SIGTERM, on_signal)
   threading.Thread(target=server.serve_forever, daemon=True).start()
-  print(f"vireo-manager: API on http://{args.listen[0]}:{args.listen[1]}"
-        f" data in {os.path.abspath(args.data_dir)}", file=sys.stderr,
-        flush=True)
+  scheme = "https" if tls else "http"
+  print(f"vireo-manager: API on {scheme}://{host}:{port} (region "
+        f"{args.region}) data in {os.path.abspath(args.data_dir)}",
+        file=sys.stderr, flush=True)
   done.wait()
   server.shutdown()
   manager.stop()

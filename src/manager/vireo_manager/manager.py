@@ -123,7 +123,13 @@ class Manager:
                    if n["group"] == group_id), key=lambda n: n["index"])
 
   def password_for(self, group_id):
+    """What the manager's connections to a group's nodes authenticate
+    with: its own ACL user when the group has user groups (users.py), else
+    the group's AUTH token (None: no AUTH)."""
     group = self.store.get("groups", group_id)
+    if group and group.get("UserGroupIds"):
+      from .users import MANAGER_USER
+      return (MANAGER_USER, group["manager_secret"])
     tokens = (group or {}).get("auth_tokens") or [None]
     return tokens[0]
 

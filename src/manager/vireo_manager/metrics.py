@@ -14,8 +14,6 @@ import threading
 import time
 
 from . import resp
-from .errors import invalid
-from .events import iso
 
 UNITS = {
     "CPUUtilization": "Percent", "EngineCPUUtilization": "Percent",
@@ -165,44 +163,3 @@ class MetricsSampler:
         lines.append(f'{name}{{replication_group="{gid}",'
                      f'cache_cluster="{node_id}"}} {val:g}')
     return "\n".join(lines) + "\n"
-
-
-def get_metric_statistics(m, p):
-  name = p["MetricName"]
-  if name not in UNITS:
-    raise invalid(f"MetricName {name!r} is not known: use one of "
-                  f"{', '.join(sorted(UNITS))}.")
-  now = time.time()
-  end = p.get("EndTime", now)
-  start = p.get("StartTime", end - 3600)
-  if start >= end:
-    raise invalid("StartTime must be before EndTime.")
-  period = p.get("Period", 60)
-  if period % 60:
-    raise invalid("Period must be a multiple of 60.")
-  stats = p.get("Statistics") or ["Average"]
-  if "CacheClusterId" in p:
-    node_ids = [p["CacheClusterId"].lower()]
-  else:
-    from .groups import get_group
-    gid = get_group(m, p["ReplicationGroupId"])["ReplicationGroupId"]
-    node_ids = [n["id"] for n in m.group_nodes(gid)]
-  rows = m.store.metric_minutes(node_ids, name, int(start // 60),
-                                int(end // 60) + 1) if node_ids else []
-  buckets = {}
-  for _, minute, count, total, lo, hi in rows:
-    key = (minute * 60 - int(start)) // period
-    b = buckets.setdefault(key, [0, 0.0, float("inf"), float("-inf")])
-    b[0] += count
-    b[1] += total
-    b[2] = min(b[2], lo)
-    b[3] = max(b[3], hi)
-  points = []
-  for key in sorted(buckets):
-    count, total, lo, hi = buckets[key]
-    point = {"Timestamp": iso(start + key * period), "Unit": UNITS[name]}
-    for s in stats:
-      point[s] = {"Average": total / count, "Sum": total, "Minimum": lo,
-                  "Maximum": hi, "SampleCount": float(count)}[s]
-    points.append(point)
-  return {"Label": name, "Datapoints": points}

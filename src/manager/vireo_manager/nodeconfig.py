@@ -85,6 +85,9 @@ def write_config(node, group, primary_port, overrides, path, admin=(),
   if token:
     lines.append(f"requirepass {token}")
     lines.append(f"masterauth {token}")
+  # ACL users of the group's user groups (users.py keeps these lines in the
+  # group's document whenever users change).
+  lines += group.get("acl_config") or []
   tmp = path + ".tmp"
   with open(tmp, "w") as f:
     f.write("\n".join(lines) + "\n")

@@ -118,7 +118,9 @@ def call(port, *commands, password=None, timeout=1.0, host="127.0.0.1"):
     sock.settimeout(timeout)
     batch = [_translate(c) for c in commands]
     if password:
-      batch.insert(0, ["AUTH", password])
+      # A (user, password) pair authenticates as an ACL user.
+      batch.insert(0, ["AUTH", *password] if isinstance(password, tuple)
+                   else ["AUTH", password])
     sock.sendall(b"".join(encode_command(c) for c in batch))
     reader = _Reader(sock)
     replies = [reader.reply() for _ in batch]

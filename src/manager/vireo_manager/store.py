@@ -12,7 +12,8 @@ import os
 import sqlite3
 import threading
 
-KINDS = ("groups", "nodes", "snapshots", "param_groups", "settings")
+KINDS = ("groups", "nodes", "snapshots", "param_groups", "settings",
+         "users", "user_groups")
 
 
 class Store:

@@ -110,6 +110,8 @@ def _family(v):
 
 
 S, I, B, L, T, P = "str", "int", "bool", "strlist", "time", "paramlist"
+TAGS, DIMS, RAW = "taglist", "dimlist", "raw"
+_TAG_KEY_LIMIT, _TAG_VALUE_LIMIT = 128, 256
 
 # name -> (type, required, checker)
 ACTIONS = {
@@ -130,6 +132,8 @@ ACTIONS = {
         "SnapshotName": (S, False, _snapshot_name),
         "SnapshotRetentionLimit": (I, False, _range(0, 35, "SnapshotRetentionLimit")),
         "SnapshotWindow": (S, False, _window),
+        "Tags": (TAGS, False, None),
+        "UserGroupIds": (L, False, None),
     },
     "DescribeReplicationGroups": {
         "ReplicationGroupId": (S, False, _group_id),
@@ -147,6 +151,9 @@ ACTIONS = {
         "SnapshotRetentionLimit": (I, False, _range(0, 35, "SnapshotRetentionLimit")),
         "SnapshotWindow": (S, False, _window),
         "ApplyImmediately": (B, False, None),
+        "UserGroupIdsToAdd": (L, False, None),
+        "UserGroupIdsToRemove": (L, False, None),
+        "RemoveUserGroups": (B, False, None),
     },
     "IncreaseReplicaCount": {
         "ReplicationGroupId": (S, True, _group_id),
@@ -229,14 +236,113 @@ ACTIONS = {
         "MaxRecords": (I, False, _range(20, 100, "MaxRecords")),
         "Marker": (S, False, None),
     },
+    "DescribeCacheClusters": {
+        "CacheClusterId": (S, False, _cluster_id),
+        "ShowCacheNodeInfo": (B, False, None),
+        "ShowCacheClustersNotInReplicationGroups": (B, False, None),
+        "MaxRecords": (I, False, _range(20, 100, "MaxRecords")),
+        "Marker": (S, False, None),
+    },
+    "DescribeCacheEngineVersions": {
+        "Engine": (S, False, None),
+        "EngineVersion": (S, False, None),
+        "CacheParameterGroupFamily": (S, False, None),
+        "DefaultOnly": (B, False, None),
+        "MaxRecords": (I, False, _range(20, 100, "MaxRecords")),
+        "Marker": (S, False, None),
+    },
+    "DescribeEngineDefaultParameters": {
+        "CacheParameterGroupFamily": (S, True, _family),
+        "MaxRecords": (I, False, _range(20, 100, "MaxRecords")),
+        "Marker": (S, False, None),
+    },
+    "DescribeServiceUpdates": {
+        "ServiceUpdateName": (S, False, None),
+        "ServiceUpdateStatus": (L, False, None),
+        "MaxRecords": (I, False, _range(20, 100, "MaxRecords")),
+        "Marker": (S, False, None),
+    },
+    "CreateUser": {
+        "UserId": (S, True, None),
+        "UserName": (S, True, None),
+        "Engine": (S, True, None),
+        "Passwords": (L, False, None),
+        "AccessString": (S, True, None),
+        "NoPasswordRequired": (B, False, None),
+        "Tags": (TAGS, False, None),
+        "AuthenticationMode": (RAW, False, None),
+    },
+    "ModifyUser": {
+        "UserId": (S, True, None),
+        "AccessString": (S, False, None),
+        "AppendAccessString": (S, False, None),
+        "Passwords": (L, False, None),
+        "NoPasswordRequired": (B, False, None),
+        "AuthenticationMode": (RAW, False, None),
+    },
+    "DeleteUser": {
+        "UserId": (S, True, None),
+    },
+    "DescribeUsers": {
+        "Engine": (S, False, None),
+        "UserId": (S, False, None),
+        "Filters": (RAW, False, None),
+        "MaxRecords": (I, False, _range(20, 100, "MaxRecords")),
+        "Marker": (S, False, None),
+    },
+    "CreateUserGroup": {
+        "UserGroupId": (S, True, None),
+        "Engine": (S, True, None),
+        "UserIds": (L, False, None),
+        "Tags": (TAGS, False, None),
+    },
+    "ModifyUserGroup": {
+        "UserGroupId": (S, True, None),
+        "UserIdsToAdd": (L, False, None),
+        "UserIdsToRemove": (L, False, None),
+    },
+    "DeleteUserGroup": {
+        "UserGroupId": (S, True, None),
+    },
+    "DescribeUserGroups": {
+        "UserGroupId": (S, False, None),
+        "MaxRecords": (I, False, _range(20, 100, "MaxRecords")),
+        "Marker": (S, False, None),
+    },
+    "AddTagsToResource": {
+        "ResourceName": (S, True, None),
+        "Tags": (TAGS, True, None),
+    },
+    "RemoveTagsFromResource": {
+        "ResourceName": (S, True, None),
+        "TagKeys": (L, True, None),
+    },
+    "ListTagsForResource": {
+        "ResourceName": (S, True, None),
+    },
+    # CloudWatch (service monitoring, API 2010-08-01). ReplicationGroupId and
+    # CacheClusterId are vireoctl's shorthand for the matching Dimensions.
     "GetMetricStatistics": {
+        "Namespace": (S, False, None),
         "MetricName": (S, True, None),
+        "Dimensions": (DIMS, False, None),
         "ReplicationGroupId": (S, False, _group_id),
         "CacheClusterId": (S, False, _cluster_id),
         "StartTime": (T, False, None),
         "EndTime": (T, False, None),
         "Period": (I, False, _range(60, 86400, "Period")),
         "Statistics": (L, False, None),
+        "ExtendedStatistics": (L, False, None),
+        "Unit": (S, False, None),
+    },
+    "GetMetricData": {
+        "MetricDataQueries": (RAW, True, None),
+        "StartTime": (T, True, None),
+        "EndTime": (T, True, None),
+        "NextToken": (S, False, None),
+        "ScanBy": (S, False, None),
+        "MaxDatapoints": (I, False, _range(1, 100800, "MaxDatapoints")),
+        "LabelOptions": (RAW, False, None),
     },
 }
 
@@ -260,7 +366,58 @@ def parse_time(name, v):
   return dt.timestamp()
 
 
+def _unwrap_list(v):
+  """The Query protocol sends lists as Name.member.N or Name.Item.N: after
+  decoding that is a one-key dict around the list. An empty list arrives
+  as an empty string."""
+  if isinstance(v, dict) and len(v) == 1:
+    inner = next(iter(v.values()))
+    if isinstance(inner, list):
+      return inner
+  if v == "":
+    return []
+  return v
+
+
+def _pairs(name, v, key_field, value_field, key_limit, value_limit,
+           value_required):
+  v = _unwrap_list(v)
+  if not isinstance(v, list) or len(v) > 50:
+    raise invalid(f"{name} must be a list of at most 50 {{{key_field}, "
+                  f"{value_field}}} objects.")
+  out = []
+  for item in v:
+    if not isinstance(item, dict) or set(item) - {key_field, value_field}:
+      raise invalid(f"{name} entries must be {{{key_field}, {value_field}}} "
+                    "objects.")
+    key, value = item.get(key_field), item.get(value_field)
+    if not isinstance(key, str) or not 1 <= len(key) <= key_limit:
+      raise invalid(f"{name}: {key_field} must be a string of 1 to "
+                    f"{key_limit} characters.")
+    if value is None and not value_required:
+      value = ""
+    if not isinstance(value, str) or len(value) > value_limit or (
+        value_required and not value):
+      raise invalid(f"{name}: {value_field} must be a string of at most "
+                    f"{value_limit} characters.")
+    if "\x00" in key or "\x00" in value:
+      raise invalid(f"{name} must not contain NUL.")
+    out.append((key, value))
+  return out
+
+
 def _coerce(name, kind, v):
+  if kind in (L, P, TAGS, DIMS):
+    v = _unwrap_list(v)
+  if kind == TAGS:
+    return _pairs(name, v, "Key", "Value", _TAG_KEY_LIMIT, _TAG_VALUE_LIMIT,
+                  False)
+  if kind == DIMS:
+    if isinstance(v, list) and len(v) > 30:
+      raise invalid(f"{name} may hold at most 30 dimensions.")
+    return _pairs(name, v, "Name", "Value", 255, 1024, True)
+  if kind == RAW:
+    return v
   if kind == S:
     if not isinstance(v, str):
       raise invalid(f"{name} must be a string.")
@@ -348,9 +505,6 @@ def _cross_checks(action, p):
       raise combination("Engine vireo does not support replicas yet "
                         "(vireo-server does not replicate yet): use "
                         "ReplicasPerNodeGroup 0 or Engine redis.")
-    if engine == "vireo" and "AuthToken" in p:
-      raise combination("Engine vireo does not support AUTH tokens yet "
-                        "(vireo-server has no AUTH yet): use Engine redis.")
     auto = p.get("AutomaticFailoverEnabled")
     if auto and replicas == 0:
       raise combination("AutomaticFailoverEnabled requires at least one "
@@ -383,9 +537,17 @@ def _cross_checks(action, p):
     if "StartTime" in p and "EndTime" in p and p["StartTime"] > p["EndTime"]:
       raise invalid("StartTime must not be after EndTime.")
   elif action == "GetMetricStatistics":
-    if ("ReplicationGroupId" in p) == ("CacheClusterId" in p):
-      raise combination("Give exactly one of ReplicationGroupId and "
-                        "CacheClusterId.")
+    shorthand = ("ReplicationGroupId" in p) + ("CacheClusterId" in p)
+    if shorthand > 1 or (shorthand == 0 and "Dimensions" not in p):
+      raise combination("Give Dimensions, or exactly one of "
+                        "ReplicationGroupId and CacheClusterId.")
+    if shorthand and "Dimensions" in p:
+      raise combination("Dimensions cannot be combined with "
+                        "ReplicationGroupId or CacheClusterId.")
+    if "ExtendedStatistics" in p:
+      raise invalid("ExtendedStatistics (percentiles) are not available: "
+                    "the manager keeps count, sum, minimum and maximum "
+                    "per minute.")
     for s in p.get("Statistics", []):
       _statistic(s)
   elif action == "ResetCacheParameterGroup":

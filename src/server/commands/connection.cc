@@ -63,6 +63,10 @@ void CmdReset(ServerContext& ctx) {
   c.no_evict = false;
   c.monitor = false;
   c.reply.set_proto(2);
+  // Back to the default user, authenticated only if it needs no password.
+  const AclUser* def = ctx.server.acl().default_user();
+  c.user = ctx.server.acl().default_user();
+  c.authenticated = (def->flags & kUserNoPass) && !(def->flags & kUserOff);
   ctx.server.DiscardTransaction(&c);  // MULTI state and WATCHes
   ctx.server.tracking().Disable(&c);
   ctx.server.pubsub().RemoveClient(&c);  // every subscription, without confirmations (as Redis)
@@ -90,17 +94,14 @@ void CmdHello(ServerContext& ctx) {
       return;
     }
   }
-  std::string_view new_name;
-  bool set_name = false;
+  std::string_view new_name, username, password;
+  bool set_name = false, auth = false;
   for (size_t i = 2; i < a.size(); ++i) {
     size_t more = a.size() - i - 1;
     if (EqualsNoCase(a[i], "auth") && more >= 2) {
-      // Without ACLs the only user is "default" with no password (nopass):
-      // any password is accepted for it, any other user is rejected.
-      if (a[i + 1] != "default") {
-        ctx.reply.Error("WRONGPASS invalid username-password pair or user is disabled.");
-        return;
-      }
+      username = a[i + 1];
+      password = a[i + 2];
+      auth = true;
       i += 2;
     } else if (EqualsNoCase(a[i], "setname") && more >= 1) {
       new_name = a[i + 1];
@@ -114,6 +115,17 @@ void CmdHello(ServerContext& ctx) {
       ctx.reply.Error("ERR Syntax error in HELLO option '" + std::string(a[i]) + "'");
       return;
     }
+  }
+  if (auth && !ctx.server.Authenticate(&ctx.client, username, password, a[0])) {
+    ctx.reply.Error("WRONGPASS invalid username-password pair or user is disabled.");
+    return;
+  }
+  if (!ctx.client.authenticated) {
+    ctx.reply.Error(
+        "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> "
+        "<pass> option can be used to authenticate the client and select the RESP protocol version at the "
+        "same time");
+    return;
   }
   if (set_name) ctx.client.name = std::string(new_name);
   if (ver) ctx.reply.set_proto(int(ver));
@@ -197,7 +209,7 @@ std::string ClientInfoLine(Server& s, const Client& c, int64_t now_ms) {
   add("tot-mem", num((long long)(c.query.capacity() + c.reply.buffer().capacity() + sizeof(Client))));
   add("events", c.pending_output() ? "rw" : "r");
   add("cmd", c.last_command);
-  add("user", "default");
+  add("user", c.user ? c.user->name : "default");
   add("redir", num(c.tracking.on ? (long long)c.tracking.redirect : -1));
   add("resp", num(c.reply.proto()));
   (void)s;
@@ -346,9 +358,13 @@ void CmdClientKill(ServerContext& ctx) {
       return;
     }
   }
-  if (has_user && user != "default") {
-    ctx.reply.Error("ERR No such user '" + std::string(user) + "'");
-    return;
+  const AclUser* want_user = nullptr;
+  if (has_user) {
+    want_user = s.acl().Find(user);
+    if (!want_user) {
+      ctx.reply.Error("ERR No such user '" + std::string(user) + "'");
+      return;
+    }
   }
   long long killed = 0;
   std::vector<Client*> victims;
@@ -359,6 +375,7 @@ void CmdClientKill(ServerContext& ctx) {
     if (has_type && ClientType(*c) != want_type) continue;
     if (has_addr && c->addr() != addr) continue;
     if (has_laddr && c->laddr() != laddr) continue;
+    if (want_user && c->user != want_user) continue;
     if (skipme && c == &ctx.client) continue;
     victims.push_back(c);
   }

@@ -8,6 +8,8 @@
 #include "base/clock.h"
 #include "base/glob.h"
 #include "base/numbers.h"
+#include "persistence/rdb_reader.h"
+#include "persistence/rdb_writer.h"
 #include "resp/reply_builder.h"
 #include "scripting/script_flags.h"
 #include "server/client.h"
@@ -78,6 +80,7 @@ void CmdFunctionLoad(ServerContext& ctx) {
     ctx.reply.Error("ERR " + error);
     return;
   }
+  ++ctx.dirty;
   ctx.reply.Bulk(name);
 }
 
@@ -86,6 +89,7 @@ void CmdFunctionDelete(ServerContext& ctx) {
     ctx.reply.Error("ERR Library not found");
     return;
   }
+  ++ctx.dirty;
   ctx.reply.Ok();
 }
 
@@ -100,6 +104,7 @@ void CmdFunctionFlush(ServerContext& ctx) {
     return;
   }
   ctx.server.scripts().functions().Flush();
+  ++ctx.dirty;
   ctx.reply.Ok();
 }
 
@@ -198,6 +203,48 @@ void CmdFunctionKill(ServerContext& ctx) {
   }
 }
 
+// The libraries in Redis's FUNCTION DUMP payload (a function record per
+// library, RDB version, CRC-64), so it restores into either server.
+void CmdFunctionDump(ServerContext& ctx) {
+  RdbWriter w(-1, ctx.server.cfg().rdbcompression);
+  for (const auto& [key, lib] : ctx.server.scripts().functions().libraries()) w.Function(lib.code);
+  w.DumpTrailer();
+  ctx.reply.Bulk(w.buffer());
+}
+
+// FUNCTION RESTORE payload [FLUSH|APPEND|REPLACE]
+void CmdFunctionRestore(ServerContext& ctx) {
+  if (ctx.args.size() > 4) {
+    ctx.reply.Error("ERR unknown subcommand or wrong number of arguments for '" + std::string(ctx.args[1]) +
+                    "'. Try FUNCTION HELP.");
+    return;
+  }
+  using Policy = FunctionLibraries::RestorePolicy;
+  Policy policy = Policy::kAppend;
+  if (ctx.args.size() == 4) {
+    std::string_view p = ctx.args[3];
+    if (EqualsNoCase(p, "append")) {
+      policy = Policy::kAppend;
+    } else if (EqualsNoCase(p, "replace")) {
+      policy = Policy::kReplace;
+    } else if (EqualsNoCase(p, "flush")) {
+      policy = Policy::kFlush;
+    } else {
+      ctx.reply.Error("ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.");
+      return;
+    }
+  }
+  std::vector<std::string> codes;
+  std::string error;
+  if (!ParseFunctionPayload(ctx.args[2], &codes, &error) ||
+      !ctx.server.scripts().functions().Restore(codes, policy, &error)) {
+    ctx.reply.Error("ERR " + error);
+    return;
+  }
+  ++ctx.dirty;  // a change, as in Redis: save points count it, it propagates
+  ctx.reply.Ok();
+}
+
 void CmdFunctionHelp(ServerContext& ctx) {
   static const char* const kLines[] = {
       "FUNCTION <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
@@ -258,6 +305,8 @@ void BindFunctionCommands(CommandTable& t) {
   t.Bind("function|stats", OnServer<CmdFunctionStats>);
   t.Bind("function|kill", OnServer<CmdFunctionKill>);
   t.Bind("function|help", OnServer<CmdFunctionHelp>);
+  t.Bind("function|dump", OnServer<CmdFunctionDump>);
+  t.Bind("function|restore", OnServer<CmdFunctionRestore>);
 }
 
 }  // namespace vireo

@@ -31,6 +31,7 @@ std::string ClientInfoLine(Server& s, const Client& c, int64_t now_ms);
 void BindTrackingCommands(CommandTable& t);  // CLIENT TRACKING/CACHING/GETREDIR/TRACKINGINFO (tracking_cmds.cc)
 void BindTransactionCommands(CommandTable& t);  // MULTI EXEC DISCARD WATCH UNWATCH (transaction.cc)
 void BindPubSubCommands(CommandTable& t);  // SUBSCRIBE ... PUBSUB (pubsub.cc)  // CONFIG, TIME, MONITOR, SLOWLOG, LATENCY, MEMORY, DEBUG, SHUTDOWN, INFO, COMMAND
-void BindScriptingCommands(CommandTable& t);  // EVAL family, SCRIPT (scripting_cmds.cc)
+void BindScriptingCommands(CommandTable& t);
+void BindAclCommands(CommandTable& t);  // AUTH, ACL (acl_cmds.cc)  // EVAL family, SCRIPT (scripting_cmds.cc)
 
 }  // namespace vireo

@@ -57,6 +57,24 @@ void CmdExec(ServerContext& ctx) {
   for (size_t i = 0; i < n; ++i) {
     QueuedCommand& q = c.multi.queue[i];
     views.assign(q.args.begin(), q.args.end());
+    // Rules may have changed since the command was queued (Redis checks again).
+    if (!c.user->unrestricted()) {
+      size_t pos = 0;
+      const AclResult r = s.CheckCommandPermission(c.user, q.cmd, views, &pos);
+      if (r != kAclOk) {
+        s.LogAclDenial(&c, r, kAclCtxMulti, q.cmd, views, pos);
+        const char* reason = r == kAclDeniedCmd   ? "no permission to execute the command or subcommand"
+                             : r == kAclDeniedKey ? "no permission to touch the specified keys"
+                                                  : "no permission to access one of the channels used as arguments";
+        std::string msg =
+            "NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. "
+            "This command is no longer allowed for the following reason: ";
+        msg += reason;
+        ctx.reply.Error(msg);
+        s.CountError(msg);
+        continue;
+      }
+    }
     s.Call(&c, q.cmd, views);
   }
   c.deny_blocking = old_deny;

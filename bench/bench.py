@@ -27,6 +27,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.dont_write_bytecode = True
 
 import scripted  # noqa: E402
+import secure  # noqa: E402
 import workloads  # noqa: E402
 from server_proc import BenchServer  # noqa: E402
 
@@ -97,6 +98,7 @@ def selected_tests(only):
   extra = [t for t in scripted.SCRIPTED_TESTS if short(t) in wanted]
   if "publish" in wanted:
     extra.append("publish")
+  wanted -= {"acl", "tls"}  # bench/secure.py's rows
   unknown = wanted - {t.tool_test for t in tests} - \
       {t.name.lower() for t in tests} - {short(t) for t in extra if t != "publish"} - {"publish"}
   if unknown:
@@ -264,6 +266,10 @@ def main():
     if "publish" in scripted_tests:
       measure_publish(servers, rounds, args.quick, rows)
       measure_publish_stall(servers, rows)
+    if not args.only or "acl" in args.only.split(","):
+      secure.measure_acl(servers, rounds, args.quick, rows, Row, measure_pair)
+    if not args.only or "tls" in args.only.split(","):
+      secure.measure_tls(vireo_binary, REDIS_SERVER, rounds, args.quick, rows, measure_pair)
   finally:
     for server in servers:
       server.cleanup()

@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Failover benchmark: kill -9 the primary N times, time the way back.
+"""Failover benchmark: kill -9 the primary N times (then SIGSTOP it H
+times: a hung primary), time the way back.
 
 Starts a vireo-manager (redis-server engine), creates a group with two
 replicas, and while a background client keeps writing with WAIT 1 through
@@ -8,7 +9,12 @@ each failover it measures the time from the kill to the first write accepted
 through the same primary endpoint; at the end it counts writes that were
 acknowledged by WAIT 1 but are missing from the final primary.
 
-  failover_bench.py [--failovers 20] [--down-after-ms 1000] [--interval-ms 200]
+A hung primary is failed over after down-after without waiting on it: its
+time is the one to compare with down-after (+200 ms is the goal); it is
+SIGCONTed afterwards and rejoins as a replica.
+
+  failover_bench.py [--failovers 20] [--hung 5] [--down-after-ms 1000]
+                    [--interval-ms 200]
 """
 
 import argparse
@@ -54,6 +60,7 @@ def first_write_after(port, key):
 def main():
   ap = argparse.ArgumentParser()
   ap.add_argument("--failovers", type=int, default=20)
+  ap.add_argument("--hung", type=int, default=5)
   ap.add_argument("--down-after-ms", type=int, default=1000)
   ap.add_argument("--interval-ms", type=int, default=200)
   args = ap.parse_args()
@@ -81,8 +88,9 @@ def main():
 
     t = threading.Thread(target=writer, daemon=True)
     t.start()
-    times = []
-    for n in range(args.failovers):
+    times, hung = [], []
+    for n in range(args.failovers + args.hung):
+      stop_it = n >= args.failovers
       wait_in_sync(redis.Redis(port=port, socket_timeout=1), 2)
       time.sleep(0.2)
       g = mgr.group("bench")
@@ -93,10 +101,15 @@ def main():
                              "node.pid")) as f:
         pid = int(f.read())
       killed = time.time()
-      os.kill(pid, signal.SIGKILL)
+      os.kill(pid, signal.SIGSTOP if stop_it else signal.SIGKILL)
       took = first_write_after(port, f"probe:{n}") - killed
-      times.append(took)
-      print(f"failover {n + 1:2d}: {took * 1000:7.1f} ms", flush=True)
+      if stop_it:
+        os.kill(pid, signal.SIGCONT)
+        hung.append(took)
+      else:
+        times.append(took)
+      print(f"failover {n + 1:2d} ({'hung' if stop_it else 'killed'}): "
+            f"{took * 1000:7.1f} ms", flush=True)
     wait_in_sync(redis.Redis(port=port, socket_timeout=1), 2)
     stop.set()
     t.join()
@@ -112,6 +125,10 @@ def main():
           f"{statistics.median(times) * 1000:.1f} ms, p90 {p90 * 1000:.1f} ms,"
           f" max {times[-1] * 1000:.1f} ms; {len(acked)} writes acknowledged "
           f"with WAIT 1, {lost} lost")
+    if hung:
+      print(f"failover_bench: {len(hung)} hung primaries (SIGSTOP), writes "
+            f"back after median {statistics.median(hung) * 1000:.1f} ms, max "
+            f"{max(hung) * 1000:.1f} ms (down-after {args.down_after_ms} ms)")
     return 0 if lost == 0 else 1
   finally:
     mgr.stop()

@@ -53,11 +53,12 @@ class RunResult:
   cpu_per_request: float  # seconds of server CPU per request
 
 
-def run_throughput(server, test, pipeline, requests, timeout=180):
-  """One redis-benchmark run; the server's CPU time is read around it."""
-  cmd = [REDIS_BENCHMARK, "-h", "127.0.0.1", "-p", str(server.port),
+def run_throughput(server, test, pipeline, requests, timeout=180, port=None, extra_args=()):
+  """One redis-benchmark run; the server's CPU time is read around it.
+  port/extra_args: another port and options (TLS, an ACL user)."""
+  cmd = [REDIS_BENCHMARK, "-h", "127.0.0.1", "-p", str(port or server.port),
          "-c", str(CLIENTS), "-n", str(requests), "-P", str(pipeline),
-         "-r", str(KEYSPACE), "-t", test.tool_test, "--csv"]
+         "-r", str(KEYSPACE), "-t", test.tool_test, "--csv", *extra_args]
   cpu_before = server.cpu_seconds()
   result = subprocess.run(cmd, capture_output=True, timeout=timeout)
   cpu_after = server.cpu_seconds()

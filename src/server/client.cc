@@ -7,6 +7,8 @@
 #include <cerrno>
 
 #include "base/clock.h"
+#include "base/log.h"
+#include "net/tls.h"
 #include "server/server.h"
 
 namespace vireo {
@@ -26,11 +28,77 @@ Client::Client(Server* server, int fd, uint64_t id, std::string addr, std::strin
 }
 
 Client::~Client() {
+  tls_.reset();  // its close_notify goes out before the socket closes
   if (fd_ >= 0) close(fd_);
+}
+
+void Client::StartTls(std::unique_ptr<TlsConnection> tls) { tls_ = std::move(tls); }
+
+void Client::OnTlsIo(uint32_t events) {
+  if (!tls_->handshake_done()) {
+    switch (tls_->Handshake()) {
+      case TlsConnection::Io::kDone:
+        server_->loop().Watch(fd_, this, reading_, want_write_);
+        break;
+      case TlsConnection::Io::kWantRead:
+        server_->loop().Watch(fd_, this, true, false);
+        return;
+      case TlsConnection::Io::kWantWrite:
+        server_->loop().Watch(fd_, this, true, true);
+        return;
+      default:
+        // Plain text on the TLS port, a bad or missing client certificate,
+        // a peer that hung up half way: the connection is closed.
+        VLOG_VERBOSE("Error accepting a client connection: %s (addr=%s)", tls_->error().c_str(), addr_.c_str());
+        server_->CloseClient(this);
+        return;
+    }
+  }
+  if (events & EPOLLOUT) {
+    if (!Flush()) return;
+  }
+  if (paused) return;
+  ReadTls();
+}
+
+void Client::ReadTls() {
+  bool got = false;
+  // OpenSSL may hold decrypted bytes of a record epoll no longer reports.
+  do {
+    size_t want = kReadChunk;
+    size_t pending = parser.pending_bulk_bytes();
+    if (pending > want) want = pending;
+    TlsConnection::Io io;
+    ssize_t n = tls_->Read(query.PrepareWrite(want), want, &io);
+    if (n <= 0) {
+      if (io == TlsConnection::Io::kWantRead) break;
+      if (io == TlsConnection::Io::kWantWrite) {
+        server_->loop().Watch(fd_, this, reading_, true);
+        break;
+      }
+      server_->CloseClient(this);
+      return;
+    }
+    query.CommitWrite(size_t(n));
+    net_input_bytes += uint64_t(n);
+    server_->stats().net_input_bytes += uint64_t(n);
+    got = true;
+  } while (tls_->HasBuffered());
+  if (!got) return;
+  last_interaction_ms = NowMs();
+  server_->ProcessInput(this);
 }
 
 void Client::OnIo(uint32_t events) {
   if (closing) return;
+  if (tls_) {
+    if (events & (EPOLLERR | EPOLLHUP) && !(events & EPOLLIN)) {
+      server_->CloseClient(this);
+      return;
+    }
+    OnTlsIo(events);
+    return;
+  }
   if (events & (EPOLLERR | EPOLLHUP) && !(events & EPOLLIN)) {
     server_->CloseClient(this);
     return;
@@ -59,7 +127,19 @@ void Client::OnIo(uint32_t events) {
 bool Client::Flush() {
   std::string& out = reply.buffer();
   while (sent_ < out.size()) {
-    ssize_t n = write(fd_, out.data() + sent_, out.size() - sent_);
+    ssize_t n;
+    if (tls_) {
+      if (!tls_->handshake_done()) break;
+      TlsConnection::Io io;
+      n = tls_->Write(out.data() + sent_, out.size() - sent_, &io);
+      if (n < 0) {
+        if (io == TlsConnection::Io::kWantWrite || io == TlsConnection::Io::kWantRead) break;
+        server_->CloseClient(this);
+        return false;
+      }
+    } else {
+      n = write(fd_, out.data() + sent_, out.size() - sent_);
+    }
     if (n < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN) break;

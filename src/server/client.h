@@ -22,6 +22,7 @@ namespace vireo {
 class Server;
 struct Command;
 struct AclUser;
+class TlsConnection;
 
 class Client : public IoHandler, public ClientSession {
  public:
@@ -29,6 +30,9 @@ class Client : public IoHandler, public ClientSession {
   ~Client() override;
 
   void OnIo(uint32_t events) override;
+  // A connection accepted on the tls-port: every byte goes through `tls`,
+  // starting with a non-blocking handshake.
+  void StartTls(std::unique_ptr<TlsConnection> tls);
 
   // Sends pending reply bytes without blocking; registers for EPOLLOUT when
   // the socket is full. Returns false if the connection failed.
@@ -81,6 +85,10 @@ class Client : public IoHandler, public ClientSession {
   uint64_t net_input_bytes = 0, net_output_bytes = 0;
 
  private:
+  // TLS: the handshake, then reads of everything OpenSSL has decrypted.
+  void OnTlsIo(uint32_t events);
+  void ReadTls();
+  std::unique_ptr<TlsConnection> tls_;
   Server* server_;
   int fd_;
   uint64_t id_;

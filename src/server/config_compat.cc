@@ -7,7 +7,7 @@
 //     not run (replication, cluster, TLS, defragmentation, I/O threads...)
 //     accepts every value Redis accepts;
 //   - a directive whose other values ask for a behaviour Vireo lacks
-//     (requirepass, cluster-enabled yes, tls-port, unixsocket...) accepts
+//     (cluster-enabled yes, unixsocket...) accepts
 //     only Redis's default and refuses the rest, saying what is missing.
 // The facts (names, defaults, bounds, immutability) are Redis 7.0.15's, read
 // from a running redis-server with CONFIG GET/SET.
@@ -240,7 +240,7 @@ constexpr CompatRow kRows[] = {
     Str("tls-dh-params-file"),
     Str("tls-key-file"),
     Str("tls-key-file-pass"),
-    Int("tls-port", "0", 0, 65535).Lacks("TLS"),
+    Int("tls-port", "0", 0, 65535),
     Bool("tls-prefer-server-ciphers", "no"),
     Str("tls-protocols"),
     Bool("tls-replication", "no"),

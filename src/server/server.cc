@@ -69,6 +69,7 @@ Server::Server(Config config)
   rdb_.lastsave_sec = start_ms_ / 1000;
   keyspace_.UpdateLruClock(start_ms_);
   config_.set_on_change([this](std::string_view name) { ApplyConfigChange(name); });
+  config_.set_apply_hook([this](std::string_view name) { return ApplyTlsChange(name); });
   KeyEventHooks hooks;
   hooks.ctx = this;
   hooks.ready = [](void* self, int db, std::string_view key) {
@@ -121,6 +122,7 @@ bool Server::Listen(std::string* error) {
     listeners_.push_back(std::make_unique<Listener>(fd, [this](int lfd) { OnAcceptable(lfd); }));
     loop_.Watch(fd, listeners_.back().get(), true, false);
   }
+  if (!ListenTls(error)) return false;
   if (listen_fds_.empty()) {
     *error = "Failed listening on any address";
     return false;
@@ -153,6 +155,7 @@ void Server::OnAcceptable(int listen_fd) {
       continue;
     }
     ConfigureClientSocket(fd, cfg().tcp_keepalive);
+    const bool tls = tls_ctx_ && is_tls_listener(listen_fd);
     auto owned = std::make_unique<Client>(this, fd, next_client_id_++, SockAddrText(ss), LocalAddrText(fd));
     Client* c = owned.get();
     // Redis's createClient: a client is authenticated from the start when
@@ -163,6 +166,7 @@ void Server::OnAcceptable(int listen_fd) {
     ParseLimits limits;
     limits.max_bulk_len = cfg().proto_max_bulk_len;
     c->parser.set_limits(limits);
+    if (tls) c->StartTls(std::make_unique<TlsConnection>(*tls_ctx_, fd));
     clients_.emplace(c->id(), std::move(owned));
     loop_.Watch(fd, c, true, false);
   }
@@ -297,7 +301,6 @@ void Server::ResetStats() {
 
 void Server::ApplyConfigChange(std::string_view name) {
   if (name == "requirepass") ApplyRequirepass();
-  if (name == "acllog-max-len") acl_.TrimLog(size_t(cfg().acllog_max_len));
   if (name == "hz") loop_.set_timer_period(1000 / std::max(1, cfg().hz));
   if (name == "proto-max-bulk-len") {
     ParseLimits limits;

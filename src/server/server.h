@@ -21,6 +21,7 @@
 #include "commands/core/command.h"
 #include "engine/keyspace.h"
 #include "net/event_loop.h"
+#include "net/tls.h"
 #include "persistence/chunk_file_writer.h"
 #include "persistence/snapshot_writer.h"
 #include "server/blocking.h"
@@ -236,6 +237,18 @@ class Server final : public CommandServices {
   // The engine is deleting a key whose TTL passed (lazily or actively).
   void KeyExpired(int db, std::string_view key);
 
+  // ---- TLS (tls_listeners.cc): tls-port beside the plain port.
+  int tls_port() const;
+  TlsSettings TlsSettingsFromConfig() const;
+  // (Re)builds the TLS context from the tls-* values (none when tls-port is 0).
+  bool ConfigureTls(std::string* error);
+  // Opens tls-port on every bind address.
+  bool ListenTls(std::string* error);
+  void CloseTlsListeners();
+  bool is_tls_listener(int fd) const;
+  // Config apply hook for tls-*: "" or the CONFIG SET failure reason.
+  std::string ApplyTlsChange(std::string_view name);
+
   // Called from the client on readable data and after unpausing.
   void ProcessInput(Client* c);
   void OnAcceptable(int listen_fd);
@@ -270,6 +283,8 @@ class Server final : public CommandServices {
   EventLoop loop_;
   std::vector<std::unique_ptr<IoHandler>> listeners_;
   std::vector<int> listen_fds_;
+  std::vector<int> tls_listen_fds_;
+  std::shared_ptr<TlsContext> tls_ctx_;
   std::unordered_map<uint64_t, std::unique_ptr<Client>> clients_;  // owns every client
   std::vector<Client*> pending_writes_;
   std::vector<Client*> to_free_;

@@ -252,6 +252,39 @@ class AclConnectionsTest(unittest.TestCase):
     out.append(r.call("ACL", "WHOAMI"))
     return out
 
+  def big_input_scenario(self, server):
+    out = []
+    c = Conn(server)
+    names = ["get", "set", "hget", "lpush", "config|get", "client|kill", "zadd", "xadd", "ping", "eval"]
+    rules = []
+    for i in range(10000):
+      kind = i % 4
+      if kind == 0:
+        rules.append("~pat%d:*" % i)
+      elif kind == 1:
+        rules.append("&ch%d" % i)
+      elif kind == 2:
+        rules.append(("+" if i % 8 == 2 else "-") + names[i % len(names)])
+      else:
+        rules.append("+@%s" % ["read", "write", "hash", "list"][i % 4] if i % 3 else "-@dangerous")
+    out.append(c.call("ACL", "SETUSER", "many", "on", ">pw", *rules))
+    out.append(sorted(c.call("ACL", "GETUSER", "many")[7].split()))
+    out.append(c.call("ACL", "SETUSER", "many", *(rules[:5000] + ["+nosuch"] + rules[5000:])))
+    big = "p" * (1 << 20)
+    out.append(c.call("ACL", "SETUSER", "huge", "on", ">" + big, "+@all", "~*"))
+    d = Conn(server)
+    out.append(d.call("AUTH", "huge", big))
+    out.append(d.call("AUTH", "huge", big[:-1]))
+    out.append(d.call("ACL", "WHOAMI"))
+    out.append(c.call("ACL", "SETUSER", "huge", "<" + big))
+    out.append(c.call("ACL", "GETUSER", "huge")[3])
+    out.append(c.call("PING"))
+    return out
+
+  def test_big_rule_sets_and_passwords_same_as_redis(self):
+    vireo, redis = start_pair(self, "")
+    self.assertEqual(self.big_input_scenario(vireo), self.big_input_scenario(redis))
+
   def test_connections_same_as_redis(self):
     vireo, redis = start_pair(self, "")
     got, want = self.scenario(vireo), self.scenario(redis)

@@ -99,6 +99,22 @@ class ProtectedModeTest(unittest.TestCase):
     r = server.redis()
     self.assertEqual(r.config_get("protected-mode"), {"protected-mode": "yes"})
     self.assertGreaterEqual(int(r.info("stats")["rejected_connections"]), 1)
+    # With a password for the default user, outside clients are let in
+    # (they must AUTH); without one again, they are refused again.
+    self.assertTrue(r.config_set("requirepass", "outside-pw"))
+    with socket.create_connection((addr, server.port), timeout=5) as s:
+      s.sendall(b"PING\r\nAUTH outside-pw\r\nPING\r\n")
+      got = b""
+      while got.count(b"\r\n") < 3:
+        chunk = s.recv(256)
+        if not chunk:
+          break
+        got += chunk
+      self.assertEqual(got, b"-NOAUTH Authentication required.\r\n+OK\r\n+PONG\r\n")
+    r.execute_command("AUTH", "outside-pw")
+    self.assertTrue(r.config_set("requirepass", ""))
+    with socket.create_connection((addr, server.port), timeout=5) as s:
+      self.assertTrue(s.recv(4096).startswith(self.DENIED.encode()))
     # Loopback clients are served; turning it off admits everyone.
     self.assertTrue(r.config_set("protected-mode", "no"))
     with socket.create_connection((addr, server.port), timeout=5) as s:

@@ -31,6 +31,10 @@ PY = "/usr/bin/python3"
 PORT_BASE = int(os.environ.get("VIREO_MANAGER_TEST_PORTS", "31000"))
 BLOCK = 100
 _next_block = [0]
+# Every directory a ManagerProcess of this test run used: run.py looks for
+# left-over node processes there only (other checkouts on this machine run
+# the same tests at the same time under the same temp prefix).
+created_dirs = []
 
 
 def port_free(port):
@@ -91,6 +95,21 @@ def for_engines(cls):
   return cls
 
 
+def replica_engine(mgr):
+  """The engine tests needing replicas run on: vireo once the manager lets
+  vireo groups have replicas (probed with a real create), redis until then."""
+  try:
+    mgr.call("CreateReplicationGroup", ReplicationGroupId="replica-probe",
+             Engine="vireo", ReplicasPerNodeGroup=1)
+  except ApiFailure as e:
+    if "does not support replicas" in e.body["Error"]["Message"]:
+      return "redis"
+    raise
+  mgr.wait_status("replica-probe")
+  mgr.call("DeleteReplicationGroup", ReplicationGroupId="replica-probe")
+  return "vireo"
+
+
 class ApiFailure(Exception):
   def __init__(self, status, body):
     super().__init__(f"{status}: {body}")
@@ -108,10 +127,12 @@ class ManagerProcess:
     self.node_ports = (self.base + 10, self.base + BLOCK - 1)
     self.own_dir = data_dir is None
     self.tmp = data_dir or tempfile.mkdtemp(prefix="vireo-mgr-test-")
+    created_dirs.append(self.tmp)
     self.data_dir = os.path.join(self.tmp, "data")
     self.down_after_ms = down_after_ms
     self.interval_ms = interval_ms
     self.proc = None
+    self.env = None   # extra environment for the manager (fault points)
     self.region = "us-east-1"
     self.extra_args = []
     self.scheme = "http"
@@ -128,7 +149,8 @@ class ManagerProcess:
          "--node-ports", f"{self.node_ports[0]}-{self.node_ports[1]}",
          "--health-interval-ms", str(self.interval_ms),
          "--down-after-ms", str(self.down_after_ms)] + self.extra_args,
-        stdout=self.log, stderr=self.log)
+        stdout=self.log, stderr=self.log,
+        env=dict(os.environ, **(self.env or {})))
     deadline = time.time() + 10
     while time.time() < deadline:
       try:

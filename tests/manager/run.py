@@ -13,6 +13,7 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
+import harness  # noqa: E402
 from harness import node_pids_in  # noqa: E402
 
 
@@ -22,7 +23,8 @@ def main():
   result = unittest.TextTestRunner(verbosity=2, stream=sys.stdout).run(suite)
   failed = len(result.failures) + len(result.errors)
   passed = result.testsRun - failed - len(result.skipped)
-  leftovers = node_pids_in("/vireo-mgr-test-")
+  leftovers = sorted({pid for d in harness.created_dirs
+                      for pid in node_pids_in(d)})
   if leftovers:
     print(f"left-over node processes: {leftovers}")
     failed += 1

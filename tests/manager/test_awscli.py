@@ -1,60 +1,69 @@
 """Every kind of action through Debian's aws-cli (the awscli package that
 /usr/bin/aws runs), signed with the manager's key: create, wait, describe,
 modify, failover, snapshot, restore, tags, users, metrics, delete, and an
-error's exit code. The CLI's own driver runs in this process (a separate
-/usr/bin/aws start costs seconds each; test_readme_aws.py runs the real
-binary). Engine redis: failover and users need replicas and ACL, which
+error's exit code. One child process runs aws-cli's own entry point for
+every command (a separate /usr/bin/aws start costs seconds each, and
+aws-cli cannot share a process with the botocore that boto3 uses);
+test_readme_aws.py runs the /usr/bin/aws binary itself. Engine redis: failover and users need replicas and ACL, which
 vireo-server does not have yet (boto3 covers engine vireo in
 test_aws_api.py).
 """
 
-import contextlib
 import datetime
-import io
 import json
 import os
+import subprocess
 import time
 import unittest
 
 import redis
 
-from harness import ManagerProcess
+from harness import PY, ManagerProcess
 
-try:
-  from awscli.clidriver import AWSCLIEntryPoint
-except ImportError:      # pragma: no cover - scripts/setup.sh installs it
-  AWSCLIEntryPoint = None
+# Reads one JSON list of arguments per line, runs aws-cli on it, answers
+# [exit code, stdout, stderr] as one JSON line.
+DRIVER = r"""
+import contextlib, io, json, sys
+from awscli.clidriver import AWSCLIEntryPoint
+for line in sys.stdin:
+  out, err = io.StringIO(), io.StringIO()
+  with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+    try:
+      rc = AWSCLIEntryPoint().main(json.loads(line))
+    except SystemExit as e:
+      rc = e.code
+  sys.__stdout__.write(json.dumps([rc, out.getvalue(), err.getvalue()]))
+  sys.__stdout__.write("\n")
+  sys.__stdout__.flush()
+"""
 
 
-@unittest.skipIf(AWSCLIEntryPoint is None, "Debian's awscli is needed")
+@unittest.skipUnless(os.access("/usr/bin/aws", os.X_OK),
+                     "Debian's awscli is needed (scripts/setup.sh installs it)")
 class AwsCliActions(unittest.TestCase):
   @classmethod
   def setUpClass(cls):
     cls.mgr = ManagerProcess(down_after_ms=800).start()
-    cls.saved_env = dict(os.environ)
-    for k in list(os.environ):
-      # AWS_DATA_PATH is set by awscli itself when imported.
-      if k.startswith("AWS_") and k != "AWS_DATA_PATH":
-        del os.environ[k]
-    os.environ.update(AWS_SHARED_CREDENTIALS_FILE=cls.mgr.credentials_file,
-                      AWS_DEFAULT_REGION="us-east-1", AWS_PAGER="",
-                      AWS_CONFIG_FILE="/dev/null")
+    cls.cli = subprocess.Popen([PY, "-c", DRIVER], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, text=True,
+                               env=cls.mgr.env())
 
   @classmethod
   def tearDownClass(cls):
-    os.environ.clear()
-    os.environ.update(cls.saved_env)
+    cls.cli.stdin.close()
+    cls.cli.wait(30)
+    cls.cli.stdout.close()
     cls.mgr.stop()
 
   def aws(self, *args, rc=0):
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-      code = AWSCLIEntryPoint().main(
-          [*args, "--endpoint-url", self.mgr.url, "--output", "json"])
-    self.assertEqual(code, rc, err.getvalue())
+    self.cli.stdin.write(json.dumps(
+        [*args, "--endpoint-url", self.mgr.url, "--output", "json"]) + "\n")
+    self.cli.stdin.flush()
+    code, out, err = json.loads(self.cli.stdout.readline())
+    self.assertEqual(code, rc, err)
     if rc:
-      return err.getvalue()
-    text = out.getvalue().strip()
+      return err
+    text = out.strip()
     return json.loads(text) if text else {}
 
   def test_every_kind_of_action(self):

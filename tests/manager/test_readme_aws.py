@@ -10,6 +10,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import time
 import unittest
 
 import redis
@@ -58,6 +59,9 @@ class ReadmeAws(unittest.TestCase):
       mgr.wait(10)
       for pid in node_pids_in(data):
         os.kill(pid, 9)
+      deadline = time.time() + 5
+      while node_pids_in(data) and time.time() < deadline:
+        time.sleep(0.05)
     self.addCleanup(stop)
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(PATH="/usr/bin:" + env.get("PATH", ""), AWS_PAGER="",

@@ -251,7 +251,7 @@ TEST(ConfigTest, RefusesMissingBehavioursAllAtOnce) {
                       "daemonize yes is not supported by vireo-server: run it in the foreground "
                       "under a process supervisor"}}));
   for (const char* line : {"replicaof 1.2.3.4 6379", "slaveof 1.2.3.4 6379", "cluster-enabled yes",
-                           "tls-port 6380", "include /x.conf",
+                           "include /x.conf",
                            "loadmodule /x.so",
                            "unixsocket /tmp/x.sock", "supervised systemd", "syslog-enabled yes",
                            "min-slaves-to-write 1", "maxmemory-clients 10%",
@@ -275,8 +275,6 @@ TEST(ConfigTest, RefusesMissingBehavioursAllAtOnce) {
   }
   EXPECT_EQ(ArgsError({"--daemonize", "yes", "--appendonly", "yes", "--daemonize", "no"}),
             Refused({{3, "appendonly \"yes\"", "appendonly yes is not supported by vireo-server yet"}}));
-  EXPECT_EQ(LoadError("tls-port 1\ntls-port 2"),
-            Refused({{2, "tls-port 2", "TLS is not supported by vireo-server yet (accepted: tls-port 0)"}}));
   // A bad value is an error, not a refusal: it stops at once, as in Redis.
   EXPECT_EQ(LoadError("requirepass x\nmaxmemory-policy nope\ndaemonize yes"),
             Fatal(2, "maxmemory-policy nope",

@@ -180,7 +180,8 @@ def cross_origin(headers):
 def handle(manager, auth, method, target, headers, body):
   """Returns (HTTP status, content type, body bytes, request id)."""
   request_id = str(uuid.uuid4())
-  ctx = {"protocol": protocol_of(headers), "service": ELASTICACHE}
+  ctx = {"protocol": protocol_of(headers), "service": ELASTICACHE,
+         "action": "unknown"}   # a metrics label: only known action names
   try:
     if cross_origin(headers):
       raise ApiError("AccessDenied", "Cross-origin requests from web "
@@ -192,6 +193,7 @@ def handle(manager, auth, method, target, headers, body):
           method, url.path or "/", url.query, headers, body, replay=False)
     req = parse_request(method, target, headers, body)
     ctx["protocol"] = req.protocol
+    ctx["action"] = req.action
     action_service, impl = HANDLERS[req.action]
     if auth is not None and action_service != ctx["service"]:
       raise ApiError("InvalidAction",
@@ -213,6 +215,10 @@ def handle(manager, auth, method, target, headers, body):
     manager.log("internal error: " + traceback.format_exc())
     out = _error(manager, ctx, internal(f"Internal error: "
                                         f"{type(e).__name__}"), request_id)
+  stats = getattr(manager, "stats", None)
+  if stats is not None:
+    stats.inc("vireo_manager_api_requests_total", action=ctx["action"],
+              status=str(out[0]))
   return out + (request_id,)
 
 

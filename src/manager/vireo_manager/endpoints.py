@@ -14,6 +14,8 @@ set_targets() which posts onto the loop.
 
 import asyncio
 
+from . import listen
+
 HOLD_SECONDS = 10.0
 
 
@@ -30,7 +32,7 @@ class Endpoint:
 
   async def open(self):
     self._changed = asyncio.Event()
-    self._server = await asyncio.start_server(self._serve, "127.0.0.1",
+    self._server = await asyncio.start_server(self._serve, listen.hosts(),
                                               self.port, reuse_address=True)
 
   async def close(self):

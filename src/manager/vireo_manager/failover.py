@@ -15,7 +15,7 @@ Threading: runs under the group's lock; callable from any thread.
 
 import time
 
-from . import resp
+from . import ops, resp
 
 
 def _offset(info):
@@ -48,8 +48,19 @@ def fail_over(m, group_id, reason, graceful=False):
     if endpoint:
       endpoint["primary"].set_targets([])
     old_alive = m.supervisor.alive(old["id"])
+    # A primary that is alive but does not answer (hung, stopped) is not
+    # asked anything: each call would wait for its timeout and keep writes
+    # down that long. Manager._settle demotes it once it answers again.
+    old_answers = old_alive and m.health.answering(old["id"])
+    paused = graceful and old_answers
+    # Steps (faults.POINTS["failover"]): before a replica is promoted an
+    # interrupted failover is undone (the old primary unpaused); after,
+    # it is finished (_resume).
+    m.stats.inc("vireo_manager_failover_attempts_total")
+    op = ops.begin(m, "failover", group_id,
+                   {"old": old["id"], "paused": paused})
     target_offset = None
-    if graceful and old_alive:
+    if paused:
       try:
         resp.call1(old["port"], "CLIENT", "PAUSE", "10000", "WRITE",
                    password=password)
@@ -68,39 +79,86 @@ def fail_over(m, group_id, reason, graceful=False):
         continue
 
     if chosen is None:
-      if graceful and old_alive:
+      if paused:
         _quiet(old["port"], password, "CLIENT", "UNPAUSE")
+      op.finish()
       if endpoint:
         endpoint["primary"].set_targets([old["port"]])
       m.events.add("replication-group", group_id,
                    "Failover failed: no healthy replica could be promoted")
       return False, "no healthy replica could be promoted"
-
-    m.store.update("nodes", chosen["id"], role="primary")
-    m.store.update("nodes", old["id"], role="replica")
-    m.store.update("groups", group_id, primary=chosen["id"],
-                   epoch=group.get("epoch", 0) + 1)
-    for node in replicas:
-      if node["id"] != chosen["id"] and m.supervisor.alive(node["id"]):
-        _quiet(node["port"], password, "REPLICAOF", "127.0.0.1",
-               str(chosen["port"]))
-    if old_alive:
-      # Demote before unpausing so the old primary never takes a write
-      # that the new one does not have.
-      _quiet(old["port"], password, "REPLICAOF", "127.0.0.1",
-             str(chosen["port"]))
-      _quiet(old["port"], password, "CLIENT", "UNPAUSE")
-    if endpoint:
-      endpoint["primary"].set_targets([chosen["port"]])
-    m.refresh_reader(group_id)
-    m.sentinel_publish("+switch-master",
-                       f"{group_id} 127.0.0.1 {old['port']} 127.0.0.1 "
-                       f"{chosen['port']}")
+    op.step("promoted", chosen=chosen["id"])
+    _complete(m, op, old_answers)
+    m.stats.inc("vireo_manager_failovers_total")
     m.events.add("replication-group", group_id,
                  f"Failover to replica node {chosen['id']} completed")
     m.events.add("cache-cluster", chosen["id"],
                  "Promoted to primary by failover")
     return True, chosen["id"]
+
+
+def _complete(m, op, old_answers):
+  """The steps after the promotion: record, re-point, demote, reopen."""
+  group_id = op.doc["group"]
+  group = m.store.get("groups", group_id)
+  old = m.store.get("nodes", op.data["old"])
+  chosen = m.store.get("nodes", op.data["chosen"])
+  password = m.password_for(group_id)
+  if not op.done("recorded"):
+    op.step("recorded", [
+        ("update", "nodes", chosen["id"], {"role": "primary"}),
+        ("update", "nodes", old["id"], {"role": "replica"}),
+        ("update", "groups", group_id,
+         {"primary": chosen["id"], "epoch": group.get("epoch", 0) + 1})])
+  for node in m.group_nodes(group_id):
+    if (node["id"] not in (chosen["id"], old["id"]) and
+        node.get("desired") == "running" and
+        m.supervisor.alive(node["id"]) and m.health.answering(node["id"])):
+      _quiet(node["port"], password, "REPLICAOF", "127.0.0.1",
+             str(chosen["port"]))
+  op.step("repointed")
+  if old_answers:
+    # Demote before unpausing so the old primary never takes a write
+    # that the new one does not have.
+    _quiet(old["port"], password, "REPLICAOF", "127.0.0.1",
+           str(chosen["port"]))
+    if op.data.get("paused"):
+      _quiet(old["port"], password, "CLIENT", "UNPAUSE")
+  op.finish()
+  endpoint = m.endpoints.get(group_id)
+  if endpoint:
+    endpoint["primary"].set_targets([chosen["port"]])
+  m.refresh_reader(group_id)
+  m.sentinel_publish("+switch-master",
+                     f"{group_id} 127.0.0.1 {old['port']} 127.0.0.1 "
+                     f"{chosen['port']}")
+
+
+def _resume(m, op):
+  group_id = op.doc["group"]
+  with m.group_lock(group_id):
+    old = m.store.get("nodes", op.data["old"])
+    if (m.store.get("groups", group_id) is None or old is None or
+        (op.done("promoted") and
+         m.store.get("nodes", op.data.get("chosen", "")) is None)):
+      op.finish()
+      return
+    old_answers = m.supervisor.alive(old["id"])
+    if not op.done("promoted"):
+      if op.data.get("paused") and old_answers:
+        _quiet(old["port"], m.password_for(group_id), "CLIENT", "UNPAUSE")
+      op.finish()
+      m.events.add("replication-group", group_id,
+                   "Failover interrupted by a manager restart before a "
+                   "replica was promoted: undone")
+      return
+    _complete(m, op, old_answers)
+  m.events.add("replication-group", group_id,
+               f"Failover to replica node {op.data['chosen']} completed "
+               "after a manager restart")
+
+
+ops.register("failover", _resume)
 
 
 def _rank(m, replicas, password, target_offset):
@@ -109,7 +167,9 @@ def _rank(m, replicas, password, target_offset):
   while True:
     ranked = []
     for node in replicas:
-      if not m.supervisor.alive(node["id"]) or node.get("priority", 100) == 0:
+      if (not m.supervisor.alive(node["id"]) or
+          not m.health.answering(node["id"]) or
+          node.get("priority", 100) == 0):
         continue
       try:
         info = _replication_info(node["port"], password)

@@ -10,7 +10,7 @@ import shutil
 import signal
 import time
 
-from . import engines, failover, nodeconfig, snapshots, tags, users
+from . import engines, failover, nodeconfig, ops, snapshots, tags, users
 from .errors import ApiError, combination, group_not_found, group_state, \
     internal, invalid
 from .events import iso
@@ -30,20 +30,23 @@ def _endpoint(m, port):
 def render(m, group):
   gid = group["ReplicationGroupId"]
   nodes = m.group_nodes(gid)
+  statuses = {n["id"]: m.node_status(n) for n in nodes}
+  status = m.group_status(group, statuses)
   members = [{
       "CacheClusterId": n["id"], "CacheNodeId": "0001",
       "ReadEndpoint": _endpoint(m, n["port"]),
       "PreferredAvailabilityZone": "local",
       "CurrentRole": "primary" if n["id"] == group["primary"] else "replica",
+      "CacheNodeStatus": statuses[n["id"]],
   } for n in nodes]
   out = {
       "ReplicationGroupId": gid,
       "Description": group.get("Description", ""),
-      "Status": group["Status"],
+      "Status": status,
       "Engine": group["Engine"],
       "MemberClusters": [n["id"] for n in nodes],
       "NodeGroups": [{
-          "NodeGroupId": "0001", "Status": group["Status"],
+          "NodeGroupId": "0001", "Status": status,
           "PrimaryEndpoint": _endpoint(m, group["primary_port"]),
           "ReaderEndpoint": _endpoint(m, group["reader_port"]),
           "NodeGroupMembers": members,
@@ -101,9 +104,8 @@ def create(m, p):
                            p.get("AuthToken"))
   if engines.binary(p["Engine"]) is None:
     raise invalid(engines.describe_missing(p["Engine"]))
-  seed = None
   if "SnapshotName" in p:
-    seed = snapshots.get_available(m, p["SnapshotName"])
+    snapshots.get_available(m, p["SnapshotName"])
   replicas = p["ReplicasPerNodeGroup"]
   ports = m.alloc_ports(replicas + 3)
   if ports is None:
@@ -123,51 +125,102 @@ def create(m, p):
       "primary_port": ports[0], "reader_port": ports[1],
       "auth_tokens": [p["AuthToken"]] if "AuthToken" in p else [],
       "next_index": replicas + 2,
+      "seed_snapshot": p.get("SnapshotName"),
       "tags": sorted(new_tags.items()),
   }
   if p.get("UserGroupIds"):
     group.update(UserGroupIds=p["UserGroupIds"],
                  manager_secret=users.new_secret())
     group["acl_config"] = users.config_lines(m, group)
+  # Steps (faults.POINTS["create"]); a restarted manager finishes the
+  # creation (_resume_create): the caller was told the group exists.
   with m.group_lock(gid):
-    if not m.store.insert("groups", gid, group):
+    op = ops.begin(m, "create", gid, {"ports": ports},
+                   [("insert", "groups", gid, group)])
+    if op is None:
       m.release_ports(ports)
       raise ApiError("ReplicationGroupAlreadyExists",
                      f"Replication group {gid} already exists.")
-    nodes = []
     try:
-      for i in range(replicas + 1):
-        nodes.append(_new_node(m, gid, i + 1, ports[2 + i],
-                               "primary" if i == 0 else "replica"))
-      if seed:
-        shutil.copyfile(seed, os.path.join(nodes[0]["dir"], "dump.rdb"))
-        # The one file a new node may load (start_node removes others).
-        m.store.update("nodes", nodes[0]["id"], rdb_current=True)
+      nodes = _write_nodes(m, group, ports)
+      op.step("nodes-written")
       m.supervisor.start_node(nodes[0], None)
+      op.step("primary-started")
       for node in nodes[1:]:
         m.supervisor.start_node(node, nodes[0]["port"])
+      op.step("replicas-started")
       m.open_endpoints(group)
-      for node in nodes:
-        m.store.update("nodes", node["id"], desired="running")
+      op.step("running", [("update", "nodes", n["id"], {"desired": "running"})
+                          for n in nodes])
+      op.finish()
     except Exception as e:
       m.release_ports(ports)
-      if isinstance(e, ApiError):
-        _destroy(m, gid)
-        raise
       # Keep the nodes' directories and logs for the operator: the group
       # stays as create-failed (no process, no endpoint) until deleted.
       _stop_all(m, gid)
-      m.store.update("groups", gid, Status="create-failed")
+      op.finish([("update", "groups", gid, {"Status": "create-failed"})])
       m.events.add("replication-group", gid, f"Create failed: {e}")
       raise internal(f"Could not create replication group {gid}: {e}. "
                      "The node directories are kept; "
                      "DeleteReplicationGroup removes them.")
     m.release_ports(ports)
-    if seed:
+    if group["seed_snapshot"]:
       m.events.add("replication-group", gid,
-                   f"Restored from snapshot {p['SnapshotName']}")
+                   f"Restored from snapshot {group['seed_snapshot']}")
   m.health.kick()
   return {"ReplicationGroup": render(m, m.store.get("groups", gid))}
+
+
+def _write_nodes(m, group, ports, only_missing=False):
+  """The node documents and directories of a new group (desired "creating":
+  not supervised yet), with the snapshot it is restored from, if any, as
+  the primary's dump.rdb."""
+  gid = group["ReplicationGroupId"]
+  have = {n["id"]: n for n in m.group_nodes(gid)}
+  nodes = []
+  for i in range(group["next_index"] - 1):
+    node_id = f"{gid}-{i + 1:03d}"
+    if only_missing and node_id in have:
+      nodes.append(have[node_id])
+      continue
+    nodes.append(_new_node(m, gid, i + 1, ports[2 + i],
+                           "primary" if i == 0 else "replica"))
+  if group.get("seed_snapshot"):
+    seed = snapshots.get_available(m, group["seed_snapshot"])
+    shutil.copyfile(seed, os.path.join(nodes[0]["dir"], "dump.rdb"))
+    # The one file a new node may load (start_node removes others).
+    m.store.update("nodes", nodes[0]["id"], rdb_current=True)
+  return nodes
+
+
+def _resume_create(m, op):
+  """Finishes an interrupted create. Replicas started before their primary
+  (or a primary that died with the manager) are stopped and everything is
+  started again in order by the supervisor: a creating group has no data
+  yet but its seed snapshot, which is copied again."""
+  gid = op.doc["group"]
+  with m.group_lock(gid):
+    group = m.store.get("groups", gid)
+    if group is None or group["Status"] != "creating":
+      op.finish()
+      return
+    primary_alive = m.supervisor.alive(group["primary"])
+    if not primary_alive:
+      for n in m.group_nodes(gid):
+        m.supervisor.stop_node(n["id"])
+    if primary_alive:
+      nodes = _write_nodes(m, dict(group, seed_snapshot=None),
+                           op.data["ports"], only_missing=True)
+    else:
+      nodes = _write_nodes(m, group, op.data["ports"])
+    op.finish([("update", "nodes", n["id"], {"desired": "running"})
+               for n in nodes])
+  m.events.add("replication-group", gid,
+               "Creation resumed after a manager restart")
+  m.health.kick()
+
+
+ops.register("create", _resume_create)
 
 
 def _new_node(m, gid, index, port, role):
@@ -192,8 +245,9 @@ def _stop_all(m, gid):
     m.health.forget(n["id"])
 
 
-def _destroy(m, gid):
-  """Stops and removes every node, endpoint and file of a group."""
+def _destroy(m, gid, op=None):
+  """Stops and removes every node, endpoint and file of a group.
+  Idempotent: an interrupted delete runs it again."""
   nodes = m.group_nodes(gid)
   for n in nodes:
     m.store.update("nodes", n["id"], desired="stopped")
@@ -201,9 +255,16 @@ def _destroy(m, gid):
   for n in nodes:
     m.supervisor.stop_node(n["id"])
     m.health.forget(n["id"])
+  if op:
+    op.step("stopped")
+  for n in nodes:
     shutil.rmtree(n["dir"], ignore_errors=True)
-    m.store.delete("nodes", n["id"])
-  m.store.delete("groups", gid)
+  changes = [("delete", "nodes", n["id"]) for n in nodes]
+  changes.append(("delete", "groups", gid))
+  if op:
+    op.finish(changes)
+  else:
+    m.store.batch(changes)
 
 
 def describe(m, p):
@@ -227,15 +288,41 @@ def delete(m, p):
     raise group_state(gid, group["Status"])
   if p.get("RetainPrimaryCluster"):
     raise invalid("RetainPrimaryCluster is not supported.")
-  if "FinalSnapshotIdentifier" in p:
-    snapshots.create_for_group(m, group, p["FinalSnapshotIdentifier"],
-                               wait=True)
+  # Steps (faults.POINTS["delete"]): until the final snapshot is taken an
+  # interrupted delete is undone (the group stays); after it, finished.
+  final = p.get("FinalSnapshotIdentifier")
+  op = ops.begin(m, "delete", gid, {"final_snapshot": final})
+  try:
+    if final:
+      snapshots.create_for_group(m, group, final, wait=True)
+  except BaseException:
+    op.finish()
+    raise
+  op.step("snapshot-taken")
   with m.group_lock(gid):
-    group = m.store.update("groups", gid, Status="deleting")
-    body = render(m, group)
-    _destroy(m, gid)
+    op.step("deleting", [("update", "groups", gid, {"Status": "deleting"})])
+    body = render(m, m.store.get("groups", gid))
+    _destroy(m, gid, op)
   m.events.add("replication-group", gid, "Replication group deleted")
   return {"ReplicationGroup": body}
+
+
+def _resume_delete(m, op):
+  gid = op.doc["group"]
+  if not op.done("snapshot-taken"):
+    op.finish()
+    m.events.add("replication-group", gid,
+                 "Delete interrupted by a manager restart before its final "
+                 "snapshot was taken: the group is kept")
+    return
+  with m.group_lock(gid):
+    m.store.update("groups", gid, Status="deleting")
+    _destroy(m, gid, op)
+  m.events.add("replication-group", gid,
+               "Replication group deleted (resumed after a manager restart)")
+
+
+ops.register("delete", _resume_delete)
 
 
 def test_failover(m, p):
@@ -268,7 +355,7 @@ def modify(m, p):
       changes[k] = p[k]
   if "CacheNodeType" in p:
     changes["CacheNodeType"] = p["CacheNodeType"]
-    mib = nodeconfig.node_type_mib(p["CacheNodeType"])
+    nodeconfig.node_type_mib(p["CacheNodeType"])
   if "CacheParameterGroupName" in p:
     _check_pg(m, p["CacheParameterGroupName"])
     changes["CacheParameterGroupName"] = p["CacheParameterGroupName"]
@@ -287,6 +374,7 @@ def modify(m, p):
                              group.get("auth_tokens"))
   with m.group_lock(gid):
     old_tokens = group.get("auth_tokens") or []
+    tokens = None
     if "AuthTokenUpdateStrategy" in p or "AuthToken" in p:
       strategy = p.get("AuthTokenUpdateStrategy", "ROTATE")
       if strategy != "DELETE" and "AuthToken" not in p:
@@ -297,19 +385,54 @@ def modify(m, p):
         new_tokens = [p["AuthToken"]]
       else:
         new_tokens = []
-      _apply_tokens(m, gid, old_tokens, new_tokens)
+      tokens = [old_tokens, new_tokens]
       changes["auth_tokens"] = new_tokens
       changes["auth_modified"] = time.time()
-    group = m.store.update("groups", gid, **changes)
-    if ugids is not None:
-      group = users.attach(m, group, ugids)
-    if "CacheNodeType" in p:
-      _config_set_all(m, gid, [("maxmemory", f"{mib}mb")])
-    if "CacheParameterGroupName" in p:
-      from . import paramgroups
-      paramgroups.apply_to_group(m, group)
+    # Steps (faults.POINTS["modify"]): an interrupted modify is finished
+    # (_resume_modify): every step can be applied again.
+    op = ops.begin(m, "modify", gid, {
+        "changes": changes, "tokens": tokens, "ugids": ugids,
+        "node_type": "CacheNodeType" in p,
+        "param_group": "CacheParameterGroupName" in p},
+        [("update", "groups", gid, {"Status": "modifying"})])
+    group = _apply_modify(m, op)
   m.events.add("replication-group", gid, "Replication group modified")
   return {"ReplicationGroup": render(m, group)}
+
+
+def _apply_modify(m, op):
+  gid = op.doc["group"]
+  d = op.data
+  if d["tokens"]:
+    _apply_tokens(m, gid, *d["tokens"])
+  op.step("recorded", [("update", "groups", gid, d["changes"])])
+  group = m.store.get("groups", gid)
+  if d.get("ugids") is not None:
+    group = users.attach(m, group, d["ugids"])
+  if d["node_type"]:
+    mib = nodeconfig.node_type_mib(group["CacheNodeType"])
+    _config_set_all(m, gid, [("maxmemory", f"{mib}mb")])
+  if d["param_group"]:
+    from . import paramgroups
+    paramgroups.apply_to_group(m, group)
+  op.step("applied")
+  op.finish([("update", "groups", gid, {"Status": "available"})])
+  return m.store.get("groups", gid)
+
+
+def _resume_modify(m, op):
+  gid = op.doc["group"]
+  with m.group_lock(gid):
+    if m.store.get("groups", gid) is None:
+      op.finish()
+      return
+    _apply_modify(m, op)
+  m.events.add("replication-group", gid,
+               "Replication group modified (resumed after a manager "
+               "restart)")
+
+
+ops.register("modify", _resume_modify)
 
 
 def _apply_tokens(m, gid, old_tokens, new_tokens):
@@ -365,21 +488,69 @@ def increase_replicas(m, p):
     raise ApiError("InsufficientCacheClusterCapacity",
                    "No free ports left in the node port range.")
   with m.group_lock(gid):
-    group = m.store.update("groups", gid, Status="modifying")
-    primary = m.store.get("nodes", group["primary"])
-    index = group["next_index"]
+    group = m.store.get("groups", gid)
+    first = group["next_index"]
+    # Steps (faults.POINTS["increase"]): an interrupted increase is
+    # finished (_resume_increase).
+    op = ops.begin(m, "increase", gid, {"ports": ports, "first": first},
+                   [("update", "groups", gid,
+                     {"Status": "modifying", "next_index": first + add})])
     try:
-      for port in ports:
-        node = _new_node(m, gid, index, port, "replica")
-        index += 1
-        m.supervisor.start_node(node, primary["port"])
-        m.store.update("nodes", node["id"], desired="running")
-        m.events.add("cache-cluster", node["id"], "Replica added")
+      _add_replicas(m, op, start=True)
     finally:
       m.release_ports(ports)
-      group = m.store.update("groups", gid, next_index=index)
+    group = m.store.get("groups", gid)
   m.health.kick()
   return {"ReplicationGroup": render(m, group)}
+
+
+def _add_replicas(m, op, start):
+  gid = op.doc["group"]
+  have = {n["id"] for n in m.group_nodes(gid)}
+  nodes = []
+  for i, port in enumerate(op.data["ports"]):
+    index = op.data["first"] + i
+    node_id = f"{gid}-{index:03d}"
+    if node_id in have and op.done("nodes-written"):
+      nodes.append(m.store.get("nodes", node_id))
+    else:
+      nodes.append(_new_node(m, gid, index, port, "replica"))
+  op.step("nodes-written")
+  if start:
+    group = m.store.get("groups", gid)
+    primary = m.store.get("nodes", group["primary"])
+    try:
+      for node in nodes:
+        m.supervisor.start_node(node, primary["port"])
+    except Exception as e:
+      for node in nodes:
+        m.supervisor.stop_node(node["id"])
+        shutil.rmtree(node["dir"], ignore_errors=True)
+      op.finish([("delete", "nodes", n["id"]) for n in nodes] +
+                [("update", "groups", gid, {"Status": "available"})])
+      m.events.add("replication-group", gid, f"Adding replicas failed: {e}")
+      raise internal(f"Could not add replicas to {gid}: {e}")
+    op.step("started")
+  # The supervisor starts (or restarts) what is not running; the group
+  # turns available when the new replicas are in sync (Manager._settle).
+  op.finish([("update", "nodes", n["id"], {"desired": "running"})
+             for n in nodes])
+  for node in nodes:
+    m.events.add("cache-cluster", node["id"], "Replica added")
+
+
+def _resume_increase(m, op):
+  gid = op.doc["group"]
+  with m.group_lock(gid):
+    if m.store.get("groups", gid) is None:
+      op.finish()
+      return
+    _add_replicas(m, op, start=False)
+  m.events.add("replication-group", gid,
+               "Adding replicas resumed after a manager restart")
+
+
+ops.register("increase", _resume_increase)
 
 
 def decrease_replicas(m, p):
@@ -406,17 +577,45 @@ def decrease_replicas(m, p):
     raise combination("A group with AutomaticFailoverEnabled needs at least "
                       "one replica.")
   with m.group_lock(gid):
-    for n in remove:
-      m.store.update("nodes", n["id"], desired="stopped")
-    m.refresh_reader(gid)
-    for n in remove:
-      m.supervisor.stop_node(n["id"])
-      m.health.forget(n["id"])
-      shutil.rmtree(n["dir"], ignore_errors=True)
-      m.store.delete("nodes", n["id"])
-      m.events.add("cache-cluster", n["id"], "Replica removed")
+    # Steps (faults.POINTS["decrease"]): an interrupted decrease is
+    # finished (_remove_replicas is idempotent).
+    op = ops.begin(m, "decrease", gid, {"remove": [n["id"] for n in remove]},
+                   [("update", "groups", gid, {"Status": "modifying"})] +
+                   [("update", "nodes", n["id"], {"desired": "stopped"})
+                    for n in remove])
+    _remove_replicas(m, op)
     group = m.store.get("groups", gid)
   return {"ReplicationGroup": render(m, group)}
+
+
+def _remove_replicas(m, op):
+  gid = op.doc["group"]
+  nodes = [n for n in (m.store.get("nodes", i) for i in op.data["remove"])
+           if n]
+  m.refresh_reader(gid)
+  for n in nodes:
+    m.store.update("nodes", n["id"], desired="stopped")
+    m.supervisor.stop_node(n["id"])
+    m.health.forget(n["id"])
+  op.step("stopped")
+  for n in nodes:
+    shutil.rmtree(n["dir"], ignore_errors=True)
+  op.step("removed", [("delete", "nodes", n["id"]) for n in nodes])
+  op.finish([("update", "groups", gid, {"Status": "available"})])
+  for n in nodes:
+    m.events.add("cache-cluster", n["id"], "Replica removed")
+
+
+def _resume_decrease(m, op):
+  gid = op.doc["group"]
+  with m.group_lock(gid):
+    if m.store.get("groups", gid) is None:
+      op.finish()
+      return
+    _remove_replicas(m, op)
+
+
+ops.register("decrease", _resume_decrease)
 
 
 def reboot(m, p):

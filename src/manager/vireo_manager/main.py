@@ -12,7 +12,7 @@ import ssl
 import sys
 import threading
 
-from . import credentials
+from . import credentials, listen
 from .auth import Authenticator
 from .http_api import make_server
 from .manager import Manager
@@ -68,8 +68,12 @@ def main(argv=None):
                   help="idle keep-alive connections are closed after this")
   ap.add_argument("--max-active-requests", type=int, default=32,
                   help="requests executing at once; others queue")
-  ap.add_argument("--advertise-address", default="127.0.0.1",
-                  help="address clients are told to use for endpoints")
+  ap.add_argument("--bind-address",
+                  help="host address nodes, endpoints and the Sentinel port "
+                  "listen on besides 127.0.0.1 (reachable from the network)")
+  ap.add_argument("--advertise-address",
+                  help="address clients are told to use for endpoints "
+                  "(default: --bind-address, else 127.0.0.1)")
   ap.add_argument("--sentinel-port", type=int)
   ap.add_argument("--node-ports", type=_port_range, default=(30000, 30999))
   ap.add_argument("--health-interval-ms", type=int, default=200)
@@ -100,6 +104,17 @@ def main(argv=None):
       tls.load_cert_chain(args.tls_cert, args.tls_key)
     except (OSError, ssl.SSLError) as e:
       ap.error(f"TLS: {e}")
+  if args.bind_address:
+    try:
+      ipaddress.ip_address(args.bind_address)
+    except ValueError:
+      ap.error("--bind-address takes an IP address")
+    listen.set_bind_address(args.bind_address)
+    if not is_loopback(args.bind_address):
+      print(f"vireo-manager: warning: nodes, endpoints and the Sentinel port "
+            f"listen on {args.bind_address} too: clients on the network can "
+            "reach groups (use AuthToken or user groups)", file=sys.stderr,
+            flush=True)
   host, port = args.listen
   if not is_loopback(host) and tls is None:
     print(f"vireo-manager: warning: the API listens on {host}, beyond this "
@@ -114,7 +129,8 @@ def main(argv=None):
                     stop_nodes_on_exit=args.stop_nodes_on_exit)
   manager.region = args.region
   manager.account_id = args.account_id
-  manager.advertise_address = args.advertise_address
+  manager.advertise_address = (args.advertise_address or args.bind_address
+                               or "127.0.0.1")
   try:
     server = make_server(manager, host, port, auth=auth, tls_context=tls,
                          metrics_tokens=[f"{a}:{s}".encode()

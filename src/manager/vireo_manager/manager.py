@@ -18,14 +18,19 @@ import sys
 import threading
 import time
 
-from . import engines, failover, paramgroups, resp, snapshots
+from . import engines, failover, groups, ops, paramgroups, resp, snapshots
 from .endpoints import Endpoint
 from .events import Events
+from .metrics import ManagerStats
 from .health import HealthMonitor
 from .netloop import NetLoop
 from .sentinel import SentinelServer
 from .store import Store
 from .supervisor import Supervisor
+
+
+CREATE_TIMEOUT = 60.0   # seconds a group may stay "creating"
+CRASH_LOOP_CLEAR_SECONDS = 3.0   # up this long after a crash loop: recovered
 
 
 class Manager:
@@ -42,6 +47,7 @@ class Manager:
     self.metrics_interval = metrics_interval
     self._logger = logger or (lambda msg: print(msg, file=sys.stderr))
     self.store = Store(self.data_dir)
+    self.stats = ManagerStats()
     self.admin_suffix = self._admin_suffix()
     resp.set_command_renames({
         c: engines.admin_name(c, self.admin_suffix)
@@ -72,6 +78,11 @@ class Manager:
       if group["Status"] in ("deleting", "create-failed"):
         continue
       self.open_endpoints(group)
+    # Adopt the node processes that outlived the previous manager (and stop
+    # those no node wants), then finish or undo what it was doing.
+    self.supervisor.adopt_all()
+    ops.resume_all(self)
+    self._sweep_statuses()
     self.supervisor.start()
     self.health.start()
     self.metrics = MetricsSampler(self, self.metrics_interval)
@@ -88,6 +99,30 @@ class Manager:
       self.netloop.run(self.sentinel.close())
     self.netloop.stop()
     self.store.close()
+
+  def _sweep_statuses(self):
+    """After resume_all: a status no operation will end is ended here (a
+    crash between an operation's last step and the status it leaves)."""
+    for group in self.store.list("groups"):
+      gid = group["ReplicationGroupId"]
+      if ops.pending(self, gid):
+        continue
+      if group["Status"] == "snapshotting":
+        self.store.update("groups", gid, Status="available")
+      elif group["Status"] == "deleting":
+        with self.group_lock(gid):
+          groups._destroy(self, gid)
+    taking = {o["data"].get("name") for o in self.store.list("ops")
+              if o["kind"] == "snapshot"}
+    for snap in self.store.list("snapshots"):
+      name = snap["SnapshotName"]
+      if (snap["SnapshotStatus"] == "creating" and name not in taking) or \
+          snap["SnapshotStatus"] == "copying":
+        # A copy (one file copy, not journaled) cut short: its file may be
+        # partial.
+        snapshots.discard_partial(self, name)
+        self.events.add("snapshot", name, "Snapshot interrupted by a "
+                        "manager restart: failed")
 
   def log(self, msg):
     self._logger(f"vireo-manager: {msg}")
@@ -161,6 +196,10 @@ class Manager:
     with self._locks_lock:
       self._reserved.difference_update(ports)
 
+  def api_errors(self, code):
+    """Called by api.py for every error answer (a metric)."""
+    self.stats.inc("vireo_manager_api_errors_total", code=code)
+
   def sentinel_publish(self, channel, message):
     if self.sentinel:
       self.sentinel.publish(channel, message)
@@ -208,14 +247,79 @@ class Manager:
     eps["reader"].set_targets(ports)
 
   # --- decisions --------------------------------------------------------------
-  def on_node_died(self, node):
+  def on_node_died(self, node, exit_status=None, deaths=1):
     """Called by the supervisor when it notices a node process is gone."""
+    from .supervisor import log_tail
     self._died_at[node["id"]] = time.monotonic()
+    self.stats.inc("vireo_manager_node_exits_total")
+    self.health.mark_gone(node["id"])
+    how = (f"with status {exit_status}" if exit_status is not None and
+           exit_status >= 0 else f"on signal {-exit_status}"
+           if exit_status is not None else "")
+    loop = f" ({deaths} quick exits in a row)" if deaths > 1 else ""
     self.events.add("cache-cluster", node["id"],
-                    "Cache node process exited; it will be restarted")
+                    f"Cache node process exited {how}{loop}; it will be "
+                    f"restarted. {log_tail(node['dir'], 2)}")
     group = self.store.get("groups", node["group"])
     if group and group.get("primary") == node["id"]:
       self.health.kick()   # fail over now rather than after down-after
+
+  def on_health_change(self, node, before, after, process_state):
+    """Events for changes a health check sees (the health thread)."""
+    if after == "busy":
+      msg = ("Cache node is busy (a long command or script, or loading): "
+             "it is alive and is not failed over")
+    elif after == "silent":
+      why = {"T": "its process is stopped", "t": "its process is stopped"
+             }.get(process_state, "its process shows no activity")
+      msg = f"Cache node does not answer health checks and {why}"
+    else:
+      msg = "Cache node answers health checks again"
+    self.events.add("cache-cluster", node["id"], msg)
+
+  def node_status(self, node):
+    """A member's status (ElastiCache CacheNodeStatus values, plus "busy")."""
+    desired = node.get("desired")
+    if desired == "creating":
+      return "creating"
+    if desired != "running":
+      return "deleting"
+    alive = self.supervisor.alive(node["id"])
+    state = self.health.view(node["id"]).state
+    deaths = self.supervisor.crash_looping(node["id"])
+    # After quick exits in a row the node counts as failed until it has
+    # run and answered for a while, so a crash loop never reads available.
+    if deaths >= 2 and not (alive and state == "ok" and
+                            self.supervisor.uptime(node["id"]) >
+                            CRASH_LOOP_CLEAR_SECONDS):
+      from .supervisor import log_tail
+      tail = log_tail(node["dir"]).lower()
+      if "address already in use" in tail or "listening socket" in tail:
+        return "incompatible-network"
+      return "failed"
+    if not alive:
+      return "rebooting"
+    if state == "ok":
+      return "available" if self.health.healthy(node["id"]) else "rebooting"
+    if state == "busy":
+      return "busy"
+    if state == "unknown":
+      return "available" if self.health.healthy(node["id"]) else "rebooting"
+    return "failed"
+
+  def group_status(self, group, statuses):
+    """What DescribeReplicationGroups shows: the stored status while an
+    operation runs; otherwise derived from the primary's health, so a group
+    whose primary is down or crash-looping is never "available"."""
+    status = group["Status"]
+    if status != "available":
+      return status
+    primary = statuses.get(group["primary"])
+    if primary in ("available", "busy", None):
+      return "available"
+    if primary == "incompatible-network":
+      return "incompatible-network"
+    return "modifying"    # recovery in progress: restart or failover
 
   def restart_node(self, node):
     """Called by the supervisor when a stopped node is due to (re)start."""
@@ -244,6 +348,7 @@ class Manager:
         primary_port = self.store.get("nodes", group["primary"])["port"]
       try:
         self.supervisor.start_node(node, primary_port, wait=False)
+        self.stats.inc("vireo_manager_node_restarts_total")
         self.events.add("cache-cluster", node["id"],
                         "Cache node restarted as " +
                         ("primary" if is_primary else "replica"))
@@ -259,8 +364,13 @@ class Manager:
       primary = self.store.get("nodes", group["primary"])
       if primary is None:
         continue
+      if (group["Status"] == "creating" and
+          time.time() - group["created"] > CREATE_TIMEOUT and
+          not ops.pending(self, gid)):
+        self._create_timed_out(group)
+        continue
       dead = not self.supervisor.alive(primary["id"])
-      down = dead or not self.health.healthy(primary["id"])
+      down = dead or not self.health.alive(primary["id"])
       # A primary process that is gone lost its data: a replica takes over
       # even with automatic failover off (restart_node will not bring the
       # old one back as primary). A silent but live primary is failed over
@@ -280,6 +390,19 @@ class Manager:
     if now - self._last_slow_tick > 15:
       self._last_slow_tick = now
       snapshots.auto_tick(self)
+
+  def _create_timed_out(self, group):
+    """A group that never came up (e.g. a resumed create whose node keeps
+    crashing) ends as create-failed instead of creating forever."""
+    from .supervisor import log_tail
+    gid = group["ReplicationGroupId"]
+    with self.group_lock(gid):
+      primary = self.store.get("nodes", group["primary"])
+      groups._stop_all(self, gid)
+      self.store.update("groups", gid, Status="create-failed")
+    self.events.add("replication-group", gid,
+                    f"Create failed: not in sync after {CREATE_TIMEOUT:g} s; "
+                    + (log_tail(primary["dir"]) if primary else ""))
 
   def _settle(self, group, primary, primary_down):
     """Fences stray primaries, updates status and endpoints of one group."""
@@ -335,19 +458,21 @@ class Manager:
     def age_ms(node_id):
       return int((now - self.health.view(node_id).last_ok) * 1000)
 
+    # Sentinel clients connect to what it reports: the advertised address.
+    ip = getattr(self, "advertise_address", None) or "127.0.0.1"
     replicas = []
     for n in self.group_nodes(name):
       if n["id"] == primary["id"]:
         continue
       h = self.health.view(n["id"])
-      replicas.append({"ip": "127.0.0.1", "port": n["port"],
+      replicas.append({"ip": ip, "port": n["port"],
                        "up": self.health.healthy(n["id"]),
                        "link_up": h.link_up, "offset": h.offset,
                        "priority": n.get("priority", 100),
                        "last_ok_ms": age_ms(n["id"])})
-    return {"name": name, "ip": "127.0.0.1", "port": primary["port"],
+    return {"name": name, "ip": ip, "port": primary["port"],
             "up": self.supervisor.alive(primary["id"]) and
-            self.health.healthy(primary["id"]),
+            self.health.alive(primary["id"]),
             "replicas": replicas, "epoch": group.get("epoch", 0),
             "down_after_ms": int(self.down_after * 1000),
             "last_ok_ms": age_ms(primary["id"])}

@@ -104,12 +104,21 @@ def delete(m, p):
   return {}
 
 
+def _paged(key, items, p):
+  from .cacheinfo import page
+  chunk, nxt = page(items, p)
+  out = {key: chunk}
+  if nxt is not None:
+    out["Marker"] = nxt
+  return out
+
+
 def describe_groups(m, p):
   if "CacheParameterGroupName" in p:
     pgs = [_get(m, p["CacheParameterGroupName"])]
   else:
     pgs = m.store.list("param_groups")
-  return {"CacheParameterGroups": [_render(pg) for pg in pgs]}
+  return _paged("CacheParameterGroups", [_render(pg) for pg in pgs], p)
 
 
 def describe_parameters(m, p):
@@ -117,7 +126,7 @@ def describe_parameters(m, p):
   items = params.describe(pg["overrides"])
   if "Source" in p:
     items = [i for i in items if i["Source"] == p["Source"]]
-  return {"Parameters": items}
+  return _paged("Parameters", items, p)
 
 
 def apply_to_group(m, group):

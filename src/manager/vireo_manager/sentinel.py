@@ -16,6 +16,7 @@ import asyncio
 import fnmatch
 import hashlib
 
+from . import listen
 from .resp import encode_reply, error, simple
 
 MAX_ARGS = 64
@@ -32,7 +33,7 @@ class SentinelServer:
     self.myid = hashlib.sha1(f"vireo-manager:{port}".encode()).hexdigest()
 
   async def open(self):
-    self._server = await asyncio.start_server(self._serve, "127.0.0.1",
+    self._server = await asyncio.start_server(self._serve, listen.hosts(),
                                               self.port, reuse_address=True)
 
   async def close(self):

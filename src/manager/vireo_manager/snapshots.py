@@ -15,7 +15,7 @@ import threading
 import time
 from datetime import datetime, timezone
 
-from . import resp
+from . import ops, resp
 from .errors import ApiError, invalid
 from .events import iso
 from .validation import window_minutes
@@ -79,22 +79,50 @@ def create_for_group(m, group, name, node=None, wait=False,
                          "CacheNodeCreateTime": iso(group["created"])}],
       "_created": time.time(),
   }
-  if not m.store.insert("snapshots", name, snap):
+  # Steps (faults.POINTS["snapshot"]): an interrupted snapshot is taken
+  # again from the start by a restarted manager (_resume).
+  op = ops.begin(m, "snapshot", gid, {"name": name, "node": node["id"]},
+                 [("insert", "snapshots", name, snap),
+                  ("update", "groups", gid, {"Status": "snapshotting"})])
+  if op is None:
     raise ApiError("SnapshotAlreadyExistsFault",
                    f"Snapshot {name} already exists.")
-  m.store.update("groups", gid, Status="snapshotting")
   m.events.add("snapshot", name,
                f"Snapshot of {gid} started (node {node['id']})")
   if wait:
-    _take(m, group, node, name)
+    _take(m, group, node, name, op)
     snap = m.store.get("snapshots", name)
     if snap["SnapshotStatus"] != "available":
       raise ApiError("SnapshotCreationFailed",
                      f"Snapshot {name} failed; see DescribeEvents.")
   else:
-    threading.Thread(target=_take, args=(m, group, node, name),
+    threading.Thread(target=_take, args=(m, group, node, name, op),
                      name=f"snapshot-{name}", daemon=True).start()
   return snap
+
+
+def _resume(m, op):
+  gid = op.doc["group"]
+  group = m.store.get("groups", gid)
+  node = m.store.get("nodes", op.data["node"])
+  if group is None or node is None:
+    m.store.update("snapshots", op.data["name"], SnapshotStatus="failed")
+    op.finish()
+    _end_snapshotting(m, gid)
+    return
+  m.events.add("snapshot", op.data["name"],
+               "Snapshot restarted after a manager restart")
+  threading.Thread(target=_take, args=(m, group, node, op.data["name"], op),
+                   name=f"snapshot-{op.data['name']}", daemon=True).start()
+
+
+ops.register("snapshot", _resume)
+
+
+def _end_snapshotting(m, gid):
+  g = m.store.get("groups", gid)
+  if g and g["Status"] == "snapshotting":
+    m.store.update("groups", gid, Status="available")
 
 
 def _pick_node(m, group):
@@ -106,31 +134,32 @@ def _pick_node(m, group):
   return m.store.get("nodes", group["primary"])
 
 
-def _take(m, group, node, name):
+def _take(m, group, node, name, op):
   gid = group["ReplicationGroupId"]
   password = m.password_for(gid)
   try:
     if node["id"] != group["primary"]:
       _wait_caught_up(m, group, node, password)
+    op.step("caught-up")
     _bgsave(node["port"], password)
+    op.step("saved")
     src = os.path.join(node["dir"], "dump.rdb")
     tmp = _path(m, name) + ".tmp"
     shutil.copyfile(src, tmp)
     os.replace(tmp, _path(m, name))
+    op.step("copied")
     size = os.path.getsize(_path(m, name))
     snap = m.store.get("snapshots", name)
     snap["SnapshotStatus"] = "available"
     snap["NodeSnapshots"][0]["CacheSize"] = f"{size} bytes"
     snap["NodeSnapshots"][0]["SnapshotCreateTime"] = iso(time.time())
-    m.store.put("snapshots", name, snap)
+    op.finish([("put", "snapshots", name, snap)])
     m.events.add("snapshot", name, f"Snapshot of {gid} completed")
   except Exception as e:
-    m.store.update("snapshots", name, SnapshotStatus="failed")
+    op.finish([("update", "snapshots", name, {"SnapshotStatus": "failed"})])
     m.events.add("snapshot", name, f"Snapshot of {gid} failed: {e}")
   finally:
-    g = m.store.get("groups", gid)
-    if g and g["Status"] == "snapshotting":
-      m.store.update("groups", gid, Status="available")
+    _end_snapshotting(m, gid)
 
 
 def _wait_caught_up(m, group, node, password, timeout=5.0):
@@ -224,6 +253,16 @@ def delete(m, p):
   _remove(m, snap["SnapshotName"])
   snap["SnapshotStatus"] = "deleting"
   return {"Snapshot": render(snap)}
+
+
+def discard_partial(m, name):
+  """Marks a snapshot cut short as failed and removes its file."""
+  for path in (_path(m, name), _path(m, name) + ".tmp"):
+    try:
+      os.remove(path)
+    except FileNotFoundError:
+      pass
+  m.store.update("snapshots", name, SnapshotStatus="failed")
 
 
 def _remove(m, name):

@@ -13,7 +13,7 @@ import sqlite3
 import threading
 
 KINDS = ("groups", "nodes", "snapshots", "param_groups", "settings",
-         "users", "user_groups")
+         "users", "user_groups", "ops")
 
 
 class Store:
@@ -82,6 +82,44 @@ class Store:
   def delete(self, kind, key):
     with self._lock:
       self._db.execute(f"DELETE FROM {kind} WHERE id=?", (key,))
+
+  def batch(self, changes):
+    """Applies several changes in one transaction: all or none survive a
+    crash. changes: ("put", kind, key, doc), ("insert", kind, key, doc)
+    (returns False, changing nothing, if that id exists), ("update", kind,
+    key, fields) or ("delete", kind, key)."""
+    with self._lock:
+      self._db.execute("BEGIN IMMEDIATE")
+      try:
+        for change in changes:
+          op, kind, key = change[:3]
+          if op == "insert":
+            if self._db.execute(f"SELECT 1 FROM {kind} WHERE id=?",
+                                (key,)).fetchone():
+              self._db.execute("ROLLBACK")
+              return False
+            op = "put"
+          if op == "put":
+            self._db.execute(f"INSERT OR REPLACE INTO {kind}(id, doc) "
+                             "VALUES(?, ?)",
+                             (key, json.dumps(change[3], sort_keys=True)))
+          elif op == "update":
+            row = self._db.execute(f"SELECT doc FROM {kind} WHERE id=?",
+                                   (key,)).fetchone()
+            if row:
+              doc = json.loads(row[0])
+              doc.update(change[3])
+              self._db.execute(f"UPDATE {kind} SET doc=? WHERE id=?",
+                               (json.dumps(doc, sort_keys=True), key))
+          elif op == "delete":
+            self._db.execute(f"DELETE FROM {kind} WHERE id=?", (key,))
+          else:
+            raise ValueError(f"unknown change {op!r}")
+      except BaseException:
+        self._db.execute("ROLLBACK")
+        raise
+      self._db.execute("COMMIT")
+      return True
 
   # --- events -------------------------------------------------------------
   def add_event(self, ts, source_type, source_id, message):

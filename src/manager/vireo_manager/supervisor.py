@@ -4,8 +4,8 @@ Each node lives in its own directory (config, dump.rdb, node.log, node.pid).
 A background thread polls every process about 20 times a second; a dead node
 is restarted with exponential backoff unless the manager's restart policy
 says to wait (a dead primary is failed over first, so that it comes back as a
-replica). On manager start, nodes whose pid file names a live process that
-answers PING on its port are adopted instead of started.
+replica). On manager start, live processes in node directories are adopted (or
+stopped when no node wants them): see adopt_all.
 
 Threading: public methods may be called from any thread; the process table is
 guarded by a lock. Starting a node takes the node's group lock (via the
@@ -55,7 +55,6 @@ class Supervisor:
 
   # --- lifecycle ----------------------------------------------------------
   def start(self):
-    self.adopt_all()
     self._thread.start()
 
   def stop(self, stop_nodes):
@@ -67,18 +66,45 @@ class Supervisor:
         self.stop_node(node_id, save=True)
 
   def adopt_all(self):
-    for node in self.m.store.list("nodes"):
-      pid = _read_pid(node["dir"])
-      if pid and _Proc(pid).alive():
-        try:
-          resp.call(node["port"], ["PING"], timeout=0.5,
-                    password=self.m.password_for(node["group"]))
-          with self._lock:
-            self._procs[node["id"]] = _Proc(pid)
-          self.m.events.add("cache-cluster", node["id"],
-                            "Cache node adopted after manager restart")
-        except (OSError, ConnectionError):
-          pass
+    """Takes over the node processes a previous manager left running.
+
+    Found by their working directory (a node's own directory), not only
+    their pid file: a manager killed between spawning a node and writing
+    the file leaves no file. A process is adopted when the store wants its
+    node (desired "running" or "creating"), even if it does not answer now
+    (busy is not dead: health checks judge it); any other process in a
+    node directory (a removed node, a stopped one, a duplicate) is killed,
+    so nothing runs unsupervised. Forked children (a BGSAVE) are left to
+    their parent."""
+    nodes_dir = os.path.realpath(os.path.join(self.m.data_dir, "nodes"))
+    found = {}   # node id -> [pid]
+    for pid, cwd, ppid in _processes_under(nodes_dir):
+      node_id = os.path.basename(cwd)
+      if os.path.dirname(cwd) != nodes_dir:
+        continue
+      parent_cwd = _cwd(ppid)
+      if parent_cwd == cwd:
+        continue   # a child of the node (BGSAVE): goes with its parent
+      found.setdefault(node_id, []).append(pid)
+    for node_id, pids in sorted(found.items()):
+      node = self.m.store.get("nodes", node_id)
+      keep = None
+      if node and node.get("desired") in ("running", "creating"):
+        recorded = _read_pid(node["dir"])
+        keep = recorded if recorded in pids else min(pids)
+        with self._lock:
+          self._procs[node_id] = _Proc(keep)
+        with open(os.path.join(node["dir"], "node.pid"), "w") as f:
+          f.write(str(keep))
+        self.m.events.add("cache-cluster", node_id,
+                          "Cache node adopted after manager restart")
+      for pid in pids:
+        if pid != keep:
+          _signal(pid, signal.SIGKILL)
+          self.m.log(f"stopped unsupervised process {pid} of {node_id}")
+          self.m.events.add("cache-cluster", node_id,
+                            "Stopped a node process no node wanted "
+                            f"(pid {pid}) after manager restart")
 
   # --- node control ---------------------------------------------------------
   def start_node(self, node, primary_port, wait=True):
@@ -199,6 +225,17 @@ class Supervisor:
       proc = self._procs.get(node_id)
     return proc is not None and proc.alive()
 
+  def crash_looping(self, node_id):
+    """Number of quick deaths in a row (0 once a node ran STABLE_SECONDS)."""
+    with self._lock:
+      return self._failures.get(node_id, 0)
+
+  def uptime(self, node_id):
+    """Seconds since the node's process started (or was adopted)."""
+    with self._lock:
+      proc = self._procs.get(node_id)
+    return time.monotonic() - proc.started if proc else 0.0
+
   def pid(self, node_id):
     with self._lock:
       proc = self._procs.get(node_id)
@@ -231,12 +268,13 @@ class Supervisor:
         # which may fail over right away instead of waiting for down-after.
         with self._lock:
           self._procs.pop(node_id, None)
+          proc.exit_status = proc.popen.returncode if proc.popen else None
           quick = now - proc.started < STABLE_SECONDS
           fails = self._failures.get(node_id, 0) + 1 if quick else 1
           self._failures[node_id] = fails
           self._retry_at[node_id] = now + min(0.1 * 2 ** (fails - 1),
                                               MAX_BACKOFF)
-        self.m.on_node_died(node)
+        self.m.on_node_died(node, proc.exit_status, fails)
         continue
       if now < self._retry_at.get(node_id, 0):
         continue
@@ -258,6 +296,35 @@ def log_tail(directory, lines=8):
     if text:
       parts.append(f"{name}: " + " | ".join(text))
   return "; ".join(parts) if parts else "the node wrote no log"
+
+
+def _cwd(pid):
+  try:
+    return os.readlink(f"/proc/{pid}/cwd")
+  except OSError:
+    return None
+
+
+def _processes_under(directory):
+  """(pid, cwd, ppid) of live processes whose cwd is inside directory."""
+  out = []
+  prefix = directory + os.sep
+  for entry in os.listdir("/proc"):
+    if not entry.isdigit():
+      continue
+    cwd = _cwd(entry)
+    if not cwd or not cwd.startswith(prefix):
+      continue
+    proc = _Proc(int(entry))
+    if not proc.alive():
+      continue
+    try:
+      with open(f"/proc/{entry}/stat") as f:
+        ppid = int(f.read().rsplit(") ", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+      ppid = 0
+    out.append((int(entry), cwd, ppid))
+  return out
 
 
 def _read_pid(directory):

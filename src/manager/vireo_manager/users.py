@@ -10,8 +10,8 @@ user `vireo-manager` with a secret kept in the store: the manager's
 connections authenticate as it (Manager.password_for) and replicas sync with
 it (masteruser/masterauth). The built-in user "default" (UserName default,
 no password, "on ~* +@all") exists as in ElastiCache and cannot be changed.
-Engine redis only until vireo-server has ACL; AuthToken and user groups
-exclude each other, as in ElastiCache.
+Both engines have ACL; AuthToken and user groups exclude each other, as in
+ElastiCache.
 Threading: changes are serialized by one lock; node updates happen under it.
 """
 
@@ -63,9 +63,9 @@ def _check_passwords(pw):
 
 
 def _engine(v):
-  if v != "redis":
-    raise combination("Users and user groups are available on engine redis "
-                      "only until vireo-server has ACL.")
+  if v not in ("redis", "vireo"):
+    raise invalid(f"Engine {v[:40]!r} is not valid for users: use redis or "
+                  "vireo.")
 
 
 def _get_user(m, uid):

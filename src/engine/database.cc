@@ -4,9 +4,9 @@
 
 namespace vireo {
 
-Database::Database(int index, KeyspaceStats* stats, const uint32_t* lru_clock, const KeyEventHooks* hooks,
+Database::Database(int index, KeyspaceStats* stats, AccessClock* clock, const KeyEventHooks* hooks,
                    EntryPreserver* const* preserver)
-    : index_(index), stats_(stats), lru_clock_(lru_clock), hooks_(hooks), preserver_(preserver) {}
+    : index_(index), stats_(stats), clock_(clock), hooks_(hooks), preserver_(preserver) {}
 
 void Database::PreserveAllForSnapshot() {
   if (!*preserver_) return;
@@ -22,12 +22,12 @@ Entry* Database::Lookup(std::string_view key, int64_t now_ms, bool touch) {
     ExpireEntry(e);
     return nullptr;
   }
-  if (touch) e->set_lru(*lru_clock_);
+  if (touch) clock_->Touch(e);
   return e;
 }
 
 void Database::Add(Entry* e) {
-  e->set_lru(*lru_clock_);
+  e->set_lru(clock_->Initial());
   keys_.Insert(e);
   if (e->has_expire()) expires_.Insert(e);
   if (hooks_->added) hooks_->added(hooks_->ctx, index_, e->key());
@@ -48,7 +48,9 @@ void Database::Replace(Entry* old, Entry* fresh, bool free_old) {
     PreserveForSnapshot(old);
     Entry** slot = keys_.FindSlot(old->key());
     *slot = fresh;
-    fresh->set_lru(*lru_clock_);
+    // A new value under LFU inherits the key's counter (Redis's dbSetValue);
+    // under LRU it was just accessed.
+    fresh->set_lru(clock_->lfu ? old->lru() : clock_->lru);
     // The expires table holds the same pointer: keep it in step.
     if (old->has_expire() && fresh->has_expire()) {
       *expires_.FindSlot(old->key()) = fresh;
@@ -109,6 +111,16 @@ void Database::ExpireEntry(Entry* e) {
   expires_.Remove(key);
   Entry::Free(e);
   stats_->expired_keys++;
+}
+
+void Database::EvictEntry(Entry* e) {
+  PreserveForSnapshot(e);
+  std::string_view key = e->key();
+  if (hooks_->evicted) hooks_->evicted(hooks_->ctx, index_, key);
+  keys_.Remove(key);
+  if (e->has_expire()) expires_.Remove(key);
+  Entry::Free(e);
+  stats_->evicted_keys++;
 }
 
 void Database::Clear() {

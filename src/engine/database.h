@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "engine/access_clock.h"
 #include "engine/entry.h"
 #include "base/hash_table.h"
 
@@ -15,6 +16,7 @@ namespace vireo {
 
 struct KeyspaceStats {
   uint64_t expired_keys = 0;
+  uint64_t evicted_keys = 0;
   uint64_t keyspace_hits = 0;
   uint64_t keyspace_misses = 0;
   uint64_t expired_time_cap_reached_count = 0;
@@ -30,6 +32,8 @@ using KeyTable = HashTable<Entry, EntryKeyTraits>;
 //           created or replaced: RENAME, MOVE, COPY, SORT STORE... wake them too.
 //  expired: a key is being deleted because its TTL passed (lazily on lookup or
 //           by the active cycle); called before the entry is freed.
+//  evicted: a key is being deleted by maxmemory eviction; called before the
+//           entry is freed (same duties as expired: WATCH, tracking, events).
 //  keymiss: a read lookup found no key (keyspace notification class m).
 //  added:   a key that did not exist was added (Redis's dbAdd: class n "new").
 // Any slot may be null. Thread rule: called on the main thread, inside the
@@ -38,6 +42,7 @@ struct KeyEventHooks {
   using Fn = void (*)(void* ctx, int db, std::string_view key);
   Fn ready = nullptr;
   Fn expired = nullptr;
+  Fn evicted = nullptr;
   Fn keymiss = nullptr;
   Fn added = nullptr;
   void* ctx = nullptr;
@@ -59,7 +64,7 @@ class EntryPreserver {
 
 class Database {
  public:
-  Database(int index, KeyspaceStats* stats, const uint32_t* lru_clock, const KeyEventHooks* hooks,
+  Database(int index, KeyspaceStats* stats, AccessClock* clock, const KeyEventHooks* hooks,
            EntryPreserver* const* preserver);
   ~Database();
   Database(const Database&) = delete;
@@ -124,6 +129,8 @@ class Database {
   uint64_t& expire_cursor() { return expire_cursor_; }
   // Deletes e (known expired) and counts it.
   void ExpireEntry(Entry* e);
+  // Deletes e for maxmemory eviction and counts it.
+  void EvictEntry(Entry* e);
   // Memory held by the tables themselves (not entries).
   size_t TableBytes() const { return keys_.bucket_bytes() + expires_.bucket_bytes(); }
   // Incremental rehash of both tables within a time budget; true if work remains.
@@ -132,7 +139,7 @@ class Database {
  private:
   int index_;
   KeyspaceStats* stats_;
-  const uint32_t* lru_clock_;
+  AccessClock* clock_;
   const KeyEventHooks* hooks_;
   EntryPreserver* const* preserver_;
   void MaybeSignalReady(const Entry* e) {

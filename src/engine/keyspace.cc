@@ -7,11 +7,13 @@
 namespace vireo {
 
 Keyspace::Keyspace(int databases) {
-  for (int i = 0; i < databases; ++i) dbs_.push_back(std::make_unique<Database>(i, &stats_, &lru_clock_, &hooks_, &preserver_));
+  for (int i = 0; i < databases; ++i) {
+    dbs_.push_back(std::make_unique<Database>(i, &stats_, &clock_, &hooks_, &preserver_));
+  }
 }
 
 uint64_t Keyspace::IdleSeconds(const Entry* e) const {
-  uint32_t now = lru_clock_, then = e->lru();
+  uint32_t now = clock_.lru, then = e->lru();
   return now >= then ? now - then : (kLruMask - then) + now;
 }
 

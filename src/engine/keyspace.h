@@ -23,8 +23,11 @@ class Keyspace {
   EntryPreserver* preserver() const { return preserver_; }
 
   // The 24-bit seconds clock stored in entries for OBJECT IDLETIME.
-  uint32_t lru_clock() const { return lru_clock_; }
-  void UpdateLruClock(int64_t now_ms) { lru_clock_ = uint32_t(now_ms / 1000) & kLruMask; }
+  uint32_t lru_clock() const { return clock_.lru; }
+  void UpdateLruClock(int64_t now_ms) { clock_.Update(now_ms); }
+  // The access field's layout (LRU or LFU) and its parameters.
+  AccessClock& access_clock() { return clock_; }
+  const AccessClock& access_clock() const { return clock_; }
   // Seconds since an entry was last touched, handling the clock's wrap.
   uint64_t IdleSeconds(const Entry* e) const;
   static constexpr uint32_t kLruMask = (1u << 24) - 1;
@@ -46,7 +49,7 @@ class Keyspace {
   KeyspaceStats stats_;
   KeyEventHooks hooks_;
   EntryPreserver* preserver_ = nullptr;
-  uint32_t lru_clock_ = 0;
+  AccessClock clock_;
   bool active_expire_enabled_ = true;
   // State kept between cycles, as Redis does, so one cycle resumes where the last stopped.
   int next_db_ = 0;

@@ -80,8 +80,12 @@ void CmdRestore(CommandContext& ctx) {
   }
   if (ttl) e = Entry::WithExpire(e, true, ttl);
   db.Add(e);
-  // IDLETIME sets the access clock back; FREQ has no LFU counter to set yet.
-  if (idle > 0) e->set_lru(uint32_t(ctx.keyspace.lru_clock() - uint64_t(idle)) & Keyspace::kLruMask);
+  // Redis's objectSetLRUOrLFU: FREQ sets the counter under an LFU policy,
+  // IDLETIME sets the clock back otherwise; the other one is ignored.
+  const AccessClock& clock = ctx.keyspace.access_clock();
+  if (clock.lfu) {
+    if (freq >= 0) e->set_lru((clock.minutes << 8) | uint32_t(freq));
+  } else if (idle > 0) e->set_lru(uint32_t(ctx.keyspace.lru_clock() - uint64_t(idle)) & Keyspace::kLruMask);
   ctx.Modified(key, kNotifyGeneric, "restore");
   ctx.reply.Ok();
 }

@@ -409,6 +409,7 @@ bool ParseFunctionPayload(std::string_view payload, std::vector<std::string>* co
 
 bool LoadRdb(RdbInput& in, Keyspace& target, const RdbLoadOptions& opts, RdbLoadResult* result) {
   Keyspace staging(target.count());
+  staging.access_clock() = target.access_clock();  // the same layout (LRU or LFU) and parameters
   staging.UpdateLruClock(opts.now_ms);
   Loader ld(in, *opts.limits);
   try {
@@ -426,6 +427,7 @@ bool LoadRdb(RdbInput& in, Keyspace& target, const RdbLoadOptions& opts, RdbLoad
     int64_t expire_ms = 0;
     bool has_expire = false;
     uint64_t idle = UINT64_MAX;
+    int freq = -1;
     while (true) {
       const uint8_t type = ld.U8();
       if (type == rdb::kOpExpireTime) {
@@ -439,7 +441,7 @@ bool LoadRdb(RdbInput& in, Keyspace& target, const RdbLoadOptions& opts, RdbLoad
         continue;
       }
       if (type == rdb::kOpFreq) {
-        ld.U8();  // LFU counters are not kept (no LFU eviction yet)
+        freq = ld.U8();
         continue;
       }
       if (type == rdb::kOpIdle) {
@@ -477,8 +479,10 @@ bool LoadRdb(RdbInput& in, Keyspace& target, const RdbLoadOptions& opts, RdbLoad
       const int64_t when = expire_ms;
       const bool with_expire = has_expire;
       const uint64_t key_idle = idle;
+      const int key_freq = freq;
       has_expire = false;
       idle = UINT64_MAX;
+      freq = -1;
       if (!e) {
         ++result->empty_skipped;
         continue;
@@ -494,7 +498,11 @@ bool LoadRdb(RdbInput& in, Keyspace& target, const RdbLoadOptions& opts, RdbLoad
       if (d.Find(key)) Fail("duplicate key '" + key + "' in database " + std::to_string(db));
       Entry* raw = e.release();
       d.Add(raw);
-      if (key_idle != UINT64_MAX) {
+      // Redis's objectSetLRUOrLFU: the counter under an LFU policy, the idle
+      // time otherwise.
+      if (staging.access_clock().lfu) {
+        if (key_freq >= 0) raw->set_lru((staging.access_clock().minutes << 8) | uint32_t(key_freq));
+      } else if (key_idle != UINT64_MAX) {
         raw->set_lru(uint32_t(staging.lru_clock() - (key_idle & Keyspace::kLruMask)) & Keyspace::kLruMask);
       }
       ++result->keys_loaded;

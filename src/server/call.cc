@@ -28,7 +28,6 @@
 #include <cstring>
 
 #include "base/clock.h"
-#include "base/memory_stats.h"
 #include "server/command_keys.h"
 #include "resp/reply_builder.h"
 #include "server/commands/server_context.h"
@@ -181,14 +180,28 @@ void Server::ProcessCommand(Client* c, const std::vector<std::string_view>& args
     }
   }
 
-  // maxmemory with the noeviction policy (the only one built): refuse
-  // commands that may grow memory once the limit is passed. EXEC counts as
-  // such a command when one of its queued commands is.
-  const uint32_t oom_flags = cmd->handler == exec_handler_ ? c->multi.cmd_flags : cmd->flags;
-  if (cfg().maxmemory && (oom_flags & kCmdDenyOom) && ReadMemoryStats().allocated > cfg().maxmemory) {
-    cmd->rejected_calls++;
-    RejectCommand(c, "OOM command not allowed when used memory > 'maxmemory'.", cmd);
-    return;
+  // maxmemory: evict as the policy says before any command; when memory
+  // stays over the limit, refuse commands that may grow it. EXEC counts as
+  // such a command when one of its queued commands is; inside MULTI every
+  // command but EXEC/DISCARD/QUIT/RESET is refused (queueing takes memory),
+  // as Redis 7.0. Not while a slow script holds the node (it is mid-command).
+  // Without maxmemory this is one predictable branch.
+  if (cfg().maxmemory && !scripts_->timed_out()) [[unlikely]] {
+    const bool out_of_memory = PerformEvictions() == Evictor::Result::kFail;
+    pre_command_oom_ = out_of_memory;
+    if (out_of_memory) {
+      const uint32_t oom_flags = cmd->handler == exec_handler_ ? c->multi.cmd_flags : cmd->flags;
+      bool reject = (oom_flags & kCmdDenyOom) != 0;
+      if (c->multi.active && cmd->handler != exec_handler_ && cmd->full_name != "discard" &&
+          cmd->full_name != "quit" && cmd->full_name != "reset") {
+        reject = true;
+      }
+      if (reject) {
+        cmd->rejected_calls++;
+        RejectCommand(c, "OOM command not allowed when used memory > 'maxmemory'.", cmd);
+        return;
+      }
+    }
   }
 
   // stop-writes-on-bgsave-error: after a failed save, writes (and PING, as
@@ -411,6 +424,27 @@ void Server::KeyExpired(int db, std::string_view key) {
   // The engine calls this just before it deletes the key: it is gone for WATCH.
   if (!watches_.empty()) watches_.Touch(db, key, /*key_gone=*/true);
   if (tracking_.active()) tracking_.InvalidateKey(key, executing_);
+}
+
+// Eviction, like expiry, is a deletion no handler sees: the `evicted` event,
+// WATCH and client-side caching learn of it as of a DEL.
+void Server::KeyEvicted(int db, std::string_view key) {
+  Notify(kNotifyEvicted, "evicted", key, db);
+  if (!watches_.empty()) watches_.Touch(db, key, /*key_gone=*/true);
+  if (tracking_.active()) tracking_.InvalidateKey(key, executing_);
+}
+
+Evictor::Result Server::PerformEvictions() {
+  EvictionSettings s;
+  s.maxmemory = cfg().maxmemory;
+  s.policy = EvictionPolicy(cfg().maxmemory_policy);
+  s.samples = cfg().maxmemory_samples;
+  s.tenacity = cfg().maxmemory_eviction_tenacity;
+  Evictor::Result r = evictor_.Perform(keyspace_, s, MemNotCountedForEvict());
+  // Out of time budget: continue before the loop sleeps (BeforeSleep), and
+  // do not let it sleep meanwhile.
+  if (evictor_.running()) loop_.WakeSoon();
+  return r;
 }
 
 // ---- after-execution feeds ----

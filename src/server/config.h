@@ -62,6 +62,11 @@ struct ServerConfig : EncodingLimits {
   int hz = 10;  // stored clamped to 1..500, as Redis does
   long long client_query_buffer_limit = 1LL << 30;
   unsigned long long maxmemory = 0;  // 0 = no limit
+  int maxmemory_policy = 7;          // EvictionPolicy (engine/eviction.h); 7 = noeviction
+  int maxmemory_samples = 5;
+  int maxmemory_eviction_tenacity = 10;
+  int lfu_log_factor = 10;
+  int lfu_decay_time = 1;
   OutputBufferLimit client_obuf_limits[kObufClasses] = {
       {0, 0, 0}, {256ULL << 20, 64ULL << 20, 60}, {32ULL << 20, 8ULL << 20, 60}};
   int notify_keyspace_events = 0;  // NotifyClass bits (commands/core/context.h)

@@ -170,14 +170,10 @@ constexpr CompatRow kRows[] = {
     Bool("latency-tracking", "yes"),
     Special("latency-tracking-info-percentiles", Kind::kPercentiles, "50 99 99.9")
         .Flags(kConfigMultiArg),
-    Int("lfu-decay-time", "1", 0, kIntMax),
-    Int("lfu-log-factor", "10", 0, kIntMax),
     Int("loading-process-events-interval-bytes", "2097152", 1024, kIntMax).Flags(kConfigHidden),
     Str("masterauth"),
     Str("masteruser"),
     Special("maxmemory-clients", Kind::kMemoryOrPercent, "0").Lacks("client eviction"),
-    Int("maxmemory-eviction-tenacity", "10", 0, 100),
-    Int("maxmemory-samples", "5", 1, kIntMax),
     Int("min-replicas-max-lag", "10", 0, kIntMax).Alias("min-slaves-max-lag"),
     Int("min-replicas-to-write", "0", 0, kIntMax)
         .Alias("min-slaves-to-write")

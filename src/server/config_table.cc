@@ -131,31 +131,6 @@ ConfigOption EnumOption(std::string_view name, unsigned flags, std::vector<std::
   return o;
 }
 
-// Only noeviction exists until the eviction engine is built; the other
-// policies are recognised so the refusal can say what is missing.
-ConfigOption MaxmemoryPolicyOption() {
-  static const std::vector<std::string_view> kNames = {
-      "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
-      "allkeys-lru",  "allkeys-lfu",  "allkeys-random",  "noeviction"};
-  ConfigOption o;
-  o.name = "maxmemory-policy";
-  o.set = [](const std::vector<std::string>& args, ServerConfig*) {
-    for (std::string_view n : kNames) {
-      if (EqualsNoCase(args[0], n)) return std::string();
-    }
-    return EnumError(kNames);
-  };
-  o.get = [](const ServerConfig&) { return std::string("noeviction"); };
-  o.refuse = [](const std::vector<std::string>& args, const ServerConfig&) {
-    if (EqualsNoCase(args[0], "noeviction")) return std::string();
-    std::string lower;
-    ToLower(args[0], &lower);
-    return "maxmemory-policy '" + lower +
-           "' is not supported by vireo-server yet (only 'noeviction')";
-  };
-  return o;
-}
-
 ConfigOption MaxmemoryOption() {
   ConfigOption o;
   o.name = "maxmemory";
@@ -411,7 +386,15 @@ std::vector<ConfigOption> BuildTable() {
                            kOneMb, kLongMax));
   // Memory.
   t.push_back(MaxmemoryOption());
-  t.push_back(MaxmemoryPolicyOption());
+  // Index order is EvictionPolicy's (engine/eviction.h).
+  t.push_back(EnumOption("maxmemory-policy", 0,
+                         {"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru",
+                          "allkeys-lfu", "allkeys-random", "noeviction"},
+                         &S::maxmemory_policy));
+  t.push_back(IntOption("maxmemory-samples", "", 0, &S::maxmemory_samples, 1, kIntMax));
+  t.push_back(IntOption("maxmemory-eviction-tenacity", "", 0, &S::maxmemory_eviction_tenacity, 0, 100));
+  t.push_back(IntOption("lfu-log-factor", "", 0, &S::lfu_log_factor, 0, kIntMax));
+  t.push_back(IntOption("lfu-decay-time", "", 0, &S::lfu_decay_time, 0, kIntMax));
   // Clients: output limits and keyspace notifications.
   t.push_back(ClientOutputBufferLimitOption());
   t.push_back(NotifyKeyspaceEventsOption());

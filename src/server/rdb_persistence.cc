@@ -6,7 +6,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
-#include "base/memory_stats.h"
+#include "base/memory_accounting.h"
 #include "persistence/rdb_file.h"
 #include "server/script_runner.h"
 #include "server/server.h"
@@ -27,7 +27,7 @@ bool Server::SaveRdb(std::string* error) {
   opts.compress = cfg().rdbcompression;
   opts.checksum = cfg().rdbchecksum;
   opts.now_ms = start;
-  opts.used_memory = ReadMemoryStats().allocated;
+  opts.used_memory = UsedMemory();
   for (const auto& [name, lib] : scripts().functions().libraries()) opts.functions.push_back(lib.code);
   const uint64_t dirty_before = dirty_;
   if (!SaveRdbFile(keyspace_, RdbPath(), opts, error)) {

@@ -2,7 +2,6 @@
 
 #include "base/clock.h"
 #include "base/log.h"
-#include "base/memory_stats.h"
 #include "server/client.h"
 #include "server/server.h"
 
@@ -42,8 +41,7 @@ void ScriptRunner::Begin(Client* caller, const Policy& policy, const std::vector
   wrote_ = false;
   timed_out_ = false;
   kill_requested_ = false;
-  const unsigned long long maxmemory = server_.cfg().maxmemory;
-  oom_at_start_ = maxmemory && ReadMemoryStats().allocated > maxmemory;
+  oom_at_start_ = server_.cfg().maxmemory && server_.pre_command_oom();
   // The script's commands start in the caller's database; its SELECTs stay its own.
   lua_client_->db_index = caller->db_index;
 }

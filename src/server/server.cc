@@ -12,7 +12,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
-#include "base/memory_stats.h"
+#include "base/memory_accounting.h"
 #include "net/listener.h"
 #include "resp/reply_builder.h"
 #include "server/commands/server_context.h"
@@ -78,6 +78,9 @@ Server::Server(Config config)
   hooks.expired = [](void* self, int db, std::string_view key) {
     static_cast<Server*>(self)->KeyExpired(db, key);
   };
+  hooks.evicted = [](void* self, int db, std::string_view key) {
+    static_cast<Server*>(self)->KeyEvicted(db, key);
+  };
   hooks.keymiss = [](void* self, int db, std::string_view key) {
     static_cast<Server*>(self)->Notify(kNotifyKeyMiss, "keymiss", key, db);
   };
@@ -85,6 +88,7 @@ Server::Server(Config config)
     static_cast<Server*>(self)->Notify(kNotifyNew, "new", key, db);
   };
   keyspace_.set_key_event_hooks(hooks);
+  ApplyEvictionConfig();
   pubsub_.set_output_hook([](void* self, Client* c) { static_cast<Server*>(self)->OutputAdded(c); }, this);
 }
 
@@ -294,13 +298,28 @@ void Server::ResetStats() {
   stats_ = fresh;
   commands_.ResetStats();
   auto& ks = keyspace_.stats();
-  ks.expired_keys = ks.keyspace_hits = ks.keyspace_misses = 0;
+  ks.expired_keys = ks.evicted_keys = ks.keyspace_hits = ks.keyspace_misses = 0;
   ks.expired_time_cap_reached_count = ks.expire_cycle_cpu_milliseconds = 0;
   ks.expired_stale_perc = 0;
 }
 
+void Server::ApplyEvictionConfig() {
+  AccessClock& clock = keyspace_.access_clock();
+  clock.lfu = IsLfuPolicy(EvictionPolicy(cfg().maxmemory_policy));
+  clock.lfu_log_factor = cfg().lfu_log_factor;
+  clock.lfu_decay_time = cfg().lfu_decay_time;
+  const EvictionPolicy p = EvictionPolicy(cfg().maxmemory_policy);
+  clock.private_ints = cfg().maxmemory && (IsLfuPolicy(p) || IsLruPolicy(p));
+}
+
 void Server::ApplyConfigChange(std::string_view name) {
   if (name == "requirepass") ApplyRequirepass();
+  if (name == "maxmemory-policy") evictor_.ResetPool();
+  if (name == "maxmemory-policy" || name == "lfu-log-factor" || name == "lfu-decay-time" || name == "maxmemory") {
+    ApplyEvictionConfig();
+  }
+  // A limit set below usage evicts at once, as Redis's CONFIG SET maxmemory does.
+  if (name == "maxmemory" && cfg().maxmemory) PerformEvictions();
   if (name == "hz") loop_.set_timer_period(1000 / std::max(1, cfg().hz));
   if (name == "proto-max-bulk-len") {
     ParseLimits limits;
@@ -343,7 +362,7 @@ void Server::Cron() {
     }
   }
   keyspace_.ActiveExpireCycle(false, cfg().hz, cfg().active_expire_effort, now);
-  if (cron_loops_ % 10 == 0) peak_memory_ = std::max(peak_memory_, ReadMemoryStats().allocated);
+  peak_memory_ = std::max(peak_memory_, UsedMemory());
   // Incremental rehash gets 1 ms per cron, on top of the steps done by lookups.
   keyspace_.RehashStep(1000);
 }
@@ -367,6 +386,9 @@ void Server::BeforeSleep() {
     }
   }
   keyspace_.ActiveExpireCycle(true, cfg().hz, cfg().active_expire_effort, NowMs());
+  // An eviction run that spent its time budget goes on here (Redis's
+  // evictionTimeProc), a slice per loop turn, until memory is under the limit.
+  if (evictor_.running()) PerformEvictions();
   if (bgsave_ || rdb_.bgsave_scheduled) BgsaveStep();
   tracking_.BroadcastPending();  // BCAST invalidations, one message per prefix
   for (size_t i = 0; i < pending_writes_.size(); ++i) {

@@ -19,6 +19,7 @@
 
 #include "acl/acl_users.h"
 #include "commands/core/command.h"
+#include "engine/eviction.h"
 #include "engine/keyspace.h"
 #include "net/event_loop.h"
 #include "net/tls.h"
@@ -236,6 +237,20 @@ class Server final : public CommandServices {
   void Notify(uint32_t cls, std::string_view event, std::string_view key, int db) override;
   // The engine is deleting a key whose TTL passed (lazily or actively).
   void KeyExpired(int db, std::string_view key);
+  // The engine is deleting a key to free memory (maxmemory eviction).
+  void KeyEvicted(int db, std::string_view key);
+
+  // ---- maxmemory (eviction.cc in engine/; the node side in server.cc)
+  // Brings used memory under maxmemory as the policy allows (kFail: over
+  // the limit with nothing to evict).
+  Evictor::Result PerformEvictions();
+  // Whether the last client command found the node out of memory (scripts
+  // refuse deny-oom commands then, as Redis's pre_command_oom_state).
+  bool pre_command_oom() const { return pre_command_oom_; }
+  // Bytes left out of the maxmemory comparison (Redis's
+  // freeMemoryGetNotCountedMemory: replica and AOF buffers; none yet).
+  size_t MemNotCountedForEvict() const { return 0; }
+  const Evictor& evictor() const { return evictor_; }
 
   // ---- TLS (tls_listeners.cc): tls-port beside the plain port.
   int tls_port() const;
@@ -325,6 +340,10 @@ class Server final : public CommandServices {
   std::unique_ptr<BgsaveJob> bgsave_;
   bool save_after_command_ = false;  // FLUSHALL with save points
   std::unique_ptr<ScriptRunner> scripts_;
+  Evictor evictor_;
+  bool pre_command_oom_ = false;
+  // Applies the maxmemory policy and LFU parameters to the keyspace's access clock.
+  void ApplyEvictionConfig();
 };
 
 }  // namespace vireo

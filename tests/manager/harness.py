@@ -132,7 +132,7 @@ class ManagerProcess:
     self.down_after_ms = down_after_ms
     self.interval_ms = interval_ms
     self.proc = None
-    self.env = None   # extra environment for the manager (fault points)
+    self.fault_env = None   # extra environment for the manager (fault points)
     self.region = "us-east-1"
     self.extra_args = []
     self.scheme = "http"
@@ -150,7 +150,7 @@ class ManagerProcess:
          "--health-interval-ms", str(self.interval_ms),
          "--down-after-ms", str(self.down_after_ms)] + self.extra_args,
         stdout=self.log, stderr=self.log,
-        env=dict(os.environ, **(self.env or {})))
+        env=dict(os.environ, **(self.fault_env or {})))
     deadline = time.time() + 10
     while time.time() < deadline:
       try:

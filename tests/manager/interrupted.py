@@ -46,7 +46,7 @@ class InterruptedBase:
 
   @classmethod
   def tearDownClass(cls):
-    cls.mgr.env = None
+    cls.mgr.fault_env = None
     cls.mgr.stop()
 
   # --- helpers --------------------------------------------------------------
@@ -55,7 +55,7 @@ class InterruptedBase:
     that the manager died there; then restarts it unarmed."""
     m = self.mgr
     m.kill_manager()
-    m.env = {"VIREO_MANAGER_FAULT": point}
+    m.fault_env = {"VIREO_MANAGER_FAULT": point}
     m.start()
     try:
       m.call(action, **params)
@@ -66,7 +66,7 @@ class InterruptedBase:
     except Exception:
       self.fail(f"{point}: the manager did not die at the fault point")
     self.assertEqual(code, 137, f"{point}: manager exit status")
-    m.env = None
+    m.fault_env = None
     m.start()
 
   def converge(self, point, timeout=30):

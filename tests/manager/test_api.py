@@ -221,15 +221,26 @@ class Api:
     m.call("DeleteReplicationGroup", ReplicationGroupId="tok")
 
   def vireo_parameter_groups(self):
-    """Engine vireo: the parameters it supports reach the node; one it
-    refuses fails the create with the node log's reason, and the failed
-    node keeps its directory and log until the group is deleted."""
+    """Engine vireo: the parameters it supports reach the node (pg1: an
+    eviction policy); one it refuses (appendonly yes, until the AOF exists)
+    fails the create with the node log's reason, and the failed node keeps
+    its directory and log until the group is deleted."""
     m = self.mgr
+    g = self.create("pgl", replicas=0, CacheParameterGroupName="pg1",
+                    CacheNodeType="vireo.64mb")
+    port = members(g)[0]["ReadEndpoint"]["Port"]
+    self.assertEqual(m.admin(port, "CONFIG", "GET", "maxmemory-policy")[1], b"allkeys-lru")
+    m.call("DeleteReplicationGroup", ReplicationGroupId="pgl")
+    m.call("CreateCacheParameterGroup", CacheParameterGroupName="pgaof",
+           CacheParameterGroupFamily="vireo1", Description="refused")
+    m.call("ModifyCacheParameterGroup", CacheParameterGroupName="pgaof",
+           ParameterNameValues=[{"ParameterName": "appendonly",
+                                 "ParameterValue": "yes"}])
     status, body = m.raw({"Action": "CreateReplicationGroup",
                           "ReplicationGroupId": "pgv",
-                          "CacheParameterGroupName": "pg1"})
+                          "CacheParameterGroupName": "pgaof"})
     self.assertEqual((status, body["Error"]["Code"]), (500, "InternalFailure"))
-    self.assertIn("maxmemory-policy 'allkeys-lru' is not supported",
+    self.assertIn("appendonly yes is not supported",
                   body["Error"]["Message"])
     self.assertEqual(m.group("pgv")["Status"], "create-failed")
     node_dir = os.path.join(m.data_dir, "nodes", "pgv-001")
@@ -237,6 +248,7 @@ class Api:
     self.assertEqual(node_pids_in(node_dir), [])
     m.call("DeleteReplicationGroup", ReplicationGroupId="pgv")
     self.assertFalse(os.path.exists(node_dir))
+    m.call("DeleteCacheParameterGroup", CacheParameterGroupName="pgaof")
 
     m.call("CreateCacheParameterGroup", CacheParameterGroupName="pg2",
            CacheParameterGroupFamily="vireo1", Description="vireo")

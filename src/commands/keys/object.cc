@@ -17,13 +17,11 @@ constexpr long long kSharedRefcount = 2147483647;
 // Redis shares the integer objects 0..9999 (OBJ_SHARED_INTEGERS).
 constexpr long long kSharedIntegers = 10000;
 
-// The node accepts only maxmemory-policy noeviction so far (the config has
-// no policy field yet); these answer for it. When eviction arrives, they are
-// the one place to look at the configured policy.
-bool LfuPolicy(const CommandContext&) { return false; }
+// The keyspace's access clock mirrors the maxmemory policy (engine/access_clock.h).
+bool LfuPolicy(const CommandContext& ctx) { return ctx.keyspace.access_clock().lfu; }
 // Redis gives up sharing small integers under an LRU or LFU policy with a
 // memory limit (each value then needs its own access clock).
-bool SharedIntegersAllowed(const CommandContext&) { return true; }
+bool SharedIntegersAllowed(const CommandContext& ctx) { return !ctx.keyspace.access_clock().private_ints; }
 
 // The value for the key in args[2], looked up as Redis's OBJECT does (a read
 // that counts hit/miss but does not touch the access clock); replies null
@@ -66,9 +64,9 @@ void CmdObjectFreq(CommandContext& ctx) {
   Entry* e = LookupOrNull(ctx);
   if (!e) return;
   if (!LfuPolicy(ctx)) return ctx.reply.Error(err::kLfuNotSelected);
-  // Assumes the eviction layer keeps Redis's LFU layout in the 24-bit access
-  // clock (16 bits of minutes, then the 8-bit logarithmic counter).
-  ctx.reply.Integer(e->lru() & 0xFF);
+  // Redis's LFU layout (16 bits of minutes, then the 8-bit logarithmic
+  // counter), decayed to now as Redis's OBJECT FREQ reports it.
+  ctx.reply.Integer(static_cast<long long>(ctx.keyspace.access_clock().LfuDecayed(e)));
 }
 
 void CmdObjectHelp(CommandContext& ctx) {

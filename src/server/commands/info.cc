@@ -9,6 +9,7 @@
 #include <set>
 #include <string>
 
+#include "base/memory_accounting.h"
 #include "base/memory_stats.h"
 #include "commands/core/args.h"
 #include "resp/reply_builder.h"
@@ -124,17 +125,20 @@ void ClientsSection(Server& s, InfoWriter& w) {
 
 void MemorySection(Server& s, InfoWriter& w) {
   MemoryStats m = ReadMemoryStats();
+  // used_memory is what maxmemory compares (base/memory_accounting.h); the
+  // allocator_* fields are jemalloc's own statistics.
+  const size_t used = UsedMemory();
   w.Section("Memory");
-  w.Field("used_memory", (long long)m.allocated);
-  w.Field("used_memory_human", Human(double(m.allocated)));
+  w.Field("used_memory", (long long)used);
+  w.Field("used_memory_human", Human(double(used)));
   w.Field("used_memory_rss", (long long)m.rss);
   w.Field("used_memory_rss_human", Human(double(m.rss)));
-  w.Field("used_memory_peak", (long long)std::max(m.allocated, s.peak_memory()));
-  w.Field("used_memory_peak_human", Human(double(std::max(m.allocated, s.peak_memory()))));
+  w.Field("used_memory_peak", (long long)std::max(used, s.peak_memory()));
+  w.Field("used_memory_peak_human", Human(double(std::max(used, s.peak_memory()))));
   size_t tables = 0;
   for (int i = 0; i < s.keyspace().count(); ++i) tables += s.keyspace().db(i).TableBytes();
   w.Field("used_memory_overhead", (long long)tables);
-  w.Field("used_memory_dataset", (long long)(m.allocated > tables ? m.allocated - tables : 0));
+  w.Field("used_memory_dataset", (long long)(used > tables ? used - tables : 0));
   w.Field("allocator_allocated", (long long)m.allocated);
   w.Field("allocator_active", (long long)m.active);
   w.Field("allocator_resident", (long long)m.resident);
@@ -160,8 +164,9 @@ void MemorySection(Server& s, InfoWriter& w) {
   w.Field("used_memory_scripts_human", Human(double(scripts_eval + functions_mem)));
   w.Field("maxmemory", (long long)s.cfg().maxmemory);
   w.Field("maxmemory_human", Human(double(s.cfg().maxmemory)));
-  w.Field("maxmemory_policy", "noeviction");
-  w.FieldF("mem_fragmentation_ratio", m.allocated ? double(m.rss) / double(m.allocated) : 0, 2);
+  w.Field("maxmemory_policy", kEvictionPolicyNames[s.cfg().maxmemory_policy]);
+  w.FieldF("mem_fragmentation_ratio", used ? double(m.rss) / double(used) : 0, 2);
+  w.Field("mem_not_counted_for_evict", (long long)s.MemNotCountedForEvict());
   w.Field("mem_allocator", m.allocator);
   w.Field("lazyfree_pending_objects", 0);
 }
@@ -224,7 +229,7 @@ void StatsSection(Server& s, InfoWriter& w) {
   w.FieldF("expired_stale_perc", ks.expired_stale_perc * 100, 2);
   w.Field("expired_time_cap_reached_count", ks.expired_time_cap_reached_count);
   w.Field("expire_cycle_cpu_milliseconds", ks.expire_cycle_cpu_milliseconds);
-  w.Field("evicted_keys", 0);
+  w.Field("evicted_keys", ks.evicted_keys);
   w.Field("evicted_clients", 0);
   w.Field("keyspace_hits", ks.keyspace_hits);
   w.Field("keyspace_misses", ks.keyspace_misses);

@@ -5,7 +5,6 @@
 #include <string>
 #include <vector>
 
-#include "base/memory_stats.h"
 #include "base/numbers.h"
 #include "resp/reply_builder.h"
 #include "scripting/script_flags.h"
@@ -51,8 +50,7 @@ bool CheckScriptStart(ServerContext& ctx, uint32_t flags, bool ro_command, bool*
   *read_only = ro_command || (flags & kScriptNoWrites);
   if (flags & kScriptEvalCompat) return true;
   const ServerConfig& cfg = ctx.server.cfg();
-  if (!(flags & kScriptAllowOom) && !(flags & kScriptNoWrites) && cfg.maxmemory &&
-      ReadMemoryStats().allocated > cfg.maxmemory) {
+  if (!(flags & kScriptAllowOom) && !(flags & kScriptNoWrites) && cfg.maxmemory && ctx.server.pre_command_oom()) {
     ctx.reply.Error("OOM command not allowed when used memory > 'maxmemory'.");
     return false;
   }

@@ -97,7 +97,7 @@ bool Server::StartBgsave(std::string* error) {
   opts.compress = cfg().rdbcompression;
   opts.checksum = cfg().rdbchecksum;
   opts.now_ms = job->start_ms;
-  opts.used_memory = ReadMemoryStats().allocated;
+  opts.used_memory = UsedMemory();
   opts.key_delay = cfg().rdb_key_save_delay;
   for (const auto& [name, lib] : scripts().functions().libraries()) opts.functions.push_back(lib.code);
   ChunkFileWriter* file = job->file.get();

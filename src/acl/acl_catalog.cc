@@ -38,7 +38,24 @@ AclCatalog::AclCatalog() {
     info.no_auth = std::strstr(s.flags, "no_auth") != nullptr;
     // Specs flagged not_key (SPUBLISH's channel) name no key to check.
     info.has_keys = info.full_name == "sort";
-    for (const KeySpec& k : s.key_specs) info.has_keys |= std::strstr(k.flags, "not_key") == nullptr;
+    for (const KeySpec& k : s.key_specs) {
+      info.has_keys |= std::strstr(k.flags, "not_key") == nullptr;
+      uint8_t bits = 0;
+      if (std::strstr(k.flags, "access")) bits |= 1;  // kAclKeyRead
+      if (std::strstr(k.flags, "insert") || std::strstr(k.flags, "delete") || std::strstr(k.flags, "update")) {
+        bits |= 2;  // kAclKeyWrite
+      }
+      if (std::strstr(k.flags, "not_key")) bits |= kAclSpecNotKey;
+      info.key_spec_access.push_back(bits);
+    }
+    const std::string& n = info.full_name;
+    if (n == "publish" || n == "spublish") {
+      info.channels = AclCommandInfo::Channels::kFirst;
+    } else if (n == "subscribe" || n == "ssubscribe") {
+      info.channels = AclCommandInfo::Channels::kAll;
+    } else if (n == "psubscribe") {
+      info.channels = AclCommandInfo::Channels::kAllPatterns;
+    }
   }
   for (size_t i = 0; i < specs.size(); ++i) {
     AclCommandInfo& info = commands_[i];

@@ -30,7 +30,15 @@ struct AclCommandInfo {
   std::vector<int> subcommands; // ids, in table order
   bool no_auth = false;         // runs before AUTH and without ACL checks (AUTH, HELLO)
   bool has_keys = false;        // has key specs (or is SORT)
+  // Per key spec: the ACL permission its keys need (kAclKeyRead/kAclKeyWrite
+  // bits: access reads; insert, delete, update write), kAclSpecNotKey for a
+  // not_key spec (SPUBLISH's shard channel). Precomputed so a check does
+  // no text work.
+  std::vector<uint8_t> key_spec_access;
+  // The pub/sub channels the command names (Redis's getChannelsFromCommand).
+  enum class Channels : uint8_t { kNone, kFirst, kAll, kAllPatterns } channels = Channels::kNone;
 };
+inline constexpr uint8_t kAclSpecNotKey = 0x80;
 
 class AclCatalog {
  public:

@@ -5,8 +5,8 @@
 namespace vireo {
 
 Database::Database(int index, KeyspaceStats* stats, AccessClock* clock, const KeyEventHooks* hooks,
-                   EntryPreserver* const* preserver)
-    : index_(index), stats_(stats), clock_(clock), hooks_(hooks), preserver_(preserver) {}
+                   EntryPreserver* const* preserver, const FreeSettings* free)
+    : index_(index), stats_(stats), clock_(clock), hooks_(hooks), preserver_(preserver), free_(free) {}
 
 void Database::PreserveAllForSnapshot() {
   if (!*preserver_) return;
@@ -64,7 +64,7 @@ void Database::Replace(Entry* old, Entry* fresh, bool free_old) {
     if (old->type() == ObjType::kStream && fresh->type() != ObjType::kStream && hooks_->ready) {
       hooks_->ready(hooks_->ctx, index_, fresh->key());
     }
-    if (free_old) Entry::Free(old);
+    if (free_old) FreeEntry(old, free_ && free_->server_del);
     MaybeSignalReady(fresh);
   }
 }
@@ -72,7 +72,14 @@ void Database::Replace(Entry* old, Entry* fresh, bool free_old) {
 bool Database::Delete(std::string_view key) {
   Entry* e = Detach(key);
   if (!e) return false;
-  Entry::Free(e);
+  FreeEntry(e, free_ && free_->server_del);
+  return true;
+}
+
+bool Database::DeleteByUser(std::string_view key, bool unlink) {
+  Entry* e = Detach(key);
+  if (!e) return false;
+  FreeEntry(e, unlink || (free_ && free_->user_del));
   return true;
 }
 
@@ -109,7 +116,7 @@ void Database::ExpireEntry(Entry* e) {
   if (hooks_->expired) hooks_->expired(hooks_->ctx, index_, key);
   keys_.Remove(key);
   expires_.Remove(key);
-  Entry::Free(e);
+  FreeEntry(e, free_ && free_->expire);
   stats_->expired_keys++;
 }
 
@@ -119,14 +126,22 @@ void Database::EvictEntry(Entry* e) {
   if (hooks_->evicted) hooks_->evicted(hooks_->ctx, index_, key);
   keys_.Remove(key);
   if (e->has_expire()) expires_.Remove(key);
-  Entry::Free(e);
+  FreeEntry(e, free_ && free_->eviction);
   stats_->evicted_keys++;
 }
 
-void Database::Clear() {
+void Database::Clear(bool lazy) {
   PreserveAllForSnapshot();
   expires_.Clear([](Entry*) {});
-  keys_.Clear([](Entry* e) { Entry::Free(e); });
+  if (lazy && free_ && free_->freer) {
+    uint64_t inline_freed = 0;
+    keys_.Clear([this, &inline_freed](Entry* e) {
+      if (!free_->freer->FreeEntry(e)) ++inline_freed;
+    });
+    free_->freer->CountFreedInline(inline_freed);
+  } else {
+    keys_.Clear([](Entry* e) { Entry::Free(e); });
+  }
   expire_cursor_ = 0;
 }
 

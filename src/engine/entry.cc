@@ -225,6 +225,13 @@ Entry* Entry::Clone(const Entry* e, std::string_view key, void* (*copy_object)(O
   return n;
 }
 
+void* Entry::FreeKeepingObject(Entry* e) {
+  void* obj = e->object();
+  // A collection's payload is one pointer: the block size is PayloadOffset() + 8.
+  FreeBlock(e, e->PayloadOffset() + sizeof(void*));
+  return obj;
+}
+
 void Entry::Free(Entry* e) {
   if (!e) return;
   // The size Allocate was given, which routes the block back to the slab or

@@ -98,6 +98,9 @@ class Entry {
   // A deep copy under another key (COPY).
   static Entry* Clone(const Entry* e, std::string_view key, void* (*copy_object)(ObjType, const void*));
   static void Free(Entry* e);
+  // Frees a collection entry's block only and returns its object, which the
+  // caller now owns (lazy freeing hands it to another thread).
+  static void* FreeKeepingObject(Entry* e);
 
   ObjType type() const { return ObjType(bytes()[0] >> 4); }
   Encoding encoding() const { return Encoding(bytes()[0] & 0x0F); }

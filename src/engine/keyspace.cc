@@ -7,8 +7,9 @@
 namespace vireo {
 
 Keyspace::Keyspace(int databases) {
+  free_.freer = &lazy_;
   for (int i = 0; i < databases; ++i) {
-    dbs_.push_back(std::make_unique<Database>(i, &stats_, &clock_, &hooks_, &preserver_));
+    dbs_.push_back(std::make_unique<Database>(i, &stats_, &clock_, &hooks_, &preserver_, &free_));
   }
 }
 
@@ -23,8 +24,8 @@ uint64_t Keyspace::TotalKeys() const {
   return n;
 }
 
-void Keyspace::FlushAll() {
-  for (auto& d : dbs_) d->Clear();
+void Keyspace::FlushAll(bool lazy) {
+  for (auto& d : dbs_) d->Clear(lazy);
 }
 
 void Keyspace::RehashStep(int us) {

@@ -28,6 +28,33 @@ bool FsyncDirectoryOf(const std::string& path) {
   return ok;
 }
 
+SnapshotOptions ForegroundSnapshotOptions(const RdbSaveOptions& opts) {
+  SnapshotOptions so;
+  so.compress = opts.compress;
+  so.checksum = opts.checksum;
+  so.now_ms = opts.now_ms;
+  so.used_memory = opts.used_memory;
+  so.functions = opts.functions;
+  so.repl_id = opts.repl_id;
+  so.repl_offset = opts.repl_offset;
+  so.repl_stream_db = opts.repl_stream_db;
+  so.live = false;
+  return so;
+}
+
+bool SaveRdbToString(Keyspace& ks, const RdbSaveOptions& opts, std::string* out, std::string* error) {
+  // The same writer a background save uses, run to the end at once.
+  out->clear();
+  SnapshotWriter snap(ks, [out](std::string& chunk) { out->append(chunk); }, ForegroundSnapshotOptions(opts));
+  snap.Start(0);
+  if (!snap.Step(0, [] { return int64_t(0); })) {
+    *error = snap.error();
+    out->clear();
+    return false;
+  }
+  return true;
+}
+
 bool SaveRdbFile(Keyspace& ks, const std::string& path, const RdbSaveOptions& opts, std::string* error) {
   const std::string tmp = RdbTempPath(path);
   int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -38,16 +65,9 @@ bool SaveRdbFile(Keyspace& ks, const std::string& path, const RdbSaveOptions& op
   // The same writer a background save uses, run to the end at once, its
   // chunks written straight to the file.
   int write_errno = 0;
-  SnapshotOptions so;
-  so.compress = opts.compress;
-  so.checksum = opts.checksum;
-  so.now_ms = opts.now_ms;
-  so.used_memory = opts.used_memory;
-  so.functions = opts.functions;
-  so.live = false;
   SnapshotWriter snap(ks, [&](std::string& chunk) {
     if (write_errno == 0 && !WriteAll(fd, chunk.data(), chunk.size())) write_errno = errno;
-  }, std::move(so));
+  }, ForegroundSnapshotOptions(opts));
   snap.Start(0);
   bool ok = snap.Step(0, [] { return int64_t(0); }) && write_errno == 0;
   if (ok && fsync(fd) != 0) {

@@ -12,6 +12,7 @@
 #include "engine/keyspace.h"
 #include "persistence/rdb_reader.h"
 #include "persistence/rdb_writer.h"
+#include "persistence/snapshot_writer.h"
 
 namespace vireo {
 
@@ -21,14 +22,25 @@ struct RdbSaveOptions {
   int64_t now_ms = 0;
   uint64_t used_memory = 0;
   std::vector<std::string> functions;  // function library codes, written before the keys
+  // Replication aux fields (repl-id, repl-offset, repl-stream-db); none when repl_id is empty.
+  std::string repl_id;
+  long long repl_offset = 0;
+  int repl_stream_db = 0;
 };
 
 // write(2) until all n bytes are out (EINTR retried). False with errno set.
 bool WriteAll(int fd, const char* p, size_t n);
 
+// The options of a foreground (not live) SnapshotWriter writing opts's image.
+SnapshotOptions ForegroundSnapshotOptions(const RdbSaveOptions& opts);
+
 // Writes every key of ks to path. On failure *error says why (with errno
 // text) and no file is left under path or the temp name.
 bool SaveRdbFile(Keyspace& ks, const std::string& path, const RdbSaveOptions& opts, std::string* error);
+
+// Writes every key of ks as an RDB image into *out (a full resync's
+// payload). False with *error.
+bool SaveRdbToString(Keyspace& ks, const RdbSaveOptions& opts, std::string* out, std::string* error);
 
 // The temp name a save to path writes first ("temp-<pid>.rdb" beside it).
 std::string RdbTempPath(const std::string& path);

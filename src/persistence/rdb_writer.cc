@@ -108,11 +108,18 @@ void RdbWriter::AuxInt(std::string_view key, long long value) {
   Aux(key, std::string_view(buf, FormatInt64(value, buf)));
 }
 
-void RdbWriter::StandardAux(int64_t now_sec, uint64_t used_memory, bool aof_base) {
+void RdbWriter::StandardAux(int64_t now_sec, uint64_t used_memory, bool aof_base, std::string_view repl_id,
+                            long long repl_offset, int repl_stream_db) {
   Aux("redis-ver", "7.0.15");
   AuxInt("redis-bits", 64);
   AuxInt("ctime", now_sec);
   AuxInt("used-mem", (long long)used_memory);
+  if (!repl_id.empty()) {
+    // What a restarted replica PSYNCs with, and the db its stream is in.
+    AuxInt("repl-stream-db", repl_stream_db);
+    Aux("repl-id", repl_id);
+    AuxInt("repl-offset", repl_offset);
+  }
   AuxInt("aof-base", aof_base ? 1 : 0);
 }
 

@@ -44,8 +44,10 @@ class RdbWriter {
   void Aux(std::string_view key, std::string_view value);
   void AuxInt(std::string_view key, long long value);
   // The AUX fields Redis 7.0 writes at the top of a file (redis-ver,
-  // redis-bits, ctime, used-mem, aof-base).
-  void StandardAux(int64_t now_sec, uint64_t used_memory, bool aof_base);
+  // redis-bits, ctime, used-mem, then repl-stream-db, repl-id and
+  // repl-offset when repl_id is not empty, then aof-base).
+  void StandardAux(int64_t now_sec, uint64_t used_memory, bool aof_base, std::string_view repl_id = {},
+                   long long repl_offset = 0, int repl_stream_db = 0);
   // A function library record (RDB_OPCODE_FUNCTION2 and its code), as Redis
   // 7.0 writes one per library after the AUX fields and in FUNCTION DUMP.
   void Function(std::string_view code);

@@ -15,8 +15,8 @@ void SnapshotWriter::Start(int64_t now_us) {
   start_us_ = now_us;
   next_key_us_ = 0;
   writer_.Header();
-  writer_.StandardAux(opts_.now_ms / 1000, opts_.used_memory, opts_.aof_base);
-  for (const auto& [k, v] : opts_.extra_aux) writer_.Aux(k, v);
+  writer_.StandardAux(opts_.now_ms / 1000, opts_.used_memory, opts_.aof_base, opts_.repl_id, opts_.repl_offset,
+                      opts_.repl_stream_db);
   for (const std::string& code : opts_.functions) writer_.Function(code);
   sizes_.resize(ks_.count());
   expires_.resize(ks_.count());

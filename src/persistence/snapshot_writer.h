@@ -37,8 +37,11 @@ struct SnapshotOptions {
   int64_t now_ms = 0;
   uint64_t used_memory = 0;
   bool aof_base = false;  // the aof-base AUX field (an AOF's RDB preamble)
-  // Extra AUX fields after the standard ones (repl-id, repl-offset...).
-  std::vector<std::pair<std::string, std::string>> extra_aux;
+  // Replication AUX fields (repl-stream-db, repl-id, repl-offset); none
+  // when repl_id is empty.
+  std::string repl_id;
+  long long repl_offset = 0;
+  int repl_stream_db = 0;
   // Function library codes, written after the AUX fields, before the keys.
   std::vector<std::string> functions;
   // rdb-key-save-delay: microseconds per key (negative: nanoseconds), which

@@ -22,10 +22,17 @@ struct ChannelArgs {
   bool pattern = false;
 };
 
-ChannelArgs ChannelsOf(const std::string& name, size_t argc) {
-  if (name == "publish" || name == "spublish") return {1, 1, false};
-  if (name == "subscribe" || name == "ssubscribe") return {1, argc - 1, false};
-  if (name == "psubscribe") return {1, argc - 1, true};
+ChannelArgs ChannelsOf(AclCommandInfo::Channels kind, size_t argc) {
+  switch (kind) {
+    case AclCommandInfo::Channels::kFirst:
+      return {1, 1, false};
+    case AclCommandInfo::Channels::kAll:
+      return {1, argc - 1, false};
+    case AclCommandInfo::Channels::kAllPatterns:
+      return {1, argc - 1, true};
+    case AclCommandInfo::Channels::kNone:
+      break;
+  }
   return {};
 }
 
@@ -71,7 +78,7 @@ AclResult Server::CheckCommandPermission(const AclUser* user, const Command* cmd
   const AclCommandInfo& info = cat.at(id);
   std::vector<KeyAccess>& keys = acl_keys_scratch_;
   bool keys_found = false;
-  const ChannelArgs channels = ChannelsOf(info.full_name, args.size());
+  const ChannelArgs channels = ChannelsOf(info.channels, args.size());
 
   // Each selector on its own: the first that allows everything wins. If
   // none does, report the command, or else the last key/channel refused
@@ -95,7 +102,7 @@ AclResult Server::CheckCommandPermission(const AclUser* user, const Command* cmd
     if (r == kAclOk && !(s.flags & kSelAllKeys) && info.has_keys) {
       if (!keys_found) {
         keys.clear();
-        FindCommandKeyAccess(cmd, args, &keys);
+        FindCommandKeyAccess(cmd, args, info.key_spec_access, &keys);
         keys_found = true;
       }
       for (const KeyAccess& k : keys) {

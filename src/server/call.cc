@@ -14,7 +14,11 @@
 //   AOF loading and replication streams as they land)
 //     5. execute the handler with a ServerContext
 //     6. keyspace notifications: emitted by handlers through CommandServices
-//     7. propagation hook (AOF, replicas: as effects)  (not built yet)
+//     7. propagation (AOF, replicas) as effects: the handler may replace its
+//        arguments (SET EX -> SET PXAT...) or add commands (SPOP -> SREMs);
+//        an execution unit (the outermost Call: a command, EXEC, a script)
+//        is sent when it ends, in MULTI/EXEC if it propagated more than one
+//        command (server/propagation.h). No sink: one branch.
 //     8. statistics: calls, usec, failed calls, errorstats
 //     9. slowlog, latency monitor
 //    10. MONITOR feed (after execution, as Redis 7.0: SELECT shows its new db)
@@ -28,6 +32,7 @@
 #include <cstring>
 
 #include "base/clock.h"
+#include "server/aof.h"
 #include "server/command_keys.h"
 #include "resp/reply_builder.h"
 #include "server/commands/server_context.h"
@@ -148,7 +153,8 @@ void Server::ProcessCommand(Client* c, const std::vector<std::string_view>& args
     return;
   }
 
-  const bool restricted = !c->authenticated || !c->user->unrestricted();
+  // The primary's stream is never checked (Redis's master client has no user).
+  const bool restricted = !c->is_master && (!c->authenticated || !c->user->unrestricted());
   if (restricted && !(cmd->flags & kCmdNoAuth) && AuthRequired(c)) {
     cmd->rejected_calls++;
     RejectCommand(c, "NOAUTH Authentication required.", cmd);
@@ -186,7 +192,8 @@ void Server::ProcessCommand(Client* c, const std::vector<std::string_view>& args
   // command but EXEC/DISCARD/QUIT/RESET is refused (queueing takes memory),
   // as Redis 7.0. Not while a slow script holds the node (it is mid-command).
   // Without maxmemory this is one predictable branch.
-  if (cfg().maxmemory && !scripts_->timed_out()) [[unlikely]] {
+  // A replica neither evicts nor refuses: its primary decides (replica-ignore-maxmemory).
+  if (cfg().maxmemory && !scripts_->timed_out() && !repl_->is_replica()) [[unlikely]] {
     const bool out_of_memory = PerformEvictions() == Evictor::Result::kFail;
     pre_command_oom_ = out_of_memory;
     if (out_of_memory) {
@@ -205,10 +212,10 @@ void Server::ProcessCommand(Client* c, const std::vector<std::string_view>& args
   }
 
   // stop-writes-on-bgsave-error: after a failed save, writes (and PING, as
-  // Redis) are refused until a save succeeds.
-  if (!rdb_.last_save_ok && WritesDeniedByDiskError() &&
-      ((cmd->flags & kCmdWrite) || (cmd->handler == exec_handler_ && (c->multi.cmd_flags & kCmdWrite)) ||
-       cmd->full_name == "ping")) {
+  // Redis) are refused until a save succeeds; our primary is obeyed.
+  if (!rdb_.last_save_ok && WritesDeniedByDiskError() && !c->is_master &&
+      (((cmd->handler == exec_handler_ ? c->multi.cmd_flags : cmd->flags) & kCmdWrite) || cmd->name == "ping"))
+      [[unlikely]] {
     cmd->rejected_calls++;
     RejectCommand(c,
                   "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to "
@@ -217,6 +224,47 @@ void Server::ProcessCommand(Client* c, const std::vector<std::string_view>& args
                   "option). Please check the Redis logs for details about the RDB error.",
                   cmd);
     return;
+  }
+
+  // The AOF cannot be written: writes (and PING) are refused until it can,
+  // as Redis's MISCONF for AOF errors.
+  if (aof_->write_failing() && !c->is_master &&
+      (((cmd->handler == exec_handler_ ? c->multi.cmd_flags : cmd->flags) & kCmdWrite) || cmd->name == "ping"))
+      [[unlikely]] {
+    cmd->rejected_calls++;
+    RejectCommand(c, aof_->MisconfError(), cmd);
+    return;
+  }
+
+  // A dataset is loading (the AOF at start-up, DEBUG LOADAOF): only
+  // commands flagged ok-loading run.
+  if (loading_.active && !(cmd->flags & kCmdLoading)) [[unlikely]] {
+    cmd->rejected_calls++;
+    RejectCommand(c, "LOADING Redis is loading the dataset in memory", cmd);
+    return;
+  }
+
+  // Replication refusals, in Redis 7.0's order: NOREPLICAS, READONLY, MASTERDOWN.
+  if (repl_->refusals_possible() && !c->is_master) {
+    const bool exec = cmd->handler == exec_handler_;
+    const uint32_t flags = exec ? c->multi.cmd_flags : cmd->flags;
+    const bool is_write = (flags & kCmdWrite) != 0;
+    if (is_write && repl_->NotEnoughGoodReplicas(NowMs())) {
+      cmd->rejected_calls++;
+      RejectCommand(c, "NOREPLICAS Not enough good replicas to write.", cmd);
+      return;
+    }
+    if (is_write && repl_->is_replica() && repl_->replica_read_only()) {
+      cmd->rejected_calls++;
+      RejectCommand(c, "READONLY You can't write against a read only replica.", cmd);
+      return;
+    }
+    const bool deny_stale = exec ? (c->multi.cmd_inv_flags & kCmdStale) != 0 : !(cmd->flags & kCmdStale);
+    if (repl_->is_replica() && !repl_->link_up() && !repl_->serve_stale_data() && deny_stale) {
+      cmd->rejected_calls++;
+      RejectCommand(c, "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.", cmd);
+      return;
+    }
   }
 
   // A slow script lets clients in, but only for what may end it (allow_busy:
@@ -247,6 +295,30 @@ void Server::ProcessCommand(Client* c, const std::vector<std::string_view>& args
   Call(c, cmd, args);
 }
 
+bool Server::ExecuteReplayed(Client* c, const std::vector<std::string_view>& args, std::string* error) {
+  Command* cmd = commands_.Find(args[0]);
+  if (cmd && !cmd->subcommands.empty() && args.size() >= 2) {
+    std::string lower;
+    auto it = cmd->sub_by_name.find(std::string(ToLower(args[1], &lower)));
+    cmd = it == cmd->sub_by_name.end() ? nullptr : it->second;
+  }
+  if (!cmd || !cmd->handler) {
+    *error = "Unknown command '" + std::string(CString(args[0], 128)) + "'";
+    return false;
+  }
+  const int arity = cmd->spec->arity;
+  if ((arity > 0 && int(args.size()) != arity) || int(args.size()) < -arity) {
+    *error = "Wrong number of arguments for '" + cmd->full_name + "'";
+    return false;
+  }
+  if (c->multi.active && !(cmd->flags & kCmdTransactionControl)) {
+    QueueCommand(c, cmd, args);
+    return true;
+  }
+  Call(c, cmd, args);
+  return true;
+}
+
 void Server::QueueCommand(Client* c, Command* cmd, const std::vector<std::string_view>& args) {
   QueuedCommand q{cmd, {}};
   q.args.reserve(args.size());
@@ -255,6 +327,7 @@ void Server::QueueCommand(Client* c, Command* cmd, const std::vector<std::string
     c->multi.arg_bytes += a.size();
   }
   c->multi.cmd_flags |= cmd->flags;
+  c->multi.cmd_inv_flags |= ~cmd->flags;
   c->multi.queue.push_back(std::move(q));
 }
 
@@ -278,7 +351,13 @@ void Server::Call(Client* c, Command* cmd, const std::vector<std::string_view>& 
   if (!outer) executing_ = c;
   // A background save must write the keys this command may change first.
   if (keyspace_.preserver() && (cmd->flags & kCmdWrite)) PreserveCommandKeys(c, cmd, args);
+  PropagationOps prop_ops;
+  if (propagator_.active() && !loading_.active) [[unlikely]] {
+    prop_ops.pending = &propagator_.pending();
+    ctx.propagation = &prop_ops;
+  }
   cmd->handler(ctx);
+  if (ctx.propagation) [[unlikely]] QueuePropagation(ctx, cmd, args, outer == nullptr);
   int64_t duration = NowUs() - start_us;
   // Client-side caching: the keys a tracking client just read. A script's
   // reads count for the client that ran the script (the outer caller); the
@@ -294,6 +373,7 @@ void Server::Call(Client* c, Command* cmd, const std::vector<std::string_view>& 
     if (tracking_.has_held()) tracking_.FlushHeld(c);
   }
   dirty_ += ctx.dirty;
+  if (!outer) c->woff = repl_->master_repl_offset();  // what WAIT waits for
   if (save_after_command_) {
     save_after_command_ = false;
     std::string error;
@@ -312,7 +392,16 @@ void Server::Call(Client* c, Command* cmd, const std::vector<std::string_view>& 
     out.resize(reply_start);
   }
 
+  if (loading_.active) [[unlikely]] {
+    if (c->replaying) return;  // a loader's commands are not client commands
+  }
   cmd->usec += uint64_t(duration);
+  // Latency tracking (INFO latencystats): commands that completed without
+  // blocking, in ns as Redis records them; one branch when off.
+  if (cfg().latency_tracking && !c->blocked) {
+    if (!cmd->latency) cmd->latency = std::make_unique<LatencyHistogram>();
+    cmd->latency->Record(duration * 1000);
+  }
   if (rerun) return;  // counted when it first ran
   cmd->calls++;
   stats_.total_commands_processed++;
@@ -327,6 +416,27 @@ void Server::Call(Client* c, Command* cmd, const std::vector<std::string_view>& 
   if (!monitors_.empty() && !(cmd->flags & (kCmdSkipMonitor | kCmdAdmin))) {
     FeedMonitors(c, Redacted(cmd, args, &redacted), NowUs());
   }
+}
+
+void Server::QueuePropagation(CommandContext& ctx, const Command* cmd, const std::vector<std::string_view>& args,
+                              bool outermost) {
+  PropagationOps& ops = *ctx.propagation;
+  uint8_t targets = (ctx.dirty || ctx.force_propagate) ? kPropagateAll : 0;
+  targets |= ops.force_targets;
+  // EXEC is never propagated itself: its commands are, wrapped when needed.
+  if (ops.prevent || cmd->handler == exec_handler_) targets = 0;
+  if (targets) {
+    PropagatedCommand op;
+    op.db = ctx.session.db_index;
+    op.targets = targets;
+    if (ops.rewritten) {
+      op.argv = std::move(ops.argv);
+    } else {
+      op.argv.assign(args.begin(), args.end());
+    }
+    propagator_.pending().push_back(std::move(op));
+  }
+  if (outermost) propagator_.FlushPending();
 }
 
 void Server::RecordLatency(const std::string& event, int64_t ms, int64_t now_ms) {
@@ -404,11 +514,14 @@ void Server::KeyModified(int db, std::string_view key) {
 void Server::DbModified(int db, int replaced_with) {
   // A flush invalidates every tracking client's cache (SWAPDB does not, as in Redis 7.0).
   if (replaced_with < 0 && (tracking_.clients() || tracking_.active())) tracking_.InvalidateAll(executing_);
-  // FLUSHALL stops a background save (Redis kills its child) and, with save
-  // points set, saves the empty dataset once the command is done.
-  if (db < 0 && replaced_with < 0) {
-    if (bgsave_) AbortBgsave("FLUSHALL");
-    if (!cfg().save_params.empty()) save_after_command_ = true;
+  // Every database emptied (FLUSHALL, a replica's full sync) stops a
+  // background save, as Redis kills its child: its image is stale and, on a
+  // replica, its rename would replace the synced file. FLUSHALL (a command:
+  // executing_ is set) with save points also saves the empty dataset once
+  // it is done, so a restart cannot bring the keys back.
+  if (db < 0 && replaced_with < 0) [[unlikely]] {
+    if (bgsave_) AbortBgsave(executing_ ? "FLUSHALL" : "every database replaced");
+    if (executing_ && !cfg().save_params.empty()) save_after_command_ = true;
   }
   if (watches_.empty()) return;
   if (db >= 0) return watches_.TouchDb(keyspace_, db, replaced_with, NowMs());
@@ -421,6 +534,10 @@ void Server::DbModified(int db, int replaced_with) {
 // change signal a DEL would give, as Redis's expiry does.
 void Server::KeyExpired(int db, std::string_view key) {
   Notify(kNotifyExpired, "expired", key, db);
+  // Propagated at once, outside the running command's unit (Redis 7.0).
+  if (propagator_.active() && !loading_.active) [[unlikely]] {
+    propagator_.EmitNow(db, kPropagateAll, {cfg().lazyfree_lazy_expire ? "UNLINK" : "DEL", key});
+  }
   // The engine calls this just before it deletes the key: it is gone for WATCH.
   if (!watches_.empty()) watches_.Touch(db, key, /*key_gone=*/true);
   if (tracking_.active()) tracking_.InvalidateKey(key, executing_);
@@ -430,6 +547,10 @@ void Server::KeyExpired(int db, std::string_view key) {
 // WATCH and client-side caching learn of it as of a DEL.
 void Server::KeyEvicted(int db, std::string_view key) {
   Notify(kNotifyEvicted, "evicted", key, db);
+  // Propagated at once as DEL (UNLINK with lazyfree-lazy-eviction), as Redis 7.0.
+  if (propagator_.active() && !loading_.active) [[unlikely]] {
+    propagator_.EmitNow(db, kPropagateAll, {cfg().lazyfree_lazy_eviction ? "UNLINK" : "DEL", key});
+  }
   if (!watches_.empty()) watches_.Touch(db, key, /*key_gone=*/true);
   if (tracking_.active()) tracking_.InvalidateKey(key, executing_);
 }

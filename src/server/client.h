@@ -14,6 +14,7 @@
 #include "resp/reply_builder.h"
 #include "resp/resp_parser.h"
 #include "server/pubsub.h"
+#include "server/replication.h"
 #include "server/tracking.h"
 #include "server/transaction.h"
 
@@ -75,6 +76,17 @@ class Client : public IoHandler, public ClientSession {
   // CLIENT TRACKING options (server/tracking.h).
   ClientTracking tracking;
   std::vector<WatchedKey> watched;
+  // Replication: this is our primary's link (the stream is applied from it,
+  // replies are dropped), or a replica of ours (`replica` set by PSYNC/SYNC).
+  bool is_master = false;
+  std::unique_ptr<ReplicaPeer> replica;
+  // REPLCONF options, remembered until PSYNC makes the client a replica.
+  int repl_listening_port = 0;
+  std::string repl_announced_ip;
+  bool repl_capa_eof = false;
+  bool repl_capa_psync2 = false;
+  // master_repl_offset after this client's last command (WAIT waits for it).
+  int64_t woff = 0;
   // The ACL user this connection runs as (the Server sets "default" on
   // accept; deleting a user closes its clients first, so never dangling),
   // and whether it authenticated (or connected while "default" needed no

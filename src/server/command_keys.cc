@@ -85,15 +85,6 @@ bool FindKeys(const Command* c, const std::vector<std::string_view>& args, size_
   return !out->empty();
 }
 
-// The ACL permission a key spec's flags ask for: access reads, insert,
-// delete and update write (Redis's ACLSelectorCheckKey).
-uint8_t AclBits(const char* flags) {
-  uint8_t bits = 0;
-  if (strstr(flags, "access")) bits |= kKeyAccessRead;
-  if (strstr(flags, "insert") || strstr(flags, "delete") || strstr(flags, "update")) bits |= kKeyAccessWrite;
-  return bits;
-}
-
 // SORT's keys (its key specs leave STORE "unknown"): the sorted key, then
 // the destination of the last STORE that has a value. Like Redis, the scan
 // skips the values of LIMIT (two), GET and BY (one each), but not the value
@@ -118,7 +109,7 @@ void SortKeys(const std::vector<std::string_view>& args, size_t offset, std::vec
 }  // namespace
 
 void FindCommandKeyAccess(const Command* c, const std::vector<std::string_view>& args,
-                          std::vector<KeyAccess>* out) {
+                          const std::vector<uint8_t>& spec_access, std::vector<KeyAccess>* out) {
   if (c->full_name == "sort") {
     std::vector<FoundKey> keys;
     SortKeys(args, 0, &keys);
@@ -127,11 +118,13 @@ void FindCommandKeyAccess(const Command* c, const std::vector<std::string_view>&
     }
     return;
   }
+  const KeySpec* first = c->spec->key_specs.data();
   WalkKeySpecs(c, args, 0, [&](size_t pos, const KeySpec& k, int set_get) {
-    if (strstr(k.flags, "not_key")) return;  // a shard channel, not a key
+    const uint8_t spec_bits = spec_access[size_t(&k - first)];
+    if (spec_bits & 0x80) return;  // a shard channel, not a key
     uint8_t bits = set_get == 1   ? uint8_t(kKeyAccessRead | kKeyAccessWrite)
                    : set_get == 0 ? uint8_t(kKeyAccessWrite)
-                                  : AclBits(k.flags);
+                                  : spec_bits;
     out->push_back({pos, bits});
   });
 }

@@ -24,14 +24,17 @@ struct FoundKey {
 bool FindCommandKeys(const Command* c, const std::vector<std::string_view>& args, size_t offset,
                      std::vector<FoundKey>* out);
 
-// The same walk for ACL checks: each key's position and the access its
-// spec asks for (read: ACCESS; write: INSERT, DELETE or UPDATE), without
-// allocating per key. args[0] is the command name.
+// The same walk for ACL checks: each key's position and the access it
+// needs (read: ACCESS; write: INSERT, DELETE or UPDATE), from
+// `spec_access` (a byte per key spec: those bits, 0x80 for a not_key spec,
+// AclCatalog precomputes them). No allocation per key. args[0] is the
+// command name.
 enum : uint8_t { kKeyAccessRead = 1, kKeyAccessWrite = 2 };
 struct KeyAccess {
   size_t pos;
   uint8_t access;
 };
-void FindCommandKeyAccess(const Command* c, const std::vector<std::string_view>& args, std::vector<KeyAccess>* out);
+void FindCommandKeyAccess(const Command* c, const std::vector<std::string_view>& args,
+                          const std::vector<uint8_t>& spec_access, std::vector<KeyAccess>* out);
 
 }  // namespace vireo

@@ -41,6 +41,11 @@ struct OutputBufferLimit {
 struct ServerConfig : EncodingLimits {
   int port = 6379;
   std::vector<std::string> bind = {"*", "-::*"};
+  // vireo-endpoint-ports (not a Redis directive; hidden from CONFIG GET *):
+  // more ports to accept clients on, on every bind address, opened with
+  // SO_REUSEPORT so that the node serving a managed group's endpoint can
+  // change without the endpoint closing (vireo-manager sets it).
+  std::vector<int> endpoint_ports;
   std::string dir;  // absolute; the process working directory by default
   std::string logfile;
   std::string pidfile;
@@ -77,6 +82,8 @@ struct ServerConfig : EncodingLimits {
   long long slowlog_log_slower_than = 10000;  // microseconds, -1 disables
   int slowlog_max_len = 128;                  // Redis allows up to 2^63-1; we clamp to INT_MAX
   long long latency_monitor_threshold = 0;    // milliseconds, 0 disables
+  bool latency_tracking = true;               // per-command histograms
+  std::vector<double> latency_tracking_info_percentiles = {50.0, 99.0, 99.9};
   long long tracking_table_max_keys = 1000000;  // client-side caching table bound, 0: none
   // Scripts: after this many ms a running script lets other clients in (-BUSY, SCRIPT KILL).
   long long busy_reply_threshold = 5000;      // lua-time-limit is its old name
@@ -84,8 +91,7 @@ struct ServerConfig : EncodingLimits {
   // Expiry and freeing.
   int active_expire_effort = 1;  // 1..10
   bool lazyfree_lazy_eviction = false;
-  bool lazyfree_lazy_expire = false;
-  bool lazyfree_lazy_server_del = false;
+  // (lazyfree-lazy-expire and -server-del live in EncodingLimits: handlers read them.)
   bool lazyfree_lazy_user_del = false;
   bool lazyfree_lazy_user_flush = false;
 
@@ -102,6 +108,7 @@ struct ServerConfig : EncodingLimits {
   bool stop_writes_on_bgsave_error = true;
   int rdb_key_save_delay = 0;     // microseconds slept per key saved (tests)
   int sanitize_dump_payload = 0;  // 0 no, 1 yes, 2 clients
+  bool appendonly = false;
   std::string appenddirname = "appendonlydir";
   std::string appendfilename = "appendonly.aof";
   int appendfsync = 1;  // 0 always, 1 everysec, 2 no

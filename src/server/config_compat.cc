@@ -167,17 +167,12 @@ constexpr CompatRow kRows[] = {
     Bool("io-threads-do-reads", "no").Flags(kImmutable),
     Bool("jemalloc-bg-thread", "yes"),
     Int("key-load-delay", "0", -kIntMax - 1, kIntMax).Flags(kConfigHidden),
-    Bool("latency-tracking", "yes"),
-    Special("latency-tracking-info-percentiles", Kind::kPercentiles, "50 99 99.9")
-        .Flags(kConfigMultiArg),
     Int("loading-process-events-interval-bytes", "2097152", 1024, kIntMax).Flags(kConfigHidden),
     Str("masterauth"),
     Str("masteruser"),
     Special("maxmemory-clients", Kind::kMemoryOrPercent, "0").Lacks("client eviction"),
     Int("min-replicas-max-lag", "10", 0, kIntMax).Alias("min-slaves-max-lag"),
-    Int("min-replicas-to-write", "0", 0, kIntMax)
-        .Alias("min-slaves-to-write")
-        .Lacks("replicas (writes would need them)"),
+    Int("min-replicas-to-write", "0", 0, kIntMax).Alias("min-slaves-to-write"),
     Bool("no-appendfsync-on-rewrite", "no"),
     Enum("oom-score-adj", "no", "no,yes,relative,absolute").Lacks("setting the OOM score"),
     Special("oom-score-adj-values", Kind::kOomValues, "0 200 800").Flags(kConfigMultiArg),
@@ -204,8 +199,7 @@ constexpr CompatRow kRows[] = {
     Bool("replica-serve-stale-data", "yes").Alias("slave-serve-stale-data"),
     Special("replicaof", Kind::kReplicaOf, "")
         .Alias("slaveof")
-        .Flags(kImmutable | kConfigMultiArg)
-        .Lacks("replication"),
+        .Flags(kImmutable | kConfigMultiArg),
     Str("server_cpulist").Flags(kImmutable).Lacks("pinning the server to CPUs"),
     Bool("set-proc-title", "yes").Flags(kImmutable),
     Flagset("shutdown-on-sigint", "default", "default,save,nosave,now,force")
@@ -280,17 +274,6 @@ bool ValidProcTitle(std::string_view t) {
   return true;
 }
 
-// Redis prints a percentile with "%f" and drops the trailing zeros.
-std::string FormatPercentile(double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), "%f", v);
-  std::string s = buf;
-  if (s.find('.') != std::string::npos) {
-    while (s.back() == '0') s.pop_back();
-    if (s.back() == '.') s.pop_back();
-  }
-  return s;
-}
 
 // Checks `args` as Redis would for `row`; on success stores the canonical
 // text (what CONFIG GET shows) in *out and returns "".

@@ -9,7 +9,9 @@
 #include <fstream>
 
 #include "base/log.h"
+#include "base/numbers.h"
 #include "server/config.h"
+#include "server/aof.h"
 #include "server/server.h"
 #include "server/usage.h"
 
@@ -74,12 +76,33 @@ int main(int argc, char** argv) {
   VLOG_NOTICE("Vireo %s (Redis %s compatible) started, pid=%d, port=%d", vireo::kVireoRelease,
               vireo::kRedisCompatVersion, int(getpid()), server.cfg().port);
   VLOG_NOTICE("Server initialized");
-  {
+  if (server.cfg().appendonly) {
+    // With appendonly yes the AOF is the dataset (the RDB is not read), as Redis.
+    if (!server.aof().StartAtBoot()) {
+      if (!server.cfg().pidfile.empty()) unlink(server.cfg().pidfile.c_str());
+      return 1;
+    }
+  } else {
     bool missing = false;
     if (!server.LoadRdb(&error, &missing) && !missing) {
       VLOG_WARNING("Fatal error loading the DB: %s. Exiting.", error.c_str());
       if (!server.cfg().pidfile.empty()) unlink(server.cfg().pidfile.c_str());
       return 1;
+    }
+  }
+  {
+    // `replicaof <host> <port>` in the config: start as a replica (after
+    // the file is loaded, so its recorded history can be continued).
+    auto it = server.cfg().compat_values.find("replicaof");
+    if (it != server.cfg().compat_values.end() && !it->second.empty()) {
+      const size_t sp = it->second.rfind(' ');
+      long long port = 0;
+      if (sp == std::string::npos || !vireo::ParseInt64(std::string_view(it->second).substr(sp + 1), &port) ||
+          port < 0 || port > 65535) {
+        VLOG_WARNING("Invalid master port in replicaof: %s", it->second.c_str());
+        return 1;
+      }
+      server.repl().SetMaster(it->second.substr(0, sp), int(port));
     }
   }
   VLOG_NOTICE("Ready to accept connections tcp");

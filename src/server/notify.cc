@@ -11,6 +11,7 @@
 // OutputAdded / CheckOutputLimit apply client-output-buffer-limit to bytes
 // added to a client outside its own reply path (deliveries) and after its own
 // commands, closing a reader that fell too far behind, as Redis does.
+#include <algorithm>
 #include <string>
 
 #include "base/clock.h"
@@ -49,11 +50,20 @@ void Server::OutputAdded(Client* c) {
 
 void Server::CheckOutputLimit(Client* c) {
   if (c->closing) return;
-  // Redis classes a client by its subscriptions (any protocol); there are no
-  // replicas yet, so every other client is "normal".
-  const OutputBufferLimit& limit = cfg().client_obuf_limits[c->subscribed() ? kObufPubsub : kObufNormal];
+  // Redis classes a client as a replica, else by its subscriptions (any
+  // protocol). The master link is never limited.
+  if (c->is_master) return;
+  const int cls = c->replica ? kObufReplica : c->subscribed() ? kObufPubsub : kObufNormal;
+  const OutputBufferLimit& limit = cfg().client_obuf_limits[cls];
   if (limit.hard == 0 && limit.soft == 0) return;
-  const size_t used = c->pending_output();
+  size_t used = c->pending_output();
+  if (c->replica) {
+    // A full resync's payload is not output buffer (Redis sends it apart):
+    // only the stream queued behind it counts.
+    const ReplicaPeer& p = *c->replica;
+    if (p.payload_end > c->net_output_bytes) used -= size_t(std::min<uint64_t>(used, p.payload_end - c->net_output_bytes));
+    used += p.held.size();
+  }
   bool over = limit.hard && used >= limit.hard;
   if (!over && limit.soft && used >= limit.soft) {
     int64_t now = NowMs();

@@ -2,6 +2,7 @@
 // and DEBUG RELOAD loading, the save points checked by the cron, and the
 // save a shutdown does. The format itself is in src/persistence.
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 #include "base/clock.h"
@@ -29,6 +30,9 @@ bool Server::SaveRdb(std::string* error) {
   opts.now_ms = start;
   opts.used_memory = UsedMemory();
   for (const auto& [name, lib] : scripts().functions().libraries()) opts.functions.push_back(lib.code);
+  int64_t repl_offset = 0;
+  repl_->RdbReplInfo(&opts.repl_id, &repl_offset, &opts.repl_stream_db);
+  opts.repl_offset = repl_offset;
   const uint64_t dirty_before = dirty_;
   if (!SaveRdbFile(keyspace_, RdbPath(), opts, error)) {
     VLOG_WARNING("%s", error->c_str());
@@ -57,6 +61,15 @@ bool Server::LoadRdb(std::string* error, bool* missing) {
   if (!LoadRdbFile(RdbPath(), keyspace_, opts, &result, missing)) {
     *error = result.error;
     return false;
+  }
+  // A replica restarted from its own file continues its primary's history
+  // from the offset the file records (PSYNC instead of a full resync).
+  auto id = result.aux.find("repl-id");
+  auto off = result.aux.find("repl-offset");
+  if (id != result.aux.end() && off != result.aux.end()) {
+    auto db = result.aux.find("repl-stream-db");
+    repl_->RestoreFromRdb(id->second, std::strtoll(off->second.c_str(), nullptr, 10),
+                          db == result.aux.end() ? 0 : int(std::strtol(db->second.c_str(), nullptr, 10)));
   }
   rdb_.last_load_keys_loaded = result.keys_loaded;
   rdb_.last_load_keys_expired = result.expired_skipped;
@@ -100,6 +113,9 @@ bool Server::StartBgsave(std::string* error) {
   opts.used_memory = UsedMemory();
   opts.key_delay = cfg().rdb_key_save_delay;
   for (const auto& [name, lib] : scripts().functions().libraries()) opts.functions.push_back(lib.code);
+  int64_t repl_offset = 0;
+  repl_->RdbReplInfo(&opts.repl_id, &repl_offset, &opts.repl_stream_db);
+  opts.repl_offset = repl_offset;
   ChunkFileWriter* file = job->file.get();
   job->snap = std::make_unique<SnapshotWriter>(keyspace_, [file](std::string& chunk) { file->Push(chunk); },
                                                std::move(opts));

@@ -15,6 +15,7 @@
 #include "base/memory_accounting.h"
 #include "net/listener.h"
 #include "resp/reply_builder.h"
+#include "server/aof.h"
 #include "server/commands/server_context.h"
 #include "server/script_runner.h"
 
@@ -64,12 +65,24 @@ Server::Server(Config config)
   BindScriptingCommands(commands_);
   BindAclCommands(commands_);
   scripts_ = std::make_unique<ScriptRunner>(*this);
+  aof_ = std::make_unique<Aof>(*this);
+  repl_ = std::make_unique<Replication>(*this);
+  BindReplicationCommands(commands_);
   run_id_ = RandomHex(40);
   start_ms_ = NowMs();
   rdb_.lastsave_sec = start_ms_ / 1000;
   keyspace_.UpdateLruClock(start_ms_);
   config_.set_on_change([this](std::string_view name) { ApplyConfigChange(name); });
-  config_.set_apply_hook([this](std::string_view name) { return ApplyTlsChange(name); });
+  // Changes that can fail (Config keeps one hook: each feature's branch here).
+  // CONFIG SET reports a failure and keeps the old values.
+  config_.set_apply_hook([this](std::string_view name) -> std::string {
+    if (name == "appendonly") {
+      if (cfg().appendonly && !aof_->on() && !aof_->Enable()) return "Unable to turn on AOF. Check server logs.";
+      if (!cfg().appendonly && aof_->on()) aof_->Disable();
+      return std::string();
+    }
+    return name == "vireo-endpoint-ports" ? ApplyEndpointPorts() : ApplyTlsChange(name);
+  });
   KeyEventHooks hooks;
   hooks.ctx = this;
   hooks.ready = [](void* self, int db, std::string_view key) {
@@ -89,6 +102,7 @@ Server::Server(Config config)
   };
   keyspace_.set_key_event_hooks(hooks);
   ApplyEvictionConfig();
+  ApplyLazyFreeConfig();
   pubsub_.set_output_hook([](void* self, Client* c) { static_cast<Server*>(self)->OutputAdded(c); }, this);
 }
 
@@ -96,6 +110,9 @@ Server::~Server() {
   for (auto& [id, c] : clients_) loop_.Unwatch(c->fd());
   clients_.clear();  // closes their sockets
   for (int fd : listen_fds_) close(fd);
+  for (auto& [port, fds] : endpoint_listeners_) {
+    for (auto& [fd, handler] : fds) close(fd);
+  }
 }
 
 void Server::RequestShutdownFromSignal(int sig) { g_shutdown_signal = sig; }
@@ -131,7 +148,51 @@ bool Server::Listen(std::string* error) {
     *error = "Failed listening on any address";
     return false;
   }
+  const std::string why = ApplyEndpointPorts();
+  if (!why.empty()) {
+    *error = why;
+    return false;
+  }
   return true;
+}
+
+std::string Server::ApplyEndpointPorts() {
+  const ServerConfig& c = cfg();
+  const std::vector<int>& want = c.endpoint_ports;
+  for (auto it = endpoint_listeners_.begin(); it != endpoint_listeners_.end();) {
+    if (std::find(want.begin(), want.end(), it->first) != want.end()) {
+      ++it;
+      continue;
+    }
+    for (auto& [fd, handler] : it->second) {
+      loop_.Unwatch(fd);
+      close(fd);
+    }
+    it = endpoint_listeners_.erase(it);
+  }
+  for (int port : want) {
+    if (endpoint_listeners_.count(port)) continue;
+    std::vector<std::pair<int, std::unique_ptr<IoHandler>>> opened;
+    for (const std::string& addr : c.bind) {
+      std::string err;
+      bool optional = false;
+      int fd = OpenListener(addr, port, c.tcp_backlog, &err, &optional, /*shared=*/true);
+      if (fd < 0) {
+        if (optional) continue;
+        for (auto& [ofd, handler] : opened) {
+          loop_.Unwatch(ofd);
+          close(ofd);
+        }
+        return "Could not create server TCP listening socket " + addr + ":" + std::to_string(port) +
+               ": " + err;
+      }
+      auto handler = std::make_unique<Listener>(fd, [this](int lfd) { OnAcceptable(lfd); });
+      loop_.Watch(fd, handler.get(), true, false);
+      opened.emplace_back(fd, std::move(handler));
+    }
+    endpoint_listeners_[port] = std::move(opened);
+  }
+  return std::string();
 }
 
 void Server::OnAcceptable(int listen_fd) {
@@ -160,20 +221,35 @@ void Server::OnAcceptable(int listen_fd) {
     }
     ConfigureClientSocket(fd, cfg().tcp_keepalive);
     const bool tls = tls_ctx_ && is_tls_listener(listen_fd);
-    auto owned = std::make_unique<Client>(this, fd, next_client_id_++, SockAddrText(ss), LocalAddrText(fd));
-    Client* c = owned.get();
+    Client* c = NewClient(fd, SockAddrText(ss), LocalAddrText(fd));
     // Redis's createClient: a client is authenticated from the start when
     // "default" needs no password (and is on).
     const AclUser* def = acl_.default_user();
     c->user = acl_.default_user();
     c->authenticated = (def->flags & kUserNoPass) && !(def->flags & kUserOff);
-    ParseLimits limits;
-    limits.max_bulk_len = cfg().proto_max_bulk_len;
-    c->parser.set_limits(limits);
     if (tls) c->StartTls(std::make_unique<TlsConnection>(*tls_ctx_, fd));
-    clients_.emplace(c->id(), std::move(owned));
-    loop_.Watch(fd, c, true, false);
   }
+}
+
+Client* Server::NewClient(int fd, std::string addr, std::string laddr) {
+  auto owned = std::make_unique<Client>(this, fd, next_client_id_++, std::move(addr), std::move(laddr));
+  Client* c = owned.get();
+  ParseLimits limits;
+  limits.max_bulk_len = cfg().proto_max_bulk_len;
+  c->parser.set_limits(limits);
+  clients_.emplace(c->id(), std::move(owned));
+  loop_.Watch(fd, c, true, false);
+  return c;
+}
+
+Client* Server::AdoptConnection(int fd) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof(ss);
+  getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len);
+  Client* c = NewClient(fd, SockAddrText(ss), LocalAddrText(fd));
+  c->user = acl_.default_user();
+  c->authenticated = true;
+  return c;
 }
 
 Client* Server::FindClient(uint64_t id) {
@@ -199,6 +275,7 @@ void Server::FreeClosedClients() {
     pubsub_.RemoveClient(c);
     watches_.UnwatchAll(c);
     tracking_.ClientClosed(c);
+    repl_->ClientClosed(c);
     clients_.erase(c->id());  // the last owner: frees the client, closes its socket
   }
   to_free_.clear();
@@ -237,6 +314,7 @@ bool Server::paused_for(const Command* cmd, int64_t now_ms) const {
 }
 
 void Server::ProcessInput(Client* c) {
+  if (c->is_master) return ProcessMasterInput(c);
   size_t pos = 0;
   while (!c->closing && !c->paused && !c->blocked && !c->close_after_reply && pos < c->query.size()) {
     size_t consumed = 0;
@@ -299,8 +377,18 @@ void Server::ResetStats() {
   commands_.ResetStats();
   auto& ks = keyspace_.stats();
   ks.expired_keys = ks.evicted_keys = ks.keyspace_hits = ks.keyspace_misses = 0;
+  keyspace_.lazy_freer().ResetFreedCount();
   ks.expired_time_cap_reached_count = ks.expire_cycle_cpu_milliseconds = 0;
   ks.expired_stale_perc = 0;
+}
+
+void Server::ApplyLazyFreeConfig() {
+  FreeSettings& f = keyspace_.free_settings();
+  f.eviction = cfg().lazyfree_lazy_eviction;
+  f.expire = cfg().lazyfree_lazy_expire;
+  f.server_del = cfg().lazyfree_lazy_server_del;
+  f.user_del = cfg().lazyfree_lazy_user_del;
+  f.user_flush = cfg().lazyfree_lazy_user_flush;
 }
 
 void Server::ApplyEvictionConfig() {
@@ -314,6 +402,7 @@ void Server::ApplyEvictionConfig() {
 
 void Server::ApplyConfigChange(std::string_view name) {
   if (name == "requirepass") ApplyRequirepass();
+  if (name.substr(0, 9) == "lazyfree-") ApplyLazyFreeConfig();
   if (name == "maxmemory-policy") evictor_.ResetPool();
   if (name == "maxmemory-policy" || name == "lfu-log-factor" || name == "lfu-decay-time" || name == "maxmemory") {
     ApplyEvictionConfig();
@@ -321,6 +410,10 @@ void Server::ApplyConfigChange(std::string_view name) {
   // A limit set below usage evicts at once, as Redis's CONFIG SET maxmemory does.
   if (name == "maxmemory" && cfg().maxmemory) PerformEvictions();
   if (name == "hz") loop_.set_timer_period(1000 / std::max(1, cfg().hz));
+  if (name.substr(0, 4) == "repl" || name.substr(0, 7) == "replica" || name.substr(0, 12) == "min-replicas" ||
+      name.substr(0, 6) == "master") {
+    repl_->ReloadConfig();
+  }
   if (name == "proto-max-bulk-len") {
     ParseLimits limits;
     limits.max_bulk_len = cfg().proto_max_bulk_len;
@@ -329,6 +422,7 @@ void Server::ApplyConfigChange(std::string_view name) {
 }
 
 void Server::Cron() {
+  if (loading_.active) return;  // a loader is serving events between its commands
   ++cron_loops_;
   int64_t now = NowMs();
   keyspace_.UpdateLruClock(now);
@@ -345,6 +439,7 @@ void Server::Cron() {
     g_shutdown_signal = 0;
   }
   RdbCron(now);
+  aof_->Cron(now);
   if (pause_until_ms_ && now >= pause_until_ms_) Unpause();
   // instantaneous_ops_per_sec: a smoothed rate over the cron samples.
   if (now - stats_.last_sample_ms >= 100) {
@@ -361,7 +456,9 @@ void Server::Cron() {
       if (!c->monitor && !c->paused && now - c->last_interaction_ms > int64_t(timeout) * 1000) CloseClient(c.get());
     }
   }
-  keyspace_.ActiveExpireCycle(false, cfg().hz, cfg().active_expire_effort, now);
+  repl_->Cron(now);
+  // A replica leaves expiry to its primary, which sends the DELs (Redis).
+  if (!repl_->is_replica()) keyspace_.ActiveExpireCycle(false, cfg().hz, cfg().active_expire_effort, now);
   peak_memory_ = std::max(peak_memory_, UsedMemory());
   // Incremental rehash gets 1 ms per cron, on top of the steps done by lookups.
   keyspace_.RehashStep(1000);
@@ -385,12 +482,16 @@ void Server::BeforeSleep() {
       if (!c->closing && !c->blocked) ProcessInput(c);
     }
   }
-  keyspace_.ActiveExpireCycle(true, cfg().hz, cfg().active_expire_effort, NowMs());
+  if (!repl_->is_replica()) keyspace_.ActiveExpireCycle(true, cfg().hz, cfg().active_expire_effort, NowMs());
+  repl_->BeforeSleep();
   // An eviction run that spent its time budget goes on here (Redis's
   // evictionTimeProc), a slice per loop turn, until memory is under the limit.
   if (evictor_.running()) PerformEvictions();
   if (bgsave_ || rdb_.bgsave_scheduled) BgsaveStep();
   tracking_.BroadcastPending();  // BCAST invalidations, one message per prefix
+  // The AOF is written (and with appendfsync always, synced) before any
+  // reply leaves: a client never sees a write the file does not hold.
+  aof_->BeforeSleep();
   for (size_t i = 0; i < pending_writes_.size(); ++i) {
     Client* c = pending_writes_[i];
     c->pending_write = false;
@@ -398,6 +499,15 @@ void Server::BeforeSleep() {
   }
   pending_writes_.clear();
   FreeClosedClients();
+}
+
+void Server::ProcessEventsWhileLoading(uint64_t loaded_bytes) {
+  loading_.loaded_bytes = loaded_bytes;
+  const int64_t now = NowMs();
+  // Clients waiting meanwhile get -LOADING (ProcessCommand); at most every 100 ms.
+  if (now - loading_.last_events_ms < 100) return;
+  loading_.last_events_ms = now;
+  ProcessEventsWhileBusy();
 }
 
 void Server::ProcessEventsWhileBusy() {
@@ -415,6 +525,7 @@ int Server::Run() {
   loop_.set_timer(1000 / std::max(1, cfg().hz), [this] { Cron(); });
   loop_.set_before_sleep([this] { BeforeSleep(); });
   loop_.Run();
+  aof_->FlushForShutdown();
   // Best effort: deliver replies already produced (e.g. to SHUTDOWN callers is not needed).
   for (Client* c : pending_writes_) {
     if (!c->closing) c->Flush();

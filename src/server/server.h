@@ -30,7 +30,9 @@
 #include "server/command_keys.h"
 #include "base/version.h"
 #include "server/config.h"
+#include "server/propagation.h"
 #include "server/pubsub.h"
+#include "server/replication.h"
 #include "server/tracking.h"
 
 namespace vireo {
@@ -71,6 +73,7 @@ struct LatencyEvent {
 };
 
 class ScriptRunner;
+class Aof;
 
 class Server final : public CommandServices {
  public:
@@ -132,6 +135,10 @@ class Server final : public CommandServices {
   PubSubRegistry& pubsub() { return pubsub_; }
   WatchRegistry& watches() { return watches_; }
   Tracking& tracking() { return tracking_; }
+  Replication& repl() { return *repl_; }
+  // Makes a client of an already connected socket (the replica's link to
+  // its primary once the handshake is over).
+  Client* AdoptConnection(int fd);
   // Output was appended to c outside its own command (pub/sub delivery,
   // notifications): queue the write and apply client-output-buffer-limit.
   void OutputAdded(Client* c);
@@ -155,6 +162,31 @@ class Server final : public CommandServices {
   // Changes made to the dataset since start (save points, INFO rdb_changes_since_last_save).
   uint64_t dirty() const { return dirty_; }
 
+  // ---- propagation (step 7 of Call): the AOF and replication register sinks
+  // that receive every execution unit's effects as RESP commands.
+  void AddPropagationSink(PropagationSink* sink) { propagator_.AddSink(sink); }
+  void RemovePropagationSink(PropagationSink* sink) { propagator_.RemoveSink(sink); }
+  Propagator& propagator() { return propagator_; }
+  // Runs a propagated command on a pseudo-client (AOF loading, a primary's
+  // stream): looked up without the client-facing refusals, queued inside
+  // MULTI, else run through Call. False with *error for an unknown command
+  // or a wrong argument count.
+  bool ExecuteReplayed(Client* c, const std::vector<std::string_view>& args, std::string* error);
+
+  // ---- AOF (server/aof.*): appendonly, its files, rewrites, fsync policy.
+  Aof& aof() { return *aof_; }
+  // While a dataset is loading: clients get -LOADING (but for commands
+  // flagged loading), INFO shows loading:1 and the fields below.
+  struct LoadingState {
+    bool active = false;
+    int64_t start_sec = 0;
+    uint64_t total_bytes = 0;
+    uint64_t loaded_bytes = 0;
+    int64_t last_events_ms = 0;
+  };
+  LoadingState& loading() { return loading_; }
+  // Called now and then by a loader: serves clients (-LOADING) at most every 2 ms... 100 ms.
+  void ProcessEventsWhileLoading(uint64_t loaded_bytes);
   // ---- Access control (access_control.cc).
   AclUsers& acl() { return acl_; }
   // Redis's authRequired: "default" needs a password (or is off) and the
@@ -269,6 +301,10 @@ class Server final : public CommandServices {
   void OnAcceptable(int listen_fd);
 
  private:
+  // A replica's stream from its primary (replica_input.cc): like
+  // ProcessInput, but replies are dropped and applied bytes counted.
+  void ProcessMasterInput(Client* c);
+  Client* NewClient(int fd, std::string addr, std::string laddr);
   // Client-facing steps before Call (lookup, arity, refusals).
   void ProcessCommand(Client* c, const std::vector<std::string_view>& args);
   // The command for args, or nullptr after replying Redis's error.
@@ -277,6 +313,10 @@ class Server final : public CommandServices {
   // it makes EXEC abort; a refused EXEC discards its transaction.
   void RejectCommand(Client* c, std::string_view error, const Command* cmd = nullptr);
   void QueueCommand(Client* c, Command* cmd, const std::vector<std::string_view>& args);
+  // Step 7 of Call, when a sink listens: queue what the command propagates,
+  // and send the execution unit when it was the outermost command.
+  void QueuePropagation(CommandContext& ctx, const Command* cmd, const std::vector<std::string_view>& args,
+                        bool outermost);
   void RememberReadKeys(Client* c, const Command* cmd, const std::vector<std::string_view>& args);
   void FeedMonitors(Client* c, const std::vector<std::string_view>& args, int64_t now_us);
   void RecordSlowlog(Client* c, const Command* cmd, const std::vector<std::string_view>& args,
@@ -285,6 +325,10 @@ class Server final : public CommandServices {
   void BeforeSleep();
   void FreeClosedClients();
   void ApplyConfigChange(std::string_view name);
+  // Opens and closes the vireo-endpoint-ports listeners to match the
+  // config; returns "" or why a port could not be opened (nothing changes
+  // for that port then).
+  std::string ApplyEndpointPorts();
   // Save points (`save <seconds> <changes>`), from the cron.
   void RdbCron(int64_t now_ms);
   void BgsaveStep();
@@ -300,6 +344,9 @@ class Server final : public CommandServices {
   std::vector<int> listen_fds_;
   std::vector<int> tls_listen_fds_;
   std::shared_ptr<TlsContext> tls_ctx_;
+  // vireo-endpoint-ports: port -> its listeners (fd, handler), one per bind
+  // address; apart from listen_fds_ because they change at run time.
+  std::map<int, std::vector<std::pair<int, std::unique_ptr<IoHandler>>>> endpoint_listeners_;
   std::unordered_map<uint64_t, std::unique_ptr<Client>> clients_;  // owns every client
   std::vector<Client*> pending_writes_;
   std::vector<Client*> to_free_;
@@ -310,6 +357,7 @@ class Server final : public CommandServices {
   PubSubRegistry pubsub_;
   WatchRegistry watches_;
   Tracking tracking_{*this};
+  Propagator propagator_;
   // The client whose command is running (Call sets it; nested calls keep the outer one).
   Client* executing_ = nullptr;
   CommandHandler exec_handler_ = nullptr;  // EXEC's, for its OOM refusal
@@ -340,10 +388,15 @@ class Server final : public CommandServices {
   std::unique_ptr<BgsaveJob> bgsave_;
   bool save_after_command_ = false;  // FLUSHALL with save points
   std::unique_ptr<ScriptRunner> scripts_;
+  std::unique_ptr<Aof> aof_;
+  LoadingState loading_;
+  std::unique_ptr<Replication> repl_;
   Evictor evictor_;
   bool pre_command_oom_ = false;
   // Applies the maxmemory policy and LFU parameters to the keyspace's access clock.
   void ApplyEvictionConfig();
+  // Applies lazyfree-lazy-* to the keyspace's free settings.
+  void ApplyLazyFreeConfig();
 };
 
 }  // namespace vireo

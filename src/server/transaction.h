@@ -37,6 +37,7 @@ struct MultiState {
   bool dirty_cas = false;   // a watched key changed: EXEC replies a null array
   std::vector<QueuedCommand> queue;
   uint32_t cmd_flags = 0;   // union of the queued commands' flags (EXEC's OOM refusal)
+  uint32_t cmd_inv_flags = 0;  // union of their missing flags (EXEC's MASTERDOWN: one lacks "stale")
   size_t arg_bytes = 0;     // CLIENT LIST multi-mem
   void Clear() { *this = MultiState(); }
 };

@@ -180,7 +180,7 @@ class ManagerProcess:
                                        cafile=self.cafile)
     return self._client
 
-  def env(self):
+  def aws_env(self):
     """Environment for aws-cli / boto3 subprocesses signing with our key."""
     access, secret = self.key()
     env = dict(os.environ)

@@ -36,8 +36,12 @@ class _Base:
     cls.mgr.extra_args = ["--request-timeout-s", "1",
                           "--idle-timeout-s", "2"]
     cls.mgr.start()
-    cls.ec = cls.mgr.boto3("elasticache")
-    cls.cw = cls.mgr.boto3("cloudwatch")
+    try:
+      cls.ec = cls.mgr.boto3("elasticache")
+      cls.cw = cls.mgr.boto3("cloudwatch")
+    except BaseException:
+      cls.mgr.stop()     # tearDownClass does not run after this
+      raise
 
   @classmethod
   def tearDownClass(cls):
@@ -121,6 +125,11 @@ class Boto3Api(_Base):
     s = self.ec.create_snapshot(ReplicationGroupId=gid,
                                 SnapshotName=f"{gid}-s")["Snapshot"]
     self.assertEqual(s["SnapshotName"], f"{gid}-s")
+    self.assertEqual(s["ARN"], self.arn("snapshot", f"{gid}-s"))
+    self.ec.add_tags_to_resource(ResourceName=s["ARN"],
+                                 Tags=[{"Key": "kind", "Value": "test"}])
+    self.assertEqual(self.ec.list_tags_for_resource(ResourceName=s["ARN"])[
+        "TagList"], [{"Key": "kind", "Value": "test"}])
     deadline = time.time() + 30
     while self.ec.describe_snapshots(SnapshotName=f"{gid}-s")["Snapshots"][
         0]["SnapshotStatus"] != "available":
@@ -346,6 +355,11 @@ class Boto3Api(_Base):
     with self.assertRaisesRegex(redis.exceptions.ResponseError, "WRONGPASS"):
       redis.Redis(port=node_port, username="app",
                   password="app-password-0123456").ping()
+    self.assertEqual(self.code(ec.modify_replication_group,
+                               ReplicationGroupId=gid,
+                               AuthToken="a-token-of-16-chars-or-more",
+                               ApplyImmediately=True),
+                     "InvalidParameterCombination")
     g = ec.modify_replication_group(ReplicationGroupId=gid,
                                     RemoveUserGroups=True,
                                     ApplyImmediately=True)["ReplicationGroup"]
@@ -390,6 +404,12 @@ class Boto3Api(_Base):
           "NumCacheClusters": 2, "ReplicasPerNodeGroup": 3}),
         ("InvalidParameterValue", 400, ec.describe_events,
          {"MaxRecords": 5}),
+        ("InvalidParameterValue", 400, ec.describe_replication_groups,
+         {"Marker": "not-a-marker"}),
+        ("InvalidParameterValue", 400, ec.describe_snapshots,
+         {"Marker": "x"}),
+        ("InvalidParameterValue", 400, ec.describe_events,
+         {"Marker": "-1"}),
         ("InvalidARN", 400, ec.add_tags_to_resource,
          {"ResourceName": "x", "Tags": [{"Key": "k", "Value": "v"}]}),
         ("NodeGroupNotFoundFault", 404, ec.test_failover,

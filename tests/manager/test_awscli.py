@@ -44,9 +44,13 @@ class AwsCliActions(unittest.TestCase):
   @classmethod
   def setUpClass(cls):
     cls.mgr = ManagerProcess(down_after_ms=800).start()
-    cls.cli = subprocess.Popen([PY, "-c", DRIVER], stdin=subprocess.PIPE,
-                               stdout=subprocess.PIPE, text=True,
-                               env=cls.mgr.env())
+    try:
+      cls.cli = subprocess.Popen([PY, "-c", DRIVER], stdin=subprocess.PIPE,
+                                 stdout=subprocess.PIPE, text=True,
+                                 env=cls.mgr.aws_env())
+    except BaseException:
+      cls.mgr.stop()     # tearDownClass does not run after this
+      raise
 
   @classmethod
   def tearDownClass(cls):

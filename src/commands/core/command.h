@@ -8,12 +8,14 @@
 // statistics, which the main thread updates.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include "base/ascii.h"  // EqualsNoCase, ToLower for handlers
+#include "base/latency_histogram.h"
 #include "commands/core/context.h"
 
 namespace vireo {
@@ -83,6 +85,9 @@ struct Command {
   std::unordered_map<std::string, Command*> sub_by_name;
   // INFO commandstats / errorstats
   uint64_t calls = 0, usec = 0, rejected_calls = 0, failed_calls = 0;
+  // INFO latencystats / LATENCY HISTOGRAM: allocated on the first call
+  // recorded with latency-tracking on, freed by CONFIG RESETSTAT.
+  std::unique_ptr<LatencyHistogram> latency;
 };
 
 class CommandTable {

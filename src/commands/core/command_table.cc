@@ -144,7 +144,10 @@ std::string CommandTable::Rename(std::string_view from, std::string_view to) {
 }
 
 void CommandTable::ResetStats() {
-  for (Command* c : owned_) c->calls = c->usec = c->rejected_calls = c->failed_calls = 0;
+  for (Command* c : owned_) {
+    c->calls = c->usec = c->rejected_calls = c->failed_calls = 0;
+    c->latency.reset();
+  }
 }
 
 }  // namespace vireo

@@ -35,6 +35,9 @@ size_t ReplyRange(CommandContext& ctx, const Stream& s, const StreamID& start, c
 // Creates key as an empty stream and returns it.
 Stream* CreateStream(CommandContext& ctx, std::string_view key);
 
+// A name as Redis's "%s" error formats print it: up to its first NUL byte.
+inline std::string ErrText(std::string_view s) { return std::string(s.substr(0, s.find('\0'))); }
+
 // "NOGROUP No such key 'k' or consumer group 'g'" + suffix.
 void ReplyNoGroup(CommandContext& ctx, std::string_view key, std::string_view group, std::string_view suffix);
 // The named consumer, its seen time refreshed; created (with its
@@ -43,6 +46,14 @@ StreamConsumer* LookupOrCreateConsumer(CommandContext& ctx, std::string_view key
                                        std::string_view name);
 // Drops a pending entry from the group PEL and its consumer's.
 void RemoveNack(StreamGroup* g, std::map<StreamID, StreamNack>::iterator it);
+
+// Propagation of consumer-group state (Redis 7.0's streamPropagateXCLAIM and
+// streamPropagateGroupID): a delivery or claim travels as
+// XCLAIM key group consumer 0 id TIME ms RETRYCOUNT n FORCE JUSTID LASTID last,
+// a moved last ID as XGROUP SETID key group last ENTRIESREAD n.
+void PropagateXClaim(CommandContext& ctx, std::string_view key, std::string_view group, const StreamGroup& g,
+                     std::string id_text, const StreamNack& nack);
+void PropagateGroupId(CommandContext& ctx, std::string_view key, std::string_view group, const StreamGroup& g);
 
 void BindGroupCommands(CommandTable& t);
 void BindReadCommands(CommandTable& t);

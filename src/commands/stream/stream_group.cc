@@ -12,7 +12,7 @@ namespace vireo {
 namespace stream_cmd {
 
 void ReplyNoGroup(CommandContext& ctx, std::string_view key, std::string_view group, std::string_view suffix) {
-  ctx.reply.Error("NOGROUP No such key '" + std::string(key) + "' or consumer group '" + std::string(group) + "'" +
+  ctx.reply.Error("NOGROUP No such key '" + ErrText(key) + "' or consumer group '" + ErrText(group) + "'" +
                   std::string(suffix));
 }
 
@@ -31,6 +31,20 @@ StreamConsumer* LookupOrCreateConsumer(CommandContext& ctx, std::string_view key
 void RemoveNack(StreamGroup* g, std::map<StreamID, StreamNack>::iterator it) {
   it->second.consumer->pel.erase(it->first);
   g->pel.erase(it);
+}
+
+void PropagateXClaim(CommandContext& ctx, std::string_view key, std::string_view group, const StreamGroup& g,
+                     std::string id_text, const StreamNack& nack) {
+  if (!ctx.propagating()) return;
+  ctx.AlsoPropagate({"XCLAIM", std::string(key), std::string(group), nack.consumer ? nack.consumer->name : "", "0",
+                     std::move(id_text), "TIME", std::to_string(nack.delivery_time), "RETRYCOUNT",
+                     std::to_string(nack.delivery_count), "FORCE", "JUSTID", "LASTID", g.last_id.ToString()});
+}
+
+void PropagateGroupId(CommandContext& ctx, std::string_view key, std::string_view group, const StreamGroup& g) {
+  if (!ctx.propagating()) return;
+  ctx.AlsoPropagate({"XGROUP", "SETID", std::string(key), std::string(group), g.last_id.ToString(), "ENTRIESREAD",
+                     std::to_string(g.entries_read)});
 }
 
 namespace {
@@ -69,8 +83,8 @@ bool GroupHead(CommandContext& ctx, bool mkstream, bool need_group, Stream** s, 
   }
   *g = (*s)->FindGroup(ctx.args[3]);
   if (!*g && need_group) {
-    ctx.reply.Error("NOGROUP No such consumer group '" + std::string(ctx.args[3]) + "' for key name '" +
-                    std::string(key) + "'");
+    ctx.reply.Error("NOGROUP No such consumer group '" + ErrText(ctx.args[3]) + "' for key name '" +
+                    ErrText(key) + "'");
     return false;
   }
   return true;
@@ -116,16 +130,8 @@ void CmdXGroupCreate(CommandContext& ctx) {
 }
 
 void CmdXGroupSetID(CommandContext& ctx) {
-  Stream* s;
-  StreamGroup* g;
-  if (!GroupHead(ctx, false, true, &s, &g)) return;
+  // The options are checked before the key is looked up, as in Redis.
   if (ctx.args.size() != 5 && ctx.args.size() != 7) return SubcommandSyntaxError(ctx);
-  StreamID id;
-  if (ctx.args[4] == "$") {
-    id = s->last_id();
-  } else if (!ArgID(ctx, 4, 0, false, &id)) {
-    return;
-  }
   long long entries_read = StreamGroup::kInvalidEntriesRead;
   if (ctx.args.size() == 7) {
     if (!EqualsNoCase(ctx.args[5], "entriesread")) return SubcommandSyntaxError(ctx);
@@ -133,6 +139,15 @@ void CmdXGroupSetID(CommandContext& ctx) {
     if (entries_read < 0 && entries_read != StreamGroup::kInvalidEntriesRead) {
       return ctx.reply.Error(kEntriesReadRange);
     }
+  }
+  Stream* s;
+  StreamGroup* g;
+  if (!GroupHead(ctx, false, true, &s, &g)) return;
+  StreamID id;
+  if (ctx.args[4] == "$") {
+    id = s->last_id();
+  } else if (!ArgID(ctx, 4, 0, false, &id)) {
+    return;
   }
   g->last_id = id;
   g->entries_read = entries_read;

@@ -15,10 +15,15 @@ import threading
 import time
 from datetime import datetime, timezone
 
-from . import ops, resp
+from . import ops, paging, resp
 from .errors import ApiError, invalid
 from .events import iso
 from .validation import window_minutes
+
+
+def _arn(m, name):
+  from .tags import arn
+  return arn(m, "snapshot", name)
 
 
 def _path(m, name):
@@ -74,6 +79,7 @@ def create_for_group(m, group, name, node=None, wait=False,
       "CacheParameterGroupName": group.get("CacheParameterGroupName"),
       "NumNodeGroups": 1, "AutomaticFailover":
       "enabled" if group.get("AutomaticFailoverEnabled") else "disabled",
+      "ARN": _arn(m, name),
       "NodeSnapshots": [{"CacheClusterId": node["id"], "NodeGroupId": "0001",
                          "CacheNodeId": "0001",
                          "CacheNodeCreateTime": iso(group["created"])}],
@@ -214,11 +220,10 @@ def describe(m, p):
     if p["SnapshotSource"] not in ("manual", "automated", "system"):
       raise invalid("SnapshotSource must be manual, automated or system.")
     snaps = [s for s in snaps if s["SnapshotSource"] == p["SnapshotSource"]]
-  offset = int(p["Marker"]) if p.get("Marker", "").isdigit() else 0
-  limit = p.get("MaxRecords", 50)
-  out = {"Snapshots": [render(s) for s in snaps[offset:offset + limit]]}
-  if offset + limit < len(snaps):
-    out["Marker"] = str(offset + limit)
+  chunk, nxt = paging.page(snaps, p, default=50)
+  out = {"Snapshots": [render(s) for s in chunk]}
+  if nxt is not None:
+    out["Marker"] = nxt
   return out
 
 
@@ -228,7 +233,9 @@ def copy(m, p):
                   "manager's data directory.")
   src = get_available(m, p["SourceSnapshotName"])
   snap = m.store.get("snapshots", p["SourceSnapshotName"])
+  snap.pop("_tags", None)    # a copy starts untagged, as in ElastiCache
   snap.update(SnapshotName=p["TargetSnapshotName"], SnapshotSource="manual",
+              ARN=_arn(m, p["TargetSnapshotName"]),
               _created=time.time(), SnapshotStatus="copying")
   if not m.store.insert("snapshots", p["TargetSnapshotName"], snap):
     raise ApiError("SnapshotAlreadyExistsFault",

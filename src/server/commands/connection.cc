@@ -142,21 +142,27 @@ void CmdHello(ServerContext& ctx) {
   r.Bulk("mode");
   r.Bulk("standalone");
   r.Bulk("role");
-  r.Bulk("master");
+  r.Bulk(ctx.server.repl().is_replica() ? "replica" : "master");
   r.Bulk("modules");
   r.ArrayHeader(0);
 }
 
 // ---- CLIENT ----
 
-// Redis's client types for LIST/KILL TYPE (no replicas or masters yet).
-enum { kTypeNormal, kTypeReplica, kTypePubsub };
-int ClientType(const Client& c) { return c.subscribed() ? kTypePubsub : kTypeNormal; }
+// Redis's client types for LIST/KILL TYPE.
+enum { kTypeNormal, kTypeReplica, kTypePubsub, kTypeMaster };
+int ClientType(const Client& c) {
+  if (c.is_master) return kTypeMaster;
+  if (c.replica && !c.monitor) return kTypeReplica;
+  return c.subscribed() ? kTypePubsub : kTypeNormal;
+}
 
 std::string ClientFlags(const Client& c) {
   // Redis's order of the letters.
   std::string f;
-  if (c.monitor) f += 'O';
+  if (c.replica) f += c.monitor ? 'O' : 'S';
+  else if (c.monitor) f += 'O';
+  if (c.is_master) f += 'M';
   if (c.subscribed()) f += 'P';
   if (c.multi.active) f += 'x';
   if (c.paused || c.blocked) f += 'b';
@@ -253,7 +259,10 @@ void CmdClientList(ServerContext& ctx) {
       ctx.reply.Error(err::kSyntax);
       return;
     }
-    want_type = EqualsNoCase(t, "normal") ? kTypeNormal : EqualsNoCase(t, "pubsub") ? kTypePubsub : kTypeReplica;
+    want_type = EqualsNoCase(t, "normal")   ? kTypeNormal
+                : EqualsNoCase(t, "pubsub") ? kTypePubsub
+                : EqualsNoCase(t, "master") ? kTypeMaster
+                                            : kTypeReplica;
   } else if (a.size() >= 4 && EqualsNoCase(a[2], "id")) {
     filter_ids = true;
     for (size_t i = 3; i < a.size(); ++i) {
@@ -328,7 +337,9 @@ void CmdClientKill(ServerContext& ctx) {
         want_type = kTypeNormal;
       } else if (EqualsNoCase(val, "pubsub")) {
         want_type = kTypePubsub;
-      } else if (EqualsNoCase(val, "master") || EqualsNoCase(val, "replica") || EqualsNoCase(val, "slave")) {
+      } else if (EqualsNoCase(val, "master")) {
+        want_type = kTypeMaster;
+      } else if (EqualsNoCase(val, "replica") || EqualsNoCase(val, "slave")) {
         want_type = kTypeReplica;
       } else {
         ctx.reply.Error("ERR Unknown client type '" + std::string(val) + "'");

@@ -9,13 +9,16 @@
 #include <set>
 #include <string>
 
+#include "base/clock.h"
 #include "base/memory_accounting.h"
 #include "base/memory_stats.h"
 #include "commands/core/args.h"
+#include "server/config_values.h"
 #include "resp/reply_builder.h"
 #include "server/client.h"
 #include "server/commands/server_context.h"
 #include "server/script_runner.h"
+#include "server/aof.h"
 #include "server/server.h"
 
 namespace vireo {
@@ -168,13 +171,16 @@ void MemorySection(Server& s, InfoWriter& w) {
   w.FieldF("mem_fragmentation_ratio", used ? double(m.rss) / double(used) : 0, 2);
   w.Field("mem_not_counted_for_evict", (long long)s.MemNotCountedForEvict());
   w.Field("mem_allocator", m.allocator);
-  w.Field("lazyfree_pending_objects", 0);
+  w.Field("lazyfree_pending_objects", (long long)s.keyspace().lazy_freer().pending());
+  w.Field("lazyfreed_objects", (long long)s.keyspace().lazy_freer().freed());
 }
 
 void PersistenceSection(Server& s, InfoWriter& w) {
   const Server::RdbState& r = s.rdb_state();
   w.Section("Persistence");
-  w.Field("loading", 0);
+  const Server::LoadingState& loading = s.loading();
+  const Aof::Info aof = s.aof().info();
+  w.Field("loading", loading.active ? 1 : 0);
   w.Field("async_loading", 0);
   // Snapshots do not fork: the copy-on-write figures are the bytes written
   // early for commands about to change a key the save had not reached.
@@ -198,18 +204,45 @@ void PersistenceSection(Server& s, InfoWriter& w) {
   w.Field("rdb_last_cow_size", (long long)r.last_cow_size);
   w.Field("rdb_last_load_keys_expired", (long long)r.last_load_keys_expired);
   w.Field("rdb_last_load_keys_loaded", (long long)r.last_load_keys_loaded);
-  w.Field("aof_enabled", 0);
+  w.Field("aof_enabled", aof.enabled ? 1 : 0);
+  // Rewrites run in the foreground (no fork): never in progress when INFO runs.
   w.Field("aof_rewrite_in_progress", 0);
   w.Field("aof_rewrite_scheduled", 0);
-  w.Field("aof_last_rewrite_time_sec", -1);
+  w.Field("aof_last_rewrite_time_sec", aof.last_rewrite_time_sec);
   w.Field("aof_current_rewrite_time_sec", -1);
-  w.Field("aof_last_bgrewrite_status", "ok");
-  w.Field("aof_rewrites", 0);
-  w.Field("aof_rewrites_consecutive_failures", 0);
-  w.Field("aof_last_write_status", "ok");
+  w.Field("aof_last_bgrewrite_status", aof.last_rewrite_ok ? "ok" : "err");
+  w.Field("aof_rewrites", aof.rewrites);
+  w.Field("aof_rewrites_consecutive_failures", aof.consecutive_failures);
+  w.Field("aof_last_write_status", aof.last_write_ok ? "ok" : "err");
   w.Field("aof_last_cow_size", 0);
   w.Field("module_fork_in_progress", 0);
   w.Field("module_fork_last_cow_size", 0);
+  if (aof.enabled) {
+    w.Field("aof_current_size", aof.current_size);
+    w.Field("aof_base_size", aof.base_size);
+    w.Field("aof_pending_rewrite", 0);
+    w.Field("aof_buffer_length", (unsigned long long)aof.buffer_length);
+    w.Field("aof_pending_bio_fsync", (unsigned long long)aof.pending_bio_fsync);
+    w.Field("aof_delayed_fsync", (unsigned long long)aof.delayed_fsync);
+  }
+  if (loading.active) {
+    const int64_t now_sec = NowMs() / 1000;
+    const double perc = loading.total_bytes ? double(loading.loaded_bytes) * 100.0 / double(loading.total_bytes) : 0;
+    const int64_t elapsed = now_sec - loading.start_sec;
+    long long eta = 1;
+    if (elapsed > 0 && loading.loaded_bytes) {
+      eta = (long long)((double(loading.total_bytes - std::min(loading.total_bytes, loading.loaded_bytes)) /
+                         (double(loading.loaded_bytes) / double(elapsed))));
+    }
+    char pbuf[32];
+    snprintf(pbuf, sizeof(pbuf), "%.2f", perc);
+    w.Field("loading_start_time", (long long)loading.start_sec);
+    w.Field("loading_total_bytes", (unsigned long long)loading.total_bytes);
+    w.Field("loading_rdb_used_mem", 0);
+    w.Field("loading_loaded_bytes", (unsigned long long)loading.loaded_bytes);
+    w.Field("loading_loaded_perc", pbuf);
+    w.Field("loading_eta_seconds", eta);
+  }
 }
 
 void StatsSection(Server& s, InfoWriter& w) {
@@ -222,9 +255,9 @@ void StatsSection(Server& s, InfoWriter& w) {
   w.Field("total_net_input_bytes", st.net_input_bytes);
   w.Field("total_net_output_bytes", st.net_output_bytes);
   w.Field("rejected_connections", st.rejected_connections);
-  w.Field("sync_full", 0);
-  w.Field("sync_partial_ok", 0);
-  w.Field("sync_partial_err", 0);
+  w.Field("sync_full", (unsigned long long)s.repl().stats().sync_full);
+  w.Field("sync_partial_ok", (unsigned long long)s.repl().stats().sync_partial_ok);
+  w.Field("sync_partial_err", (unsigned long long)s.repl().stats().sync_partial_err);
   w.Field("expired_keys", ks.expired_keys);
   w.FieldF("expired_stale_perc", ks.expired_stale_perc * 100, 2);
   w.Field("expired_time_cap_reached_count", ks.expired_time_cap_reached_count);
@@ -246,11 +279,9 @@ void StatsSection(Server& s, InfoWriter& w) {
   w.Field("client_query_buffer_limit_disconnections", st.client_qbuf_limit_disconnections);
 }
 
-void ReplicationSection(InfoWriter& w) {
+void ReplicationSection(Server& s, InfoWriter& w, int64_t now_ms) {
   w.Section("Replication");
-  w.Field("role", "master");
-  w.Field("connected_slaves", 0);
-  w.Field("master_repl_offset", 0);
+  s.repl().AppendInfo(&w.str(), now_ms);
 }
 
 void CpuSection(InfoWriter& w) {
@@ -284,6 +315,31 @@ void CommandStatsSection(Server& s, InfoWriter& w) {
 void ErrorStatsSection(Server& s, InfoWriter& w) {
   w.Section("Errorstats");
   for (auto& [code, n] : s.stats().error_counts) w.Raw("errorstat_" + code + ":count=" + std::to_string(n));
+}
+
+// One line per command with a histogram: the configured percentiles in
+// microseconds, three decimals, as Redis 7.0 prints them.
+void LatencyStatsLine(InfoWriter& w, const Command* c, const std::vector<double>& percentiles) {
+  if (!c->latency) return;
+  std::string line = "latency_percentiles_usec_" + c->full_name + ":";
+  char buf[96];
+  for (size_t j = 0; j < percentiles.size(); ++j) {
+    if (j) line.push_back(',');
+    snprintf(buf, sizeof(buf), "p%s=%.3f", FormatPercentile(percentiles[j]).c_str(),
+             double(c->latency->ValueAtPercentile(percentiles[j])) / 1000.0);
+    line += buf;
+  }
+  w.Raw(line);
+}
+
+void LatencyStatsSection(Server& s, InfoWriter& w) {
+  w.Section("Latencystats");
+  if (!s.cfg().latency_tracking) return;
+  const std::vector<double>& p = s.cfg().latency_tracking_info_percentiles;
+  for (const Command* c : s.commands().all()) {
+    LatencyStatsLine(w, c, p);
+    for (const Command* sub : c->subcommands) LatencyStatsLine(w, sub, p);
+  }
 }
 
 void KeyspaceSection(Server& s, InfoWriter& w, int64_t now_ms) {
@@ -327,10 +383,11 @@ void CmdInfo(ServerContext& ctx) {
   if (on("memory", true)) MemorySection(s, w);
   if (on("persistence", true)) PersistenceSection(s, w);
   if (on("stats", true)) StatsSection(s, w);
-  if (on("replication", true)) ReplicationSection(w);
+  if (on("replication", true)) ReplicationSection(s, w, ctx.now_ms);
   if (on("cpu", true)) CpuSection(w);
   if (everything || all || want.count("commandstats")) CommandStatsSection(s, w);
   if (on("errorstats", true)) ErrorStatsSection(s, w);
+  if (everything || all || want.count("latencystats")) LatencyStatsSection(s, w);
   if (on("keyspace", true)) KeyspaceSection(s, w, ctx.now_ms);
   ctx.reply.Verbatim(w.str());
 }

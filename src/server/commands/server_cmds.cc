@@ -15,6 +15,7 @@
 #include "resp/reply_builder.h"
 #include "server/client.h"
 #include "server/commands/debug_protocol.h"
+#include "server/commands/aof_cmds.h"
 #include "server/commands/persistence_cmds.h"
 #include "server/commands/server_context.h"
 #include "persistence/rdb_writer.h"
@@ -182,6 +183,50 @@ void CmdLatencyReset(ServerContext& ctx) {
   ctx.reply.Integer(n);
 }
 
+// LATENCY HISTOGRAM [command ...]: per-command cumulative distributions.
+void LatencyHistogramEntry(ServerContext& ctx, const Command* c) {
+  ctx.reply.Bulk(c->full_name);
+  ctx.reply.MapHeader(2);
+  ctx.reply.Bulk("calls");
+  ctx.reply.Integer((long long)c->latency->total());
+  ctx.reply.Bulk("histogram_usec");
+  auto points = c->latency->CumulativeUsec();
+  ctx.reply.MapHeader(points.size());
+  for (auto& [usec, count] : points) {
+    ctx.reply.Integer(usec);
+    ctx.reply.Integer(count);
+  }
+}
+
+// "get" or "config|get", any case; nullptr when unknown.
+const Command* LookupFullName(CommandTable& t, std::string_view name) {
+  size_t bar = name.find('|');
+  const Command* c = t.Find(name.substr(0, bar));
+  if (!c || bar == std::string_view::npos) return c;
+  std::string lower;
+  auto it = c->sub_by_name.find(std::string(ToLower(name.substr(bar + 1), &lower)));
+  return it == c->sub_by_name.end() ? nullptr : it->second;
+}
+
+void CmdLatencyHistogram(ServerContext& ctx) {
+  std::vector<const Command*> show;
+  auto add = [&](const Command* c) {
+    if (c->latency) show.push_back(c);
+    for (const Command* sub : c->subcommands) {
+      if (sub->latency) show.push_back(sub);
+    }
+  };
+  if (ctx.args.size() == 2) {
+    for (const Command* c : ctx.server.commands().all()) add(c);
+  } else {
+    for (size_t i = 2; i < ctx.args.size(); ++i) {
+      if (const Command* c = LookupFullName(ctx.server.commands(), ctx.args[i])) add(c);
+    }
+  }
+  ctx.reply.MapHeader(show.size());
+  for (const Command* c : show) LatencyHistogramEntry(ctx, c);
+}
+
 void CmdLatencyHelp(ServerContext& ctx) {
   HelpReply(ctx, {"LATENCY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
                   "LATEST",
@@ -245,6 +290,7 @@ void CmdDebug(ServerContext& ctx) {
     return;
   }
   if (DebugPersistence(ctx)) return;
+  if (DebugAof(ctx)) return;
   if (EqualsNoCase(a[1], "sleep") && a.size() == 3) {
     // Redis reads the number with strtod and ignores what follows it: "x" is 0.
     const double secs = std::strtod(std::string(a[2]).c_str(), nullptr);
@@ -357,6 +403,7 @@ void BindServerCommands(CommandTable& t) {
   t.Bind("config|help", OnServer<CmdConfigHelp>);
   t.Bind("time", OnServer<CmdTime>);
   BindPersistenceCommands(t);
+  BindAofCommands(t);
   t.Bind("monitor", OnServer<CmdMonitor>);
   t.Bind("slowlog|get", OnServer<CmdSlowlogGet>);
   t.Bind("slowlog|len", OnServer<CmdSlowlogLen>);
@@ -366,6 +413,7 @@ void BindServerCommands(CommandTable& t) {
   t.Bind("latency|history", OnServer<CmdLatencyHistory>);
   t.Bind("latency|reset", OnServer<CmdLatencyReset>);
   t.Bind("latency|help", OnServer<CmdLatencyHelp>);
+  t.Bind("latency|histogram", OnServer<CmdLatencyHistogram>);
   t.Bind("memory|usage", OnServer<CmdMemoryUsage>);
   t.Bind("memory|help", OnServer<CmdMemoryHelp>);
   t.Bind("debug", OnServer<CmdDebug>);

@@ -32,6 +32,7 @@ void BindTrackingCommands(CommandTable& t);  // CLIENT TRACKING/CACHING/GETREDIR
 void BindTransactionCommands(CommandTable& t);  // MULTI EXEC DISCARD WATCH UNWATCH (transaction.cc)
 void BindPubSubCommands(CommandTable& t);  // SUBSCRIBE ... PUBSUB (pubsub.cc)  // CONFIG, TIME, MONITOR, SLOWLOG, LATENCY, MEMORY, DEBUG, SHUTDOWN, INFO, COMMAND
 void BindScriptingCommands(CommandTable& t);
-void BindAclCommands(CommandTable& t);  // AUTH, ACL (acl_cmds.cc)  // EVAL family, SCRIPT (scripting_cmds.cc)
+void BindReplicationCommands(CommandTable& t);  // REPLICAOF SLAVEOF ROLE REPLCONF PSYNC SYNC WAIT (replication_cmds.cc)
+void BindAclCommands(CommandTable& t);  // AUTH, ACL (acl_cmds.cc)
 
 }  // namespace vireo

@@ -133,6 +133,87 @@ class BgsaveTest(unittest.TestCase):
     self.assertFalse([f for f in os.listdir(s.dir) if f.startswith("temp-")])
     print("bgsave under load: %d write rounds, slowest PING %.1f ms" % (rounds, max(pings) * 1000))
 
+  def test_lazy_free_and_eviction_during_a_save(self):
+    # Values freed in the background (UNLINK, lazy DEL and overwrites,
+    # FLUSHDB ASYNC) and keys evicted by maxmemory leave the keyspace by
+    # other paths than a plain DEL: the image must still hold them as they
+    # were when BGSAVE was asked.
+    s = self.server("--lazyfree-lazy-user-del", "yes", "--lazyfree-lazy-server-del", "yes",
+                    "--maxmemory-policy", "allkeys-random")
+    r = s.redis()
+    p = r.pipeline(transaction=False)
+    for i in range(400):
+      # Big enough (> 64 elements, not listpacks) to be freed in the background.
+      p.hset("h%d" % i, mapping={"f%d" % j: "v" * 40 for j in range(200)})
+      p.sadd("s%d" % i, *["m%d" % j for j in range(300)])
+      p.rpush("l%d" % i, *["e%d" % j for j in range(300)])
+    p.execute()
+    r.execute_command("SELECT", 3)
+    for i in range(200):
+      r.rpush("x%d" % i, *range(200))
+    r.execute_command("SELECT", 0)
+    want = r.execute_command("DEBUG", "DIGEST")
+    r.config_set("rdb-key-save-delay", 1000)  # 1 ms a key: ~1.4 s
+    r.bgsave()
+    self.assertEqual(r.info("persistence")["rdb_bgsave_in_progress"], 1)
+    p = r.pipeline(transaction=False)
+    for i in range(0, 400, 3):
+      p.unlink("h%d" % i)
+      p.delete("s%d" % i)
+      p.set("l%d" % i, "overwritten")
+    p.execute_command("SELECT", 3)
+    p.execute_command("FLUSHDB", "ASYNC")
+    p.execute_command("SELECT", 0)
+    p.execute()
+    # Eviction: a limit under what is used makes the next write evict keys.
+    used = r.info("memory")["used_memory"]
+    r.config_set("maxmemory", used // 2)
+    for i in range(50):
+      try:
+        r.set("new%d" % i, "x")
+      except redis.ResponseError:
+        pass
+    self.assertGreater(r.info("stats")["evicted_keys"], 0)
+    self.assertEqual(r.info("persistence")["rdb_bgsave_in_progress"], 1,
+                     "the save ended before the deletions could race it")
+    r.config_set("maxmemory", 0)
+    wait_bgsave(r)
+    self.assertEqual(r.info("persistence")["rdb_last_bgsave_status"], "ok")
+    self.assertNotEqual(r.execute_command("DEBUG", "DIGEST"), want)
+    path = os.path.join(s.dir, "dump.rdb")
+    self.assertEqual(self.load_digest(path, None), want)
+    self.assertEqual(self.load_digest(path, REDIS), want)
+
+  def test_full_sync_as_a_replica_stops_a_running_save(self):
+    # A replica's full sync replaces the dump file and the dataset: a save
+    # still running would rename its stale image over the synced file
+    # (Redis kills its child first; so do we).
+    primary = self.server(binary=REDIS)
+    pr = primary.redis()
+    for i in range(100):
+      pr.set("p%d" % i, i)
+    s = self.server()
+    r = s.redis()
+    for i in range(500):
+      r.set("old%d" % i, i)
+    r.config_set("rdb-key-save-delay", 40000)  # 40 ms a key: ~20 s
+    r.bgsave()
+    self.assertEqual(r.info("persistence")["rdb_bgsave_in_progress"], 1)
+    r.replicaof("127.0.0.1", primary.port)
+    deadline = time.time() + 30
+    while time.time() < deadline and r.info("replication").get("master_link_status") != "up":
+      time.sleep(0.05)
+    self.assertEqual(r.info("replication")["master_link_status"], "up")
+    # Redis reaps its killed child from the cron: give it a moment, far
+    # less than the save itself would take.
+    wait_bgsave(r, timeout=5)
+    self.assertEqual(r.dbsize(), 100)
+    want = pr.execute_command("DEBUG", "DIGEST")
+    self.assertEqual(r.execute_command("DEBUG", "DIGEST"), want)
+    time.sleep(0.3)  # a save that were still running would rename now
+    self.assertFalse([f for f in os.listdir(s.dir) if f.startswith("temp-")])
+    self.assertEqual(self.load_digest(os.path.join(s.dir, "dump.rdb"), None), want)
+
   def test_replies_while_a_save_runs(self):
     s = self.server()
     r = s.redis()

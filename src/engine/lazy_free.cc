@@ -45,6 +45,8 @@ bool LazyFreer::FreeEntry(Entry* e) {
 }
 
 void LazyFreer::Submit(ObjType type, void* obj) {
+  // A list's open compressed nodes are main-thread state (types/quicklist.h).
+  if (type == ObjType::kList) static_cast<Quicklist*>(obj)->ReleaseForOtherThread();
   pending_.fetch_add(1, std::memory_order_relaxed);
   {
     std::lock_guard<std::mutex> lock(mu_);

@@ -96,17 +96,15 @@ void WriteKey(AofCommandOutput& out, Entry* e) {
     }
     case ObjType::kList: {
       const auto* q = static_cast<const Quicklist*>(e->object());
-      size_t total = 0;
-      for (const Quicklist::Node* n = q->Front().node; n; n = n->next) total += n->lp.size();
-      Batcher b(out, "RPUSH", key, total, 1);
+      Batcher b(out, "RPUSH", key, q->size(), 1);
       char scratch[Listpack::kScratch];
-      for (const Quicklist::Node* n = q->Front().node; n; n = n->next) {
-        for (Listpack::Pos p = n->lp.First(); p != Listpack::kEnd; p = n->lp.Next(p)) {
+      q->ForEachNode([&](const Listpack& elements, bool) {
+        for (Listpack::Pos p = elements.First(); p != Listpack::kEnd; p = elements.Next(p)) {
           b.Item();
-          out.Bulk(n->lp.Get(p, scratch));
+          out.Bulk(elements.Get(p, scratch));
         }
         out.Flush();
-      }
+      });
       break;
     }
     case ObjType::kSet: {

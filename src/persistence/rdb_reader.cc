@@ -174,7 +174,7 @@ class Loader : public RdbValueSource {
 };
 
 EntryPtr Loader::List(std::string_view key, uint8_t type) {
-  auto q = std::make_unique<Quicklist>(lim_.list_max_listpack_size);
+  auto q = std::make_unique<Quicklist>(lim_.list_max_listpack_size, lim_.list_compress_depth);
   auto push = [&](std::string_view s) {
     q->PushBack(s);
     return true;
@@ -194,7 +194,7 @@ EntryPtr Loader::List(std::string_view key, uint8_t type) {
       }
       std::string blob = String();
       if (container == rdb::kQuicklistNodePlain) {
-        q->PushBack(blob);
+        q->AppendNode(blob, true);
       } else if (type == rdb::kTypeListQuicklist) {
         if (!ForEachZiplistElement(blob, push)) Fail("corrupt quicklist ziplist node");
       } else {

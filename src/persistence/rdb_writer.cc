@@ -171,15 +171,21 @@ void RdbWriter::Value(const Entry* e) {
       const auto* q = static_cast<const Quicklist*>(e->object());
       Length(q->node_count());
       char scratch[Listpack::kScratch];
-      for (const Quicklist::Node* n = q->Front().node; n; n = n->next) {
-        // Every node is a listpack ("packed"); Vireo has no plain nodes.
+      // Compressed nodes are written decompressed (Redis writes its LZF
+      // block; both load the same). A plain node is its one element.
+      q->ForEachNode([&](const Listpack& elements, bool plain) {
+        if (plain) {
+          Length(rdb::kQuicklistNodePlain);
+          String(elements.Get(elements.First(), scratch));
+          return;
+        }
         Length(rdb::kQuicklistNodePacked);
         RedisListpackBuilder lp;
-        for (Listpack::Pos p = n->lp.First(); p != Listpack::kEnd; p = n->lp.Next(p)) {
-          lp.Append(n->lp.Get(p, scratch));
+        for (Listpack::Pos p = elements.First(); p != Listpack::kEnd; p = elements.Next(p)) {
+          lp.Append(elements.Get(p, scratch));
         }
         String(lp.Finish());
-      }
+      });
       return;
     }
     case ObjType::kSet: {

@@ -494,15 +494,8 @@ std::vector<ConfigOption> BuildTable() {
   // Collection encodings.
   t.push_back(IntOption("list-max-listpack-size", "list-max-ziplist-size", 0,
                         &S::list_max_listpack_size, kIntMin, kIntMax));
-  {
-    // Quicklist node compression is not built: only the default 0 (off) is accepted.
-    ConfigOption depth = IntOption("list-compress-depth", "", 0, &S::list_compress_depth, 0, kIntMax);
-    depth.refuse = [](const std::vector<std::string>&, const ServerConfig& cfg) {
-      if (cfg.list_compress_depth == 0) return std::string();
-      return std::string("list-compress-depth other than 0 is not supported by vireo-server yet");
-    };
-    t.push_back(depth);
-  }
+  // Taken by lists created afterwards (types/quicklist.h), as in Redis.
+  t.push_back(IntOption("list-compress-depth", "", 0, &S::list_compress_depth, 0, kIntMax));
   t.push_back(IntOption("hash-max-listpack-entries", "hash-max-ziplist-entries", 0,
                         &S::hash_max_listpack_entries, 0, kLongMax));
   t.push_back(MemoryOption("hash-max-listpack-value", "hash-max-ziplist-value", 0,

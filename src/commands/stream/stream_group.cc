@@ -301,11 +301,11 @@ void CmdXPending(CommandContext& ctx) {
     return;
   }
   auto reply_one = [&](const StreamID& id, const StreamNack& nack) {
-    if (minidle && ctx.now_ms - nack.delivery_time < minidle) return false;
+    if (minidle && ElapsedMs(ctx.now_ms, nack.delivery_time) < minidle) return false;
     ctx.reply.ArrayHeader(4);
     ReplyID(ctx, id);
     ctx.reply.Bulk(nack.consumer->name);
-    int64_t elapsed = ctx.now_ms - nack.delivery_time;
+    int64_t elapsed = ElapsedMs(ctx.now_ms, nack.delivery_time);
     ctx.reply.Integer(elapsed < 0 ? 0 : elapsed);
     ctx.reply.Integer((long long)nack.delivery_count);
     return true;

@@ -63,7 +63,7 @@ void CmdXInfoConsumers(CommandContext& ctx) {
   }
   ctx.reply.ArrayHeader(g->consumers.size());
   for (const auto& [name, c] : g->consumers) {
-    int64_t idle = ctx.now_ms - c->seen_time;
+    int64_t idle = ElapsedMs(ctx.now_ms, c->seen_time);
     ctx.reply.MapHeader(3);
     ctx.reply.Bulk("name");
     ctx.reply.Bulk(name);

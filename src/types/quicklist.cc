@@ -212,6 +212,10 @@ void Quicklist::Touched(Node* n) const {
   if (depth_ && Interior(n)) OpenWindow::Enter(this, n);
 }
 
+void Quicklist::Hold(Node* n) const {
+  if (depth_) OpenWindow::Enter(this, n);
+}
+
 void Quicklist::Settle() {
   if (!depth_) return;
   // The ends raw; the first few nodes past them compressed unless open
@@ -351,6 +355,7 @@ void Quicklist::PopBack() {
 
 void Quicklist::Replace(Cursor c, std::string_view s) {
   Node* n = c.node;
+  Hold(n);
   const bool large = s.size() >= g_packed_threshold;
   if (n->plain() == large) {
     // Like for like: a packed element stays packed, a plain node keeps its
@@ -378,6 +383,7 @@ void Quicklist::InsertPlainNode(Node* n, std::string_view s, bool after) {
 
 void Quicklist::InsertAt(Cursor c, std::string_view s, bool after) {
   Node* n = c.node;
+  Hold(n);
   Listpack::Pos at = after ? n->lp.Next(c.pos) : c.pos;  // kEnd appends
   ++count_;
   if (s.size() >= g_packed_threshold) {
@@ -424,6 +430,7 @@ void Quicklist::InsertAt(Cursor c, std::string_view s, bool after) {
 
 Quicklist::Cursor Quicklist::Erase(Cursor c) {
   Node* n = c.node;
+  Hold(n);
   Listpack::Pos p = n->lp.Erase(c.pos);
   --count_;
   Cursor out;

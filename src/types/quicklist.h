@@ -153,6 +153,10 @@ class Quicklist {
   static void Decompress(Node* n);  // in place, outside the window
   void Open(Node* n) const;       // decompress if needed, enter the window
   void Touched(Node* n) const;    // a node changed or created mid-list
+  // The node of a mutation's cursor enters the window whatever its place, so
+  // that nothing the mutation does (new nodes shifting it inward, Settle)
+  // compresses it under the cursor.
+  void Hold(Node* n) const;
   bool Interior(const Node* n) const;
   void TryCompress(Node* n) const;
   // After a change in the number of nodes: the depth_ nodes at each end

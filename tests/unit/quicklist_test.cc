@@ -256,8 +256,14 @@ TEST(QuicklistTest, CompressesInteriorNodes) {
   Quicklist copy(q);
   EXPECT_LT(copy.MemoryBytes() * 2, raw.MemoryBytes());
   EXPECT_EQ(Contents(copy), Contents(raw));
-  q.ReleaseForOtherThread();  // what the lazy freer does before its thread frees the list
+  // What the lazy freer does: release (the window forgets the list's open
+  // nodes), then free. Opening other nodes afterwards must not touch it.
+  auto* doomed = new Quicklist(q);
+  EXPECT_EQ(Contents(*doomed), Contents(raw));
+  doomed->ReleaseForOtherThread();
+  delete doomed;
   EXPECT_EQ(Contents(q), Contents(raw));
+  EXPECT_EQ(Contents(copy), Contents(raw));
 }
 
 TEST(QuicklistTest, PlainNodesHoldOneLargeElement) {

@@ -5,8 +5,13 @@
 namespace vireo {
 
 Database::Database(int index, KeyspaceStats* stats, AccessClock* clock, const KeyEventHooks* hooks,
-                   const FreeSettings* free)
-    : index_(index), stats_(stats), clock_(clock), hooks_(hooks), free_(free) {}
+                   EntryPreserver* const* preserver, const FreeSettings* free)
+    : index_(index), stats_(stats), clock_(clock), hooks_(hooks), preserver_(preserver), free_(free) {}
+
+void Database::PreserveAllForSnapshot() {
+  if (!*preserver_) return;
+  keys_.ForEach([this](Entry* e) { PreserveForSnapshot(e); });
+}
 
 Database::~Database() { Clear(); }
 
@@ -40,6 +45,7 @@ void Database::Overwrite(Entry* e) {
 
 void Database::Replace(Entry* old, Entry* fresh, bool free_old) {
   if (old != fresh) {
+    PreserveForSnapshot(old);
     Entry** slot = keys_.FindSlot(old->key());
     *slot = fresh;
     // A new value under LFU inherits the key's counter (Redis's dbSetValue);
@@ -79,13 +85,16 @@ bool Database::DeleteByUser(std::string_view key, bool unlink) {
 
 Entry* Database::Detach(std::string_view key) {
   Entry* e = keys_.Remove(key);
-  if (e && e->has_expire()) expires_.Remove(key);
+  if (!e) return nullptr;
+  PreserveForSnapshot(e);
+  if (e->has_expire()) expires_.Remove(key);
   // Readers blocked on a deleted stream are woken (XREADGROUP answers an error).
-  if (e && e->type() == ObjType::kStream) MaybeSignalReady(e);
+  if (e->type() == ObjType::kStream) MaybeSignalReady(e);
   return e;
 }
 
 Entry* Database::SetExpire(Entry* e, int64_t when_ms) {
+  PreserveForSnapshot(e);
   bool has = when_ms >= 0;
   if (has && e->has_expire()) {
     e->set_expire_ms(when_ms);
@@ -102,6 +111,7 @@ Entry* Database::SetExpire(Entry* e, int64_t when_ms) {
 }
 
 void Database::ExpireEntry(Entry* e) {
+  PreserveForSnapshot(e);
   std::string_view key = e->key();
   if (hooks_->expired) hooks_->expired(hooks_->ctx, index_, key);
   keys_.Remove(key);
@@ -111,6 +121,7 @@ void Database::ExpireEntry(Entry* e) {
 }
 
 void Database::EvictEntry(Entry* e) {
+  PreserveForSnapshot(e);
   std::string_view key = e->key();
   if (hooks_->evicted) hooks_->evicted(hooks_->ctx, index_, key);
   keys_.Remove(key);
@@ -120,6 +131,7 @@ void Database::EvictEntry(Entry* e) {
 }
 
 void Database::Clear(bool lazy) {
+  PreserveAllForSnapshot();
   expires_.Clear([](Entry*) {});
   if (lazy && free_ && free_->freer) {
     uint64_t inline_freed = 0;
@@ -134,6 +146,8 @@ void Database::Clear(bool lazy) {
 }
 
 void Database::SwapContents(Database& other) {
+  PreserveAllForSnapshot();
+  other.PreserveAllForSnapshot();
   keys_.Swap(other.keys_);
   expires_.Swap(other.expires_);
   std::swap(expire_cursor_, other.expire_cursor_);

@@ -60,10 +60,26 @@ struct KeyEventHooks {
   void* ctx = nullptr;
 };
 
+// While a point-in-time snapshot runs (persistence/snapshot_writer.h), it
+// must write each entry as it was when it started. Database calls Preserve
+// before it changes, replaces or drops an entry the snapshot has not written
+// yet (!e->snapshot_saved()); the preserver writes it and marks it saved.
+// Commands that mutate a value in place reach it through LookupWrite, which
+// preserves it too; Server::Call also preserves every key a write command
+// declares, for handlers that find their key another way.
+// Thread rule: called on the main thread, inside the engine call.
+class EntryPreserver {
+ public:
+  virtual ~EntryPreserver() = default;
+  virtual void Preserve(int db, Entry* e) = 0;
+};
+
 class Database {
  public:
+  // preserver: the Keyspace's slot for the running snapshot's preserver
+  // (read through, so installing one is a single store).
   Database(int index, KeyspaceStats* stats, AccessClock* clock, const KeyEventHooks* hooks,
-           const FreeSettings* free = nullptr);
+           EntryPreserver* const* preserver, const FreeSettings* free = nullptr);
   ~Database();
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
@@ -90,7 +106,17 @@ class Database {
     return e;
   }
   // Lookup for a command that will write the key (no hit/miss counted).
-  Entry* LookupWrite(std::string_view key, int64_t now_ms) { return Lookup(key, now_ms); }
+  Entry* LookupWrite(std::string_view key, int64_t now_ms) {
+    Entry* e = Lookup(key, now_ms);
+    if (e) PreserveForSnapshot(e);
+    return e;
+  }
+  // Lets a running snapshot write e before it changes (see EntryPreserver).
+  void PreserveForSnapshot(Entry* e) {
+    if (*preserver_ && !e->snapshot_saved()) (*preserver_)->Preserve(index_, e);
+  }
+  // Every entry of this database, before a change to all of them (flush, swap).
+  void PreserveAllForSnapshot();
   // Adds an entry whose key is absent.
   void Add(Entry* e);
   // Adds e, deleting whatever the key held before (its TTL goes with it).
@@ -133,6 +159,7 @@ class Database {
   KeyspaceStats* stats_;
   AccessClock* clock_;
   const KeyEventHooks* hooks_;
+  EntryPreserver* const* preserver_;  // the Keyspace's slot; *preserver_ null: no snapshot
   const FreeSettings* free_;
   // Frees a detached entry, in the background when `lazy` and it is big.
   void FreeEntry(Entry* e, bool lazy) {

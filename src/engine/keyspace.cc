@@ -8,7 +8,9 @@ namespace vireo {
 
 Keyspace::Keyspace(int databases) {
   free_.freer = &lazy_;
-  for (int i = 0; i < databases; ++i) dbs_.push_back(std::make_unique<Database>(i, &stats_, &clock_, &hooks_, &free_));
+  for (int i = 0; i < databases; ++i) {
+    dbs_.push_back(std::make_unique<Database>(i, &stats_, &clock_, &hooks_, &preserver_, &free_));
+  }
 }
 
 uint64_t Keyspace::IdleSeconds(const Entry* e) const {

@@ -23,6 +23,8 @@ namespace vireo {
 
 RdbWriter::RdbWriter(int fd, bool compress) : fd_(fd), compress_(compress) {}
 
+RdbWriter::RdbWriter(ChunkSink sink, bool compress) : fd_(-1), sink_(std::move(sink)), compress_(compress) {}
+
 void RdbWriter::Length(uint64_t len) {
   if (len < (1 << 6)) {
     Byte(uint8_t(len));
@@ -257,6 +259,13 @@ void RdbWriter::KeyValue(const Entry* e) {
 }
 
 bool RdbWriter::Flush() {
+  if (sink_ && !buf_.empty()) {
+    crc_ = Crc64(crc_, buf_.data(), buf_.size());
+    flushed_ += buf_.size();
+    sink_(buf_);
+    buf_.clear();
+    return errno_ == 0;
+  }
   if (fd_ < 0 || buf_.empty()) return errno_ == 0;
   crc_ = Crc64(crc_, buf_.data(), buf_.size());
   const char* p = buf_.data();

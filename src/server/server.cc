@@ -487,6 +487,7 @@ void Server::BeforeSleep() {
   // An eviction run that spent its time budget goes on here (Redis's
   // evictionTimeProc), a slice per loop turn, until memory is under the limit.
   if (evictor_.running()) PerformEvictions();
+  if (bgsave_ || rdb_.bgsave_scheduled) BgsaveStep();
   tracking_.BroadcastPending();  // BCAST invalidations, one message per prefix
   // The AOF is written (and with appendfsync always, synced) before any
   // reply leaves: a client never sees a write the file does not hold.

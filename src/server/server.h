@@ -23,6 +23,8 @@
 #include "engine/keyspace.h"
 #include "net/event_loop.h"
 #include "net/tls.h"
+#include "persistence/chunk_file_writer.h"
+#include "persistence/snapshot_writer.h"
 #include "server/blocking.h"
 #include "server/client.h"
 #include "server/command_keys.h"
@@ -221,13 +223,34 @@ class Server final : public CommandServices {
     uint64_t saves = 0;                // rdb_saves
     uint64_t last_load_keys_loaded = 0;
     uint64_t last_load_keys_expired = 0;
+    uint64_t last_cow_size = 0;        // rdb_last_cow_size: bytes preserved for commands
+    bool bgsave_scheduled = false;     // BGSAVE SCHEDULE / inside EXEC
   };
   const RdbState& rdb_state() const { return rdb_; }
   uint64_t changes_since_save() const { return dirty_ - rdb_.dirty_at_last_save; }
   // dir/dbfilename.
   std::string RdbPath() const;
-  // Writes the whole dataset to RdbPath() now (SAVE). False with a message logged and in *error.
+  // Writes the whole dataset to RdbPath() now (SAVE). Stops a background
+  // save first. False with a message logged and in *error.
   bool SaveRdb(std::string* error);
+  // BGSAVE: starts a fork-less background save (see persistence/
+  // snapshot_writer.h); BgsaveStep writes a slice of it before each sleep.
+  bool StartBgsave(std::string* error);
+  bool bgsave_in_progress() const { return bgsave_ != nullptr; }
+  // Stops a background save; its temp file is removed (reason is logged).
+  void AbortBgsave(const char* reason);
+  // What INFO persistence shows of the running save.
+  struct BgsaveProgress {
+    int64_t elapsed_sec = -1;
+    uint64_t keys_processed = 0, keys_total = 0, preserved_bytes = 0;
+  };
+  BgsaveProgress bgsave_progress() const;
+  void ScheduleBgsave() { rdb_.bgsave_scheduled = true; }
+  void CountSaveAttempt() { rdb_.saves++; }
+  // stop-writes-on-bgsave-error: writes are refused with -MISCONF.
+  bool WritesDeniedByDiskError() const {
+    return cfg().stop_writes_on_bgsave_error && !cfg().save_params.empty() && !rdb_.last_save_ok;
+  }
   // Replaces the dataset with RdbPath()'s; a missing file is not an error
   // (*missing tells). On failure the dataset is unchanged.
   bool LoadRdb(std::string* error, bool* missing);
@@ -308,6 +331,9 @@ class Server final : public CommandServices {
   std::string ApplyEndpointPorts();
   // Save points (`save <seconds> <changes>`), from the cron.
   void RdbCron(int64_t now_ms);
+  void BgsaveStep();
+  void FinishBgsave(bool ok, const std::string& error);
+  void PreserveCommandKeys(Client* c, const Command* cmd, const std::vector<std::string_view>& args);
 
   Config config_;
   AclUsers acl_;
@@ -352,6 +378,15 @@ class Server final : public CommandServices {
   std::vector<KeyAccess> acl_keys_scratch_;
   uint64_t dirty_ = 0;
   RdbState rdb_;
+  struct BgsaveJob {
+    std::unique_ptr<ChunkFileWriter> file;
+    std::unique_ptr<SnapshotWriter> snap;
+    int64_t start_ms = 0;
+    uint64_t dirty_at_start = 0;
+    bool finishing = false;  // the image is complete; the file thread syncs and renames
+  };
+  std::unique_ptr<BgsaveJob> bgsave_;
+  bool save_after_command_ = false;  // FLUSHALL with save points
   std::unique_ptr<ScriptRunner> scripts_;
   std::unique_ptr<Aof> aof_;
   LoadingState loading_;

@@ -182,21 +182,26 @@ void PersistenceSection(Server& s, InfoWriter& w) {
   const Aof::Info aof = s.aof().info();
   w.Field("loading", loading.active ? 1 : 0);
   w.Field("async_loading", 0);
-  // Snapshots do not fork, so there is no copy-on-write of pages to report.
-  w.Field("current_cow_peak", 0);
-  w.Field("current_cow_size", 0);
+  // Snapshots do not fork: the copy-on-write figures are the bytes written
+  // early for commands about to change a key the save had not reached.
+  const Server::BgsaveProgress bg = s.bgsave_progress();
+  w.Field("current_cow_peak", (long long)bg.preserved_bytes);
+  w.Field("current_cow_size", (long long)bg.preserved_bytes);
   w.Field("current_cow_size_age", 0);
-  w.Field("current_fork_perc", "0.00");
-  w.Field("current_save_keys_processed", 0);
-  w.Field("current_save_keys_total", 0);
+  char perc[32];
+  snprintf(perc, sizeof(perc), "%.2f",
+           bg.keys_total ? 100.0 * double(bg.keys_processed) / double(bg.keys_total) : 0.0);
+  w.Field("current_fork_perc", perc);
+  w.Field("current_save_keys_processed", (long long)bg.keys_processed);
+  w.Field("current_save_keys_total", (long long)bg.keys_total);
   w.Field("rdb_changes_since_last_save", (long long)s.changes_since_save());
-  w.Field("rdb_bgsave_in_progress", 0);
+  w.Field("rdb_bgsave_in_progress", s.bgsave_in_progress() ? 1 : 0);
   w.Field("rdb_last_save_time", (long long)r.lastsave_sec);
   w.Field("rdb_last_bgsave_status", r.last_save_ok ? "ok" : "err");
   w.Field("rdb_last_bgsave_time_sec", (long long)r.last_save_duration_sec);
-  w.Field("rdb_current_bgsave_time_sec", -1);
+  w.Field("rdb_current_bgsave_time_sec", (long long)bg.elapsed_sec);
   w.Field("rdb_saves", (long long)r.saves);
-  w.Field("rdb_last_cow_size", 0);
+  w.Field("rdb_last_cow_size", (long long)r.last_cow_size);
   w.Field("rdb_last_load_keys_expired", (long long)r.last_load_keys_expired);
   w.Field("rdb_last_load_keys_loaded", (long long)r.last_load_keys_loaded);
   w.Field("aof_enabled", aof.enabled ? 1 : 0);

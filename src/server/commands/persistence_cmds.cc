@@ -14,6 +14,11 @@ namespace vireo {
 namespace {
 
 void CmdSave(ServerContext& ctx) {
+  if (ctx.server.bgsave_in_progress()) {
+    ctx.reply.Error("ERR Background save already in progress");
+    return;
+  }
+  ctx.server.CountSaveAttempt();  // rdb_saves: every SAVE, as Redis
   std::string error;
   if (ctx.server.SaveRdb(&error)) {
     ctx.reply.Ok();
@@ -22,15 +27,27 @@ void CmdSave(ServerContext& ctx) {
   }
 }
 
-// No fork: until the incremental snapshot lands, BGSAVE saves in the
-// foreground and answers as Redis does when its child has started.
+// No fork: the save runs in this process, a slice at a time (see
+// Server::StartBgsave); the replies are those of Redis's forked save.
 void CmdBgsave(ServerContext& ctx) {
   if (ctx.args.size() > 2 || (ctx.args.size() == 2 && !EqualsNoCase(ctx.args[1], "schedule"))) {
     ctx.reply.Error(err::kSyntax);
     return;
   }
+  if (ctx.server.bgsave_in_progress()) {
+    ctx.reply.Error("ERR Background save already in progress");
+    return;
+  }
+  if (ctx.client.in_exec) {
+    // Redis never forks inside EXEC: the save starts from the cron.
+    ctx.server.ScheduleBgsave();
+    ctx.reply.SimpleString("Background saving scheduled");
+    return;
+  }
+  // A save that cannot open its file fails as Redis's child does: after the
+  // reply, in the log and in rdb_last_bgsave_status.
   std::string error;
-  ctx.server.SaveRdb(&error);
+  ctx.server.StartBgsave(&error);
   ctx.reply.SimpleString("Background saving started");
 }
 

@@ -5,7 +5,9 @@
 namespace vireo {
 
 SnapshotWriter::SnapshotWriter(Keyspace& ks, ChunkSink sink, SnapshotOptions opts)
-    : ks_(ks), writer_(std::move(sink), opts.compress), opts_(std::move(opts)) {}
+    : ks_(ks), writer_(std::move(sink), opts.compress), opts_(std::move(opts)) {
+  writer_.set_access(opts_.access, &ks_);
+}
 
 SnapshotWriter::~SnapshotWriter() {
   if (installed_) Abort();

@@ -58,7 +58,7 @@ class LuaVm {
   };
   // Runs the registry function `name` and writes its converted result (or
   // Redis's error reply) to reply.
-  void Run(const std::string& name, const RunArgs& run, ReplyBuilder& reply);
+  void Run(const char* name, const RunArgs& run, ReplyBuilder& reply);
 
   // FUNCTION LOAD: compiles code (chunk "@user_function") and runs its top
   // level with the globals of the registry table `load_api` in place of the
@@ -75,6 +75,10 @@ class LuaVm {
   void set_script_repl(int v) { script_repl_ = v; }
   bool running() const { return running_; }
   Rand48& rand() { return *rand_; }
+  // The reply buffer of redis.call, kept between calls so that its capacity
+  // (swapped with the script client's) is not reallocated on every call.
+  std::string& call_reply() { return call_reply_; }
+  std::vector<std::string_view>& call_args() { return call_args_; }
 
  private:
   static void* Alloc(void* ud, void* ptr, size_t osize, size_t nsize);
@@ -92,6 +96,10 @@ class LuaVm {
   int script_resp_ = 2;
   int script_repl_ = 3;
   Rand48* rand_;
+  static constexpr int kGcPeriod = 50;
+  int runs_since_gc_ = 0;
+  std::string call_reply_;
+  std::vector<std::string_view> call_args_;
 };
 
 // ---- set-up pieces (lua_sandbox.cc, lua_redis_api.cc) ----

@@ -116,8 +116,7 @@ Command* Server::LookupForClient(Client* c, const std::vector<std::string_view>&
     return nullptr;
   }
   if (!cmd->subcommands.empty() && args.size() >= 2) {
-    std::string lower;
-    auto it = cmd->sub_by_name.find(std::string(ToLower(args[1], &lower)));
+    auto it = cmd->sub_by_name.find(args[1]);
     if (it == cmd->sub_by_name.end()) {
       std::string upper(cmd->name);
       for (char& ch : upper) ch = char(toupper(ch));
@@ -298,8 +297,7 @@ void Server::ProcessCommand(Client* c, const std::vector<std::string_view>& args
 bool Server::ExecuteReplayed(Client* c, const std::vector<std::string_view>& args, std::string* error) {
   Command* cmd = commands_.Find(args[0]);
   if (cmd && !cmd->subcommands.empty() && args.size() >= 2) {
-    std::string lower;
-    auto it = cmd->sub_by_name.find(std::string(ToLower(args[1], &lower)));
+    auto it = cmd->sub_by_name.find(args[1]);
     cmd = it == cmd->sub_by_name.end() ? nullptr : it->second;
   }
   if (!cmd || !cmd->handler) {
@@ -455,8 +453,7 @@ void Server::RecordLatency(const std::string& event, int64_t ms, int64_t now_ms)
 static Command* BlockedCommand(CommandTable& commands, const std::vector<std::string_view>& args) {
   Command* cmd = commands.Find(args[0]);
   if (cmd && !cmd->subcommands.empty() && args.size() >= 2) {
-    std::string lower;
-    auto it = cmd->sub_by_name.find(std::string(ToLower(args[1], &lower)));
+    auto it = cmd->sub_by_name.find(args[1]);
     if (it != cmd->sub_by_name.end()) cmd = it->second;
   }
   return cmd && cmd->handler ? cmd : nullptr;

@@ -120,8 +120,7 @@ void CommandTable::Bind(std::string_view name, CommandHandler handler) {
 }
 
 Command* CommandTable::Find(std::string_view name) const {
-  std::string lower;
-  auto it = by_name_.find(std::string(ToLower(name, &lower)));
+  auto it = by_name_.find(name);  // case-insensitive, no copy
   return it == by_name_.end() ? nullptr : it->second;
 }
 

@@ -205,8 +205,7 @@ const Command* LookupFullName(CommandTable& t, std::string_view name) {
   size_t bar = name.find('|');
   const Command* c = t.Find(name.substr(0, bar));
   if (!c || bar == std::string_view::npos) return c;
-  std::string lower;
-  auto it = c->sub_by_name.find(std::string(ToLower(name.substr(bar + 1), &lower)));
+  auto it = c->sub_by_name.find(name.substr(bar + 1));
   return it == c->sub_by_name.end() ? nullptr : it->second;
 }
 

@@ -23,8 +23,7 @@
 #include "engine/keyspace.h"
 #include "net/event_loop.h"
 #include "net/tls.h"
-#include "persistence/chunk_file_writer.h"
-#include "persistence/snapshot_writer.h"
+#include "persistence/snapshot_job.h"
 #include "server/blocking.h"
 #include "server/client.h"
 #include "server/command_keys.h"
@@ -156,6 +155,10 @@ class Server final : public CommandServices {
   void DiscardTransaction(Client* c);
   // Counts an error reply in INFO errorstats (text without the leading '-').
   void CountError(std::string_view error);
+  // The running command's error reply repeats an error already counted (a
+  // script returning or raising what its redis.call got): Call counts the
+  // failed call but not the error again, as Redis.
+  void SkipNextErrorCount() { skip_error_count_ = true; }
   // A blocked command ended with an error not produced by its handler (CLIENT UNBLOCK ERROR).
   void CountBlockedCommandError(const std::vector<std::string>& args, std::string_view error);
   void RecordLatency(const std::string& event, int64_t ms, int64_t now_ms);
@@ -379,14 +382,12 @@ class Server final : public CommandServices {
   uint64_t dirty_ = 0;
   RdbState rdb_;
   struct BgsaveJob {
-    std::unique_ptr<ChunkFileWriter> file;
-    std::unique_ptr<SnapshotWriter> snap;
-    int64_t start_ms = 0;
+    SnapshotJob snap;
     uint64_t dirty_at_start = 0;
-    bool finishing = false;  // the image is complete; the file thread syncs and renames
   };
   std::unique_ptr<BgsaveJob> bgsave_;
   bool save_after_command_ = false;  // FLUSHALL with save points
+  bool skip_error_count_ = false;    // SkipNextErrorCount
   std::unique_ptr<ScriptRunner> scripts_;
   std::unique_ptr<Aof> aof_;
   LoadingState loading_;

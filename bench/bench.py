@@ -90,7 +90,7 @@ def selected_tests(only):
   """(redis-benchmark tests, scripted tests) named by --only (all by default);
   a scripted test is named by its first word, lower case (e.g. multi)."""
   if not only:
-    return workloads.THROUGHPUT_TESTS, scripted.SCRIPTED_TESTS + ["publish"]
+    return workloads.THROUGHPUT_TESTS, scripted.SCRIPTED_TESTS + ["publish", "aof"]
   wanted = {w.strip().lower() for w in only.split(",") if w.strip()}
   tests = [t for t in workloads.THROUGHPUT_TESTS
            if t.tool_test in wanted or t.name.lower() in wanted]
@@ -98,9 +98,11 @@ def selected_tests(only):
   extra = [t for t in scripted.SCRIPTED_TESTS if short(t) in wanted]
   if "publish" in wanted:
     extra.append("publish")
+  if "aof" in wanted:
+    extra.append("aof")
   wanted -= {"acl", "tls"}  # bench/secure.py's rows
   unknown = wanted - {t.tool_test for t in tests} - \
-      {t.name.lower() for t in tests} - {short(t) for t in extra if t != "publish"} - {"publish"}
+      {t.name.lower() for t in tests} - {short(t) for t in extra if t not in ("publish", "aof")} - {"publish", "aof"}
   if unknown:
     sys.exit("bench: unknown test(s): %s" % ",".join(sorted(unknown)))
   return tests, extra
@@ -210,6 +212,32 @@ def measure_publish_stall(servers, rows):
       fmt(worst.vireo, "ms"), fmt(worst.redis, "ms")), flush=True)
 
 
+def measure_aof(servers, rounds, quick, rows):
+  """SET P16 with appendonly yes, appendfsync everysec (CPU per request: the
+  cost of feeding and writing the AOF). Each server turns the AOF on with
+  CONFIG SET (Redis rewrites in a child first: wait for it) and off after."""
+  set_test = next(t for t in workloads.THROUGHPUT_TESTS if t.name == "SET")
+  requests = set_test.requests[16] // (5 if quick else 1)
+  for server in servers:
+    server.command("CONFIG", "SET", "appendfsync", "everysec")
+    server.command("CONFIG", "SET", "appendonly", "yes")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and (
+        server.info_field("persistence", "aof_rewrite_in_progress") or
+        server.info_field("persistence", "aof_rewrite_scheduled")):
+      time.sleep(0.1)
+  try:
+    measure_pair(servers, rounds,
+                 lambda server: workloads.run_throughput(server, set_test, 16, requests),
+                 "SET P16 appendonly everysec", "throughput", "CPU/request", 0.8, rows)
+  finally:
+    for server in servers:
+      try:
+        server.command("CONFIG", "SET", "appendonly", "no")
+      except Exception:
+        pass  # a dead server is already reported by its row
+
+
 def print_table(rows, header):
   print()
   print(header)
@@ -262,10 +290,12 @@ def main():
               flush=True)
         measure_memory(servers, load, keys, rows)
     measure_throughput(servers, tests, rounds, args.quick, rows)
-    measure_scripted(servers, [t for t in scripted_tests if t != "publish"], rounds, args.quick, rows)
+    measure_scripted(servers, [t for t in scripted_tests if t not in ("publish", "aof")], rounds, args.quick, rows)
     if "publish" in scripted_tests:
       measure_publish(servers, rounds, args.quick, rows)
       measure_publish_stall(servers, rows)
+    if "aof" in scripted_tests:
+      measure_aof(servers, rounds, args.quick, rows)
     if not args.only or "acl" in args.only.split(","):
       secure.measure_acl(servers, rounds, args.quick, rows, Row, measure_pair)
     if not args.only or "tls" in args.only.split(","):

@@ -24,7 +24,7 @@ class StubHost final : public vireo::ScriptHost {
  public:
   std::string canned;
   int checkpoints = 0;
-  bool ScriptCall(const std::vector<std::string_view>& args, int proto, std::string* reply,
+  bool ScriptCall(const std::vector<std::string_view>& args, int proto, int /*repl*/, std::string* reply,
                   std::string* error) override {
     if (args[0] == "error") {
       *error = "-ERR refused";

@@ -22,6 +22,10 @@ struct EncodingLimits {
   long long hll_sparse_max_bytes = 3000;  // a sparse HyperLogLog larger than this turns dense
   long long stream_node_max_bytes = 4096;
   long long stream_node_max_entries = 100;
+  // Deletions the server makes itself are propagated as UNLINK instead of
+  // DEL when these are on (Vireo frees in the foreground either way).
+  bool lazyfree_lazy_expire = false;
+  bool lazyfree_lazy_server_del = false;
 };
 
 }  // namespace vireo

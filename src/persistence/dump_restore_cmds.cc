@@ -74,7 +74,10 @@ void CmdRestore(CommandContext& ctx) {
   if (ttl && ttl <= ctx.now_ms) {
     // Already expired: the key is not created (an old one was deleted).
     Entry::Free(e);
-    if (deleted) ctx.Modified(key, kNotifyGeneric, "del");
+    if (deleted) {
+      ctx.Modified(key, kNotifyGeneric, "del");
+      if (ctx.propagating()) ctx.PropagateAs({ctx.limits.lazyfree_lazy_server_del ? "UNLINK" : "DEL", std::string(key)});
+    }
     ctx.reply.Ok();
     return;
   }
@@ -87,6 +90,11 @@ void CmdRestore(CommandContext& ctx) {
     if (freq >= 0) e->set_lru((clock.minutes << 8) | uint32_t(freq));
   } else if (idle > 0) e->set_lru(uint32_t(ctx.keyspace.lru_clock() - uint64_t(idle)) & Keyspace::kLruMask);
   ctx.Modified(key, kNotifyGeneric, "restore");
+  // A relative TTL propagates as an absolute one (the deadline, plus ABSTTL).
+  if (ttl && !absttl && ctx.propagating()) {
+    ctx.RewritePropagatedArg(2, std::to_string(ttl));
+    ctx.RewritePropagatedArg(a.size(), "ABSTTL");
+  }
   ctx.reply.Ok();
 }
 

@@ -63,7 +63,7 @@ int GenericCall(lua_State* L, bool raise) {
       PushErrorTable(L, "Lua redis lib command arguments must be strings or integers");
       return raise ? lua_error(L) : 1;
     }
-    ran = vm->host()->ScriptCall(args, vm->script_resp(), &reply, &error);
+    ran = vm->host()->ScriptCall(args, vm->script_resp(), vm->script_repl(), &reply, &error);
   }
   if (!ran) {
     PushErrorTable(L, error);
@@ -146,13 +146,15 @@ int RedisSetResp(lua_State* L) {
   return 0;
 }
 
-// Replication is always by effects in 7.0: the flags are checked, nothing else.
+// Replication is always by effects in 7.0: the flags choose where the
+// script's next commands propagate (the AOF, replicas, both or neither).
 int RedisSetRepl(lua_State* L) {
   if (lua_gettop(L) != 1) return RaiseError(L, "redis.set_repl() requires two arguments.");
   int flags = int(lua_tonumber(L, 1));
   if (flags < 0 || flags > 3) {
     return RaiseError(L, "Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.");
   }
+  VmOf(L)->set_script_repl(flags);
   return 0;
 }
 

@@ -135,6 +135,7 @@ void LuaVm::Run(const std::string& name, const RunArgs& run, ReplyBuilder& reply
   }
   // Every run starts in RESP2 (Redis).
   script_resp_ = 2;
+  script_repl_ = 3;
   killed_ = false;
   running_ = true;
   limit_active_ = true;

@@ -70,6 +70,9 @@ class LuaVm {
   // ---- state of the run in progress, for the redis.* API and the hook ----
   int script_resp() const { return script_resp_; }
   void set_script_resp(int v) { script_resp_ = v; }
+  // redis.set_repl: where the script's commands propagate (REPL_* bits: 1 AOF, 2 replicas).
+  int script_repl() const { return script_repl_; }
+  void set_script_repl(int v) { script_repl_ = v; }
   bool running() const { return running_; }
   Rand48& rand() { return *rand_; }
 
@@ -87,6 +90,7 @@ class LuaVm {
   bool running_ = false;
   bool killed_ = false;
   int script_resp_ = 2;
+  int script_repl_ = 3;
   Rand48* rand_;
 };
 

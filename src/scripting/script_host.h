@@ -13,11 +13,12 @@ namespace vireo {
 
 class ScriptHost {
  public:
-  // Runs args as a command of the running script with replies in RESP `proto`.
+  // Runs args as a command of the running script with replies in RESP `proto`;
+  // what it propagates goes only where `repl` says (redis.set_repl bits).
   // Returns true with the command's reply bytes appended to *reply, or false
   // with the refusal text in *error ("msg" or "-CODE msg") when the command
   // could not run from a script (unknown, arity, noscript, read-only script...).
-  virtual bool ScriptCall(const std::vector<std::string_view>& args, int proto, std::string* reply,
+  virtual bool ScriptCall(const std::vector<std::string_view>& args, int proto, int repl, std::string* reply,
                           std::string* error) = 0;
   // redis.acl_check_cmd: may the script's user run args? false with *error when the command is unknown.
   virtual bool ScriptAclCheck(const std::vector<std::string_view>& args, bool* allowed) = 0;

@@ -14,7 +14,11 @@
 //   AOF loading and replication streams as they land)
 //     5. execute the handler with a ServerContext
 //     6. keyspace notifications: emitted by handlers through CommandServices
-//     7. propagation hook (AOF, replicas: as effects)  (not built yet)
+//     7. propagation (AOF, replicas) as effects: the handler may replace its
+//        arguments (SET EX -> SET PXAT...) or add commands (SPOP -> SREMs);
+//        an execution unit (the outermost Call: a command, EXEC, a script)
+//        is sent when it ends, in MULTI/EXEC if it propagated more than one
+//        command (server/propagation.h). No sink: one branch.
 //     8. statistics: calls, usec, failed calls, errorstats
 //     9. slowlog, latency monitor
 //    10. MONITOR feed (after execution, as Redis 7.0: SELECT shows its new db)
@@ -28,6 +32,7 @@
 #include <cstring>
 
 #include "base/clock.h"
+#include "server/aof.h"
 #include "server/command_keys.h"
 #include "resp/reply_builder.h"
 #include "server/commands/server_context.h"
@@ -206,6 +211,16 @@ void Server::ProcessCommand(Client* c, const std::vector<std::string_view>& args
     }
   }
 
+  // The AOF cannot be written: writes (and PING) are refused until it can,
+  // as Redis's MISCONF for AOF errors.
+  if (aof_->write_failing() &&
+      (((cmd->handler == exec_handler_ ? c->multi.cmd_flags : cmd->flags) & kCmdWrite) || cmd->name == "ping"))
+      [[unlikely]] {
+    cmd->rejected_calls++;
+    RejectCommand(c, aof_->MisconfError(), cmd);
+    return;
+  }
+
   // Replication refusals, in Redis 7.0's order: NOREPLICAS, READONLY, MASTERDOWN.
   if (repl_->refusals_possible() && !c->is_master) {
     const bool exec = cmd->handler == exec_handler_;
@@ -227,6 +242,14 @@ void Server::ProcessCommand(Client* c, const std::vector<std::string_view>& args
       RejectCommand(c, "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.", cmd);
       return;
     }
+  }
+
+  // A dataset is loading (the AOF at start-up, DEBUG LOADAOF): only
+  // commands flagged ok-loading run.
+  if (loading_.active && !(cmd->flags & kCmdLoading)) [[unlikely]] {
+    cmd->rejected_calls++;
+    RejectCommand(c, "LOADING Redis is loading the dataset in memory", cmd);
+    return;
   }
 
   // A slow script lets clients in, but only for what may end it (allow_busy:
@@ -255,6 +278,30 @@ void Server::ProcessCommand(Client* c, const std::vector<std::string_view>& args
   }
 
   Call(c, cmd, args);
+}
+
+bool Server::ExecuteReplayed(Client* c, const std::vector<std::string_view>& args, std::string* error) {
+  Command* cmd = commands_.Find(args[0]);
+  if (cmd && !cmd->subcommands.empty() && args.size() >= 2) {
+    std::string lower;
+    auto it = cmd->sub_by_name.find(std::string(ToLower(args[1], &lower)));
+    cmd = it == cmd->sub_by_name.end() ? nullptr : it->second;
+  }
+  if (!cmd || !cmd->handler) {
+    *error = "Unknown command '" + std::string(CString(args[0], 128)) + "'";
+    return false;
+  }
+  const int arity = cmd->spec->arity;
+  if ((arity > 0 && int(args.size()) != arity) || int(args.size()) < -arity) {
+    *error = "Wrong number of arguments for '" + cmd->full_name + "'";
+    return false;
+  }
+  if (c->multi.active && !(cmd->flags & kCmdTransactionControl)) {
+    QueueCommand(c, cmd, args);
+    return true;
+  }
+  Call(c, cmd, args);
+  return true;
 }
 
 void Server::QueueCommand(Client* c, Command* cmd, const std::vector<std::string_view>& args) {
@@ -287,7 +334,13 @@ void Server::Call(Client* c, Command* cmd, const std::vector<std::string_view>& 
   ServerContext ctx{{args, c->reply, *c, keyspace_, cfg(), *this, now_ms}, *this, *c};
   Client* const outer = executing_;
   if (!outer) executing_ = c;
+  PropagationOps prop_ops;
+  if (propagator_.active() && !loading_.active) [[unlikely]] {
+    prop_ops.pending = &propagator_.pending();
+    ctx.propagation = &prop_ops;
+  }
   cmd->handler(ctx);
+  if (ctx.propagation) [[unlikely]] QueuePropagation(ctx, cmd, args, outer == nullptr);
   int64_t duration = NowUs() - start_us;
   // Client-side caching: the keys a tracking client just read. A script's
   // reads count for the client that ran the script (the outer caller); the
@@ -317,6 +370,9 @@ void Server::Call(Client* c, Command* cmd, const std::vector<std::string_view>& 
     out.resize(reply_start);
   }
 
+  if (loading_.active) [[unlikely]] {
+    if (c->replaying) return;  // a loader's commands are not client commands
+  }
   cmd->usec += uint64_t(duration);
   if (rerun) return;  // counted when it first ran
   cmd->calls++;
@@ -332,6 +388,27 @@ void Server::Call(Client* c, Command* cmd, const std::vector<std::string_view>& 
   if (!monitors_.empty() && !(cmd->flags & (kCmdSkipMonitor | kCmdAdmin))) {
     FeedMonitors(c, Redacted(cmd, args, &redacted), NowUs());
   }
+}
+
+void Server::QueuePropagation(CommandContext& ctx, const Command* cmd, const std::vector<std::string_view>& args,
+                              bool outermost) {
+  PropagationOps& ops = *ctx.propagation;
+  uint8_t targets = (ctx.dirty || ctx.force_propagate) ? kPropagateAll : 0;
+  targets |= ops.force_targets;
+  // EXEC is never propagated itself: its commands are, wrapped when needed.
+  if (ops.prevent || cmd->handler == exec_handler_) targets = 0;
+  if (targets) {
+    PropagatedCommand op;
+    op.db = ctx.session.db_index;
+    op.targets = targets;
+    if (ops.rewritten) {
+      op.argv = std::move(ops.argv);
+    } else {
+      op.argv.assign(args.begin(), args.end());
+    }
+    propagator_.pending().push_back(std::move(op));
+  }
+  if (outermost) propagator_.FlushPending();
 }
 
 void Server::RecordLatency(const std::string& event, int64_t ms, int64_t now_ms) {
@@ -409,6 +486,10 @@ void Server::DbModified(int db, int replaced_with) {
 // change signal a DEL would give, as Redis's expiry does.
 void Server::KeyExpired(int db, std::string_view key) {
   Notify(kNotifyExpired, "expired", key, db);
+  // Propagated at once, outside the running command's unit (Redis 7.0).
+  if (propagator_.active() && !loading_.active) [[unlikely]] {
+    propagator_.EmitNow(db, kPropagateAll, {cfg().lazyfree_lazy_expire ? "UNLINK" : "DEL", key});
+  }
   // The engine calls this just before it deletes the key: it is gone for WATCH.
   if (!watches_.empty()) watches_.Touch(db, key, /*key_gone=*/true);
   if (tracking_.active()) tracking_.InvalidateKey(key, executing_);
@@ -418,6 +499,10 @@ void Server::KeyExpired(int db, std::string_view key) {
 // WATCH and client-side caching learn of it as of a DEL.
 void Server::KeyEvicted(int db, std::string_view key) {
   Notify(kNotifyEvicted, "evicted", key, db);
+  // Propagated at once as DEL (UNLINK with lazyfree-lazy-eviction), as Redis 7.0.
+  if (propagator_.active() && !loading_.active) [[unlikely]] {
+    propagator_.EmitNow(db, kPropagateAll, {cfg().lazyfree_lazy_eviction ? "UNLINK" : "DEL", key});
+  }
   if (!watches_.empty()) watches_.Touch(db, key, /*key_gone=*/true);
   if (tracking_.active()) tracking_.InvalidateKey(key, executing_);
 }

@@ -84,8 +84,7 @@ struct ServerConfig : EncodingLimits {
   // Expiry and freeing.
   int active_expire_effort = 1;  // 1..10
   bool lazyfree_lazy_eviction = false;
-  bool lazyfree_lazy_expire = false;
-  bool lazyfree_lazy_server_del = false;
+  // (lazyfree-lazy-expire and -server-del live in EncodingLimits: handlers read them.)
   bool lazyfree_lazy_user_del = false;
   bool lazyfree_lazy_user_flush = false;
 
@@ -102,6 +101,7 @@ struct ServerConfig : EncodingLimits {
   bool stop_writes_on_bgsave_error = true;
   int rdb_key_save_delay = 0;     // microseconds slept per key saved (tests)
   int sanitize_dump_payload = 0;  // 0 no, 1 yes, 2 clients
+  bool appendonly = false;
   std::string appenddirname = "appendonlydir";
   std::string appendfilename = "appendonly.aof";
   int appendfsync = 1;  // 0 always, 1 everysec, 2 no

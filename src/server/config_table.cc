@@ -411,8 +411,7 @@ std::vector<ConfigOption> BuildTable() {
   t.push_back(IntOption("rdb-key-save-delay", "", kConfigHidden, &S::rdb_key_save_delay, kIntMin,
                         kIntMax));
   t.push_back(EnumOption("sanitize-dump-payload", 0, {"no", "yes", "clients"}, &S::sanitize_dump_payload));
-  t.push_back(FixedBoolOption("appendonly", 0, false,
-                              "appendonly yes is not supported by vireo-server yet"));
+  t.push_back(BoolOption("appendonly", "", 0, &S::appendonly));
   t.push_back(FileNameOption("appenddirname", kConfigImmutable, &S::appenddirname,
                              "appenddirname can't be a path, just a dirname"));
   t.push_back(FileNameOption("appendfilename", kConfigImmutable, &S::appendfilename,

@@ -11,6 +11,7 @@
 #include "base/log.h"
 #include "base/numbers.h"
 #include "server/config.h"
+#include "server/aof.h"
 #include "server/server.h"
 #include "server/usage.h"
 
@@ -75,7 +76,13 @@ int main(int argc, char** argv) {
   VLOG_NOTICE("Vireo %s (Redis %s compatible) started, pid=%d, port=%d", vireo::kVireoRelease,
               vireo::kRedisCompatVersion, int(getpid()), server.cfg().port);
   VLOG_NOTICE("Server initialized");
-  {
+  if (server.cfg().appendonly) {
+    // With appendonly yes the AOF is the dataset (the RDB is not read), as Redis.
+    if (!server.aof().StartAtBoot()) {
+      if (!server.cfg().pidfile.empty()) unlink(server.cfg().pidfile.c_str());
+      return 1;
+    }
+  } else {
     bool missing = false;
     if (!server.LoadRdb(&error, &missing) && !missing) {
       VLOG_WARNING("Fatal error loading the DB: %s. Exiting.", error.c_str());

@@ -74,7 +74,7 @@ std::string ScriptRunner::Kill(bool from_script_kill) {
   return "";
 }
 
-bool ScriptRunner::ScriptCall(const std::vector<std::string_view>& args, int proto, std::string* reply,
+bool ScriptRunner::ScriptCall(const std::vector<std::string_view>& args, int proto, int repl, std::string* reply,
                               std::string* error) {
   CommandTable& table = server_.commands();
   Command* cmd = table.Find(args[0]);
@@ -127,7 +127,18 @@ bool ScriptRunner::ScriptCall(const std::vector<std::string_view>& args, int pro
   Client* c = lua_client_.get();
   c->reply.buffer().clear();
   c->reply.set_proto(proto);
+  std::vector<PropagatedCommand>& pending = server_.propagator().pending();
+  const size_t before = pending.size();
   server_.Call(c, cmd, args);
+  if (repl != kPropagateAll && pending.size() > before) {
+    // redis.set_repl narrowed where this command's effects go.
+    size_t out = before;
+    for (size_t i = before; i < pending.size(); ++i) {
+      pending[i].targets &= uint8_t(repl);
+      if (pending[i].targets) pending[out++] = std::move(pending[i]);
+    }
+    pending.resize(out);
+  }
   reply->swap(c->reply.buffer());
   c->reply.buffer().clear();
   return true;

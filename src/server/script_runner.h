@@ -61,7 +61,7 @@ class ScriptRunner final : public ScriptHost {
   const char* BusyError() const;
 
   // ScriptHost.
-  bool ScriptCall(const std::vector<std::string_view>& args, int proto, std::string* reply,
+  bool ScriptCall(const std::vector<std::string_view>& args, int proto, int repl, std::string* reply,
                   std::string* error) override;
   bool ScriptAclCheck(const std::vector<std::string_view>& args, bool* allowed) override;
   void ScriptLog(int level, std::string_view msg) override;

@@ -15,6 +15,7 @@
 #include "base/memory_accounting.h"
 #include "net/listener.h"
 #include "resp/reply_builder.h"
+#include "server/aof.h"
 #include "server/commands/server_context.h"
 #include "server/script_runner.h"
 
@@ -66,12 +67,23 @@ Server::Server(Config config)
   scripts_ = std::make_unique<ScriptRunner>(*this);
   repl_ = std::make_unique<Replication>(*this);
   BindReplicationCommands(commands_);
+  aof_ = std::make_unique<Aof>(*this);
+  // Changes that can fail: CONFIG SET reports them and keeps the old value.
   run_id_ = RandomHex(40);
   start_ms_ = NowMs();
   rdb_.lastsave_sec = start_ms_ / 1000;
   keyspace_.UpdateLruClock(start_ms_);
   config_.set_on_change([this](std::string_view name) { ApplyConfigChange(name); });
-  config_.set_apply_hook([this](std::string_view name) { return ApplyTlsChange(name); });
+  // Changes that can fail (Config keeps one hook: each feature's branch here).
+  // CONFIG SET reports a failure and keeps the old values.
+  config_.set_apply_hook([this](std::string_view name) -> std::string {
+    if (name == "appendonly") {
+      if (cfg().appendonly && !aof_->on() && !aof_->Enable()) return "Unable to turn on AOF. Check server logs.";
+      if (!cfg().appendonly && aof_->on()) aof_->Disable();
+      return std::string();
+    }
+    return ApplyTlsChange(name);
+  });
   KeyEventHooks hooks;
   hooks.ctx = this;
   hooks.ready = [](void* self, int db, std::string_view key) {
@@ -352,6 +364,7 @@ void Server::ApplyConfigChange(std::string_view name) {
 }
 
 void Server::Cron() {
+  if (loading_.active) return;  // a loader is serving events between its commands
   ++cron_loops_;
   int64_t now = NowMs();
   keyspace_.UpdateLruClock(now);
@@ -368,6 +381,7 @@ void Server::Cron() {
     g_shutdown_signal = 0;
   }
   RdbCron(now);
+  aof_->Cron(now);
   if (pause_until_ms_ && now >= pause_until_ms_) Unpause();
   // instantaneous_ops_per_sec: a smoothed rate over the cron samples.
   if (now - stats_.last_sample_ms >= 100) {
@@ -416,6 +430,9 @@ void Server::BeforeSleep() {
   // evictionTimeProc), a slice per loop turn, until memory is under the limit.
   if (evictor_.running()) PerformEvictions();
   tracking_.BroadcastPending();  // BCAST invalidations, one message per prefix
+  // The AOF is written (and with appendfsync always, synced) before any
+  // reply leaves: a client never sees a write the file does not hold.
+  aof_->BeforeSleep();
   for (size_t i = 0; i < pending_writes_.size(); ++i) {
     Client* c = pending_writes_[i];
     c->pending_write = false;
@@ -423,6 +440,15 @@ void Server::BeforeSleep() {
   }
   pending_writes_.clear();
   FreeClosedClients();
+}
+
+void Server::ProcessEventsWhileLoading(uint64_t loaded_bytes) {
+  loading_.loaded_bytes = loaded_bytes;
+  const int64_t now = NowMs();
+  // Clients waiting meanwhile get -LOADING (ProcessCommand); at most every 100 ms.
+  if (now - loading_.last_events_ms < 100) return;
+  loading_.last_events_ms = now;
+  ProcessEventsWhileBusy();
 }
 
 void Server::ProcessEventsWhileBusy() {
@@ -440,6 +466,7 @@ int Server::Run() {
   loop_.set_timer(1000 / std::max(1, cfg().hz), [this] { Cron(); });
   loop_.set_before_sleep([this] { BeforeSleep(); });
   loop_.Run();
+  aof_->FlushForShutdown();
   // Best effort: deliver replies already produced (e.g. to SHUTDOWN callers is not needed).
   for (Client* c : pending_writes_) {
     if (!c->closing) c->Flush();

@@ -28,6 +28,7 @@
 #include "server/command_keys.h"
 #include "base/version.h"
 #include "server/config.h"
+#include "server/propagation.h"
 #include "server/pubsub.h"
 #include "server/replication.h"
 #include "server/tracking.h"
@@ -70,6 +71,7 @@ struct LatencyEvent {
 };
 
 class ScriptRunner;
+class Aof;
 
 class Server final : public CommandServices {
  public:
@@ -158,6 +160,31 @@ class Server final : public CommandServices {
   // Changes made to the dataset since start (save points, INFO rdb_changes_since_last_save).
   uint64_t dirty() const { return dirty_; }
 
+  // ---- propagation (step 7 of Call): the AOF and replication register sinks
+  // that receive every execution unit's effects as RESP commands.
+  void AddPropagationSink(PropagationSink* sink) { propagator_.AddSink(sink); }
+  void RemovePropagationSink(PropagationSink* sink) { propagator_.RemoveSink(sink); }
+  Propagator& propagator() { return propagator_; }
+  // Runs a propagated command on a pseudo-client (AOF loading, a primary's
+  // stream): looked up without the client-facing refusals, queued inside
+  // MULTI, else run through Call. False with *error for an unknown command
+  // or a wrong argument count.
+  bool ExecuteReplayed(Client* c, const std::vector<std::string_view>& args, std::string* error);
+
+  // ---- AOF (server/aof.*): appendonly, its files, rewrites, fsync policy.
+  Aof& aof() { return *aof_; }
+  // While a dataset is loading: clients get -LOADING (but for commands
+  // flagged loading), INFO shows loading:1 and the fields below.
+  struct LoadingState {
+    bool active = false;
+    int64_t start_sec = 0;
+    uint64_t total_bytes = 0;
+    uint64_t loaded_bytes = 0;
+    int64_t last_events_ms = 0;
+  };
+  LoadingState& loading() { return loading_; }
+  // Called now and then by a loader: serves clients (-LOADING) at most every 2 ms... 100 ms.
+  void ProcessEventsWhileLoading(uint64_t loaded_bytes);
   // ---- Access control (access_control.cc).
   AclUsers& acl() { return acl_; }
   // Redis's authRequired: "default" needs a password (or is off) and the
@@ -263,6 +290,10 @@ class Server final : public CommandServices {
   // it makes EXEC abort; a refused EXEC discards its transaction.
   void RejectCommand(Client* c, std::string_view error, const Command* cmd = nullptr);
   void QueueCommand(Client* c, Command* cmd, const std::vector<std::string_view>& args);
+  // Step 7 of Call, when a sink listens: queue what the command propagates,
+  // and send the execution unit when it was the outermost command.
+  void QueuePropagation(CommandContext& ctx, const Command* cmd, const std::vector<std::string_view>& args,
+                        bool outermost);
   void RememberReadKeys(Client* c, const Command* cmd, const std::vector<std::string_view>& args);
   void FeedMonitors(Client* c, const std::vector<std::string_view>& args, int64_t now_us);
   void RecordSlowlog(Client* c, const Command* cmd, const std::vector<std::string_view>& args,
@@ -293,6 +324,7 @@ class Server final : public CommandServices {
   PubSubRegistry pubsub_;
   WatchRegistry watches_;
   Tracking tracking_{*this};
+  Propagator propagator_;
   // The client whose command is running (Call sets it; nested calls keep the outer one).
   Client* executing_ = nullptr;
   CommandHandler exec_handler_ = nullptr;  // EXEC's, for its OOM refusal
@@ -315,6 +347,8 @@ class Server final : public CommandServices {
   RdbState rdb_;
   std::unique_ptr<ScriptRunner> scripts_;
   std::unique_ptr<Replication> repl_;
+  std::unique_ptr<Aof> aof_;
+  LoadingState loading_;
   Evictor evictor_;
   bool pre_command_oom_ = false;
   // Applies the maxmemory policy and LFU parameters to the keyspace's access clock.

@@ -41,6 +41,10 @@ struct ClientSession {
   bool in_exec = false;
   // The scripts' pseudo-client: XREAD/XREADGROUP refuse BLOCK there, as Redis.
   bool in_script = false;
+  // Replays propagated commands (the AOF loader, a replica's link to its
+  // primary): forms only propagation produces are accepted (XADD/XTRIM with
+  // "=" and LIMIT), as Redis's mustObeyClient.
+  bool replaying = false;
 };
 
 // What a blocked client is told when its timeout passes (or CLIENT UNBLOCK TIMEOUT).
@@ -95,6 +99,31 @@ class CommandServices {
   ~CommandServices() = default;
 };
 
+// Where a propagated command goes: the AOF, the replication stream or both
+// (PUBLISH reaches replicas only, as in Redis).
+enum PropagateTarget : uint8_t { kPropagateAof = 1, kPropagateRepl = 2, kPropagateAll = 3 };
+
+// One command as it is propagated: its effects, not necessarily what the client sent.
+struct PropagatedCommand {
+  int db = 0;
+  uint8_t targets = kPropagateAll;
+  std::vector<std::string> argv;
+};
+
+// How one command shapes what it propagates (Redis's rewriteClientCommandVector,
+// alsoPropagate, preventCommandPropagation, forceCommandPropagation). The node
+// hands one to a command only while something listens (an AOF, a replica);
+// otherwise CommandContext::propagation is null and handlers build nothing.
+struct PropagationOps {
+  // The node's commands waiting for the end of the execution unit (a client's
+  // command, its whole EXEC or script): AlsoPropagate appends here in order.
+  std::vector<PropagatedCommand>* pending = nullptr;
+  bool rewritten = false;
+  std::vector<std::string> argv;  // the command's replacement when rewritten
+  bool prevent = false;           // propagate nothing of the command itself
+  uint8_t force_targets = 0;      // propagate it even without changes
+};
+
 struct CommandContext {
   const std::vector<std::string_view>& args;
   ReplyBuilder& reply;
@@ -107,7 +136,43 @@ struct CommandContext {
   // Propagate even without changes (FLUSHDB/FLUSHALL of an empty db, as Redis).
   bool force_propagate = false;
 
+  // Set by the node while propagation has a listener (see PropagationOps).
+  PropagationOps* propagation = nullptr;
+
   Database& db() { return keyspace.db(session.db_index); }
+
+  // ---- propagation (each a no-op when nothing listens) ----
+  bool propagating() const { return propagation != nullptr; }
+  // Propagate argv instead of the command's own arguments.
+  void PropagateAs(std::vector<std::string> argv) {
+    if (!propagation) return;
+    propagation->rewritten = true;
+    propagation->argv = std::move(argv);
+  }
+  // Replace argument i of what is propagated (i == size appends).
+  void RewritePropagatedArg(size_t i, std::string value) {
+    if (!propagation) return;
+    if (!propagation->rewritten) {
+      propagation->rewritten = true;
+      propagation->argv.assign(args.begin(), args.end());
+    }
+    if (i >= propagation->argv.size()) propagation->argv.resize(i + 1);
+    propagation->argv[i] = std::move(value);
+  }
+  // Propagate argv (in the caller's current db) before the command itself.
+  void AlsoPropagate(std::vector<std::string> argv, uint8_t targets = kPropagateAll) {
+    if (!propagation) return;
+    propagation->pending->push_back({session.db_index, targets, std::move(argv)});
+  }
+  // The command itself is not propagated (its effects went through AlsoPropagate).
+  void PreventPropagation() {
+    if (propagation) propagation->prevent = true;
+  }
+  // Propagate the command even if it changed nothing.
+  void ForcePropagation(uint8_t targets) {
+    if (propagation) propagation->force_targets |= targets;
+  }
+
   // The key's value changed (WATCH, client-side caching), without counting
   // a change: for the second key of a command that counts one (RENAME).
   void Signal(std::string_view key) { services.KeyModified(session.db_index, key); }

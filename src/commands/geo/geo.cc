@@ -142,6 +142,8 @@ void CmdGeoAdd(CommandContext& ctx) {
   CommandContext zctx{zargs, ctx.reply, ctx.session, ctx.keyspace, ctx.limits, ctx.services, ctx.now_ms};
   zset_cmd::ZAdd(zctx);
   ctx.dirty += zctx.dirty;
+  // Propagated as the ZADD it ran, as Redis does.
+  if (ctx.propagating()) ctx.PropagateAs(std::vector<std::string>(zargs.begin(), zargs.end()));
 }
 
 void CmdGeoPos(CommandContext& ctx) {

@@ -178,6 +178,7 @@ void CmdHincrbyfloat(CommandContext& ctx) {
   std::string text = FormatLongDouble(result);
   StoreComputed(ctx, &t, ctx.args[2], text);
   t.Changed("hincrbyfloat");
+  if (ctx.propagating()) ctx.PropagateAs({"HSET", std::string(ctx.args[1]), std::string(ctx.args[2]), text});
   ctx.reply.Bulk(text);
 }
 

@@ -83,9 +83,19 @@ void ExpireGeneric(CommandContext& ctx, int64_t basetime, bool seconds, const ch
     // counted as an expired key).
     db.Delete(ctx.args[1]);
     ctx.Modified(ctx.args[1], kNotifyGeneric, "del");
+    if (ctx.propagating()) {
+      ctx.PropagateAs({ctx.limits.lazyfree_lazy_expire ? "UNLINK" : "DEL", std::string(ctx.args[1])});
+    }
   } else {
     db.SetExpire(e, when);
     ctx.Modified(ctx.args[1], kNotifyGeneric, "expire");
+    // Propagated as PEXPIREAT with the absolute deadline; the options stay.
+    if (ctx.propagating()) {
+      if (basetime != 0 || seconds) {
+        ctx.RewritePropagatedArg(0, "PEXPIREAT");
+        ctx.RewritePropagatedArg(2, std::to_string(when));
+      }
+    }
   }
   ctx.reply.Integer(1);
 }

@@ -33,6 +33,7 @@ void BlockingPop(CommandContext& ctx, End end) {
     ctx.reply.ArrayHeader(2);
     ctx.reply.Bulk(key);
     ctx.reply.Bulk(value);
+    if (ctx.propagating()) ctx.PropagateAs({end == End::kLeft ? "LPOP" : "RPOP", std::string(key)});
     return ListChanged(ctx, key, q, PopEvent(end));
   }
   BlockOnKeys(ctx, keys, deadline, kOnTimeout);

@@ -37,6 +37,19 @@ void MoveGeneric(CommandContext& ctx, End from, End to, bool blocking, int64_t d
   ctx.Modified(dst, kNotifyList, PushEvent(to));
   ListChanged(ctx, src, sq, PopEvent(from));
   ctx.reply.Bulk(value);
+  if (blocking && ctx.propagating()) {
+    // Propagated as the non-blocking move. A client served after blocking
+    // names the ends in capitals, as Redis's serveClientBlockedOnList does.
+    if (ctx.args.size() == 4) {
+      ctx.PropagateAs({"RPOPLPUSH", std::string(src), std::string(dst)});
+    } else if (IsRerun(ctx)) {
+      ctx.PropagateAs({"LMOVE", std::string(src), std::string(dst), from == End::kLeft ? "LEFT" : "RIGHT",
+                       to == End::kLeft ? "LEFT" : "RIGHT"});
+    } else {
+      ctx.PropagateAs({"LMOVE", std::string(src), std::string(dst), std::string(ctx.args[3]),
+                       std::string(ctx.args[4])});
+    }
+  }
 }
 
 bool ParseMpop(CommandContext& ctx, size_t first, MpopArgs* out) {
@@ -84,6 +97,10 @@ bool ServeMpop(CommandContext& ctx, const MpopArgs& a) {
     ctx.reply.ArrayHeader(2);
     ctx.reply.Bulk(key);
     PopManyReply(ctx, key, ListOf(e), a.end, a.count);
+    // [B]LMPOP propagates as LPOP/RPOP key count.
+    if (ctx.propagating()) {
+      ctx.PropagateAs({a.end == End::kLeft ? "LPOP" : "RPOP", std::string(key), std::to_string(a.count)});
+    }
     return true;
   }
   return false;

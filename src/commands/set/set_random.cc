@@ -47,6 +47,14 @@ std::vector<std::string> DistinctRandom(SetValue& s, size_t count) {
   return out;
 }
 
+// SPOP with a count propagates one SREM per popped member (Redis 7.0), the
+// unit wrapped in MULTI/EXEC as it holds several commands.
+void PropagateSrems(CommandContext& ctx, const std::vector<std::string>& popped) {
+  if (!ctx.propagating()) return;
+  for (const std::string& m : popped) ctx.AlsoPropagate({"SREM", std::string(ctx.args[1]), m});
+  ctx.PreventPropagation();
+}
+
 void CmdSPop(CommandContext& ctx) {
   if (ctx.args.size() > 3) return ctx.reply.Error(err::kSyntax);
   const bool with_count = ctx.args.size() == 3;
@@ -64,6 +72,7 @@ void CmdSPop(CommandContext& ctx) {
     s.RandomMember(RandomBits(), &m);
     s.Remove(m);
     ctx.reply.Bulk(m);
+    if (ctx.propagating()) ctx.PropagateAs({"SREM", std::string(ctx.args[1]), m});
     return StoreOrDelete(ctx, ctx.args[1], e, s, "spop");
   }
   if (count == 0) return ctx.reply.SetHeader(0);
@@ -74,6 +83,7 @@ void CmdSPop(CommandContext& ctx) {
     ctx.Modified(ctx.args[1], kNotifySet, "spop");
     ctx.db().Delete(ctx.args[1]);
     ctx.Notify(kNotifyGeneric, "del", ctx.args[1]);
+    if (ctx.propagating()) ctx.PropagateAs({"DEL", std::string(ctx.args[1])});
     return;
   }
   const size_t remaining = s.size() - size_t(count);
@@ -84,6 +94,7 @@ void CmdSPop(CommandContext& ctx) {
       s.Remove(m);
       ctx.reply.Bulk(m);
     }
+    PropagateSrems(ctx, popped);
     return StoreOrDelete(ctx, ctx.args[1], e, s, "spop");
   }
   // Most members go: like Redis, move the few that stay into a new set
@@ -98,6 +109,7 @@ void CmdSPop(CommandContext& ctx) {
   }
   ctx.reply.SetHeader(s.size());
   s.ForEach([&](std::string_view m) { ctx.reply.Bulk(m); });
+  if (ctx.propagating()) PropagateSrems(ctx, AllMembers(s));
   SetValue::Free(s.object());
   StoreBack(e, fresh);
   ctx.Modified(ctx.args[1], kNotifySet, "spop");

@@ -65,6 +65,7 @@ enum class Trim { kNone, kMaxLen, kMinID };
 struct AddTrimArgs {
   Trim trim = Trim::kNone;
   bool approx = false;
+  size_t approx_pos = 0, threshold_pos = 0;  // the "~" and the MAXLEN/MINID value (propagation rewrites them)
   long long maxlen = 0;
   StreamID minid;
   long long limit = 0;
@@ -94,10 +95,12 @@ long ParseAddTrim(CommandContext& ctx, AddTrimArgs* a, bool xadd) {
       std::string_view next = args[i + 1];
       if (more >= 2 && next == "~") {
         a->approx = true;
+        a->approx_pos = i + 1;
         ++i;
       } else if (more >= 2 && next == "=") {
         ++i;
       }
+      a->threshold_pos = i + 1;
       if (is_maxlen) {
         if (!ArgInt64(ctx, i + 1, &a->maxlen)) return -1;
         if (a->maxlen < 0) {
@@ -143,6 +146,11 @@ long ParseAddTrim(CommandContext& ctx, AddTrimArgs* a, bool xadd) {
   }
   if (limit_given) {
     if (!a->approx) {
+      // A propagated approximate trim arrives as "=" with its LIMIT kept.
+      if (ctx.session.replaying) {
+        a->limit = 0;
+        return long(i);
+      }
       ctx.reply.Error("ERR syntax error, LIMIT cannot be used without the special ~ option");
       return -1;
     }
@@ -159,6 +167,21 @@ long ParseAddTrim(CommandContext& ctx, AddTrimArgs* a, bool xadd) {
 int64_t DoTrim(Stream* s, const AddTrimArgs& a) {
   if (a.trim == Trim::kMaxLen) return s->TrimMaxLen(uint64_t(a.maxlen), a.approx, a.limit);
   return s->TrimMinID(a.minid, a.approx, a.limit);
+}
+
+// An approximate trim depends on block boundaries, so it propagates as the
+// exact trim it amounted to: "~" becomes "=" and the threshold the length
+// (MAXLEN) or first ID (MINID) left, as Redis's streamRewriteTrimArgument.
+void PropagateExactTrim(CommandContext& ctx, const AddTrimArgs& a, const Stream& s) {
+  if (!a.approx || !ctx.propagating()) return;
+  ctx.RewritePropagatedArg(a.approx_pos, "=");
+  if (a.trim == Trim::kMaxLen) {
+    ctx.RewritePropagatedArg(a.threshold_pos, std::to_string(s.length()));
+  } else {
+    StreamID first;
+    if (!s.EdgeID(true, &first)) first = StreamID{};
+    ctx.RewritePropagatedArg(a.threshold_pos, first.ToString());
+  }
 }
 
 void CmdXAdd(CommandContext& ctx) {
@@ -216,7 +239,12 @@ void CmdXAdd(CommandContext& ctx) {
   s->Append(id, fields, LimitsOf(ctx));
   ReplyID(ctx, id);
   ctx.Modified(key, kNotifyStream, "xadd");
-  if (a.trim != Trim::kNone && DoTrim(s, a) > 0) ctx.Notify(kNotifyStream, "xtrim", key);
+  // The ID actually used replaces "*" or "ms-*".
+  if (!a.id_given || a.seq_auto) ctx.RewritePropagatedArg(size_t(idpos), id.ToString());
+  if (a.trim != Trim::kNone) {
+    if (DoTrim(s, a) > 0) ctx.Notify(kNotifyStream, "xtrim", key);
+    PropagateExactTrim(ctx, a, *s);
+  }
   if (e) SignalKeyReady(ctx, key);  // a new key wakes its readers by itself
 }
 
@@ -231,6 +259,7 @@ void CmdXTrim(CommandContext& ctx) {
   if (deleted) {
     ctx.Modified(key, kNotifyStream, "xtrim");
     ctx.dirty += uint64_t(deleted) - 1;
+    PropagateExactTrim(ctx, a, *StreamOf(e));
   }
   ctx.reply.Integer(deleted);
 }

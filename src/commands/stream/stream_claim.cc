@@ -84,9 +84,10 @@ void CmdXClaim(CommandContext& ctx) {
     }
   }
   bool changed = false;
+  bool propagate_last_id = false;  // unless an XCLAIM carries it
   if (last_id > g->last_id) {
     g->last_id = last_id;
-    changed = true;
+    changed = propagate_last_id = true;
   }
   // A bogus delivery time (negative, in the future) means now, as Redis.
   if (deliverytime < 0 || deliverytime > now) deliverytime = now;
@@ -94,10 +95,13 @@ void CmdXClaim(CommandContext& ctx) {
   size_t mark = ctx.reply.BeginDeferred();
   size_t n = 0;
   StreamEntry scratch;
-  for (const StreamID& id : ids) {
+  for (size_t i = 0; i < ids.size(); ++i) {
+    const StreamID& id = ids[i];
     auto it = g->pel.find(id);
     if (!s->Get(id, &scratch)) {
       if (it != g->pel.end()) {
+        PropagateXClaim(ctx, key, args[2], *g, std::string(args[5 + i]), it->second);
+        propagate_last_id = false;
         RemoveNack(g, it);
         changed = true;
       }
@@ -120,10 +124,14 @@ void CmdXClaim(CommandContext& ctx) {
     }
     Transfer(consumer, id, nack);
     ReplyClaimed(ctx, *s, id, justid);
+    PropagateXClaim(ctx, key, args[2], *g, std::string(args[5 + i]), nack);
+    propagate_last_id = false;
     ++n;
     changed = true;
   }
   ctx.reply.EndDeferredArray(mark, n);
+  if (propagate_last_id) PropagateGroupId(ctx, key, args[2], *g);
+  ctx.PreventPropagation();  // its effects went as the commands above
   if (changed) ctx.Modified(key);
 }
 
@@ -181,6 +189,7 @@ void CmdXAutoClaim(CommandContext& ctx) {
   while (attempts-- && count && it != g->pel.end()) {
     StreamID id = it->first;
     if (!s->Get(id, &scratch)) {
+      PropagateXClaim(ctx, key, args[2], *g, id.ToString(), it->second);
       it->second.consumer->pel.erase(id);
       it = g->pel.erase(it);
       deleted.push_back(id);
@@ -197,6 +206,7 @@ void CmdXAutoClaim(CommandContext& ctx) {
     nack.delivery_time = now;
     if (!justid) ++nack.delivery_count;
     Transfer(consumer, id, nack);
+    PropagateXClaim(ctx, key, args[2], *g, id.ToString(), nack);
     if (justid) {
       claimed.Bulk(id.ToString());
     } else {
@@ -215,6 +225,7 @@ void CmdXAutoClaim(CommandContext& ctx) {
   ctx.reply.Raw(claimed.buffer());
   ctx.reply.ArrayHeader(deleted.size());
   for (const StreamID& id : deleted) ReplyID(ctx, id);
+  ctx.PreventPropagation();
   if (changed) ctx.Modified(key);
 }
 

@@ -44,6 +44,14 @@ StreamConsumer* LookupOrCreateConsumer(CommandContext& ctx, std::string_view key
 // Drops a pending entry from the group PEL and its consumer's.
 void RemoveNack(StreamGroup* g, std::map<StreamID, StreamNack>::iterator it);
 
+// Propagation of consumer-group state (Redis 7.0's streamPropagateXCLAIM and
+// streamPropagateGroupID): a delivery or claim travels as
+// XCLAIM key group consumer 0 id TIME ms RETRYCOUNT n FORCE JUSTID LASTID last,
+// a moved last ID as XGROUP SETID key group last ENTRIESREAD n.
+void PropagateXClaim(CommandContext& ctx, std::string_view key, std::string_view group, const StreamGroup& g,
+                     std::string id_text, const StreamNack& nack);
+void PropagateGroupId(CommandContext& ctx, std::string_view key, std::string_view group, const StreamGroup& g);
+
 void BindGroupCommands(CommandTable& t);
 void BindReadCommands(CommandTable& t);
 void BindClaimCommands(CommandTable& t);

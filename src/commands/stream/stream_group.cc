@@ -33,6 +33,20 @@ void RemoveNack(StreamGroup* g, std::map<StreamID, StreamNack>::iterator it) {
   g->pel.erase(it);
 }
 
+void PropagateXClaim(CommandContext& ctx, std::string_view key, std::string_view group, const StreamGroup& g,
+                     std::string id_text, const StreamNack& nack) {
+  if (!ctx.propagating()) return;
+  ctx.AlsoPropagate({"XCLAIM", std::string(key), std::string(group), nack.consumer ? nack.consumer->name : "", "0",
+                     std::move(id_text), "TIME", std::to_string(nack.delivery_time), "RETRYCOUNT",
+                     std::to_string(nack.delivery_count), "FORCE", "JUSTID", "LASTID", g.last_id.ToString()});
+}
+
+void PropagateGroupId(CommandContext& ctx, std::string_view key, std::string_view group, const StreamGroup& g) {
+  if (!ctx.propagating()) return;
+  ctx.AlsoPropagate({"XGROUP", "SETID", std::string(key), std::string(group), g.last_id.ToString(), "ENTRIESREAD",
+                     std::to_string(g.entries_read)});
+}
+
 namespace {
 
 using generic_cmd::LookupRead;

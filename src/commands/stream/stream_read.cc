@@ -27,8 +27,9 @@ constexpr const char* kBlockedDefaultCount = "1000";
 // Entries after `after` for a group read with ">": each is delivered to the
 // consumer (added to the PELs unless noack) and moves the group's last ID
 // and entries-read counter as Redis 7.0 does.
-void ServeGroupNew(CommandContext& ctx, Stream* s, StreamGroup* g, StreamConsumer* c, StreamID start,
-                   size_t count, bool noack) {
+void ServeGroupNew(CommandContext& ctx, std::string_view key, std::string_view group, Stream* s, StreamGroup* g,
+                   StreamConsumer* c, StreamID start, size_t count, bool noack) {
+  bool moved = false;
   size_t mark = ctx.reply.BeginDeferred();
   size_t n = 0;
   s->Range(start, StreamID::Max(), false, count, [&](const StreamEntry& e) {
@@ -39,6 +40,7 @@ void ServeGroupNew(CommandContext& ctx, Stream* s, StreamGroup* g, StreamConsume
         g->entries_read = s->EstimateDistanceFromFirstEverEntry(e.id);
       }
       g->last_id = e.id;
+      moved = true;
     }
     ReplyEntry(ctx, e);
     ++n;
@@ -50,10 +52,13 @@ void ServeGroupNew(CommandContext& ctx, Stream* s, StreamGroup* g, StreamConsume
       nack.delivery_time = ctx.now_ms;
       nack.delivery_count = 1;
       c->pel[e.id] = &nack;
+      PropagateXClaim(ctx, key, group, *g, e.id.ToString(), nack);
     }
     return true;
   });
   ctx.reply.EndDeferredArray(mark, n);
+  // Without acknowledgements to track, only the group's position travels.
+  if (noack && moved) PropagateGroupId(ctx, key, group, *g);
 }
 
 // The consumer's own pending entries from start (XREADGROUP with an ID):
@@ -213,15 +218,24 @@ void ReadGeneric(CommandContext& ctx, bool group_read) {
       ReplyRange(ctx, *s, start, StreamID::Max(), false, size_t(count));
       continue;
     }
+    const bool existed = groups[k]->FindConsumer(consumer_name) != nullptr;
     StreamConsumer* c = LookupOrCreateConsumer(ctx, key, groups[k], consumer_name);
+    // A NOACK read leaves no XCLAIM to create the consumer on the other
+    // side: its creation travels first (Redis 7.0).
+    if (!existed && noack && !history && ctx.propagating()) {
+      ctx.AlsoPropagate({"XGROUP", "CREATECONSUMER", std::string(key), std::string(group_name),
+                         std::string(consumer_name)});
+    }
     if (history) {
       ServeGroupHistory(ctx, s, c, start, size_t(count));
     } else {
-      ServeGroupNew(ctx, s, groups[k], c, start, size_t(count), noack);
+      ServeGroupNew(ctx, key, group_name, s, groups[k], c, start, size_t(count), noack);
       ctx.Signal(key);
       ++ctx.dirty;
     }
   }
+  // XREADGROUP itself is never propagated: its deliveries are (XCLAIM, XGROUP SETID).
+  if (has_group) ctx.PreventPropagation();
   if (served) {
     if (ctx.reply.proto() == 2) {
       ctx.reply.EndDeferredArray(mark, served);

@@ -179,6 +179,20 @@ void SetGeneric(CommandContext& ctx, std::string_view key, std::string_view valu
   StoreFresh(ctx, found, fresh);
   ctx.Modified(key, kNotifyString, "set");
   if (when_ms >= 0) ctx.Notify(kNotifyGeneric, "expire", key);
+  if (ctx.propagating()) {
+    // An expiry propagates as an absolute deadline (SET key value PXAT ms);
+    // without one, GET is dropped (Redis 7.0's setGenericCommand).
+    if (when_ms >= 0) {
+      ctx.PropagateAs({"SET", std::string(key), std::string(value), "PXAT", std::to_string(when_ms)});
+    } else if (o.get) {
+      std::vector<std::string> argv;
+      for (size_t i = 0; i < ctx.args.size(); ++i) {
+        if (i >= 3 && EqualsNoCase(ctx.args[i], "get")) continue;
+        argv.emplace_back(ctx.args[i]);
+      }
+      ctx.PropagateAs(std::move(argv));
+    }
+  }
 
   if (o.get) return;
   if (int_replies) return ctx.reply.Integer(1);
@@ -225,6 +239,7 @@ void CmdGetDel(CommandContext& ctx) {
   ReplyValue(ctx, e);
   ctx.db().Delete(ctx.args[1]);
   ctx.Modified(ctx.args[1], kNotifyGeneric, "del");
+  if (ctx.propagating()) ctx.PropagateAs({"DEL", std::string(ctx.args[1])});
 }
 
 void CmdGetEx(CommandContext& ctx) {
@@ -243,12 +258,17 @@ void CmdGetEx(CommandContext& ctx) {
     // A deadline already passed deletes the key now (not counted as expired, as in Redis).
     ctx.db().Delete(ctx.args[1]);
     ctx.Modified(ctx.args[1], kNotifyGeneric, "del");
+    if (ctx.propagating()) {
+      ctx.PropagateAs({ctx.limits.lazyfree_lazy_expire ? "UNLINK" : "DEL", std::string(ctx.args[1])});
+    }
   } else if (when_ms >= 0) {
     ctx.db().SetExpire(e, when_ms);
     ctx.Modified(ctx.args[1], kNotifyGeneric, "expire");
+    if (ctx.propagating()) ctx.PropagateAs({"PEXPIREAT", std::string(ctx.args[1]), std::to_string(when_ms)});
   } else if (o.persist && e->has_expire()) {
     ctx.db().SetExpire(e, -1);
     ctx.Modified(ctx.args[1], kNotifyGeneric, "persist");
+    if (ctx.propagating()) ctx.PropagateAs({"PERSIST", std::string(ctx.args[1])});
   }
 }
 
@@ -262,6 +282,7 @@ void CmdGetSet(CommandContext& ctx) {
   }
   StoreFresh(ctx, e, Entry::NewString(ctx.args[1], ctx.args[2]));
   ctx.Modified(ctx.args[1], kNotifyString, "set");
+  ctx.RewritePropagatedArg(0, "SET");
 }
 
 void CmdMGet(CommandContext& ctx) {

@@ -84,6 +84,8 @@ void CmdIncrByFloat(CommandContext& ctx) {
     ctx.db().Add(fresh);
   }
   ctx.Modified(key, kNotifyString, "incrbyfloat");
+  // The exact value, so float formatting can never make replicas differ.
+  if (ctx.propagating()) ctx.PropagateAs({"SET", std::string(key), text, "KEEPTTL"});
   ctx.reply.Bulk(text);
 }
 

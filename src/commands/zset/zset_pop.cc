@@ -52,6 +52,12 @@ void PopGeneric(CommandContext& ctx, const std::vector<std::string_view>& keys, 
     return ctx.reply.ArrayHeader(0);
   }
   if (count == 0) return ctx.reply.ArrayHeader(0);
+  // BZPOPMIN/BZPOPMAX/[B]ZMPOP propagate as ZPOPMIN/ZPOPMAX (with the count the [B]ZMPOP forms carry).
+  if (emit_key && ctx.propagating()) {
+    std::vector<std::string> argv{max ? "ZPOPMAX" : "ZPOPMIN", std::string(key)};
+    if (count != -1) argv.push_back(std::to_string(count));
+    ctx.PropagateAs(std::move(argv));
+  }
   if (count == -1) count = 1;
   const size_t n = size_t(count) > z->size() ? z->size() : size_t(count);
   if (!nested && !emit_key) {

@@ -80,7 +80,7 @@ void CmdFunctionLoad(ServerContext& ctx) {
     ctx.reply.Error("ERR " + error);
     return;
   }
-  ++ctx.dirty;
+  ++ctx.dirty;  // a data change for save points and propagation, as Redis counts it
   ctx.reply.Bulk(name);
 }
 

@@ -9,6 +9,7 @@
 #include <set>
 #include <string>
 
+#include "base/clock.h"
 #include "base/memory_accounting.h"
 #include "base/memory_stats.h"
 #include "commands/core/args.h"
@@ -16,6 +17,7 @@
 #include "server/client.h"
 #include "server/commands/server_context.h"
 #include "server/script_runner.h"
+#include "server/aof.h"
 #include "server/server.h"
 
 namespace vireo {
@@ -174,7 +176,9 @@ void MemorySection(Server& s, InfoWriter& w) {
 void PersistenceSection(Server& s, InfoWriter& w) {
   const Server::RdbState& r = s.rdb_state();
   w.Section("Persistence");
-  w.Field("loading", 0);
+  const Server::LoadingState& loading = s.loading();
+  const Aof::Info aof = s.aof().info();
+  w.Field("loading", loading.active ? 1 : 0);
   w.Field("async_loading", 0);
   // Snapshots do not fork, so there is no copy-on-write of pages to report.
   w.Field("current_cow_peak", 0);
@@ -193,18 +197,45 @@ void PersistenceSection(Server& s, InfoWriter& w) {
   w.Field("rdb_last_cow_size", 0);
   w.Field("rdb_last_load_keys_expired", (long long)r.last_load_keys_expired);
   w.Field("rdb_last_load_keys_loaded", (long long)r.last_load_keys_loaded);
-  w.Field("aof_enabled", 0);
+  w.Field("aof_enabled", aof.enabled ? 1 : 0);
+  // Rewrites run in the foreground (no fork): never in progress when INFO runs.
   w.Field("aof_rewrite_in_progress", 0);
   w.Field("aof_rewrite_scheduled", 0);
-  w.Field("aof_last_rewrite_time_sec", -1);
+  w.Field("aof_last_rewrite_time_sec", aof.last_rewrite_time_sec);
   w.Field("aof_current_rewrite_time_sec", -1);
-  w.Field("aof_last_bgrewrite_status", "ok");
-  w.Field("aof_rewrites", 0);
-  w.Field("aof_rewrites_consecutive_failures", 0);
-  w.Field("aof_last_write_status", "ok");
+  w.Field("aof_last_bgrewrite_status", aof.last_rewrite_ok ? "ok" : "err");
+  w.Field("aof_rewrites", aof.rewrites);
+  w.Field("aof_rewrites_consecutive_failures", aof.consecutive_failures);
+  w.Field("aof_last_write_status", aof.last_write_ok ? "ok" : "err");
   w.Field("aof_last_cow_size", 0);
   w.Field("module_fork_in_progress", 0);
   w.Field("module_fork_last_cow_size", 0);
+  if (aof.enabled) {
+    w.Field("aof_current_size", aof.current_size);
+    w.Field("aof_base_size", aof.base_size);
+    w.Field("aof_pending_rewrite", 0);
+    w.Field("aof_buffer_length", (unsigned long long)aof.buffer_length);
+    w.Field("aof_pending_bio_fsync", (unsigned long long)aof.pending_bio_fsync);
+    w.Field("aof_delayed_fsync", (unsigned long long)aof.delayed_fsync);
+  }
+  if (loading.active) {
+    const int64_t now_sec = NowMs() / 1000;
+    const double perc = loading.total_bytes ? double(loading.loaded_bytes) * 100.0 / double(loading.total_bytes) : 0;
+    const int64_t elapsed = now_sec - loading.start_sec;
+    long long eta = 1;
+    if (elapsed > 0 && loading.loaded_bytes) {
+      eta = (long long)((double(loading.total_bytes - std::min(loading.total_bytes, loading.loaded_bytes)) /
+                         (double(loading.loaded_bytes) / double(elapsed))));
+    }
+    char pbuf[32];
+    snprintf(pbuf, sizeof(pbuf), "%.2f", perc);
+    w.Field("loading_start_time", (long long)loading.start_sec);
+    w.Field("loading_total_bytes", (unsigned long long)loading.total_bytes);
+    w.Field("loading_rdb_used_mem", 0);
+    w.Field("loading_loaded_bytes", (unsigned long long)loading.loaded_bytes);
+    w.Field("loading_loaded_perc", pbuf);
+    w.Field("loading_eta_seconds", eta);
+  }
 }
 
 void StatsSection(Server& s, InfoWriter& w) {

@@ -131,11 +131,13 @@ void CmdPunsubscribe(ServerContext& ctx) {
 
 void CmdPublish(ServerContext& ctx) {
   size_t n = ctx.server.pubsub().Publish(Kind::kChannel, ctx.args[1], ctx.args[2]);
+  ctx.ForcePropagation(kPropagateRepl);  // replicas' subscribers get it too (not the AOF)
   ctx.reply.Integer((long long)n);
 }
 
 void CmdSpublish(ServerContext& ctx) {
   size_t n = ctx.server.pubsub().Publish(Kind::kShard, ctx.args[1], ctx.args[2]);
+  ctx.ForcePropagation(kPropagateRepl);
   ctx.reply.Integer((long long)n);
 }
 

@@ -15,6 +15,7 @@
 #include "resp/reply_builder.h"
 #include "server/client.h"
 #include "server/commands/debug_protocol.h"
+#include "server/commands/aof_cmds.h"
 #include "server/commands/persistence_cmds.h"
 #include "server/commands/server_context.h"
 #include "persistence/rdb_writer.h"
@@ -245,6 +246,7 @@ void CmdDebug(ServerContext& ctx) {
     return;
   }
   if (DebugPersistence(ctx)) return;
+  if (DebugAof(ctx)) return;
   if (EqualsNoCase(a[1], "sleep") && a.size() == 3) {
     // Redis reads the number with strtod and ignores what follows it: "x" is 0.
     const double secs = std::strtod(std::string(a[2]).c_str(), nullptr);
@@ -357,6 +359,7 @@ void BindServerCommands(CommandTable& t) {
   t.Bind("config|help", OnServer<CmdConfigHelp>);
   t.Bind("time", OnServer<CmdTime>);
   BindPersistenceCommands(t);
+  BindAofCommands(t);
   t.Bind("monitor", OnServer<CmdMonitor>);
   t.Bind("slowlog|get", OnServer<CmdSlowlogGet>);
   t.Bind("slowlog|len", OnServer<CmdSlowlogLen>);

@@ -62,7 +62,9 @@ test-asan: setup $(ASAN_BUILD)/build.ninja
 
 bench: build
 	@VIREO_SERVER=$(BUILD)/vireo-server $(PY) bench/bench.py
+	@VIREO_SERVER=$(BUILD)/vireo-server $(PY) bench/bgsave_bench.py
 	@$(PY) bench/failover_bench.py
+	@VIREO_SERVER=$(CURDIR)/$(BUILD)/vireo-server $(PY) bench/endpoint_bench.py
 	@$(PY) bench/crash_matrix.py --runs 200
 
 bench-failover: build

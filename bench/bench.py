@@ -27,6 +27,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.dont_write_bytecode = True
 
 import scripted  # noqa: E402
+import eviction_bench  # noqa: E402
 import secure  # noqa: E402
 import workloads  # noqa: E402
 from server_proc import BenchServer  # noqa: E402
@@ -70,6 +71,8 @@ def fmt(value, unit):
     return "%.0f" % value
   if unit == "us/req":
     return "%.2f" % value
+  if unit in ("share", "ratio"):
+    return "%.3f" % value
   return "%.1f" % value
 
 
@@ -101,6 +104,7 @@ def selected_tests(only):
   if "aof" in wanted:
     extra.append("aof")
   wanted -= {"acl", "tls"}  # bench/secure.py's rows
+  wanted -= {"maxmemory"}  # bench/eviction_bench.py's rows
   unknown = wanted - {t.tool_test for t in tests} - \
       {t.name.lower() for t in tests} - {short(t) for t in extra if t not in ("publish", "aof")} - {"publish", "aof"}
   if unknown:
@@ -300,6 +304,10 @@ def main():
       secure.measure_acl(servers, rounds, args.quick, rows, Row, measure_pair)
     if not args.only or "tls" in args.only.split(","):
       secure.measure_tls(vireo_binary, REDIS_SERVER, rounds, args.quick, rows, measure_pair)
+    if not args.only or "maxmemory" in args.only.split(","):
+      eviction_bench.measure_check_cost(servers, rounds, args.quick, rows, Row)
+      eviction_bench.measure_at_limit(servers, rounds, args.quick, rows, Row, measure_pair)
+      eviction_bench.measure_hit_rate(servers, args.quick, rows, Row)
   finally:
     for server in servers:
       server.cleanup()

@@ -102,7 +102,7 @@ fuzz_smoke() {
     local work
     work=$(mktemp -d)
     [ -d "$corpus" ] && cp -r "$corpus/." "$work/" 2>/dev/null
-    if "$f" -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 -print_final_stats=0 "$work" >"$log_dir/$name.out" 2>&1; then
+    if "$f" -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 -print_final_stats=0 -artifact_prefix="$log_dir/$name-" "$work" >"$log_dir/$name.out" 2>&1; then
       n=$((n + 1))
       echo "$name: ok"
     else

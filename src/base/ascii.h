@@ -3,6 +3,8 @@
 // comparison of command names and options.
 // Thread rule: pure functions, safe from any thread.
 #pragma once
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -37,5 +39,21 @@ inline std::string_view ToLower(std::string_view s, std::string* out) {
   for (char& c : *out) c = AsciiLower(c);
   return *out;
 }
+
+// Hash and equality for maps keyed by lower-case names that are looked up
+// with names in any case, without copying or lowering them first
+// (heterogeneous lookup: map.find(std::string_view)).
+struct NoCaseHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const {
+    uint64_t h = 1469598103934665603ULL;  // FNV-1a over the lowered bytes
+    for (char c : s) h = (h ^ uint8_t(AsciiLower(c))) * 1099511628211ULL;
+    return size_t(h);
+  }
+};
+struct NoCaseEq {
+  using is_transparent = void;
+  bool operator()(std::string_view a, std::string_view b) const { return EqualsNoCase(a, b); }
+};
 
 }  // namespace vireo

@@ -4,8 +4,14 @@
 
 namespace vireo {
 
-Database::Database(int index, KeyspaceStats* stats, AccessClock* clock, const KeyEventHooks* hooks)
-    : index_(index), stats_(stats), clock_(clock), hooks_(hooks) {}
+Database::Database(int index, KeyspaceStats* stats, AccessClock* clock, const KeyEventHooks* hooks,
+                   EntryPreserver* const* preserver, const FreeSettings* free)
+    : index_(index), stats_(stats), clock_(clock), hooks_(hooks), preserver_(preserver), free_(free) {}
+
+void Database::PreserveAllForSnapshot() {
+  if (!*preserver_) return;
+  keys_.ForEach([this](Entry* e) { PreserveForSnapshot(e); });
+}
 
 Database::~Database() { Clear(); }
 
@@ -39,6 +45,7 @@ void Database::Overwrite(Entry* e) {
 
 void Database::Replace(Entry* old, Entry* fresh, bool free_old) {
   if (old != fresh) {
+    PreserveForSnapshot(old);
     Entry** slot = keys_.FindSlot(old->key());
     *slot = fresh;
     // A new value under LFU inherits the key's counter (Redis's dbSetValue);
@@ -57,7 +64,7 @@ void Database::Replace(Entry* old, Entry* fresh, bool free_old) {
     if (old->type() == ObjType::kStream && fresh->type() != ObjType::kStream && hooks_->ready) {
       hooks_->ready(hooks_->ctx, index_, fresh->key());
     }
-    if (free_old) Entry::Free(old);
+    if (free_old) FreeEntry(old, free_ && free_->server_del);
     MaybeSignalReady(fresh);
   }
 }
@@ -65,19 +72,29 @@ void Database::Replace(Entry* old, Entry* fresh, bool free_old) {
 bool Database::Delete(std::string_view key) {
   Entry* e = Detach(key);
   if (!e) return false;
-  Entry::Free(e);
+  FreeEntry(e, free_ && free_->server_del);
+  return true;
+}
+
+bool Database::DeleteByUser(std::string_view key, bool unlink) {
+  Entry* e = Detach(key);
+  if (!e) return false;
+  FreeEntry(e, unlink || (free_ && free_->user_del));
   return true;
 }
 
 Entry* Database::Detach(std::string_view key) {
   Entry* e = keys_.Remove(key);
-  if (e && e->has_expire()) expires_.Remove(key);
+  if (!e) return nullptr;
+  PreserveForSnapshot(e);
+  if (e->has_expire()) expires_.Remove(key);
   // Readers blocked on a deleted stream are woken (XREADGROUP answers an error).
-  if (e && e->type() == ObjType::kStream) MaybeSignalReady(e);
+  if (e->type() == ObjType::kStream) MaybeSignalReady(e);
   return e;
 }
 
 Entry* Database::SetExpire(Entry* e, int64_t when_ms) {
+  PreserveForSnapshot(e);
   bool has = when_ms >= 0;
   if (has && e->has_expire()) {
     e->set_expire_ms(when_ms);
@@ -94,30 +111,43 @@ Entry* Database::SetExpire(Entry* e, int64_t when_ms) {
 }
 
 void Database::ExpireEntry(Entry* e) {
+  PreserveForSnapshot(e);
   std::string_view key = e->key();
   if (hooks_->expired) hooks_->expired(hooks_->ctx, index_, key);
   keys_.Remove(key);
   expires_.Remove(key);
-  Entry::Free(e);
+  FreeEntry(e, free_ && free_->expire);
   stats_->expired_keys++;
 }
 
 void Database::EvictEntry(Entry* e) {
+  PreserveForSnapshot(e);
   std::string_view key = e->key();
   if (hooks_->evicted) hooks_->evicted(hooks_->ctx, index_, key);
   keys_.Remove(key);
   if (e->has_expire()) expires_.Remove(key);
-  Entry::Free(e);
+  FreeEntry(e, free_ && free_->eviction);
   stats_->evicted_keys++;
 }
 
-void Database::Clear() {
+void Database::Clear(bool lazy) {
+  PreserveAllForSnapshot();
   expires_.Clear([](Entry*) {});
-  keys_.Clear([](Entry* e) { Entry::Free(e); });
+  if (lazy && free_ && free_->freer) {
+    uint64_t inline_freed = 0;
+    keys_.Clear([this, &inline_freed](Entry* e) {
+      if (!free_->freer->FreeEntry(e)) ++inline_freed;
+    });
+    free_->freer->CountFreedInline(inline_freed);
+  } else {
+    keys_.Clear([](Entry* e) { Entry::Free(e); });
+  }
   expire_cursor_ = 0;
 }
 
 void Database::SwapContents(Database& other) {
+  PreserveAllForSnapshot();
+  other.PreserveAllForSnapshot();
   keys_.Swap(other.keys_);
   expires_.Swap(other.expires_);
   std::swap(expire_cursor_, other.expire_cursor_);

@@ -10,6 +10,7 @@
 
 #include "engine/access_clock.h"
 #include "engine/entry.h"
+#include "engine/lazy_free.h"
 #include "base/hash_table.h"
 
 namespace vireo {
@@ -25,6 +26,17 @@ struct KeyspaceStats {
 };
 
 using KeyTable = HashTable<Entry, EntryKeyTraits>;
+
+// Which deletions free big values in the background (lazyfree-lazy-*), and
+// the freer that does it. Owned by the Keyspace, set by the node.
+struct FreeSettings {
+  LazyFreer* freer = nullptr;
+  bool eviction = false;    // lazyfree-lazy-eviction
+  bool expire = false;      // lazyfree-lazy-expire
+  bool server_del = false;  // lazyfree-lazy-server-del: overwrites, RENAME, implicit deletes
+  bool user_del = false;    // lazyfree-lazy-user-del: DEL behaves as UNLINK
+  bool user_flush = false;  // lazyfree-lazy-user-flush: FLUSHALL/FLUSHDB default to ASYNC
+};
 
 // What the engine tells the node about keys it changes by itself, without a
 // command's handler knowing (so the node can wake, notify and invalidate):
@@ -48,9 +60,26 @@ struct KeyEventHooks {
   void* ctx = nullptr;
 };
 
+// While a point-in-time snapshot runs (persistence/snapshot_writer.h), it
+// must write each entry as it was when it started. Database calls Preserve
+// before it changes, replaces or drops an entry the snapshot has not written
+// yet (!e->snapshot_saved()); the preserver writes it and marks it saved.
+// Commands that mutate a value in place reach it through LookupWrite, which
+// preserves it too; Server::Call also preserves every key a write command
+// declares, for handlers that find their key another way.
+// Thread rule: called on the main thread, inside the engine call.
+class EntryPreserver {
+ public:
+  virtual ~EntryPreserver() = default;
+  virtual void Preserve(int db, Entry* e) = 0;
+};
+
 class Database {
  public:
-  Database(int index, KeyspaceStats* stats, AccessClock* clock, const KeyEventHooks* hooks);
+  // preserver: the Keyspace's slot for the running snapshot's preserver
+  // (read through, so installing one is a single store).
+  Database(int index, KeyspaceStats* stats, AccessClock* clock, const KeyEventHooks* hooks,
+           EntryPreserver* const* preserver, const FreeSettings* free = nullptr);
   ~Database();
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
@@ -77,21 +106,35 @@ class Database {
     return e;
   }
   // Lookup for a command that will write the key (no hit/miss counted).
-  Entry* LookupWrite(std::string_view key, int64_t now_ms) { return Lookup(key, now_ms); }
+  Entry* LookupWrite(std::string_view key, int64_t now_ms) {
+    Entry* e = Lookup(key, now_ms);
+    if (e) PreserveForSnapshot(e);
+    return e;
+  }
+  // Lets a running snapshot write e before it changes (see EntryPreserver).
+  void PreserveForSnapshot(Entry* e) {
+    if (*preserver_ && !e->snapshot_saved()) (*preserver_)->Preserve(index_, e);
+  }
+  // Every entry of this database, before a change to all of them (flush, swap).
+  void PreserveAllForSnapshot();
   // Adds an entry whose key is absent.
   void Add(Entry* e);
   // Adds e, deleting whatever the key held before (its TTL goes with it).
   void Overwrite(Entry* e);
   // Puts fresh in place of old (same key); frees old unless free_old is false.
   void Replace(Entry* old, Entry* fresh, bool free_old = true);
-  // Removes and frees the key; false if absent.
+  // Removes and frees the key; false if absent. (lazyfree-lazy-server-del)
   bool Delete(std::string_view key);
+  // DEL (lazy with lazyfree-lazy-user-del) and UNLINK (always lazy): a big
+  // value is freed in the background.
+  bool DeleteByUser(std::string_view key, bool unlink);
   // Removes the key and hands its entry to the caller.
   Entry* Detach(std::string_view key);
   // Sets (when_ms >= 0) or removes (when_ms < 0) the TTL; returns the entry at its new address.
   Entry* SetExpire(Entry* e, int64_t when_ms);
-  // Deletes every key.
-  void Clear();
+  // Deletes every key; lazy: big values are freed in the background
+  // (entries themselves, from this thread's slab, are freed here).
+  void Clear(bool lazy = false);
   // Exchanges contents with another database (SWAPDB).
   void SwapContents(Database& other);
 
@@ -116,6 +159,16 @@ class Database {
   KeyspaceStats* stats_;
   AccessClock* clock_;
   const KeyEventHooks* hooks_;
+  EntryPreserver* const* preserver_;  // the Keyspace's slot; *preserver_ null: no snapshot
+  const FreeSettings* free_;
+  // Frees a detached entry, in the background when `lazy` and it is big.
+  void FreeEntry(Entry* e, bool lazy) {
+    if (lazy && free_ && free_->freer) {
+      free_->freer->FreeEntry(e);
+    } else {
+      Entry::Free(e);
+    }
+  }
   void MaybeSignalReady(const Entry* e) {
     if (hooks_->ready && (e->type() == ObjType::kList || e->type() == ObjType::kZSet ||
                           e->type() == ObjType::kStream)) {

@@ -106,13 +106,20 @@ HeapString* HeapString::New(std::string_view s, size_t cap) {
   return h;
 }
 
+namespace {
+thread_local bool saved_mark = false;
+}  // namespace
+
+bool Entry::SavedMark() { return saved_mark; }
+void Entry::FlipSavedMark() { saved_mark = !saved_mark; }
+
 Entry* Entry::Allocate(std::string_view key, uint8_t type_enc, bool has_expire, int64_t expire_ms,
                        size_t payload_size) {
   size_t klen_bytes = key.size() < 0xFF ? 1 : 5;
   size_t size = 5 + klen_bytes + key.size() + (has_expire ? 8 : 0) + payload_size;
   auto* b = static_cast<uint8_t*>(AllocateBlock(size));
   b[0] = type_enc;
-  b[1] = has_expire ? kHasExpire : 0;
+  b[1] = uint8_t((has_expire ? kHasExpire : 0) | (saved_mark ? kSnapshotMark : 0));
   b[2] = b[3] = b[4] = 0;
   uint8_t* p = b + 5;
   if (klen_bytes == 1) {
@@ -216,6 +223,13 @@ Entry* Entry::Clone(const Entry* e, std::string_view key, void* (*copy_object)(O
     n->set_object(copy_object(e->type(), e->object()));
   }
   return n;
+}
+
+void* Entry::FreeKeepingObject(Entry* e) {
+  void* obj = e->object();
+  // A collection's payload is one pointer: the block size is PayloadOffset() + 8.
+  FreeBlock(e, e->PayloadOffset() + sizeof(void*));
+  return obj;
 }
 
 void Entry::Free(Entry* e) {

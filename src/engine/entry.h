@@ -63,7 +63,24 @@ class Entry {
  public:
   // kPrivateInt: an int value that Redis would hold in a private object
   // rather than a shared one (a COPY of a small integer), for OBJECT REFCOUNT.
-  enum Flags : uint8_t { kHasExpire = 1, kPrivateInt = 2 };
+  // kSnapshotMark: see "Snapshot marks" below.
+  enum Flags : uint8_t { kHasExpire = 1, kPrivateInt = 2, kSnapshotMark = 4 };
+
+  // ---- Snapshot marks (fork-less snapshots, persistence/snapshot_writer.h).
+  // Each entry carries one bit saying whether the running snapshot has it
+  // already. Instead of clearing every bit when a snapshot starts, the
+  // meaning of the bit flips: the thread's "saved" value changes, so every
+  // existing entry reads as not saved at once, while entries allocated from
+  // then on get the new value (they are not part of the point-in-time image).
+  // A snapshot that ends has marked every entry it did not skip, so all
+  // entries agree with the saved value again before the next flip.
+  // Thread rule: the value is per thread, like the entry allocator.
+  static bool SavedMark();
+  static void FlipSavedMark();
+  bool snapshot_saved() const { return bool(bytes()[1] & kSnapshotMark) == SavedMark(); }
+  void mark_snapshot_saved() {
+    bytes()[1] = uint8_t((bytes()[1] & ~kSnapshotMark) | (SavedMark() ? kSnapshotMark : 0));
+  }
 
   // A string value encoded as Redis's SET would encode it: int when it is the
   // canonical form of a 64-bit integer, embstr up to 44 bytes, raw beyond.
@@ -81,6 +98,9 @@ class Entry {
   // A deep copy under another key (COPY).
   static Entry* Clone(const Entry* e, std::string_view key, void* (*copy_object)(ObjType, const void*));
   static void Free(Entry* e);
+  // Frees a collection entry's block only and returns its object, which the
+  // caller now owns (lazy freeing hands it to another thread).
+  static void* FreeKeepingObject(Entry* e);
 
   ObjType type() const { return ObjType(bytes()[0] >> 4); }
   Encoding encoding() const { return Encoding(bytes()[0] & 0x0F); }

@@ -7,7 +7,10 @@
 namespace vireo {
 
 Keyspace::Keyspace(int databases) {
-  for (int i = 0; i < databases; ++i) dbs_.push_back(std::make_unique<Database>(i, &stats_, &clock_, &hooks_));
+  free_.freer = &lazy_;
+  for (int i = 0; i < databases; ++i) {
+    dbs_.push_back(std::make_unique<Database>(i, &stats_, &clock_, &hooks_, &preserver_, &free_));
+  }
 }
 
 uint64_t Keyspace::IdleSeconds(const Entry* e) const {
@@ -21,8 +24,8 @@ uint64_t Keyspace::TotalKeys() const {
   return n;
 }
 
-void Keyspace::FlushAll() {
-  for (auto& d : dbs_) d->Clear();
+void Keyspace::FlushAll(bool lazy) {
+  for (auto& d : dbs_) d->Clear(lazy);
 }
 
 void Keyspace::RehashStep(int us) {

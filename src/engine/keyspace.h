@@ -13,11 +13,20 @@ namespace vireo {
 class Keyspace {
  public:
   explicit Keyspace(int databases);
+  ~Keyspace() { preserver_ = nullptr; }
+  Keyspace(const Keyspace&) = delete;
+  Keyspace& operator=(const Keyspace&) = delete;
 
   int count() const { return int(dbs_.size()); }
   Database& db(int i) { return *dbs_[i]; }
   KeyspaceStats& stats() { return stats_; }
   void set_key_event_hooks(KeyEventHooks hooks) { hooks_ = hooks; }
+  // The running snapshot's preserver, or nullptr (see EntryPreserver).
+  void set_preserver(EntryPreserver* p) { preserver_ = p; }
+  EntryPreserver* preserver() const { return preserver_; }
+  // Which deletions are lazy (lazyfree-lazy-*); the freer is the Keyspace's.
+  FreeSettings& free_settings() { return free_; }
+  LazyFreer& lazy_freer() { return lazy_; }
 
   // The 24-bit seconds clock stored in entries for OBJECT IDLETIME.
   uint32_t lru_clock() const { return clock_.lru; }
@@ -38,14 +47,21 @@ class Keyspace {
 
   // Incremental rehash of every database's tables, within a time budget.
   void RehashStep(int us);
-  void FlushAll();
+  void FlushAll(bool lazy = false);
   uint64_t TotalKeys() const;
 
  private:
+  // Declared before the databases, which read it through a pointer to the
+  // end; cleared first on destruction so freeing them preserves nothing.
+  EntryPreserver* preserver_ = nullptr;
   std::vector<std::unique_ptr<Database>> dbs_;
   KeyspaceStats stats_;
   KeyEventHooks hooks_;
   AccessClock clock_;
+  // Destroyed before the databases (which then free synchronously); its
+  // destructor joins the thread once every hand-off is freed.
+  LazyFreer lazy_;
+  FreeSettings free_;
   bool active_expire_enabled_ = true;
   // State kept between cycles, as Redis does, so one cycle resumes where the last stopped.
   int next_db_ = 0;

@@ -58,7 +58,8 @@ void ConfigureClientSocket(int fd, int keepalive_s) {
   }
 }
 
-int OpenListener(std::string addr, int port, int backlog, std::string* error, bool* optional) {
+int OpenListener(std::string addr, int port, int backlog, std::string* error, bool* optional,
+                 bool shared) {
   *optional = !addr.empty() && addr[0] == '-';
   if (*optional) addr = addr.substr(1);
   bool v6 = addr.find(':') != std::string::npos;
@@ -69,6 +70,7 @@ int OpenListener(std::string addr, int port, int backlog, std::string* error, bo
   }
   int one = 1;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  if (shared) setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
   int rc;
   if (v6) {
     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));

@@ -28,7 +28,11 @@ class Listener : public IoHandler {
 // Opens one non-blocking listening socket for a bind address ("*" = any
 // IPv4, "::*" = any IPv6; a leading '-' marks the address optional: failing
 // to bind it is not fatal, *optional says so). Returns -1 with *error set.
-int OpenListener(std::string addr, int port, int backlog, std::string* error, bool* optional);
+// `shared` sets SO_REUSEPORT: several processes may listen on the port at
+// once (the kernel spreads connections over them), which is how the nodes
+// of a managed group serve one endpoint port (vireo-endpoint-ports).
+int OpenListener(std::string addr, int port, int backlog, std::string* error, bool* optional,
+                 bool shared = false);
 
 // TCP_NODELAY, and keepalive probes after `keepalive_s` idle seconds (0: off).
 void ConfigureClientSocket(int fd, int keepalive_s);

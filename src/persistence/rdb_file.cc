@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "persistence/rdb_writer.h"
+#include "persistence/snapshot_writer.h"
 
 namespace vireo {
 
@@ -27,33 +28,30 @@ bool FsyncDirectoryOf(const std::string& path) {
   return ok;
 }
 
-namespace {
-
-// Header, aux fields, function libraries and every key.
-void WriteImage(RdbWriter& w, Keyspace& ks, const RdbSaveOptions& opts) {
-  w.Header();
-  w.StandardAux(opts.now_ms / 1000, opts.used_memory, false, opts.repl_id, opts.repl_offset, opts.repl_stream_db);
-  for (const std::string& code : opts.functions) w.Function(code);
-  for (int i = 0; i < ks.count() && w.error() == 0; ++i) {
-    Database& db = ks.db(i);
-    if (db.size() == 0) continue;
-    w.SelectDb(i);
-    w.ResizeDb(db.size(), db.expires_size());
-    db.keys().ForEach([&](Entry* e) {
-      w.KeyValue(e);
-      w.MaybeFlush();
-    });
-  }
+SnapshotOptions ForegroundSnapshotOptions(const RdbSaveOptions& opts) {
+  SnapshotOptions so;
+  so.compress = opts.compress;
+  so.checksum = opts.checksum;
+  so.now_ms = opts.now_ms;
+  so.used_memory = opts.used_memory;
+  so.functions = opts.functions;
+  so.repl_id = opts.repl_id;
+  so.repl_offset = opts.repl_offset;
+  so.repl_stream_db = opts.repl_stream_db;
+  so.live = false;
+  return so;
 }
 
-}  // namespace
-
 bool SaveRdbToString(Keyspace& ks, const RdbSaveOptions& opts, std::string* out, std::string* error) {
-  (void)error;
-  RdbWriter w(-1, opts.compress);
-  WriteImage(w, ks, opts);
-  w.Finish(opts.checksum);
-  out->swap(w.buffer());
+  // The same writer a background save uses, run to the end at once.
+  out->clear();
+  SnapshotWriter snap(ks, [out](std::string& chunk) { out->append(chunk); }, ForegroundSnapshotOptions(opts));
+  snap.Start(0);
+  if (!snap.Step(0, [] { return int64_t(0); })) {
+    *error = snap.error();
+    out->clear();
+    return false;
+  }
   return true;
 }
 
@@ -64,16 +62,25 @@ bool SaveRdbFile(Keyspace& ks, const std::string& path, const RdbSaveOptions& op
     *error = "Failed opening the temp RDB file " + tmp + " for saving: " + strerror(errno);
     return false;
   }
-  RdbWriter w(fd, opts.compress);
-  WriteImage(w, ks, opts);
-  bool ok = w.Finish(opts.checksum);
+  // The same writer a background save uses, run to the end at once, its
+  // chunks written straight to the file.
+  int write_errno = 0;
+  SnapshotWriter snap(ks, [&](std::string& chunk) {
+    if (write_errno == 0 && !WriteAll(fd, chunk.data(), chunk.size())) write_errno = errno;
+  }, ForegroundSnapshotOptions(opts));
+  snap.Start(0);
+  bool ok = snap.Step(0, [] { return int64_t(0); }) && write_errno == 0;
   if (ok && fsync(fd) != 0) {
     ok = false;
+    write_errno = errno;
   }
-  const int saved_errno = ok ? 0 : (w.error() ? w.error() : errno);
-  if (close(fd) != 0 && ok) ok = false;
+  if (close(fd) != 0 && ok) {
+    ok = false;
+    write_errno = errno;
+  }
   if (!ok) {
-    *error = std::string("Write error saving DB on disk: ") + strerror(saved_errno ? saved_errno : errno);
+    snap.Abort();
+    *error = snap.failed() ? snap.error() : std::string("Write error saving DB on disk: ") + strerror(write_errno);
     unlink(tmp.c_str());
     return false;
   }
@@ -83,6 +90,19 @@ bool SaveRdbFile(Keyspace& ks, const std::string& path, const RdbSaveOptions& op
     return false;
   }
   FsyncDirectoryOf(path);
+  return true;
+}
+
+bool WriteAll(int fd, const char* p, size_t n) {
+  while (n > 0) {
+    ssize_t w = write(fd, p, n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    p += w;
+    n -= size_t(w);
+  }
   return true;
 }
 

@@ -5,11 +5,14 @@
 // Thread rule: runs on the thread that owns the keyspace.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "engine/keyspace.h"
 #include "persistence/rdb_reader.h"
+#include "persistence/rdb_writer.h"
+#include "persistence/snapshot_writer.h"
 
 namespace vireo {
 
@@ -24,6 +27,12 @@ struct RdbSaveOptions {
   long long repl_offset = 0;
   int repl_stream_db = 0;
 };
+
+// write(2) until all n bytes are out (EINTR retried). False with errno set.
+bool WriteAll(int fd, const char* p, size_t n);
+
+// The options of a foreground (not live) SnapshotWriter writing opts's image.
+SnapshotOptions ForegroundSnapshotOptions(const RdbSaveOptions& opts);
 
 // Writes every key of ks to path. On failure *error says why (with errno
 // text) and no file is left under path or the temp name.

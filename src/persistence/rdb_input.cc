@@ -48,6 +48,9 @@ bool RdbInput::Read(void* out, size_t n) {
     consumed_ += n;
     return true;
   }
+  // A read the file cannot satisfy consumes nothing (offsets in errors are
+  // then where the missing data starts, as Redis reports them).
+  if (total_ != UINT64_MAX && n > total_ - consumed_) return false;
   while (n > 0) {
     if (pos_ == buf_.size() && !Fill()) return false;
     const size_t take = std::min(n, buf_.size() - pos_);

@@ -59,6 +59,17 @@ bool LoadRdb(RdbInput& in, Keyspace& target, const RdbLoadOptions& opts, RdbLoad
 // with Redis's error text (without "ERR ").
 bool ParseFunctionPayload(std::string_view payload, std::vector<std::string>* codes, std::string* error);
 
+// vireo-check-rdb: walks a whole RDB file as redis-check-rdb does, passing
+// each line of its report to emit: "[offset N] Checking RDB file <name>",
+// the AUX fields and selected databases, the checksum verdict, then
+// "\o/ RDB looks OK! \o/" and the keys/expires counts; or, at the first
+// problem, "--- RDB ERROR DETECTED ---" with the offset, the reason, what
+// was being read (and which key, of which type) and the counts so far.
+// Values are decoded and validated whole; function libraries are checked
+// for structure only (no interpreter). now_ms decides "already expired".
+bool CheckRdb(RdbInput& in, std::string_view name, int64_t now_ms,
+              const std::function<void(std::string_view line)>& emit);
+
 Entry* LoadDumpPayload(std::string_view payload, std::string_view key, const EncodingLimits& limits,
                        std::string* error);
 

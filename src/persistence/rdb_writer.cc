@@ -23,6 +23,8 @@ namespace vireo {
 
 RdbWriter::RdbWriter(int fd, bool compress) : fd_(fd), compress_(compress) {}
 
+RdbWriter::RdbWriter(ChunkSink sink, bool compress) : fd_(-1), sink_(std::move(sink)), compress_(compress) {}
+
 void RdbWriter::Length(uint64_t len) {
   if (len < (1 << 6)) {
     Byte(uint8_t(len));
@@ -169,15 +171,21 @@ void RdbWriter::Value(const Entry* e) {
       const auto* q = static_cast<const Quicklist*>(e->object());
       Length(q->node_count());
       char scratch[Listpack::kScratch];
-      for (const Quicklist::Node* n = q->Front().node; n; n = n->next) {
-        // Every node is a listpack ("packed"); Vireo has no plain nodes.
+      // Compressed nodes are written decompressed (Redis writes its LZF
+      // block; both load the same). A plain node is its one element.
+      q->ForEachNode([&](const Listpack& elements, bool plain) {
+        if (plain) {
+          Length(rdb::kQuicklistNodePlain);
+          String(elements.Get(elements.First(), scratch));
+          return;
+        }
         Length(rdb::kQuicklistNodePacked);
         RedisListpackBuilder lp;
-        for (Listpack::Pos p = n->lp.First(); p != Listpack::kEnd; p = n->lp.Next(p)) {
-          lp.Append(n->lp.Get(p, scratch));
+        for (Listpack::Pos p = elements.First(); p != Listpack::kEnd; p = elements.Next(p)) {
+          lp.Append(elements.Get(p, scratch));
         }
         String(lp.Finish());
-      }
+      });
       return;
     }
     case ObjType::kSet: {
@@ -251,6 +259,13 @@ void RdbWriter::KeyValue(const Entry* e) {
 }
 
 bool RdbWriter::Flush() {
+  if (sink_ && !buf_.empty()) {
+    crc_ = Crc64(crc_, buf_.data(), buf_.size());
+    flushed_ += buf_.size();
+    sink_(buf_);
+    buf_.clear();
+    return errno_ == 0;
+  }
   if (fd_ < 0 || buf_.empty()) return errno_ == 0;
   crc_ = Crc64(crc_, buf_.data(), buf_.size());
   const char* p = buf_.data();

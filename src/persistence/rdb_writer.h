@@ -10,6 +10,7 @@
 // must run on the thread that owns them, or over values nobody mutates.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -21,6 +22,10 @@ class RdbWriter {
  public:
   // fd < 0: keep everything in the buffer (see buffer()).
   explicit RdbWriter(int fd = -1, bool compress = true);
+  // Chunk mode: each flush hands the buffered bytes to sink (which may move
+  // them out) instead of writing a file descriptor.
+  using ChunkSink = std::function<void(std::string& chunk)>;
+  RdbWriter(ChunkSink sink, bool compress);
 
   // ---- primitives of the format
   void Byte(uint8_t b) { buf_.push_back(char(b)); }
@@ -78,6 +83,7 @@ class RdbWriter {
   bool TryLzf(std::string_view s);
 
   int fd_;
+  ChunkSink sink_;
   bool compress_;
   std::string buf_;
   uint64_t crc_ = 0;  // of the flushed bytes

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "base/ascii.h"
 #include "base/sha1.h"
 #include "scripting/script_flags.h"
 
@@ -47,7 +48,7 @@ const EvalScripts::Script* EvalScripts::Load(std::string_view body, std::string*
 const EvalScripts::Script* EvalScripts::Find(std::string_view sha, std::string* lower_sha) const {
   if (sha.size() != 40) return nullptr;
   lower_sha->assign(sha);
-  for (char& c : *lower_sha) c = char(tolower((unsigned char)c));
+  for (char& c : *lower_sha) c = AsciiLower(c);
   auto it = scripts_.find(*lower_sha);
   return it == scripts_.end() ? nullptr : &it->second;
 }
@@ -58,7 +59,9 @@ void EvalScripts::Run(const std::string& sha, const std::vector<std::string_view
   run.keys = &keys;
   run.args = &args;
   run.display = sha;
-  vm_->Run("f_" + sha, run, reply);
+  char name[64];  // "f_" + the 40-digit sha, without a heap string per call
+  snprintf(name, sizeof(name), "f_%.40s", sha.c_str());
+  vm_->Run(name, run, reply);
 }
 
 void EvalScripts::Flush() {

@@ -310,7 +310,7 @@ void FunctionLibraries::Run(const Function& f, const std::vector<std::string_vie
   run.args = &args;
   run.as_parameters = true;
   run.display = f.name;
-  vm_->Run(f.registry_key, run, reply);
+  vm_->Run(f.registry_key.c_str(), run, reply);
 }
 
 size_t FunctionLibraries::memory_used() const {

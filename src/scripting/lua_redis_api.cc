@@ -26,12 +26,14 @@ int RaiseError(lua_State* L, std::string_view text) {
 
 // The arguments of redis.call and friends: strings as they are, numbers as
 // "%.17g" (Redis 7.0), anything else refused. storage keeps converted numbers.
+// Numbers become their %.17g text in `storage` (reserved up front: the views
+// point into its strings); strings are viewed where Lua keeps them.
 bool CollectArgs(lua_State* L, int argc, std::vector<std::string>* storage, std::vector<std::string_view>* args) {
-  storage->reserve(size_t(argc));
   args->reserve(size_t(argc));
   for (int i = 1; i <= argc; ++i) {
     int t = lua_type(L, i);
     if (t == LUA_TNUMBER) {
+      if (storage->capacity() == 0) storage->reserve(size_t(argc));
       char buf[64];
       int n = snprintf(buf, sizeof(buf), "%.17g", double(lua_tonumber(L, i)));
       storage->emplace_back(buf, size_t(n));
@@ -54,15 +56,18 @@ int GenericCall(lua_State* L, bool raise) {
     PushErrorTable(L, "Please specify at least one argument for this redis lib call");
     return raise ? lua_error(L) : 1;
   }
-  std::string reply, error;
+  std::string& reply = vm->call_reply();  // no reentry: scripts cannot call EVAL
+  std::string error;
   bool ran;
   {
     std::vector<std::string> storage;
-    std::vector<std::string_view> args;
+    std::vector<std::string_view>& args = vm->call_args();
+    args.clear();
     if (!CollectArgs(L, argc, &storage, &args)) {
       PushErrorTable(L, "Lua redis lib command arguments must be strings or integers");
       return raise ? lua_error(L) : 1;
     }
+    reply.clear();
     ran = vm->host()->ScriptCall(args, vm->script_resp(), vm->script_repl(), &reply, &error);
   }
   if (!ran) {
@@ -76,7 +81,13 @@ int GenericCall(lua_State* L, bool raise) {
     PushErrorTable(L, "reply could not be converted");
     return raise ? lua_error(L) : 1;
   }
-  if (raise && !reply.empty() && reply[0] == '-') return lua_error(L);
+  if (!reply.empty() && reply[0] == '-') {
+    // The failed command counted this error; a script that passes the table
+    // on does not count it again (Redis's field, visible to scripts too).
+    lua_pushboolean(L, 1);
+    lua_setfield(L, -2, kErrorCountedField);
+    if (raise) return lua_error(L);
+  }
   return 1;
 }
 

@@ -28,6 +28,7 @@ int luaopen_bit(lua_State* L);    // Debian's lua-bitop
 namespace vireo {
 
 int LuaOpenCmsgpack(lua_State* L);  // lua_cmsgpack.cc
+int LuaOpenStruct(lua_State* L);    // lua_struct.cc
 
 namespace {
 
@@ -247,6 +248,7 @@ void SetupSandbox(lua_State* L, LuaVm* vm) {
   OpenLibrary(L, "cjson", luaopen_cjson);
   OpenLibrary(L, "bit", luaopen_bit);
   OpenLibrary(L, "cmsgpack", LuaOpenCmsgpack);
+  OpenLibrary(L, "struct", LuaOpenStruct);
 
   // Redis's PRNG in place of the C library's.
   lua_getglobal(L, "math");

@@ -116,12 +116,12 @@ void LuaVm::CountHook(lua_State* L, lua_Debug* ar) {
   lua_error(L);
 }
 
-void LuaVm::Run(const std::string& name, const RunArgs& run, ReplyBuilder& reply) {
+void LuaVm::Run(const char* name, const RunArgs& run, ReplyBuilder& reply) {
   lua_State* L = L_;
   const int base = lua_gettop(L);
   lua_pushcfunction(L, LuaErrorHandler);
   const int errfunc = lua_gettop(L);
-  lua_getfield(L, LUA_REGISTRYINDEX, name.c_str());
+  lua_getfield(L, LUA_REGISTRYINDEX, name);
   int nparams = 0;
   if (run.as_parameters) {
     PushStringArray(L, *run.keys);
@@ -145,6 +145,16 @@ void LuaVm::Run(const std::string& name, const RunArgs& run, ReplyBuilder& reply
   limit_active_ = false;
   running_ = false;
 
+  if (lua_istable(L, -1)) {
+    // Raw reads: a script's table may have metamethods.
+    lua_pushstring(L, "err");
+    lua_rawget(L, -2);
+    const bool is_error = lua_type(L, -1) == LUA_TSTRING;
+    lua_pushstring(L, kErrorCountedField);
+    lua_rawget(L, -3);
+    if (is_error && lua_toboolean(L, -1)) host_->ScriptErrorAlreadyCounted();
+    lua_pop(L, 2);
+  }
   if (status == 0) {
     LuaToReply(L, reply, script_resp_);
   } else if (lua_istable(L, -1)) {
@@ -176,9 +186,13 @@ void LuaVm::Run(const std::string& name, const RunArgs& run, ReplyBuilder& reply
     lua_gc(L, LUA_GCCOLLECT, 0);  // give a script that hit the cap its memory back at once
     return;
   }
-  // A small incremental step per run keeps garbage from piling up between
-  // scripts without the latency of a full collection.
-  lua_gc(L, LUA_GCSTEP, 1);
+  // An incremental step every kGcPeriod runs (Redis's rhythm) keeps garbage
+  // from piling up between scripts without the latency of a full collection
+  // or the cost of a step per call.
+  if (++runs_since_gc_ >= kGcPeriod) {
+    runs_since_gc_ = 0;
+    lua_gc(L, LUA_GCSTEP, kGcPeriod);
+  }
 }
 
 bool LuaVm::RunLoader(std::string_view code, const char* load_api, int64_t timeout_ms, std::string* error,

@@ -58,7 +58,7 @@ class LuaVm {
   };
   // Runs the registry function `name` and writes its converted result (or
   // Redis's error reply) to reply.
-  void Run(const std::string& name, const RunArgs& run, ReplyBuilder& reply);
+  void Run(const char* name, const RunArgs& run, ReplyBuilder& reply);
 
   // FUNCTION LOAD: compiles code (chunk "@user_function") and runs its top
   // level with the globals of the registry table `load_api` in place of the
@@ -75,6 +75,10 @@ class LuaVm {
   void set_script_repl(int v) { script_repl_ = v; }
   bool running() const { return running_; }
   Rand48& rand() { return *rand_; }
+  // The reply buffer of redis.call, kept between calls so that its capacity
+  // (swapped with the script client's) is not reallocated on every call.
+  std::string& call_reply() { return call_reply_; }
+  std::vector<std::string_view>& call_args() { return call_args_; }
 
  private:
   static void* Alloc(void* ud, void* ptr, size_t osize, size_t nsize);
@@ -92,6 +96,10 @@ class LuaVm {
   int script_resp_ = 2;
   int script_repl_ = 3;
   Rand48* rand_;
+  static constexpr int kGcPeriod = 50;
+  int runs_since_gc_ = 0;
+  std::string call_reply_;
+  std::vector<std::string_view> call_args_;
 };
 
 // ---- set-up pieces (lua_sandbox.cc, lua_redis_api.cc) ----
@@ -108,6 +116,9 @@ void MakeReadonlyProxy(lua_State* L);
 void SetMissingGlobalMetatable(lua_State* L);
 // Registry keys: the metatable of the globals proxy (its __index is the real globals).
 inline constexpr const char* kGlobalsMetaKey = "vireo.globalsmeta";
+// The field Redis sets on redis.call/pcall error tables whose error the
+// failed command already counted in errorstats.
+inline constexpr const char* kErrorCountedField = "ignore_error_stats_update";
 // Adds redis.log, the LOG_* levels and the version fields to the table on top.
 void AddLogAndVersion(lua_State* L, LuaVm* vm);
 // The redis.* table (without registering it as a global).

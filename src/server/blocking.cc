@@ -77,7 +77,9 @@ void BlockingRegistry::ServeReadyKeys(Server& server) {
         std::vector<std::string> args = it->second.args;  // Unblock may free the waiter
         rerunning_ = c;
         reblocked_ = false;
+        c->woken_by = &key.second;
         server.Reexecute(c, args);
+        c->woken_by = nullptr;
         rerunning_ = nullptr;
         if (!reblocked_) Finish(server, c);
       }

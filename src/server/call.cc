@@ -116,8 +116,7 @@ Command* Server::LookupForClient(Client* c, const std::vector<std::string_view>&
     return nullptr;
   }
   if (!cmd->subcommands.empty() && args.size() >= 2) {
-    std::string lower;
-    auto it = cmd->sub_by_name.find(std::string(ToLower(args[1], &lower)));
+    auto it = cmd->sub_by_name.find(args[1]);
     if (it == cmd->sub_by_name.end()) {
       std::string upper(cmd->name);
       for (char& ch : upper) ch = char(toupper(ch));
@@ -211,9 +210,24 @@ void Server::ProcessCommand(Client* c, const std::vector<std::string_view>& args
     }
   }
 
+  // stop-writes-on-bgsave-error: after a failed save, writes (and PING, as
+  // Redis) are refused until a save succeeds; our primary is obeyed.
+  if (!rdb_.last_save_ok && WritesDeniedByDiskError() && !c->is_master &&
+      (((cmd->handler == exec_handler_ ? c->multi.cmd_flags : cmd->flags) & kCmdWrite) || cmd->name == "ping"))
+      [[unlikely]] {
+    cmd->rejected_calls++;
+    RejectCommand(c,
+                  "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to "
+                  "disk. Commands that may modify the data set are disabled, because this instance is configured "
+                  "to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error "
+                  "option). Please check the Redis logs for details about the RDB error.",
+                  cmd);
+    return;
+  }
+
   // The AOF cannot be written: writes (and PING) are refused until it can,
   // as Redis's MISCONF for AOF errors.
-  if (aof_->write_failing() &&
+  if (aof_->write_failing() && !c->is_master &&
       (((cmd->handler == exec_handler_ ? c->multi.cmd_flags : cmd->flags) & kCmdWrite) || cmd->name == "ping"))
       [[unlikely]] {
     cmd->rejected_calls++;
@@ -283,8 +297,7 @@ void Server::ProcessCommand(Client* c, const std::vector<std::string_view>& args
 bool Server::ExecuteReplayed(Client* c, const std::vector<std::string_view>& args, std::string* error) {
   Command* cmd = commands_.Find(args[0]);
   if (cmd && !cmd->subcommands.empty() && args.size() >= 2) {
-    std::string lower;
-    auto it = cmd->sub_by_name.find(std::string(ToLower(args[1], &lower)));
+    auto it = cmd->sub_by_name.find(args[1]);
     cmd = it == cmd->sub_by_name.end() ? nullptr : it->second;
   }
   if (!cmd || !cmd->handler) {
@@ -334,6 +347,8 @@ void Server::Call(Client* c, Command* cmd, const std::vector<std::string_view>& 
   ServerContext ctx{{args, c->reply, *c, keyspace_, cfg(), *this, now_ms}, *this, *c};
   Client* const outer = executing_;
   if (!outer) executing_ = c;
+  // A background save must write the keys this command may change first.
+  if (keyspace_.preserver() && (cmd->flags & kCmdWrite)) PreserveCommandKeys(c, cmd, args);
   PropagationOps prop_ops;
   if (propagator_.active() && !loading_.active) [[unlikely]] {
     prop_ops.pending = &propagator_.pending();
@@ -357,14 +372,20 @@ void Server::Call(Client* c, Command* cmd, const std::vector<std::string_view>& 
   }
   dirty_ += ctx.dirty;
   if (!outer) c->woff = repl_->master_repl_offset();  // what WAIT waits for
+  if (save_after_command_) {
+    save_after_command_ = false;
+    std::string error;
+    SaveRdb(&error);
+  }
 
   std::string& out = c->reply.buffer();
   const bool failed = out.size() > reply_start && out[reply_start] == '-';
   if (failed) {
     cmd->failed_calls++;
     size_t end = out.find_first_of(" \r", reply_start);
-    CountError(std::string_view(out).substr(reply_start + 1, end - reply_start - 1));
+    if (!skip_error_count_) CountError(std::string_view(out).substr(reply_start + 1, end - reply_start - 1));
   }
+  skip_error_count_ = false;
   if (c->reply_mode == Client::ReplyMode::kOff || c->reply_mode == Client::ReplyMode::kSkipThis) {
     if (c->reply_mode == Client::ReplyMode::kSkipThis) c->reply_mode = Client::ReplyMode::kOn;
     out.resize(reply_start);
@@ -374,6 +395,12 @@ void Server::Call(Client* c, Command* cmd, const std::vector<std::string_view>& 
     if (c->replaying) return;  // a loader's commands are not client commands
   }
   cmd->usec += uint64_t(duration);
+  // Latency tracking (INFO latencystats): commands that completed without
+  // blocking, in ns as Redis records them; one branch when off.
+  if (cfg().latency_tracking && !c->blocked) {
+    if (!cmd->latency) cmd->latency = std::make_unique<LatencyHistogram>();
+    cmd->latency->Record(duration * 1000);
+  }
   if (rerun) return;  // counted when it first ran
   cmd->calls++;
   stats_.total_commands_processed++;
@@ -427,8 +454,7 @@ void Server::RecordLatency(const std::string& event, int64_t ms, int64_t now_ms)
 static Command* BlockedCommand(CommandTable& commands, const std::vector<std::string_view>& args) {
   Command* cmd = commands.Find(args[0]);
   if (cmd && !cmd->subcommands.empty() && args.size() >= 2) {
-    std::string lower;
-    auto it = cmd->sub_by_name.find(std::string(ToLower(args[1], &lower)));
+    auto it = cmd->sub_by_name.find(args[1]);
     if (it != cmd->sub_by_name.end()) cmd = it->second;
   }
   return cmd && cmd->handler ? cmd : nullptr;
@@ -467,6 +493,17 @@ void Server::RememberReadKeys(Client* c, const Command* cmd, const std::vector<s
   tracking_.RememberKeys(c, keys);
 }
 
+// Handlers that change a value in place find it with LookupWrite, which
+// preserves it; this covers any that reach their key another way.
+void Server::PreserveCommandKeys(Client* c, const Command* cmd, const std::vector<std::string_view>& args) {
+  std::vector<FoundKey> found;
+  if (!FindCommandKeys(cmd, args, 0, &found)) return;
+  Database& db = keyspace_.db(c->db_index);
+  for (const FoundKey& k : found) {
+    if (Entry* e = db.Find(args[k.pos])) db.PreserveForSnapshot(e);
+  }
+}
+
 void Server::KeyModified(int db, std::string_view key) {
   if (!watches_.empty()) watches_.Touch(db, key, keyspace_.db(db).Find(key) == nullptr);
   if (tracking_.active()) tracking_.InvalidateKey(key, executing_);
@@ -475,6 +512,15 @@ void Server::KeyModified(int db, std::string_view key) {
 void Server::DbModified(int db, int replaced_with) {
   // A flush invalidates every tracking client's cache (SWAPDB does not, as in Redis 7.0).
   if (replaced_with < 0 && (tracking_.clients() || tracking_.active())) tracking_.InvalidateAll(executing_);
+  // Every database emptied (FLUSHALL, a replica's full sync) stops a
+  // background save, as Redis kills its child: its image is stale and, on a
+  // replica, its rename would replace the synced file. FLUSHALL (a command:
+  // executing_ is set) with save points also saves the empty dataset once
+  // it is done, so a restart cannot bring the keys back.
+  if (db < 0 && replaced_with < 0) [[unlikely]] {
+    if (bgsave_) AbortBgsave(executing_ ? "FLUSHALL" : "every database replaced");
+    if (executing_ && !cfg().save_params.empty()) save_after_command_ = true;
+  }
   if (watches_.empty()) return;
   if (db >= 0) return watches_.TouchDb(keyspace_, db, replaced_with, NowMs());
   for (int i = 0; i < keyspace_.count(); ++i) watches_.TouchDb(keyspace_, i, -1, NowMs());

@@ -41,6 +41,11 @@ struct OutputBufferLimit {
 struct ServerConfig : EncodingLimits {
   int port = 6379;
   std::vector<std::string> bind = {"*", "-::*"};
+  // vireo-endpoint-ports (not a Redis directive; hidden from CONFIG GET *):
+  // more ports to accept clients on, on every bind address, opened with
+  // SO_REUSEPORT so that the node serving a managed group's endpoint can
+  // change without the endpoint closing (vireo-manager sets it).
+  std::vector<int> endpoint_ports;
   std::string dir;  // absolute; the process working directory by default
   std::string logfile;
   std::string pidfile;
@@ -77,6 +82,8 @@ struct ServerConfig : EncodingLimits {
   long long slowlog_log_slower_than = 10000;  // microseconds, -1 disables
   int slowlog_max_len = 128;                  // Redis allows up to 2^63-1; we clamp to INT_MAX
   long long latency_monitor_threshold = 0;    // milliseconds, 0 disables
+  bool latency_tracking = true;               // per-command histograms
+  std::vector<double> latency_tracking_info_percentiles = {50.0, 99.0, 99.9};
   long long tracking_table_max_keys = 1000000;  // client-side caching table bound, 0: none
   // Scripts: after this many ms a running script lets other clients in (-BUSY, SCRIPT KILL).
   long long busy_reply_threshold = 5000;      // lua-time-limit is its old name

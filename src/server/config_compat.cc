@@ -167,9 +167,6 @@ constexpr CompatRow kRows[] = {
     Bool("io-threads-do-reads", "no").Flags(kImmutable),
     Bool("jemalloc-bg-thread", "yes"),
     Int("key-load-delay", "0", -kIntMax - 1, kIntMax).Flags(kConfigHidden),
-    Bool("latency-tracking", "yes"),
-    Special("latency-tracking-info-percentiles", Kind::kPercentiles, "50 99 99.9")
-        .Flags(kConfigMultiArg),
     Int("loading-process-events-interval-bytes", "2097152", 1024, kIntMax).Flags(kConfigHidden),
     Str("masterauth"),
     Str("masteruser"),
@@ -277,17 +274,6 @@ bool ValidProcTitle(std::string_view t) {
   return true;
 }
 
-// Redis prints a percentile with "%f" and drops the trailing zeros.
-std::string FormatPercentile(double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), "%f", v);
-  std::string s = buf;
-  if (s.find('.') != std::string::npos) {
-    while (s.back() == '0') s.pop_back();
-    if (s.back() == '.') s.pop_back();
-  }
-  return s;
-}
 
 // Checks `args` as Redis would for `row`; on success stores the canonical
 // text (what CONFIG GET shows) in *out and returns "".

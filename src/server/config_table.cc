@@ -97,6 +97,39 @@ ConfigOption FixedBoolOption(std::string_view name, unsigned flags, bool fixed,
   return o;
 }
 
+// latency-tracking-info-percentiles: any number of percentiles in [0, 100]
+// ("" alone: none), shown as Redis prints them ("%f" without trailing zeros).
+ConfigOption PercentilesOption(std::string_view name) {
+  ConfigOption o;
+  o.name = name;
+  o.flags = kConfigMultiArg;
+  o.set = [](const std::vector<std::string>& args, ServerConfig* cfg) {
+    std::vector<double> v;
+    if (!(args.size() == 1 && args[0].empty())) {
+      for (const std::string& w : args) {
+        char* end = nullptr;
+        const double d = std::strtod(w.c_str(), &end);
+        if (w.empty() || *end != '\0') return std::string("Invalid latency-tracking-info-percentiles parameters");
+        if (!(d >= 0.0 && d <= 100.0)) {
+          return std::string("latency-tracking-info-percentiles parameters should sit between [0.0,100.0]");
+        }
+        v.push_back(d);
+      }
+    }
+    cfg->latency_tracking_info_percentiles = std::move(v);
+    return std::string();
+  };
+  o.get = [](const ServerConfig& cfg) {
+    std::string out;
+    for (double d : cfg.latency_tracking_info_percentiles) {
+      if (!out.empty()) out.push_back(' ');
+      out += FormatPercentile(d);
+    }
+    return out;
+  };
+  return o;
+}
+
 ConfigOption StringOption(std::string_view name, unsigned flags, std::string ServerConfig::*field) {
   ConfigOption o;
   o.name = name;
@@ -141,6 +174,39 @@ ConfigOption MaxmemoryOption() {
     return std::string();
   };
   o.get = [](const ServerConfig& cfg) { return std::to_string(cfg.maxmemory); };
+  return o;
+}
+
+// vireo-endpoint-ports [port ...]: see ServerConfig::endpoint_ports; ""
+// clears the list.
+ConfigOption EndpointPortsOption() {
+  ConfigOption o;
+  o.name = "vireo-endpoint-ports";
+  o.flags = kConfigMultiArg | kConfigHidden;
+  o.set = [](const std::vector<std::string>& args, ServerConfig* cfg) {
+    constexpr size_t kMaxPorts = 4;
+    std::vector<int> ports;
+    if (!(args.size() == 1 && args[0].empty())) {
+      if (args.size() > kMaxPorts) return std::string("Too many endpoint ports specified.");
+      for (const std::string& a : args) {
+        long long v;
+        if (!ParseStrictInt(a, &v) || v < 1 || v > 65535) {
+          return std::string("argument must be a list of ports (1-65535)");
+        }
+        if (std::find(ports.begin(), ports.end(), int(v)) == ports.end()) ports.push_back(int(v));
+      }
+    }
+    cfg->endpoint_ports = std::move(ports);
+    return std::string();
+  };
+  o.get = [](const ServerConfig& cfg) {
+    std::string s;
+    for (size_t i = 0; i < cfg.endpoint_ports.size(); ++i) {
+      if (i) s.push_back(' ');
+      s += std::to_string(cfg.endpoint_ports[i]);
+    }
+    return s;
+  };
   return o;
 }
 
@@ -358,6 +424,7 @@ std::vector<ConfigOption> BuildTable() {
   std::vector<ConfigOption> t;
   // Network and process.
   t.push_back(IntOption("port", "", 0, &S::port, 0, 65535));
+  t.push_back(EndpointPortsOption());
   t.push_back(BindOption());
   t.push_back(BoolOption("protected-mode", "", 0, &S::protected_mode));
   t.push_back(StringOption("requirepass", 0, &S::requirepass));
@@ -427,15 +494,8 @@ std::vector<ConfigOption> BuildTable() {
   // Collection encodings.
   t.push_back(IntOption("list-max-listpack-size", "list-max-ziplist-size", 0,
                         &S::list_max_listpack_size, kIntMin, kIntMax));
-  {
-    // Quicklist node compression is not built: only the default 0 (off) is accepted.
-    ConfigOption depth = IntOption("list-compress-depth", "", 0, &S::list_compress_depth, 0, kIntMax);
-    depth.refuse = [](const std::vector<std::string>&, const ServerConfig& cfg) {
-      if (cfg.list_compress_depth == 0) return std::string();
-      return std::string("list-compress-depth other than 0 is not supported by vireo-server yet");
-    };
-    t.push_back(depth);
-  }
+  // Taken by lists created afterwards (types/quicklist.h), as in Redis.
+  t.push_back(IntOption("list-compress-depth", "", 0, &S::list_compress_depth, 0, kIntMax));
   t.push_back(IntOption("hash-max-listpack-entries", "hash-max-ziplist-entries", 0,
                         &S::hash_max_listpack_entries, 0, kLongMax));
   t.push_back(MemoryOption("hash-max-listpack-value", "hash-max-ziplist-value", 0,
@@ -454,6 +514,8 @@ std::vector<ConfigOption> BuildTable() {
   t.push_back(IntOption("slowlog-max-len", "", 0, &S::slowlog_max_len, 0, kLongMax, 0, kIntMax));
   t.push_back(
       IntOption("latency-monitor-threshold", "", 0, &S::latency_monitor_threshold, 0, kLongMax));
+  t.push_back(BoolOption("latency-tracking", "", 0, &S::latency_tracking));
+  t.push_back(PercentilesOption("latency-tracking-info-percentiles"));
   t.push_back(IntOption("tracking-table-max-keys", "", 0, &S::tracking_table_max_keys, 0, kLongMax));
   t.push_back(IntOption("busy-reply-threshold", "lua-time-limit", 0, &S::busy_reply_threshold, 0, kLongMax));
   // Expiry and freeing.

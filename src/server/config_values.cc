@@ -1,6 +1,7 @@
 #include "server/config_values.h"
 
 #include <climits>
+#include <cstdio>
 
 #include "base/ascii.h"
 #include "base/numbers.h"
@@ -74,6 +75,18 @@ bool ParseBool(std::string_view s, bool* out) {
     return false;
   }
   return true;
+}
+
+// Redis prints a percentile with "%f" and drops the trailing zeros.
+std::string FormatPercentile(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%f", v);
+  std::string s = buf;
+  if (s.find('.') != std::string::npos) {
+    while (s.back() == '0') s.pop_back();
+    if (s.back() == '.') s.pop_back();
+  }
+  return s;
 }
 
 }  // namespace vireo

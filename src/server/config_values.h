@@ -35,6 +35,9 @@ std::string RangeError(long long lo, long long hi);
 // "argument(s) must be one of the following: a, b, c".
 std::string EnumError(const std::vector<std::string_view>& names);
 
+// A percentile as Redis prints it: "%f" without trailing zeros (99.9, 50).
+std::string FormatPercentile(double v);
+
 }  // namespace vireo
 
 #endif  // VIREO_SERVER_CONFIG_VALUES_H_

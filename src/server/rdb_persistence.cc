@@ -9,6 +9,7 @@
 #include "base/log.h"
 #include "base/memory_accounting.h"
 #include "persistence/rdb_file.h"
+#include "server/aof.h"
 #include "server/script_runner.h"
 #include "server/server.h"
 
@@ -21,6 +22,7 @@ std::string Server::RdbPath() const {
 }
 
 bool Server::SaveRdb(std::string* error) {
+  if (bgsave_) AbortBgsave("a foreground save");
   const int64_t start = NowMs();
   rdb_.last_save_try_sec = start / 1000;
   RdbSaveOptions opts;
@@ -42,11 +44,11 @@ bool Server::SaveRdb(std::string* error) {
   rdb_.dirty_at_last_save = dirty_before;
   rdb_.lastsave_sec = NowMs() / 1000;
   rdb_.last_save_ok = true;
-  rdb_.saves++;
   return true;
 }
 
 bool Server::LoadRdb(std::string* error, bool* missing) {
+  if (bgsave_) AbortBgsave("loading a dataset");
   const int64_t start = NowMs();
   RdbLoadOptions opts;
   opts.limits = &cfg();
@@ -81,6 +83,100 @@ bool Server::LoadRdb(std::string* error, bool* missing) {
   return true;
 }
 
+// ---- Background saves: a SnapshotJob (persistence/snapshot_job.h) written
+// a slice before each sleep; the loop does not sleep while one runs.
+
+bool Server::StartBgsave(std::string* error) {
+  rdb_.saves++;  // rdb_saves counts attempts, as Redis counts its forks
+  rdb_.bgsave_scheduled = false;
+  auto job = std::make_unique<BgsaveJob>();
+  job->dirty_at_start = dirty_;
+  SnapshotOptions opts;
+  opts.compress = cfg().rdbcompression;
+  opts.checksum = cfg().rdbchecksum;
+  opts.now_ms = NowMs();
+  opts.used_memory = UsedMemory();
+  opts.key_delay = cfg().rdb_key_save_delay;
+  for (const auto& [name, lib] : scripts().functions().libraries()) opts.functions.push_back(lib.code);
+  int64_t repl_offset = 0;
+  repl_->RdbReplInfo(&opts.repl_id, &repl_offset, &opts.repl_stream_db);
+  opts.repl_offset = repl_offset;
+  const std::string path = RdbPath();
+  rdb_.last_save_try_sec = NowMs() / 1000;
+  if (!job->snap.Start(keyspace_, std::move(opts), RdbTempPath(path), path, ChunkFileWriter::Kind::kRdb, error)) {
+    VLOG_WARNING("%s", error->c_str());
+    rdb_.last_save_ok = false;
+    return false;
+  }
+  bgsave_ = std::move(job);
+  VLOG_NOTICE("Background saving started (in-process snapshot, no fork)");
+  loop_.WakeSoon();
+  return true;
+}
+
+void Server::BgsaveStep() {
+  if (!bgsave_) {
+    // BGSAVE SCHEDULE / inside EXEC: once no other snapshot runs.
+    if (rdb_.bgsave_scheduled && !keyspace_.preserver()) {
+      std::string error;
+      StartBgsave(&error);
+    }
+    return;
+  }
+  int64_t wake_at_ms = 0;
+  switch (bgsave_->snap.Step(&wake_at_ms)) {
+    case SnapshotJob::Status::kRunning:
+      if (wake_at_ms) {
+        loop_.WakeBy(wake_at_ms);
+      } else {
+        loop_.WakeSoon();
+      }
+      return;
+    case SnapshotJob::Status::kDone:
+      return FinishBgsave(true, "");
+    case SnapshotJob::Status::kFailed:
+      return FinishBgsave(false, bgsave_->snap.error());
+  }
+}
+
+void Server::FinishBgsave(bool ok, const std::string& error) {
+  std::unique_ptr<BgsaveJob> job = std::move(bgsave_);
+  const int64_t now = NowMs();
+  rdb_.last_save_duration_sec = (now - job->snap.start_ms()) / 1000;
+  rdb_.last_cow_size = job->snap.writer().preserved_bytes();
+  if (ok) {
+    VLOG_NOTICE("Background saving terminated with success");
+    rdb_.dirty_at_last_save = job->dirty_at_start;
+    rdb_.lastsave_sec = now / 1000;
+    rdb_.last_save_ok = true;
+  } else {
+    VLOG_WARNING("Background saving error: %s", error.c_str());
+    rdb_.last_save_ok = false;
+    rdb_.last_save_try_sec = now / 1000;
+  }
+}
+
+void Server::AbortBgsave(const char* reason) {
+  if (!bgsave_) return;
+  std::unique_ptr<BgsaveJob> job = std::move(bgsave_);
+  job->snap.Abort();
+  // Like a child killed on purpose: not an error (rdb_last_bgsave_status stays).
+  VLOG_NOTICE("Background saving stopped: %s", reason);
+}
+
+Server::BgsaveProgress Server::bgsave_progress() const {
+  // Redis's current_* fields describe whichever child runs: here the BGSAVE
+  // or the AOF rewrite, never both.
+  BgsaveProgress p;
+  const SnapshotJob* job = bgsave_ ? &bgsave_->snap : aof_->rewrite_job();
+  if (!job) return p;
+  p.elapsed_sec = (NowMs() - job->start_ms()) / 1000;
+  p.keys_processed = job->writer().keys_written();
+  p.keys_total = job->writer().keys_total();
+  p.preserved_bytes = job->writer().preserved_bytes();
+  return p;
+}
+
 void Server::RdbCron(int64_t now_ms) {
   const int64_t now = now_ms / 1000;
   const uint64_t changes = changes_since_save();
@@ -89,15 +185,34 @@ void Server::RdbCron(int64_t now_ms) {
     // CONFIG_BGSAVE_RETRY_DELAY).
     if (changes >= uint64_t(min_changes) && now - rdb_.lastsave_sec > seconds &&
         (now - rdb_.last_save_try_sec > 5 || rdb_.last_save_ok)) {
+      if (bgsave_ || keyspace_.preserver()) break;  // one snapshot at a time, as Redis one child
       VLOG_NOTICE("%lld changes in %lld seconds. Saving...", (long long)min_changes, (long long)seconds);
       std::string error;
-      SaveRdb(&error);
+      StartBgsave(&error);
       break;
     }
   }
 }
 
 bool Server::PrepareForShutdown(bool save, bool nosave, bool force, std::string* error) {
+  if (bgsave_) {
+    VLOG_WARNING("There is a child saving an .rdb. Killing it!");
+    AbortBgsave("shutdown");
+  }
+  // The AOF we have holds the whole dataset anyway, unless the first base
+  // of CONFIG SET appendonly yes is still being written (Redis's rule).
+  if (aof_->rewrite_in_progress()) {
+    if (aof_->writing_initial_base()) {
+      if (!force) {
+        VLOG_WARNING("Writing initial AOF, can't exit.");
+        *error = "Errors trying to SHUTDOWN. Check logs.";
+        return false;
+      }
+      VLOG_WARNING("Writing initial AOF. Exit anyway.");
+    }
+    VLOG_WARNING("There is a child rewriting the AOF. Killing it!");
+    aof_->AbortRewrite();
+  }
   if (nosave || (!save && cfg().save_params.empty())) return true;
   VLOG_NOTICE("Saving the final RDB snapshot before exiting.");
   if (SaveRdb(error)) return true;

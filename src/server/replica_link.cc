@@ -20,6 +20,7 @@
 #include "persistence/rdb_reader.h"
 #include "server/client.h"
 #include "server/replication.h"
+#include "server/script_runner.h"
 #include "server/server.h"
 
 namespace vireo {
@@ -441,6 +442,10 @@ void Replication::FinishTransfer(std::string leftover) {
   opts.now_ms = NowMs();
   opts.drop_expired = false;  // the primary deletes expired keys and tells us
   opts.verify_checksum = cfg.rdbchecksum;
+  // The primary's function libraries replace ours, as in Redis's full sync.
+  opts.apply_functions = [this](const std::vector<std::string>& codes, std::string* err) {
+    return server_.scripts().functions().Restore(codes, FunctionLibraries::RestorePolicy::kFlush, err);
+  };
   RdbLoadResult result;
   bool ok;
   // Our replicas cannot follow a new history partially.

@@ -79,8 +79,7 @@ bool ScriptRunner::ScriptCall(const std::vector<std::string_view>& args, int pro
   CommandTable& table = server_.commands();
   Command* cmd = table.Find(args[0]);
   if (cmd && !cmd->subcommands.empty() && args.size() >= 2) {
-    std::string lower;
-    auto it = cmd->sub_by_name.find(std::string(ToLower(args[1], &lower)));
+    auto it = cmd->sub_by_name.find(args[1]);
     cmd = it == cmd->sub_by_name.end() ? nullptr : it->second;
   }
   if (!cmd || (!cmd->handler && cmd->subcommands.empty())) {
@@ -147,8 +146,7 @@ bool ScriptRunner::ScriptCall(const std::vector<std::string_view>& args, int pro
 bool ScriptRunner::ScriptAclCheck(const std::vector<std::string_view>& args, bool* allowed) {
   Command* cmd = server_.commands().Find(args[0]);
   if (cmd && !cmd->subcommands.empty() && args.size() >= 2) {
-    std::string lower;
-    auto it = cmd->sub_by_name.find(std::string(ToLower(args[1], &lower)));
+    auto it = cmd->sub_by_name.find(args[1]);
     if (it == cmd->sub_by_name.end()) return false;
     cmd = it->second;
   }
@@ -162,6 +160,8 @@ bool ScriptRunner::ScriptAclCheck(const std::vector<std::string_view>& args, boo
 void ScriptRunner::ScriptLog(int level, std::string_view msg) {
   Log::Write(LogSeverity(level), "%.*s", int(msg.size()), msg.data());
 }
+
+void ScriptRunner::ScriptErrorAlreadyCounted() { server_.SkipNextErrorCount(); }
 
 bool ScriptRunner::ScriptCheckpoint() {
   if (kill_requested_) return true;

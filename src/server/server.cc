@@ -65,10 +65,9 @@ Server::Server(Config config)
   BindScriptingCommands(commands_);
   BindAclCommands(commands_);
   scripts_ = std::make_unique<ScriptRunner>(*this);
+  aof_ = std::make_unique<Aof>(*this);
   repl_ = std::make_unique<Replication>(*this);
   BindReplicationCommands(commands_);
-  aof_ = std::make_unique<Aof>(*this);
-  // Changes that can fail: CONFIG SET reports them and keeps the old value.
   run_id_ = RandomHex(40);
   start_ms_ = NowMs();
   rdb_.lastsave_sec = start_ms_ / 1000;
@@ -82,7 +81,7 @@ Server::Server(Config config)
       if (!cfg().appendonly && aof_->on()) aof_->Disable();
       return std::string();
     }
-    return ApplyTlsChange(name);
+    return name == "vireo-endpoint-ports" ? ApplyEndpointPorts() : ApplyTlsChange(name);
   });
   KeyEventHooks hooks;
   hooks.ctx = this;
@@ -103,6 +102,7 @@ Server::Server(Config config)
   };
   keyspace_.set_key_event_hooks(hooks);
   ApplyEvictionConfig();
+  ApplyLazyFreeConfig();
   pubsub_.set_output_hook([](void* self, Client* c) { static_cast<Server*>(self)->OutputAdded(c); }, this);
 }
 
@@ -110,6 +110,9 @@ Server::~Server() {
   for (auto& [id, c] : clients_) loop_.Unwatch(c->fd());
   clients_.clear();  // closes their sockets
   for (int fd : listen_fds_) close(fd);
+  for (auto& [port, fds] : endpoint_listeners_) {
+    for (auto& [fd, handler] : fds) close(fd);
+  }
 }
 
 void Server::RequestShutdownFromSignal(int sig) { g_shutdown_signal = sig; }
@@ -145,7 +148,51 @@ bool Server::Listen(std::string* error) {
     *error = "Failed listening on any address";
     return false;
   }
+  const std::string why = ApplyEndpointPorts();
+  if (!why.empty()) {
+    *error = why;
+    return false;
+  }
   return true;
+}
+
+std::string Server::ApplyEndpointPorts() {
+  const ServerConfig& c = cfg();
+  const std::vector<int>& want = c.endpoint_ports;
+  for (auto it = endpoint_listeners_.begin(); it != endpoint_listeners_.end();) {
+    if (std::find(want.begin(), want.end(), it->first) != want.end()) {
+      ++it;
+      continue;
+    }
+    for (auto& [fd, handler] : it->second) {
+      loop_.Unwatch(fd);
+      close(fd);
+    }
+    it = endpoint_listeners_.erase(it);
+  }
+  for (int port : want) {
+    if (endpoint_listeners_.count(port)) continue;
+    std::vector<std::pair<int, std::unique_ptr<IoHandler>>> opened;
+    for (const std::string& addr : c.bind) {
+      std::string err;
+      bool optional = false;
+      int fd = OpenListener(addr, port, c.tcp_backlog, &err, &optional, /*shared=*/true);
+      if (fd < 0) {
+        if (optional) continue;
+        for (auto& [ofd, handler] : opened) {
+          loop_.Unwatch(ofd);
+          close(ofd);
+        }
+        return "Could not create server TCP listening socket " + addr + ":" + std::to_string(port) +
+               ": " + err;
+      }
+      auto handler = std::make_unique<Listener>(fd, [this](int lfd) { OnAcceptable(lfd); });
+      loop_.Watch(fd, handler.get(), true, false);
+      opened.emplace_back(fd, std::move(handler));
+    }
+    endpoint_listeners_[port] = std::move(opened);
+  }
+  return std::string();
 }
 
 void Server::OnAcceptable(int listen_fd) {
@@ -330,8 +377,18 @@ void Server::ResetStats() {
   commands_.ResetStats();
   auto& ks = keyspace_.stats();
   ks.expired_keys = ks.evicted_keys = ks.keyspace_hits = ks.keyspace_misses = 0;
+  keyspace_.lazy_freer().ResetFreedCount();
   ks.expired_time_cap_reached_count = ks.expire_cycle_cpu_milliseconds = 0;
   ks.expired_stale_perc = 0;
+}
+
+void Server::ApplyLazyFreeConfig() {
+  FreeSettings& f = keyspace_.free_settings();
+  f.eviction = cfg().lazyfree_lazy_eviction;
+  f.expire = cfg().lazyfree_lazy_expire;
+  f.server_del = cfg().lazyfree_lazy_server_del;
+  f.user_del = cfg().lazyfree_lazy_user_del;
+  f.user_flush = cfg().lazyfree_lazy_user_flush;
 }
 
 void Server::ApplyEvictionConfig() {
@@ -345,6 +402,7 @@ void Server::ApplyEvictionConfig() {
 
 void Server::ApplyConfigChange(std::string_view name) {
   if (name == "requirepass") ApplyRequirepass();
+  if (name.substr(0, 9) == "lazyfree-") ApplyLazyFreeConfig();
   if (name == "maxmemory-policy") evictor_.ResetPool();
   if (name == "maxmemory-policy" || name == "lfu-log-factor" || name == "lfu-decay-time" || name == "maxmemory") {
     ApplyEvictionConfig();
@@ -429,6 +487,7 @@ void Server::BeforeSleep() {
   // An eviction run that spent its time budget goes on here (Redis's
   // evictionTimeProc), a slice per loop turn, until memory is under the limit.
   if (evictor_.running()) PerformEvictions();
+  if (bgsave_ || rdb_.bgsave_scheduled) BgsaveStep();
   tracking_.BroadcastPending();  // BCAST invalidations, one message per prefix
   // The AOF is written (and with appendfsync always, synced) before any
   // reply leaves: a client never sees a write the file does not hold.

@@ -23,6 +23,7 @@
 #include "engine/keyspace.h"
 #include "net/event_loop.h"
 #include "net/tls.h"
+#include "persistence/snapshot_job.h"
 #include "server/blocking.h"
 #include "server/client.h"
 #include "server/command_keys.h"
@@ -154,6 +155,10 @@ class Server final : public CommandServices {
   void DiscardTransaction(Client* c);
   // Counts an error reply in INFO errorstats (text without the leading '-').
   void CountError(std::string_view error);
+  // The running command's error reply repeats an error already counted (a
+  // script returning or raising what its redis.call got): Call counts the
+  // failed call but not the error again, as Redis.
+  void SkipNextErrorCount() { skip_error_count_ = true; }
   // A blocked command ended with an error not produced by its handler (CLIENT UNBLOCK ERROR).
   void CountBlockedCommandError(const std::vector<std::string>& args, std::string_view error);
   void RecordLatency(const std::string& event, int64_t ms, int64_t now_ms);
@@ -221,13 +226,34 @@ class Server final : public CommandServices {
     uint64_t saves = 0;                // rdb_saves
     uint64_t last_load_keys_loaded = 0;
     uint64_t last_load_keys_expired = 0;
+    uint64_t last_cow_size = 0;        // rdb_last_cow_size: bytes preserved for commands
+    bool bgsave_scheduled = false;     // BGSAVE SCHEDULE / inside EXEC
   };
   const RdbState& rdb_state() const { return rdb_; }
   uint64_t changes_since_save() const { return dirty_ - rdb_.dirty_at_last_save; }
   // dir/dbfilename.
   std::string RdbPath() const;
-  // Writes the whole dataset to RdbPath() now (SAVE). False with a message logged and in *error.
+  // Writes the whole dataset to RdbPath() now (SAVE). Stops a background
+  // save first. False with a message logged and in *error.
   bool SaveRdb(std::string* error);
+  // BGSAVE: starts a fork-less background save (see persistence/
+  // snapshot_writer.h); BgsaveStep writes a slice of it before each sleep.
+  bool StartBgsave(std::string* error);
+  bool bgsave_in_progress() const { return bgsave_ != nullptr; }
+  // Stops a background save; its temp file is removed (reason is logged).
+  void AbortBgsave(const char* reason);
+  // What INFO persistence shows of the running save.
+  struct BgsaveProgress {
+    int64_t elapsed_sec = -1;
+    uint64_t keys_processed = 0, keys_total = 0, preserved_bytes = 0;
+  };
+  BgsaveProgress bgsave_progress() const;
+  void ScheduleBgsave() { rdb_.bgsave_scheduled = true; }
+  void CountSaveAttempt() { rdb_.saves++; }
+  // stop-writes-on-bgsave-error: writes are refused with -MISCONF.
+  bool WritesDeniedByDiskError() const {
+    return cfg().stop_writes_on_bgsave_error && !cfg().save_params.empty() && !rdb_.last_save_ok;
+  }
   // Replaces the dataset with RdbPath()'s; a missing file is not an error
   // (*missing tells). On failure the dataset is unchanged.
   bool LoadRdb(std::string* error, bool* missing);
@@ -302,8 +328,15 @@ class Server final : public CommandServices {
   void BeforeSleep();
   void FreeClosedClients();
   void ApplyConfigChange(std::string_view name);
+  // Opens and closes the vireo-endpoint-ports listeners to match the
+  // config; returns "" or why a port could not be opened (nothing changes
+  // for that port then).
+  std::string ApplyEndpointPorts();
   // Save points (`save <seconds> <changes>`), from the cron.
   void RdbCron(int64_t now_ms);
+  void BgsaveStep();
+  void FinishBgsave(bool ok, const std::string& error);
+  void PreserveCommandKeys(Client* c, const Command* cmd, const std::vector<std::string_view>& args);
 
   Config config_;
   AclUsers acl_;
@@ -314,6 +347,9 @@ class Server final : public CommandServices {
   std::vector<int> listen_fds_;
   std::vector<int> tls_listen_fds_;
   std::shared_ptr<TlsContext> tls_ctx_;
+  // vireo-endpoint-ports: port -> its listeners (fd, handler), one per bind
+  // address; apart from listen_fds_ because they change at run time.
+  std::map<int, std::vector<std::pair<int, std::unique_ptr<IoHandler>>>> endpoint_listeners_;
   std::unordered_map<uint64_t, std::unique_ptr<Client>> clients_;  // owns every client
   std::vector<Client*> pending_writes_;
   std::vector<Client*> to_free_;
@@ -345,14 +381,23 @@ class Server final : public CommandServices {
   std::vector<KeyAccess> acl_keys_scratch_;
   uint64_t dirty_ = 0;
   RdbState rdb_;
+  struct BgsaveJob {
+    SnapshotJob snap;
+    uint64_t dirty_at_start = 0;
+  };
+  std::unique_ptr<BgsaveJob> bgsave_;
+  bool save_after_command_ = false;  // FLUSHALL with save points
+  bool skip_error_count_ = false;    // SkipNextErrorCount
   std::unique_ptr<ScriptRunner> scripts_;
-  std::unique_ptr<Replication> repl_;
   std::unique_ptr<Aof> aof_;
   LoadingState loading_;
+  std::unique_ptr<Replication> repl_;
   Evictor evictor_;
   bool pre_command_oom_ = false;
   // Applies the maxmemory policy and LFU parameters to the keyspace's access clock.
   void ApplyEvictionConfig();
+  // Applies lazyfree-lazy-* to the keyspace's free settings.
+  void ApplyLazyFreeConfig();
 };
 
 }  // namespace vireo

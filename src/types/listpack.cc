@@ -122,6 +122,13 @@ Listpack& Listpack::operator=(Listpack&& o) noexcept {
   return *this;
 }
 
+uint8_t* Listpack::AllocBlock(size_t n) {
+  free(buf_);
+  buf_ = static_cast<uint8_t*>(malloc(n));
+  if (!buf_) abort();
+  return buf_;
+}
+
 void Listpack::Resize(size_t len) {
   // Exact sizes keep small collections small; the allocator's size classes
   // make most growth an in-place realloc.

@@ -63,6 +63,15 @@ class Listpack {
   Pos Replace(Pos p, std::string_view s);
   void Clear();
 
+  // The whole block (header and elements) as bytes, empty when the listpack
+  // is: what a compressed quicklist node keeps. AllocBlock(n) drops the
+  // contents and returns an uninitialized block of n bytes that the caller
+  // fills with the bytes of an earlier Block().
+  std::string_view Block() const {
+    return buf_ ? std::string_view(reinterpret_cast<const char*>(buf_), bytes()) : std::string_view();
+  }
+  uint8_t* AllocBlock(size_t n);
+
  private:
   static constexpr size_t kHeader = 8;
   size_t EntrySize(Pos p) const;

@@ -119,13 +119,29 @@ def printable(args):
   return " ".join(parts)
 
 
-def run_half(pair, seed, half, count, batch_size, base_time, out, index0):
+# Settings for a run whose lists live in compressed quicklists with plain
+# nodes: interior nodes of 8 elements compress, elements of 60+ bytes get
+# nodes of their own (the servers' defaults are restored after the run).
+COMPRESSED_LISTS = [["CONFIG", "SET", "list-compress-depth", "1"],
+                    ["CONFIG", "SET", "list-max-listpack-size", "8"],
+                    ["DEBUG", "QUICKLIST-PACKED-THRESHOLD", "60"]]
+COMPRESSED_LISTS_RESET = [["CONFIG", "SET", "list-compress-depth", "0"],
+                          ["CONFIG", "SET", "list-max-listpack-size", "-2"],
+                          ["DEBUG", "QUICKLIST-PACKED-THRESHOLD", "0"]]
+
+
+def run_half(pair, seed, half, count, batch_size, base_time, out, index0,
+             setup=()):
   """Returns (ok, commands_run)."""
   proto = 2 if half == 0 else 3
   conns = [pair.reference.connect(), pair.candidate.connect()]
   try:
     for c in conns:
       c.call(b"FLUSHALL")
+      for args in setup:
+        reply = c.call(*[a.encode() for a in args])
+        if reply != b"+OK\r\n":
+          raise RuntimeError("setup %s failed: %s" % (args, reply))
     if proto == 3:
       hello = [c.call(b"HELLO", b"3") for c in conns]
       masked = [harness.mask_map_value("id")(h) for h in hello]
@@ -172,18 +188,27 @@ def run_half(pair, seed, half, count, batch_size, base_time, out, index0):
       c.close()
 
 
-def run_random(pair, seed, count, batch_size=500, out=sys.stdout):
+def run_random(pair, seed, count, batch_size=500, out=sys.stdout,
+               compressed_lists=False):
   """Runs count commands (half RESP2, half RESP3).  Returns True if every
-  reply matched."""
+  reply matched. compressed_lists: with COMPRESSED_LISTS set on both."""
+  setup = COMPRESSED_LISTS if compressed_lists else ()
   start = time.time()
   base_time = int(time.time())
   first = count // 2
   n1 = n2 = 0
   try:
-    ok, n1 = run_half(pair, seed, 0, first, batch_size, base_time, out, 0)
+    ok, n1 = run_half(pair, seed, 0, first, batch_size, base_time, out, 0,
+                      setup)
     if ok:
       ok, n2 = run_half(pair, seed, 1, count - first, batch_size, base_time,
-                        out, first)
+                        out, first, setup)
+    if setup:
+      for server in pair.both():
+        c = server.connect()
+        for args in COMPRESSED_LISTS_RESET:
+          c.call(*[a.encode() for a in args])
+        c.close()
   except (OSError, harness.ServerDied) as e:
     out.write("random: connection failure: %s\n" % e)
     ok = False
@@ -191,8 +216,10 @@ def run_random(pair, seed, count, batch_size=500, out=sys.stdout):
     if not server.alive():
       out.write("random: %s died\n" % server.label)
       ok = False
-  out.write("%s random seed=%s: %d commands compared in %.1fs\n" % (
-      "ok  " if ok else "FAIL", seed, n1 + n2, time.time() - start))
+  out.write("%s random seed=%s%s: %d commands compared in %.1fs\n" % (
+      "ok  " if ok else "FAIL", seed,
+      " (compressed lists)" if compressed_lists else "", n1 + n2,
+      time.time() - start))
   out.flush()
   return ok
 
@@ -202,9 +229,12 @@ def main(argv):
   parser.add_argument("--seed", default=str(int(time.time()) % 100000))
   parser.add_argument("--count", type=int, default=DEFAULT_COUNT)
   parser.add_argument("--batch", type=int, default=500)
+  parser.add_argument("--compressed-lists", action="store_true",
+                      help="lists in compressed quicklists with plain nodes")
   args = parser.parse_args(argv[1:])
   with harness.ServerPair() as pair:
-    ok = run_random(pair, args.seed, args.count, args.batch)
+    ok = run_random(pair, args.seed, args.count, args.batch,
+                    compressed_lists=args.compressed_lists)
   return 0 if ok else 1
 
 

@@ -41,7 +41,8 @@ def main():
     p, f = case_runner.run_case_files(pair, case_runner.case_files())
     passed += p
     failed += f
-    for seed in seeds:
+    # The last seed runs again with lists in compressed quicklists.
+    for seed, compressed in [(s, False) for s in seeds] + [(seeds[-1], True)]:
       try:
         pair.restart_dead()
       except RuntimeError as e:
@@ -49,7 +50,8 @@ def main():
         failed += 1
         continue
       try:
-        ok = random_test.run_random(pair, seed, count)
+        ok = random_test.run_random(pair, seed, count,
+                                    compressed_lists=compressed)
       except Exception:  # A harness bug: report it, keep the summary line.
         traceback.print_exc()
         ok = False

@@ -194,9 +194,10 @@ class PolicyTest(ServerTestCase):
     watcher = self.server.redis()
     watcher.execute_command("WATCH", "k:0")
     pipe = watcher.pipeline(transaction=True)
-    limit_above_usage(self.r, -half)
+    limit = limit_above_usage(self.r, -half)
     self.r.set("trigger", "1")
     pipe.set("k:0", "x")
+    self.settle(limit)  # a slow (sanitizer) build evicts in several time slices
     evicted = info_int(self.r, "evicted_keys", "stats")
     self.assertGreater(evicted, 500)
     if not self.r.exists("k:0"):  # evicted: WATCH saw it change
@@ -222,10 +223,11 @@ class PolicyTest(ServerTestCase):
     fill(self.r, "k:", 3000)
     limit = limit_above_usage(self.r, -300 * 1024)
     # CONFIG SET itself starts the eviction; no write is needed.
+    # Within the reading command's own buffers (Redis's test allows 4 KiB).
     deadline = time.time() + 5
-    while time.time() < deadline and info_int(self.r, "used_memory", "memory") > limit:
+    while time.time() < deadline and info_int(self.r, "used_memory", "memory") > limit + 4096:
       time.sleep(0.05)
-    self.assertLessEqual(info_int(self.r, "used_memory", "memory"), limit)
+    self.assertLessEqual(info_int(self.r, "used_memory", "memory"), limit + 4096)
     self.assertGreater(info_int(self.r, "evicted_keys", "stats"), 0)
 
   def test_one_byte_limit_every_policy(self):

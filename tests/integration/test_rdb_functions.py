@@ -7,10 +7,12 @@ start-up and replace the loaded ones on DEBUG RELOAD.
 
 import os
 import shutil
+import time
+import unittest
 
 import redis
 
-from harness import ServerProcess, ServerTestCase
+from harness import ServerProcess, ServerTestCase, is_vireo, server_binary
 
 REDIS = "/usr/bin/redis-server"
 DEBUG = ["--enable-debug-command", "yes"]
@@ -162,3 +164,42 @@ class FunctionPayloadTest(ServerTestCase):
     v.function_delete("lib2")
     v.function_flush()
     self.assertEqual(v.info("persistence")["rdb_changes_since_last_save"], before + 4)
+
+
+def wait_until(pred, timeout=15.0):
+  deadline = time.monotonic() + timeout
+  while time.monotonic() < deadline:
+    if pred():
+      return True
+    time.sleep(0.05)
+  raise AssertionError("timed out")
+
+
+@unittest.skipUnless(is_vireo(), "replication between vireo-server and redis-server")
+class FullSyncTest(unittest.TestCase):
+  """A full resync ships the primary's libraries and streams (RDB payload)."""
+
+  def start(self, binary, args=()):
+    s = ServerProcess(DEBUG + ["--repl-diskless-sync-delay", "0"] + list(args), binary=binary)
+    self.addCleanup(s.cleanup)
+    return s.start()
+
+  def check(self, primary_binary, replica_binary):
+    primary = self.start(primary_binary)
+    p = primary.redis(decode_responses=False)
+    p.function_load(LIB1)
+    p.xadd("events", {"f": "v"}, id="1-1")
+    p.xgroup_create("events", "g", id="0")
+    p.xreadgroup("g", "c", {"events": ">"})
+    replica = self.start(replica_binary, ["--replicaof", "127.0.0.1", str(primary.port)])
+    r = replica.redis(decode_responses=False)
+    wait_until(lambda: r.info("replication").get("master_link_status") == "up")
+    wait_until(lambda: r.exists("events") == 1)
+    self.assertEqual(listing(r), listing(p))
+    self.assertEqual(r.execute_command("XINFO", "STREAM", "events", "FULL"),
+                     p.execute_command("XINFO", "STREAM", "events", "FULL"))
+
+  def test_vireo_replica_of_redis(self):
+    self.check(REDIS, server_binary())
+
+  # The other direction waits for the primary side of replication (README).

@@ -109,6 +109,11 @@ def run_one(mgr, seed, gid):
   rng.shuffle(victims)
   load = Load(ep, random.Random(seed + 1))
   load.start()
+  # Crash under load: wait for the first acknowledged write (replicas of a
+  # group just created may still be in their first sync on a busy machine).
+  deadline = time.time() + 20
+  while load.ops == 0 and time.time() < deadline:
+    time.sleep(0.02)
   time.sleep(rng.uniform(0.2, 1.0))
   pids = {v: _pid(mgr, names[v]) for v in victims if v != "manager"}
   manager_killed_at = None

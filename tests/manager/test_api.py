@@ -222,9 +222,8 @@ class Api:
 
   def vireo_parameter_groups(self):
     """Engine vireo: the parameters it supports reach the node (pg1: an
-    eviction policy); one it refuses (appendonly yes, until the AOF exists)
-    fails the create with the node log's reason, and the failed node keeps
-    its directory and log until the group is deleted."""
+    eviction policy; pgaof: appendonly yes, the node then writes its AOF in
+    its own directory)."""
     m = self.mgr
     g = self.create("pgl", replicas=0, CacheParameterGroupName="pg1",
                     CacheNodeType="vireo.64mb")
@@ -232,22 +231,17 @@ class Api:
     self.assertEqual(m.admin(port, "CONFIG", "GET", "maxmemory-policy")[1], b"allkeys-lru")
     m.call("DeleteReplicationGroup", ReplicationGroupId="pgl")
     m.call("CreateCacheParameterGroup", CacheParameterGroupName="pgaof",
-           CacheParameterGroupFamily="vireo1", Description="refused")
+           CacheParameterGroupFamily="vireo1", Description="aof")
     m.call("ModifyCacheParameterGroup", CacheParameterGroupName="pgaof",
            ParameterNameValues=[{"ParameterName": "appendonly",
                                  "ParameterValue": "yes"}])
-    status, body = m.raw({"Action": "CreateReplicationGroup",
-                          "ReplicationGroupId": "pgv",
-                          "CacheParameterGroupName": "pgaof"})
-    self.assertEqual((status, body["Error"]["Code"]), (500, "InternalFailure"))
-    self.assertIn("appendonly yes is not supported",
-                  body["Error"]["Message"])
-    self.assertEqual(m.group("pgv")["Status"], "create-failed")
-    node_dir = os.path.join(m.data_dir, "nodes", "pgv-001")
-    self.assertTrue(os.path.exists(os.path.join(node_dir, "stderr.log")))
-    self.assertEqual(node_pids_in(node_dir), [])
+    g = self.create("pgv", replicas=0, CacheParameterGroupName="pgaof")
+    port = members(g)[0]["ReadEndpoint"]["Port"]
+    self.assertEqual(m.admin(port, "CONFIG", "GET", "appendonly")[1], b"yes")
+    r = redis.Redis(port=port)
+    r.set("k", "v")
+    self.assertEqual(r.info("persistence")["aof_enabled"], 1)
     m.call("DeleteReplicationGroup", ReplicationGroupId="pgv")
-    self.assertFalse(os.path.exists(node_dir))
     m.call("DeleteCacheParameterGroup", CacheParameterGroupName="pgaof")
 
     m.call("CreateCacheParameterGroup", CacheParameterGroupName="pg2",

@@ -260,7 +260,7 @@ TEST(ConfigTest, RefusesMissingBehavioursAllAtOnce) {
                            "loadmodule /x.so",
                            "unixsocket /tmp/x.sock", "supervised systemd", "syslog-enabled yes",
                            "maxmemory-clients 10%",
-                           "shutdown-on-sigterm nosave", "list-compress-depth 1",
+                           "shutdown-on-sigterm nosave",
                            "enable-protected-configs yes", "oom-score-adj yes", "x.y 1"}) {
     const std::string err = LoadError(line);
     EXPECT_NE(err.find("Reading the configuration file: 1 directive asks"), std::string::npos)
@@ -309,7 +309,7 @@ TEST(ConfigTest, AcceptsTuningAndDefaultDirectives) {
       "tls-auth-clients OPTIONAL\nsupervised no\nrequirepass \"\"\nunixsocketperm 0700\n"
       "replicaof no one\nshutdown-on-sigint default\nmaxmemory-clients 0%\nactivedefrag yes\n"
       "cluster-announce-hostname a.b-c\nio-threads 4\nlua-time-limit 100\n"
-      "list-compress-depth 0\nappendonly no\nhll-sparse-max-bytes 1kb\n",
+      "list-compress-depth 2\nappendonly no\nhll-sparse-max-bytes 1kb\n",
       &err))
       << err;
   EXPECT_EQ(GetOne(c, "repl-backlog-size"), "2097152");

@@ -104,12 +104,38 @@ TEST(QuicklistTest, EraseRangeAcrossNodes) {
   EXPECT_EQ(q.node_count(), 0u);
 }
 
-// Random operations against the model at several fills.
-class QuicklistModelTest : public ::testing::TestWithParam<int> {};
+// The elements ForEachNode shows (the writers' view), in order.
+std::vector<std::string> NodeContents(const Quicklist& q, size_t* plain_nodes) {
+  std::vector<std::string> out;
+  char scratch[Listpack::kScratch];
+  *plain_nodes = 0;
+  q.ForEachNode([&](const Listpack& lp, bool plain) {
+    if (plain) {
+      ++*plain_nodes;
+      EXPECT_EQ(lp.size(), 1u);
+    }
+    for (auto p = lp.First(); p != Listpack::kEnd; p = lp.Next(p)) out.emplace_back(lp.Get(p, scratch));
+  });
+  return out;
+}
+
+// Random operations against the model at several fills, compression depths
+// and packed thresholds (elements of 250+ bytes become plain nodes at 250).
+struct ModelParams {
+  int fill;
+  int depth;
+  unsigned long long threshold;
+};
+class QuicklistModelTest : public ::testing::TestWithParam<ModelParams> {
+ protected:
+  void TearDown() override { Quicklist::SetPackedThreshold(0); }
+};
 
 TEST_P(QuicklistModelTest, MatchesDeque) {
-  std::mt19937 rng(GetParam() + 1000);
-  Quicklist q(GetParam());
+  const ModelParams mp = GetParam();
+  ASSERT_TRUE(Quicklist::SetPackedThreshold(mp.threshold));
+  std::mt19937 rng(mp.fill + 1000 + mp.depth * 7);
+  Quicklist q(mp.fill, mp.depth);
   std::deque<std::string> model;
   auto value = [&] {
     switch (rng() % 4) {
@@ -184,15 +210,84 @@ TEST_P(QuicklistModelTest, MatchesDeque) {
       if (start < model.size()) model.erase(model.begin() + start, model.begin() + std::min(model.size(), start + n));
     }
     if (step % 97 == 0) ExpectSame(q, model);
+    if (step % 501 == 0) {
+      Quicklist copy(q);
+      ExpectSame(copy, model);
+    }
   }
   ExpectSame(q, model);
+  size_t plain = 0;
+  std::vector<std::string> want(model.begin(), model.end());
+  EXPECT_EQ(NodeContents(q, &plain), want);
+  if (mp.threshold == 0) EXPECT_EQ(plain, 0u);
   if (!model.empty()) {
     EXPECT_GT(q.MemoryBytes(), sizeof(Quicklist));
   }
   EXPECT_LE(q.node_count(), model.size());
 }
 
-INSTANTIATE_TEST_SUITE_P(Fills, QuicklistModelTest, ::testing::Values(0, 1, 3, 16, 128, -1, -2, -5));
+INSTANTIATE_TEST_SUITE_P(Fills, QuicklistModelTest,
+                         ::testing::Values(ModelParams{0, 0, 0}, ModelParams{1, 0, 0}, ModelParams{3, 0, 0},
+                                           ModelParams{16, 0, 0}, ModelParams{128, 0, 0}, ModelParams{-1, 0, 0},
+                                           ModelParams{-2, 0, 0}, ModelParams{-5, 0, 0}, ModelParams{3, 1, 0},
+                                           ModelParams{16, 1, 250}, ModelParams{16, 2, 0}, ModelParams{-1, 1, 250},
+                                           ModelParams{1, 3, 250}, ModelParams{128, 1, 100}));
+
+// Interior nodes are compressed (at most the open window's few stay raw), the
+// list reads back the same, and a copy and a lazily freed list are sound.
+TEST(QuicklistTest, CompressesInteriorNodes) {
+  Quicklist q(16, 1), raw(16, 0);
+  for (int i = 0; i < 4000; ++i) {
+    std::string v = "element-" + std::to_string(i % 100) + std::string(20, 'q');
+    q.PushBack(v);
+    raw.PushBack(v);
+  }
+  EXPECT_EQ(q.node_count(), raw.node_count());
+  EXPECT_LT(q.MemoryBytes() * 2, raw.MemoryBytes());  // 16 similar strings a node compress well
+  EXPECT_EQ(q.UncompressedBytes(), raw.UncompressedBytes());
+  char s1[Listpack::kScratch], s2[Listpack::kScratch];
+  for (long long i = 0; i < 4000; i += 37) EXPECT_EQ(q.Get(q.At(i), s1), raw.Get(raw.At(i), s2));
+  // Walking the whole list opens every node in turn; the window keeps the
+  // raw interior nodes to a handful.
+  size_t n = 0;
+  for (auto c = q.Front(); c.valid(); c = q.Next(c)) ++n;
+  EXPECT_EQ(n, 4000u);
+  EXPECT_LT(q.MemoryBytes() * 2, raw.MemoryBytes());
+  Quicklist copy(q);
+  EXPECT_LT(copy.MemoryBytes() * 2, raw.MemoryBytes());
+  EXPECT_EQ(Contents(copy), Contents(raw));
+  // What the lazy freer does: release (the window forgets the list's open
+  // nodes), then free. Opening other nodes afterwards must not touch it.
+  auto* doomed = new Quicklist(q);
+  EXPECT_EQ(Contents(*doomed), Contents(raw));
+  doomed->ReleaseForOtherThread();
+  delete doomed;
+  EXPECT_EQ(Contents(q), Contents(raw));
+  EXPECT_EQ(Contents(copy), Contents(raw));
+}
+
+TEST(QuicklistTest, PlainNodesHoldOneLargeElement) {
+  ASSERT_TRUE(Quicklist::SetPackedThreshold(10));
+  EXPECT_FALSE(Quicklist::SetPackedThreshold((1ULL << 32) - (1ULL << 20) + 1));
+  EXPECT_EQ(Quicklist::packed_threshold(), 10u);
+  Quicklist q(128);
+  q.PushBack("a");
+  q.PushBack("b");
+  q.PushBack(std::string(10, 'L'));  // a plain node of its own
+  q.PushBack("c");                   // not joining it
+  EXPECT_EQ(q.node_count(), 3u);
+  q.InsertAfter(q.At(0), std::string(12, 'M'));  // inside a packed node: split around it
+  EXPECT_EQ(q.node_count(), 5u);
+  q.Replace(q.At(2), "b2");  // plain -> packed again
+  q.Replace(q.At(0), std::string(11, 'N'));
+  EXPECT_EQ(Contents(q), (std::vector<std::string>{std::string(11, 'N'), std::string(12, 'M'), "b2",
+                                                   std::string(10, 'L'), "c"}));
+  size_t plain = 0;
+  NodeContents(q, &plain);
+  EXPECT_EQ(plain, 3u);
+  ASSERT_TRUE(Quicklist::SetPackedThreshold(0));
+  EXPECT_EQ(Quicklist::packed_threshold(), size_t(1) << 30);
+}
 
 }  // namespace
 }  // namespace vireo

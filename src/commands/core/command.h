@@ -8,12 +8,14 @@
 // statistics, which the main thread updates.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include "base/ascii.h"  // EqualsNoCase, ToLower for handlers
+#include "base/latency_histogram.h"
 #include "commands/core/context.h"
 
 namespace vireo {
@@ -80,9 +82,12 @@ struct Command {
   CommandHandler handler = nullptr;
   Command* parent = nullptr;
   std::vector<Command*> subcommands;  // bound ones only, in binding order
-  std::unordered_map<std::string, Command*> sub_by_name;
+  std::unordered_map<std::string, Command*, NoCaseHash, NoCaseEq> sub_by_name;  // any case finds
   // INFO commandstats / errorstats
   uint64_t calls = 0, usec = 0, rejected_calls = 0, failed_calls = 0;
+  // INFO latencystats / LATENCY HISTOGRAM: allocated on the first call
+  // recorded with latency-tracking on, freed by CONFIG RESETSTAT.
+  std::unique_ptr<LatencyHistogram> latency;
 };
 
 class CommandTable {
@@ -103,7 +108,7 @@ class CommandTable {
 
  private:
   Command* GetOrCreate(const std::string& full_name);
-  std::unordered_map<std::string, Command*> by_name_;  // top-level, lower case
+  std::unordered_map<std::string, Command*, NoCaseHash, NoCaseEq> by_name_;  // top-level, lower case
   std::vector<Command*> order_;
   std::vector<Command*> owned_;
 };

@@ -120,8 +120,7 @@ void CommandTable::Bind(std::string_view name, CommandHandler handler) {
 }
 
 Command* CommandTable::Find(std::string_view name) const {
-  std::string lower;
-  auto it = by_name_.find(std::string(ToLower(name, &lower)));
+  auto it = by_name_.find(name);  // case-insensitive, no copy
   return it == by_name_.end() ? nullptr : it->second;
 }
 
@@ -144,7 +143,10 @@ std::string CommandTable::Rename(std::string_view from, std::string_view to) {
 }
 
 void CommandTable::ResetStats() {
-  for (Command* c : owned_) c->calls = c->usec = c->rejected_calls = c->failed_calls = 0;
+  for (Command* c : owned_) {
+    c->calls = c->usec = c->rejected_calls = c->failed_calls = 0;
+    c->latency.reset();
+  }
 }
 
 }  // namespace vireo

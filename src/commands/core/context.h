@@ -45,6 +45,9 @@ struct ClientSession {
   // primary): forms only propagation produces are accepted (XADD/XTRIM with
   // "=" and LIMIT), as Redis's mustObeyClient.
   bool replaying = false;
+  // While a blocked command is re-run: the key whose change woke it (Redis
+  // 7.0 serves a blocked XREAD/XREADGROUP from that one stream). Null otherwise.
+  const std::string* woken_by = nullptr;
 };
 
 // What a blocked client is told when its timeout passes (or CLIENT UNBLOCK TIMEOUT).

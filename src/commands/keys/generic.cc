@@ -47,20 +47,23 @@ bool ArgInt32(CommandContext& ctx, size_t i, int* out, const char* error) {
 
 namespace {
 
-// DEL and UNLINK. UNLINK would hand big values to a background thread in
-// Redis; we free them here for now (same replies, only latency differs).
-void CmdDel(CommandContext& ctx) {
+// DEL and UNLINK. UNLINK hands big values to the background free thread
+// (engine/lazy_free.h); DEL does too with lazyfree-lazy-user-del.
+void DeleteKeys(CommandContext& ctx, bool unlink) {
   Database& db = ctx.db();
   long long deleted = 0;
   for (size_t i = 1; i < ctx.args.size(); ++i) {
     // The lookup removes an expired key first (counted as expired, not as deleted).
-    if (LookupWrite(ctx, db, ctx.args[i]) && db.Delete(ctx.args[i])) {
+    if (LookupWrite(ctx, db, ctx.args[i]) && db.DeleteByUser(ctx.args[i], unlink)) {
       ++deleted;
       ctx.Modified(ctx.args[i], kNotifyGeneric, "del");
     }
   }
   ctx.reply.Integer(deleted);
 }
+
+void CmdDel(CommandContext& ctx) { DeleteKeys(ctx, false); }
+void CmdUnlink(CommandContext& ctx) { DeleteKeys(ctx, true); }
 
 // A key named twice counts twice, as in Redis.
 void CmdExists(CommandContext& ctx) {
@@ -139,30 +142,38 @@ void CmdRandomKey(CommandContext& ctx) {
 
 void CmdDbSize(CommandContext& ctx) { ctx.reply.Integer(static_cast<long long>(ctx.db().size())); }
 
-// The optional SYNC / ASYNC argument of FLUSHDB and FLUSHALL. ASYNC is
-// accepted but frees synchronously for now: the replies are the same, only
-// the pause on a huge keyspace differs. False after replying a syntax error.
-bool ParseFlushMode(CommandContext& ctx) {
+// The optional SYNC / ASYNC argument of FLUSHDB and FLUSHALL; without one,
+// lazyfree-lazy-user-flush decides. ASYNC hands big values to the
+// background free thread; the entries themselves (slab blocks of this
+// thread) are still freed here, so the flush is O(keys) of cheap frees, not
+// O(1) as in Redis. False after replying a syntax error.
+bool ParseFlushMode(CommandContext& ctx, bool* lazy) {
+  *lazy = ctx.keyspace.free_settings().user_flush;
   if (ctx.args.size() == 1) return true;
-  if (ctx.args.size() == 2 && (ArgIs(ctx, 1, "sync") || ArgIs(ctx, 1, "async"))) return true;
+  if (ctx.args.size() == 2 && (ArgIs(ctx, 1, "sync") || ArgIs(ctx, 1, "async"))) {
+    *lazy = ArgIs(ctx, 1, "async");
+    return true;
+  }
   ctx.reply.Error(err::kSyntax);
   return false;
 }
 
 void CmdFlushDb(CommandContext& ctx) {
-  if (!ParseFlushMode(ctx)) return;
+  bool lazy;
+  if (!ParseFlushMode(ctx, &lazy)) return;
   ctx.services.DbModified(ctx.session.db_index);
   ctx.dirty += ctx.db().size();
-  ctx.db().Clear();
+  ctx.db().Clear(lazy);
   ctx.force_propagate = true;
   ctx.reply.Ok();
 }
 
 void CmdFlushAll(CommandContext& ctx) {
-  if (!ParseFlushMode(ctx)) return;
+  bool lazy;
+  if (!ParseFlushMode(ctx, &lazy)) return;
   ctx.services.DbModified(-1);
   ctx.dirty += ctx.keyspace.TotalKeys();
-  ctx.keyspace.FlushAll();
+  ctx.keyspace.FlushAll(lazy);
   ctx.force_propagate = true;
   ctx.reply.Ok();
 }
@@ -173,7 +184,7 @@ void CmdFlushAll(CommandContext& ctx) {
 void BindGenericCommands(CommandTable& t) {
   using namespace generic_cmd;
   t.Bind("del", CmdDel);
-  t.Bind("unlink", CmdDel);
+  t.Bind("unlink", CmdUnlink);
   t.Bind("exists", CmdExists);
   t.Bind("touch", CmdTouch);
   t.Bind("type", CmdType);

@@ -29,7 +29,7 @@ bool ParseEnd(std::string_view arg, End* out) {
 }
 
 Quicklist* CreateList(CommandContext& ctx, std::string_view key) {
-  auto* q = new Quicklist(ctx.limits.list_max_listpack_size);
+  auto* q = new Quicklist(ctx.limits.list_max_listpack_size, ctx.limits.list_compress_depth);
   ctx.db().Add(Entry::NewObject(key, ObjType::kList, Encoding::kQuicklist, q));
   return q;
 }

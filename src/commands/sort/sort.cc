@@ -246,7 +246,7 @@ void CmdSortGeneric(CommandContext& ctx, bool readonly) {
     return;
   }
 
-  auto* list = new Quicklist(ctx.limits.list_max_listpack_size);
+  auto* list = new Quicklist(ctx.limits.list_max_listpack_size, ctx.limits.list_compress_depth);
   for (long long j = start; j <= end; ++j) {
     const Item& it = items[size_t(j)];
     if (o.gets.empty()) list->PushBack(it.value);

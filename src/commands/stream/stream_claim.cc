@@ -72,7 +72,7 @@ void CmdXClaim(CommandContext& ctx) {
       justid = true;
     } else if (EqualsNoCase(opt, "idle") && more) {
       if (!ArgInt64(ctx, ++j, &deliverytime, "ERR Invalid IDLE option argument for XCLAIM")) return;
-      deliverytime = now - deliverytime;
+      deliverytime = ElapsedMs(now, deliverytime);
     } else if (EqualsNoCase(opt, "time") && more) {
       if (!ArgInt64(ctx, ++j, &deliverytime, "ERR Invalid TIME option argument for XCLAIM")) return;
     } else if (EqualsNoCase(opt, "retrycount") && more) {
@@ -80,7 +80,7 @@ void CmdXClaim(CommandContext& ctx) {
     } else if (EqualsNoCase(opt, "lastid") && more) {
       if (!ArgID(ctx, ++j, 0, true, &last_id)) return;
     } else {
-      return ctx.reply.Error("ERR Unrecognized XCLAIM option '" + std::string(opt) + "'");
+      return ctx.reply.Error("ERR Unrecognized XCLAIM option '" + ErrText(opt) + "'");
     }
   }
   bool changed = false;
@@ -114,7 +114,7 @@ void CmdXClaim(CommandContext& ctx) {
       it->second.delivery_count = 1;
     }
     StreamNack& nack = it->second;
-    if (nack.consumer && minidle && now - nack.delivery_time < minidle) continue;
+    if (nack.consumer && minidle && ElapsedMs(now, nack.delivery_time) < minidle) continue;
     if (!consumer) consumer = LookupOrCreateConsumer(ctx, key, g, args[3]);
     nack.delivery_time = deliverytime;
     if (retrycount >= 0) {
@@ -198,7 +198,7 @@ void CmdXAutoClaim(CommandContext& ctx) {
       continue;
     }
     StreamNack& nack = it->second;
-    if (minidle && now - nack.delivery_time < minidle) {
+    if (minidle && ElapsedMs(now, nack.delivery_time) < minidle) {
       ++it;
       continue;
     }

@@ -35,6 +35,14 @@ size_t ReplyRange(CommandContext& ctx, const Stream& s, const StreamID& start, c
 // Creates key as an empty stream and returns it.
 Stream* CreateStream(CommandContext& ctx, std::string_view key);
 
+// A name as Redis's "%s" error formats print it: up to its first NUL byte.
+// now - then in milliseconds, wrapping around as Redis's 64-bit arithmetic
+// does in practice: delivery and seen times come from RDB/RESTORE payloads
+// and XCLAIM arguments, so any value is possible (and signed overflow is UB).
+inline int64_t ElapsedMs(int64_t now, int64_t then) { return int64_t(uint64_t(now) - uint64_t(then)); }
+
+inline std::string ErrText(std::string_view s) { return std::string(s.substr(0, s.find('\0'))); }
+
 // "NOGROUP No such key 'k' or consumer group 'g'" + suffix.
 void ReplyNoGroup(CommandContext& ctx, std::string_view key, std::string_view group, std::string_view suffix);
 // The named consumer, its seen time refreshed; created (with its

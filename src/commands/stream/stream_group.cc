@@ -12,7 +12,7 @@ namespace vireo {
 namespace stream_cmd {
 
 void ReplyNoGroup(CommandContext& ctx, std::string_view key, std::string_view group, std::string_view suffix) {
-  ctx.reply.Error("NOGROUP No such key '" + std::string(key) + "' or consumer group '" + std::string(group) + "'" +
+  ctx.reply.Error("NOGROUP No such key '" + ErrText(key) + "' or consumer group '" + ErrText(group) + "'" +
                   std::string(suffix));
 }
 
@@ -83,8 +83,8 @@ bool GroupHead(CommandContext& ctx, bool mkstream, bool need_group, Stream** s, 
   }
   *g = (*s)->FindGroup(ctx.args[3]);
   if (!*g && need_group) {
-    ctx.reply.Error("NOGROUP No such consumer group '" + std::string(ctx.args[3]) + "' for key name '" +
-                    std::string(key) + "'");
+    ctx.reply.Error("NOGROUP No such consumer group '" + ErrText(ctx.args[3]) + "' for key name '" +
+                    ErrText(key) + "'");
     return false;
   }
   return true;
@@ -130,16 +130,8 @@ void CmdXGroupCreate(CommandContext& ctx) {
 }
 
 void CmdXGroupSetID(CommandContext& ctx) {
-  Stream* s;
-  StreamGroup* g;
-  if (!GroupHead(ctx, false, true, &s, &g)) return;
+  // The options are checked before the key is looked up, as in Redis.
   if (ctx.args.size() != 5 && ctx.args.size() != 7) return SubcommandSyntaxError(ctx);
-  StreamID id;
-  if (ctx.args[4] == "$") {
-    id = s->last_id();
-  } else if (!ArgID(ctx, 4, 0, false, &id)) {
-    return;
-  }
   long long entries_read = StreamGroup::kInvalidEntriesRead;
   if (ctx.args.size() == 7) {
     if (!EqualsNoCase(ctx.args[5], "entriesread")) return SubcommandSyntaxError(ctx);
@@ -147,6 +139,15 @@ void CmdXGroupSetID(CommandContext& ctx) {
     if (entries_read < 0 && entries_read != StreamGroup::kInvalidEntriesRead) {
       return ctx.reply.Error(kEntriesReadRange);
     }
+  }
+  Stream* s;
+  StreamGroup* g;
+  if (!GroupHead(ctx, false, true, &s, &g)) return;
+  StreamID id;
+  if (ctx.args[4] == "$") {
+    id = s->last_id();
+  } else if (!ArgID(ctx, 4, 0, false, &id)) {
+    return;
   }
   g->last_id = id;
   g->entries_read = entries_read;
@@ -300,11 +301,11 @@ void CmdXPending(CommandContext& ctx) {
     return;
   }
   auto reply_one = [&](const StreamID& id, const StreamNack& nack) {
-    if (minidle && ctx.now_ms - nack.delivery_time < minidle) return false;
+    if (minidle && ElapsedMs(ctx.now_ms, nack.delivery_time) < minidle) return false;
     ctx.reply.ArrayHeader(4);
     ReplyID(ctx, id);
     ctx.reply.Bulk(nack.consumer->name);
-    int64_t elapsed = ctx.now_ms - nack.delivery_time;
+    int64_t elapsed = ElapsedMs(ctx.now_ms, nack.delivery_time);
     ctx.reply.Integer(elapsed < 0 ? 0 : elapsed);
     ctx.reply.Integer((long long)nack.delivery_count);
     return true;

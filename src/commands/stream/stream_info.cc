@@ -58,12 +58,12 @@ void CmdXInfoConsumers(CommandContext& ctx) {
   if (!s) return;
   StreamGroup* g = s->FindGroup(ctx.args[3]);
   if (!g) {
-    return ctx.reply.Error("NOGROUP No such consumer group '" + std::string(ctx.args[3]) + "' for key name '" +
-                           std::string(ctx.args[2]) + "'");
+    return ctx.reply.Error("NOGROUP No such consumer group '" + ErrText(ctx.args[3]) + "' for key name '" +
+                           ErrText(ctx.args[2]) + "'");
   }
   ctx.reply.ArrayHeader(g->consumers.size());
   for (const auto& [name, c] : g->consumers) {
-    int64_t idle = ctx.now_ms - c->seen_time;
+    int64_t idle = ElapsedMs(ctx.now_ms, c->seen_time);
     ctx.reply.MapHeader(3);
     ctx.reply.Bulk("name");
     ctx.reply.Bulk(name);

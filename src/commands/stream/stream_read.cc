@@ -183,10 +183,14 @@ void ReadGeneric(CommandContext& ctx, bool group_read) {
     if (!ArgID(ctx, streams_arg + nstreams + k, 0, true, &ids[k])) return;
   }
 
-  // Serve at once what can be served.
+  // Serve at once what can be served. Woken from blocking, Redis 7.0
+  // answers from the stream whose key woke the client only (its first
+  // mention), even when others have new entries too.
   size_t served = 0, mark = 0;
+  const std::string* woken_by = rerun ? ctx.session.woken_by : nullptr;
   for (size_t k = 0; k < nstreams; ++k) {
     std::string_view key = args[streams_arg + k];
+    if (woken_by && (key != *woken_by || served)) continue;
     Entry* e = LookupRead(ctx, ctx.db(), key, true);
     if (!e || !IsStream(e)) continue;
     Stream* s = StreamOf(e);
@@ -208,7 +212,10 @@ void ReadGeneric(CommandContext& ctx, bool group_read) {
       s->EdgeID(false, &maxid);
       now = maxid > gt;
     }
-    if (!now) continue;
+    if (!now) {
+      if (woken_by) break;  // nothing for it after all: stay blocked
+      continue;
+    }
     if (++served == 1) mark = ctx.reply.BeginDeferred();
     StreamID start = gt;
     start.Incr();

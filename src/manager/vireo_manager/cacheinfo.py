@@ -14,23 +14,14 @@ import subprocess
 import threading
 
 from . import engines, params
-from .errors import ApiError, invalid
+from .errors import ApiError
 from .events import iso
+from .paging import page
 
 _version_lock = threading.Lock()
 _versions = {}   # binary path -> version text
 
 
-def page(items, p, default=100):
-  """Marker/MaxRecords pagination: (slice, next marker or None)."""
-  marker = p.get("Marker")
-  if marker is not None and not marker.isdigit():
-    raise invalid(f"Marker {marker[:40]!r} is not valid: pass the Marker of "
-                  "the previous page.")
-  offset = int(marker) if marker else 0
-  limit = p.get("MaxRecords", default)
-  nxt = str(offset + limit) if offset + limit < len(items) else None
-  return items[offset:offset + limit], nxt
 
 
 def _with_marker(out, nxt):

@@ -56,6 +56,14 @@ def binary(engine):
   return None
 
 
+def native_endpoints(engine):
+  """True when the engine's nodes serve the group's endpoint ports
+  themselves (vireo-server's vireo-endpoint-ports: shared SO_REUSEPORT
+  listeners the manager opens and closes per node at run time). redis-server
+  cannot, so engine redis keeps the manager's forwarders (endpoints.py)."""
+  return engine == "vireo"
+
+
 def describe_missing(engine):
   var = "VIREO_REDIS_SERVER" if engine == "redis" else "VIREO_SERVER"
   name = "redis-server" if engine == "redis" else "vireo-server"

@@ -8,6 +8,8 @@ Thread-safe: the store serializes access.
 import time
 from datetime import datetime, timezone
 
+from .paging import page
+
 RETENTION_SECONDS = 14 * 24 * 3600
 DEFAULT_WINDOW_SECONDS = 3600
 
@@ -44,9 +46,8 @@ class Events:
     events = [{"SourceIdentifier": sid, "SourceType": stype,
                "Message": msg, "Date": iso(ts)}
               for ts, stype, sid, msg in reversed(rows)]
-    offset = int(p["Marker"]) if p.get("Marker", "").isdigit() else 0
-    limit = p.get("MaxRecords", 100)
-    out = {"Events": events[offset:offset + limit]}
-    if offset + limit < len(events):
-      out["Marker"] = str(offset + limit)
+    chunk, nxt = page(events, p)
+    out = {"Events": chunk}
+    if nxt is not None:
+      out["Marker"] = nxt
     return out

@@ -15,7 +15,7 @@ Threading: runs under the group's lock; callable from any thread.
 
 import time
 
-from . import ops, resp
+from . import engines, ops, resp
 
 
 def _offset(info):
@@ -53,6 +53,15 @@ def fail_over(m, group_id, reason, graceful=False):
     # down that long. Manager._settle demotes it once it answers again.
     old_answers = old_alive and m.health.answering(old["id"])
     paused = graceful and old_answers
+    if engines.native_endpoints(group["Engine"]) and old_alive:
+      # The old primary's own listener serves the primary endpoint: close
+      # it, or, if the node does not answer, stop the node (its listener
+      # would keep taking connections it never serves).
+      if not (old_answers and m.set_endpoint_ports(old, [])):
+        m.supervisor.kill_node(old["id"])
+        m.events.add("cache-cluster", old["id"], "Stopped: a primary that "
+                     "does not answer cannot keep the primary endpoint")
+        old_alive = old_answers = paused = False
     # Steps (faults.POINTS["failover"]): before a replica is promoted an
     # interrupted failover is undone (the old primary unpaused); after,
     # it is finished (_resume).

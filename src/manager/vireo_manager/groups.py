@@ -10,7 +10,8 @@ import shutil
 import signal
 import time
 
-from . import engines, failover, nodeconfig, ops, snapshots, tags, users
+from . import (engines, failover, nodeconfig, ops, paging, snapshots, tags,
+               users)
 from .errors import ApiError, combination, group_not_found, group_state, \
     internal, invalid
 from .events import iso
@@ -272,12 +273,10 @@ def describe(m, p):
     groups = [get_group(m, p["ReplicationGroupId"])]
   else:
     groups = m.store.list("groups")
-  offset = int(p["Marker"]) if p.get("Marker", "").isdigit() else 0
-  limit = p.get("MaxRecords", 100)
-  out = {"ReplicationGroups": [render(m, g)
-                               for g in groups[offset:offset + limit]]}
-  if offset + limit < len(groups):
-    out["Marker"] = str(offset + limit)
+  chunk, nxt = paging.page(groups, p)
+  out = {"ReplicationGroups": [render(m, g) for g in chunk]}
+  if nxt is not None:
+    out["Marker"] = nxt
   return out
 
 

@@ -58,6 +58,7 @@ class Manager:
     self.health = HealthMonitor(self, health_interval, down_after)
     self.sentinel = None
     self.endpoints = {}          # group id -> {"primary": E, "reader": E}
+    self._served = {}            # node id -> endpoint ports it serves
     self._locks = {}
     self._locks_lock = threading.Lock()
     self._reserved = set()       # ports handed out but not yet stored
@@ -206,6 +207,11 @@ class Manager:
 
   # --- endpoints ------------------------------------------------------------
   def open_endpoints(self, group):
+    if engines.native_endpoints(group["Engine"]):
+      # The nodes serve the endpoint ports themselves: nothing runs here,
+      # so the endpoints keep serving while the manager is down.
+      self.refresh_reader(group["ReplicationGroupId"])
+      return
     primary = Endpoint(self.netloop, group["primary_port"], "primary")
     reader = Endpoint(self.netloop, group["reader_port"], "reader")
     self.netloop.run(primary.open())
@@ -228,23 +234,68 @@ class Manager:
         self.netloop.run(ep.close())
 
   def refresh_reader(self, group_id):
-    eps = self.endpoints.get(group_id)
+    """Points the reader endpoint at the in-sync replicas (the primary when
+    there are none); on native endpoints also (re)assigns the primary's."""
     group = self.store.get("groups", group_id)
-    if not eps or not group:
+    if not group:
       return
-    ports = []
-    primary_port = None
+    readers = []
     for n in self.group_nodes(group_id):
       if n["id"] == group["primary"]:
-        primary_port = n["port"]
         continue
       h = self.health.view(n["id"])
       if (n.get("desired") == "running" and self.health.healthy(n["id"])
           and h.role == "slave" and h.link_up):
-        ports.append(n["port"])
-    if not ports and primary_port:
-      ports = [primary_port]
-    eps["reader"].set_targets(ports)
+        readers.append(n)
+    if not readers:
+      readers = [n for n in [self.store.get("nodes", group["primary"])] if n]
+    if engines.native_endpoints(group["Engine"]):
+      self._serve_endpoints(group, {n["id"] for n in readers})
+      return
+    eps = self.endpoints.get(group_id)
+    if eps:
+      eps["reader"].set_targets([n["port"] for n in readers])
+
+  def endpoint_ports_at_start(self, node, group, as_primary):
+    """The endpoint ports a node starting now serves (native endpoints):
+    the primary takes both; a replica waits until it is in sync."""
+    if not engines.native_endpoints(group["Engine"]):
+      return []
+    ports = [group["primary_port"], group["reader_port"]] if as_primary \
+        else []
+    self._served[node["id"]] = ports
+    return ports
+
+  def _serve_endpoints(self, group, readers):
+    """Tells each node which endpoint ports to serve (CONFIG SET
+    vireo-endpoint-ports), where that changed. A node that does not answer
+    is skipped (the failover fences a hung primary by killing it)."""
+    for n in self.group_nodes(group["ReplicationGroupId"]):
+      if n.get("desired") != "running" or not self.supervisor.alive(n["id"]):
+        continue
+      want = []
+      if n["id"] == group["primary"]:
+        want.append(group["primary_port"])
+      if n["id"] in readers:
+        want.append(group["reader_port"])
+      if self._served.get(n["id"]) == want or \
+          not self.health.answering(n["id"]):
+        continue
+      if self.set_endpoint_ports(n, want):
+        self.events.add("cache-cluster", n["id"],
+                        "Serves endpoint ports " +
+                        (", ".join(map(str, want)) or "none"))
+
+  def set_endpoint_ports(self, node, ports):
+    try:
+      resp.call1(node["port"], "CONFIG", "SET", "vireo-endpoint-ports",
+                 " ".join(map(str, ports)),
+                 password=self.password_for(node["group"]), timeout=0.5)
+    except (OSError, ConnectionError, resp.RespError) as e:
+      self.log(f"cannot set the endpoint ports of {node['id']}: {e}")
+      return False
+    self._served[node["id"]] = list(ports)
+    return True
 
   # --- decisions --------------------------------------------------------------
   def on_node_died(self, node, exit_status=None, deaths=1):
@@ -253,6 +304,7 @@ class Manager:
     self._died_at[node["id"]] = time.monotonic()
     self.stats.inc("vireo_manager_node_exits_total")
     self.health.mark_gone(node["id"])
+    self._served.pop(node["id"], None)
     how = (f"with status {exit_status}" if exit_status is not None and
            exit_status >= 0 else f"on signal {-exit_status}"
            if exit_status is not None else "")

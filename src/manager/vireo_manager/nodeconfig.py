@@ -39,7 +39,7 @@ def node_type_mib(name):
 
 
 def write_config(node, group, primary_port, overrides, path, admin=(),
-                 admin_suffix=None):
+                 admin_suffix=None, endpoint_ports=()):
   """Writes the node's config. primary_port None means 'start as primary'.
 
   Only directives the engine accepts are written (vireo-server refuses what
@@ -81,6 +81,10 @@ def write_config(node, group, primary_port, overrides, path, admin=(),
     # (quoted to the API caller from the node's log).
     for name, value in (overrides or {}).items():
       lines.append(f'{name} "{value}"')
+  if endpoint_ports:
+    # The group endpoints this node serves from its start (engines.py).
+    lines.append("vireo-endpoint-ports " +
+                 " ".join(str(p) for p in endpoint_ports))
   token = (group.get("auth_tokens") or [None])[0]
   if token:
     lines.append(f"requirepass {token}")

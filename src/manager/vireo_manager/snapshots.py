@@ -15,7 +15,7 @@ import threading
 import time
 from datetime import datetime, timezone
 
-from . import ops, resp
+from . import ops, paging, resp
 from .errors import ApiError, invalid
 from .events import iso
 from .validation import window_minutes
@@ -191,8 +191,10 @@ def _bgsave(port, password, timeout=120.0):
       resp.call1(port, "BGSAVE", password=password, timeout=5)
       break
     except resp.RespError as e:
-      # Another save (e.g. a replica full sync) is running: wait for it.
-      if "in progress" not in str(e) or time.monotonic() > deadline:
+      # Another save (e.g. a replica full sync) or an AOF rewrite is
+      # running (one background job at a time, Redis's and Vireo's): wait.
+      busy = "in progress" in str(e) or "Another child process is active" in str(e)
+      if not busy or time.monotonic() > deadline:
         raise
       time.sleep(0.05)
   while time.monotonic() < deadline:
@@ -220,11 +222,10 @@ def describe(m, p):
     if p["SnapshotSource"] not in ("manual", "automated", "system"):
       raise invalid("SnapshotSource must be manual, automated or system.")
     snaps = [s for s in snaps if s["SnapshotSource"] == p["SnapshotSource"]]
-  offset = int(p["Marker"]) if p.get("Marker", "").isdigit() else 0
-  limit = p.get("MaxRecords", 50)
-  out = {"Snapshots": [render(s) for s in snaps[offset:offset + limit]]}
-  if offset + limit < len(snaps):
-    out["Marker"] = str(offset + limit)
+  chunk, nxt = paging.page(snaps, p, default=50)
+  out = {"Snapshots": [render(s) for s in chunk]}
+  if nxt is not None:
+    out["Marker"] = nxt
   return out
 
 

@@ -132,7 +132,9 @@ class Supervisor:
     nodeconfig.write_config(node, group, primary_port,
                             self.m.param_overrides(group), conf,
                             admin=self.m.admin_commands(binary),
-                            admin_suffix=self.m.admin_suffix)
+                            admin_suffix=self.m.admin_suffix,
+                            endpoint_ports=self.m.endpoint_ports_at_start(
+                                node, group, primary_port is None))
     log = open(os.path.join(node["dir"], "stderr.log"), "ab")
     try:
       popen = subprocess.Popen([binary, conf], cwd=node["dir"],

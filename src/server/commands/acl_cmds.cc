@@ -244,8 +244,7 @@ void CmdAclDryrun(ServerContext& ctx) {
   std::vector<std::string_view> args(ctx.args.begin() + 3, ctx.args.end());
   Command* cmd = s.commands().Find(args[0]);
   if (cmd && !cmd->subcommands.empty() && args.size() >= 2) {
-    std::string lower;
-    auto it = cmd->sub_by_name.find(std::string(ToLower(args[1], &lower)));
+    auto it = cmd->sub_by_name.find(args[1]);
     cmd = it == cmd->sub_by_name.end() ? nullptr : it->second;
   }
   if (!cmd) return ctx.reply.Error("ERR Command '" + CStr(args[0]) + "' not found");

@@ -134,8 +134,7 @@ const Command* LookupFull(Server& s, std::string_view name) {
   size_t bar = name.find('|');
   const Command* c = s.commands().Find(name.substr(0, bar));
   if (!c || bar == std::string_view::npos) return c;
-  std::string lower;
-  auto it = c->sub_by_name.find(std::string(ToLower(name.substr(bar + 1), &lower)));
+  auto it = c->sub_by_name.find(name.substr(bar + 1));
   return it == c->sub_by_name.end() ? nullptr : it->second;
 }
 
@@ -211,8 +210,7 @@ void GetKeys(ServerContext& ctx, bool with_flags) {
   const auto& a = ctx.args;
   const Command* c = ctx.server.commands().Find(a[2]);
   if (c && !c->subcommands.empty() && a.size() > 3) {
-    std::string lower;
-    auto it = c->sub_by_name.find(std::string(ToLower(a[3], &lower)));
+    auto it = c->sub_by_name.find(a[3]);
     if (it != c->sub_by_name.end()) c = it->second;
   }
   if (!c) {

@@ -13,6 +13,7 @@
 #include "base/memory_accounting.h"
 #include "base/memory_stats.h"
 #include "commands/core/args.h"
+#include "server/config_values.h"
 #include "resp/reply_builder.h"
 #include "server/client.h"
 #include "server/commands/server_context.h"
@@ -170,7 +171,8 @@ void MemorySection(Server& s, InfoWriter& w) {
   w.FieldF("mem_fragmentation_ratio", used ? double(m.rss) / double(used) : 0, 2);
   w.Field("mem_not_counted_for_evict", (long long)s.MemNotCountedForEvict());
   w.Field("mem_allocator", m.allocator);
-  w.Field("lazyfree_pending_objects", 0);
+  w.Field("lazyfree_pending_objects", (long long)s.keyspace().lazy_freer().pending());
+  w.Field("lazyfreed_objects", (long long)s.keyspace().lazy_freer().freed());
 }
 
 void PersistenceSection(Server& s, InfoWriter& w) {
@@ -180,34 +182,39 @@ void PersistenceSection(Server& s, InfoWriter& w) {
   const Aof::Info aof = s.aof().info();
   w.Field("loading", loading.active ? 1 : 0);
   w.Field("async_loading", 0);
-  // Snapshots do not fork, so there is no copy-on-write of pages to report.
-  w.Field("current_cow_peak", 0);
-  w.Field("current_cow_size", 0);
+  // Snapshots do not fork: the copy-on-write figures are the bytes written
+  // early for commands about to change a key the save had not reached.
+  const Server::BgsaveProgress bg = s.bgsave_progress();
+  w.Field("current_cow_peak", (long long)bg.preserved_bytes);
+  w.Field("current_cow_size", (long long)bg.preserved_bytes);
   w.Field("current_cow_size_age", 0);
-  w.Field("current_fork_perc", "0.00");
-  w.Field("current_save_keys_processed", 0);
-  w.Field("current_save_keys_total", 0);
+  char perc[32];
+  snprintf(perc, sizeof(perc), "%.2f",
+           bg.keys_total ? 100.0 * double(bg.keys_processed) / double(bg.keys_total) : 0.0);
+  w.Field("current_fork_perc", perc);
+  w.Field("current_save_keys_processed", (long long)bg.keys_processed);
+  w.Field("current_save_keys_total", (long long)bg.keys_total);
   w.Field("rdb_changes_since_last_save", (long long)s.changes_since_save());
-  w.Field("rdb_bgsave_in_progress", 0);
+  w.Field("rdb_bgsave_in_progress", s.bgsave_in_progress() ? 1 : 0);
   w.Field("rdb_last_save_time", (long long)r.lastsave_sec);
   w.Field("rdb_last_bgsave_status", r.last_save_ok ? "ok" : "err");
   w.Field("rdb_last_bgsave_time_sec", (long long)r.last_save_duration_sec);
-  w.Field("rdb_current_bgsave_time_sec", -1);
+  w.Field("rdb_current_bgsave_time_sec", s.bgsave_in_progress() ? (long long)bg.elapsed_sec : -1);
   w.Field("rdb_saves", (long long)r.saves);
-  w.Field("rdb_last_cow_size", 0);
+  w.Field("rdb_last_cow_size", (long long)r.last_cow_size);
   w.Field("rdb_last_load_keys_expired", (long long)r.last_load_keys_expired);
   w.Field("rdb_last_load_keys_loaded", (long long)r.last_load_keys_loaded);
   w.Field("aof_enabled", aof.enabled ? 1 : 0);
-  // Rewrites run in the foreground (no fork): never in progress when INFO runs.
-  w.Field("aof_rewrite_in_progress", 0);
-  w.Field("aof_rewrite_scheduled", 0);
+  // Rewrites run in-process in slices (no fork), see server/aof.h.
+  w.Field("aof_rewrite_in_progress", aof.rewrite_in_progress ? 1 : 0);
+  w.Field("aof_rewrite_scheduled", aof.rewrite_scheduled ? 1 : 0);
   w.Field("aof_last_rewrite_time_sec", aof.last_rewrite_time_sec);
-  w.Field("aof_current_rewrite_time_sec", -1);
+  w.Field("aof_current_rewrite_time_sec", aof.current_rewrite_time_sec);
   w.Field("aof_last_bgrewrite_status", aof.last_rewrite_ok ? "ok" : "err");
   w.Field("aof_rewrites", aof.rewrites);
   w.Field("aof_rewrites_consecutive_failures", aof.consecutive_failures);
   w.Field("aof_last_write_status", aof.last_write_ok ? "ok" : "err");
-  w.Field("aof_last_cow_size", 0);
+  w.Field("aof_last_cow_size", aof.last_cow_size);
   w.Field("module_fork_in_progress", 0);
   w.Field("module_fork_last_cow_size", 0);
   if (aof.enabled) {
@@ -310,6 +317,31 @@ void ErrorStatsSection(Server& s, InfoWriter& w) {
   for (auto& [code, n] : s.stats().error_counts) w.Raw("errorstat_" + code + ":count=" + std::to_string(n));
 }
 
+// One line per command with a histogram: the configured percentiles in
+// microseconds, three decimals, as Redis 7.0 prints them.
+void LatencyStatsLine(InfoWriter& w, const Command* c, const std::vector<double>& percentiles) {
+  if (!c->latency) return;
+  std::string line = "latency_percentiles_usec_" + c->full_name + ":";
+  char buf[96];
+  for (size_t j = 0; j < percentiles.size(); ++j) {
+    if (j) line.push_back(',');
+    snprintf(buf, sizeof(buf), "p%s=%.3f", FormatPercentile(percentiles[j]).c_str(),
+             double(c->latency->ValueAtPercentile(percentiles[j])) / 1000.0);
+    line += buf;
+  }
+  w.Raw(line);
+}
+
+void LatencyStatsSection(Server& s, InfoWriter& w) {
+  w.Section("Latencystats");
+  if (!s.cfg().latency_tracking) return;
+  const std::vector<double>& p = s.cfg().latency_tracking_info_percentiles;
+  for (const Command* c : s.commands().all()) {
+    LatencyStatsLine(w, c, p);
+    for (const Command* sub : c->subcommands) LatencyStatsLine(w, sub, p);
+  }
+}
+
 void KeyspaceSection(Server& s, InfoWriter& w, int64_t now_ms) {
   w.Section("Keyspace");
   for (int i = 0; i < s.keyspace().count(); ++i) {
@@ -355,6 +387,7 @@ void CmdInfo(ServerContext& ctx) {
   if (on("cpu", true)) CpuSection(w);
   if (everything || all || want.count("commandstats")) CommandStatsSection(s, w);
   if (on("errorstats", true)) ErrorStatsSection(s, w);
+  if (everything || all || want.count("latencystats")) LatencyStatsSection(s, w);
   if (on("keyspace", true)) KeyspaceSection(s, w, ctx.now_ms);
   ctx.reply.Verbatim(w.str());
 }

@@ -7,6 +7,7 @@
 #include "commands/core/args.h"
 #include "persistence/dataset_digest.h"
 #include "resp/reply_builder.h"
+#include "server/aof.h"
 #include "server/commands/persistence_cmds.h"
 #include "server/server.h"
 
@@ -14,6 +15,11 @@ namespace vireo {
 namespace {
 
 void CmdSave(ServerContext& ctx) {
+  if (ctx.server.bgsave_in_progress()) {
+    ctx.reply.Error("ERR Background save already in progress");
+    return;
+  }
+  ctx.server.CountSaveAttempt();  // rdb_saves: every SAVE, as Redis
   std::string error;
   if (ctx.server.SaveRdb(&error)) {
     ctx.reply.Ok();
@@ -22,15 +28,34 @@ void CmdSave(ServerContext& ctx) {
   }
 }
 
-// No fork: until the incremental snapshot lands, BGSAVE saves in the
-// foreground and answers as Redis does when its child has started.
+// No fork: the save runs in this process, a slice at a time (see
+// Server::StartBgsave); the replies are those of Redis's forked save.
 void CmdBgsave(ServerContext& ctx) {
   if (ctx.args.size() > 2 || (ctx.args.size() == 2 && !EqualsNoCase(ctx.args[1], "schedule"))) {
     ctx.reply.Error(err::kSyntax);
     return;
   }
+  if (ctx.server.bgsave_in_progress()) {
+    ctx.reply.Error("ERR Background save already in progress");
+    return;
+  }
+  // Redis never forks inside EXEC, nor beside its AOF rewrite child; here
+  // one snapshot runs at a time for the same reason (see SnapshotJob).
+  if (ctx.client.in_exec || ctx.server.aof().rewrite_in_progress()) {
+    if (ctx.client.in_exec || ctx.args.size() == 2) {
+      ctx.server.ScheduleBgsave();
+      ctx.reply.SimpleString("Background saving scheduled");
+    } else {
+      ctx.reply.Error(
+          "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to "
+          "schedule a BGSAVE whenever possible.");
+    }
+    return;
+  }
+  // A save that cannot open its file fails as Redis's child does: after the
+  // reply, in the log and in rdb_last_bgsave_status.
   std::string error;
-  ctx.server.SaveRdb(&error);
+  ctx.server.StartBgsave(&error);
   ctx.reply.SimpleString("Background saving started");
 }
 

@@ -18,6 +18,8 @@
 #include "server/commands/aof_cmds.h"
 #include "server/commands/persistence_cmds.h"
 #include "server/commands/server_context.h"
+#include "server/config_values.h"
+#include "types/quicklist.h"
 #include "persistence/rdb_writer.h"
 #include "server/script_runner.h"
 #include "server/server.h"
@@ -183,6 +185,49 @@ void CmdLatencyReset(ServerContext& ctx) {
   ctx.reply.Integer(n);
 }
 
+// LATENCY HISTOGRAM [command ...]: per-command cumulative distributions.
+void LatencyHistogramEntry(ServerContext& ctx, const Command* c) {
+  ctx.reply.Bulk(c->full_name);
+  ctx.reply.MapHeader(2);
+  ctx.reply.Bulk("calls");
+  ctx.reply.Integer((long long)c->latency->total());
+  ctx.reply.Bulk("histogram_usec");
+  auto points = c->latency->CumulativeUsec();
+  ctx.reply.MapHeader(points.size());
+  for (auto& [usec, count] : points) {
+    ctx.reply.Integer(usec);
+    ctx.reply.Integer(count);
+  }
+}
+
+// "get" or "config|get", any case; nullptr when unknown.
+const Command* LookupFullName(CommandTable& t, std::string_view name) {
+  size_t bar = name.find('|');
+  const Command* c = t.Find(name.substr(0, bar));
+  if (!c || bar == std::string_view::npos) return c;
+  auto it = c->sub_by_name.find(name.substr(bar + 1));
+  return it == c->sub_by_name.end() ? nullptr : it->second;
+}
+
+void CmdLatencyHistogram(ServerContext& ctx) {
+  std::vector<const Command*> show;
+  auto add = [&](const Command* c) {
+    if (c->latency) show.push_back(c);
+    for (const Command* sub : c->subcommands) {
+      if (sub->latency) show.push_back(sub);
+    }
+  };
+  if (ctx.args.size() == 2) {
+    for (const Command* c : ctx.server.commands().all()) add(c);
+  } else {
+    for (size_t i = 2; i < ctx.args.size(); ++i) {
+      if (const Command* c = LookupFullName(ctx.server.commands(), ctx.args[i])) add(c);
+    }
+  }
+  ctx.reply.MapHeader(show.size());
+  for (const Command* c : show) LatencyHistogramEntry(ctx, c);
+}
+
 void CmdLatencyHelp(ServerContext& ctx) {
   HelpReply(ctx, {"LATENCY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
                   "LATEST",
@@ -263,12 +308,28 @@ void CmdDebug(ServerContext& ctx) {
       ctx.reply.Error(err::kNoSuchKey);
       return;
     }
-    char buf[256];
-    snprintf(buf, sizeof(buf), "Value at:%p refcount:1 encoding:%s serializedlength:%zu lru:%u lru_seconds_idle:%llu",
-             static_cast<void*>(e), EncodingName(e->encoding()),
-             RdbWriter::SerializedLength(e, ctx.server.cfg().rdbcompression), e->lru(),
-             (unsigned long long)ctx.server.keyspace().IdleSeconds(e));
+    char buf[384];
+    int len = snprintf(buf, sizeof(buf),
+                       "Value at:%p refcount:1 encoding:%s serializedlength:%zu lru:%u lru_seconds_idle:%llu",
+                       static_cast<void*>(e), EncodingName(e->encoding()),
+                       RdbWriter::SerializedLength(e, ctx.server.cfg().rdbcompression), e->lru(),
+                       (unsigned long long)ctx.server.keyspace().IdleSeconds(e));
+    if (e->type() == ObjType::kList) {
+      // Redis's quicklist fields (sizes are of Vireo's node format).
+      const auto* q = static_cast<const Quicklist*>(e->object());
+      snprintf(buf + len, sizeof(buf) - size_t(len),
+               " ql_nodes:%zu ql_avg_node:%.2f ql_listpack_max:%d ql_compressed:%d ql_uncompressed_size:%zu",
+               q->node_count(), q->node_count() ? double(q->size()) / double(q->node_count()) : 0.0, q->fill(),
+               q->compress_depth() != 0 ? 1 : 0, q->UncompressedBytes());
+    }
     ctx.reply.SimpleString(buf);
+  } else if (EqualsNoCase(a[1], "quicklist-packed-threshold") && a.size() == 3) {
+    unsigned long long bytes;
+    if (!ParseMemory(a[2], &bytes) || !Quicklist::SetPackedThreshold(bytes)) {
+      ctx.reply.Error("ERR argument must be a memory value bigger than 1 and smaller than 4gb");
+    } else {
+      ctx.reply.Ok();
+    }
   } else if (EqualsNoCase(a[1], "protocol") && a.size() == 3) {
     DebugProtocolReply(a[2], ctx.reply);
   } else if (EqualsNoCase(a[1], "help")) {
@@ -291,6 +352,9 @@ void CmdDebug(ServerContext& ctx) {
                     "    Setting it to 0 disables expiring keys in background when they are not",
                     "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
                     "    default.",
+                    "QUICKLIST-PACKED-THRESHOLD <size>",
+                    "    Sets the threshold for elements to be inserted as plain vs packed nodes",
+                    "    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.",
                     "SLEEP <seconds>",
                     "    Stop the server for <seconds>. Decimals allowed.",
                     "HELP",
@@ -369,6 +433,7 @@ void BindServerCommands(CommandTable& t) {
   t.Bind("latency|history", OnServer<CmdLatencyHistory>);
   t.Bind("latency|reset", OnServer<CmdLatencyReset>);
   t.Bind("latency|help", OnServer<CmdLatencyHelp>);
+  t.Bind("latency|histogram", OnServer<CmdLatencyHistogram>);
   t.Bind("memory|usage", OnServer<CmdMemoryUsage>);
   t.Bind("memory|help", OnServer<CmdMemoryHelp>);
   t.Bind("debug", OnServer<CmdDebug>);

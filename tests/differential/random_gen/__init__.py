@@ -12,8 +12,10 @@ from random_gen import sets
 from random_gen import zsets
 from random_gen import bitmaps
 from random_gen import transactions
+from random_gen import streams
+from random_gen import geo
 
-FAMILIES = [strings, generic, hashes, lists, sets, zsets, bitmaps, transactions]
+FAMILIES = [strings, generic, hashes, lists, sets, zsets, bitmaps, transactions, streams, geo]
 
 
 def weighted_commands():

@@ -1,0 +1,78 @@
+"""Endpoints that outlive the manager (engine vireo).
+
+A vireo group's primary and reader endpoints are served by its nodes
+themselves (vireo-endpoint-ports), not by the manager: clients connected
+through an endpoint are the node's own clients; the endpoints keep serving
+while the manager is killed and after it restarts; a node killed -9 is
+restarted by the manager with its endpoints; deleting the group closes them.
+Engine redis keeps the manager's forwarders (docs/manager.md).
+"""
+
+import os
+import signal
+import socket
+import time
+import unittest
+
+import redis
+
+from harness import ManagerProcess
+
+
+def serves(port):
+  try:
+    c = redis.Redis(port=port, socket_timeout=1, socket_connect_timeout=1)
+    c.set("probe", "1")
+    return c.get("probe") == b"1"
+  except redis.RedisError:
+    return False
+
+
+class NativeEndpoints(unittest.TestCase):
+  def test_endpoints_outlive_the_manager(self):
+    mgr = ManagerProcess().start()
+    try:
+      mgr.call("CreateReplicationGroup", ReplicationGroupId="ep",
+               Engine="vireo")
+      g = mgr.wait_status("ep")
+      ng = g["NodeGroups"][0]
+      pport = ng["PrimaryEndpoint"]["Port"]
+      rport = ng["ReaderEndpoint"]["Port"]
+      node_port = ng["NodeGroupMembers"][0]["ReadEndpoint"]["Port"]
+      client = redis.Redis(port=pport)
+      client.set("a", "1")
+      # The endpoint connection is the node's own client.
+      clients = redis.Redis(port=node_port).execute_command("CLIENT", "LIST")
+      if isinstance(clients, bytes):
+        clients = clients.decode()
+      self.assertIn(f"laddr=127.0.0.1:{pport}", clients)
+      self.assertEqual(redis.Redis(port=rport).get("a"), b"1")
+
+      mgr.kill_manager()
+      deadline = time.time() + 2
+      while time.time() < deadline:   # new connections each time
+        self.assertTrue(serves(pport))
+        self.assertTrue(serves(rport))
+      self.assertEqual(client.get("a"), b"1")   # and the old one stays
+      mgr.start()
+      self.assertTrue(serves(pport))
+      self.assertEqual(client.get("a"), b"1")
+
+      # A node killed -9 comes back with its endpoints.
+      with open(os.path.join(mgr.data_dir, "nodes", "ep-001",
+                             "node.pid")) as f:
+        os.kill(int(f.read()), signal.SIGKILL)
+      deadline = time.time() + 15
+      while not serves(pport):
+        self.assertLess(time.time(), deadline, "endpoint not back")
+        time.sleep(0.05)
+      mgr.call("DeleteReplicationGroup", ReplicationGroupId="ep")
+      for port in (pport, rport):
+        with self.assertRaises(OSError):
+          socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    finally:
+      mgr.stop()
+
+
+if __name__ == "__main__":
+  unittest.main()

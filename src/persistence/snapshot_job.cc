@@ -8,6 +8,15 @@
 
 namespace vireo {
 
+namespace {
+// One Step's work: what a client may wait behind a slice.
+constexpr int64_t kSliceUs = 500;
+// Bytes waiting for the disk before slices pause: the save's only extra
+// memory besides the preserved keys' bytes in it (bench/bgsave_bench.py
+// measures the peak). A disk that keeps up never lets the queue fill.
+constexpr uint64_t kMaxQueued = 16ull << 20;
+}  // namespace
+
 SnapshotJob::~SnapshotJob() {
   if (!ended_) Abort();
 }
@@ -77,7 +86,7 @@ bool WriteSnapshotFile(Keyspace& ks, SnapshotOptions opts, const std::string& te
   // Nothing else runs meanwhile: wait for the disk rather than queue the
   // whole image in memory.
   SnapshotWriter snap(ks, [&file](std::string& chunk) {
-    while (file.pending_bytes() > SnapshotJob::kMaxQueued && file.Poll() == ChunkFileWriter::State::kRunning) {
+    while (file.pending_bytes() > kMaxQueued && file.Poll() == ChunkFileWriter::State::kRunning) {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
     file.Push(chunk);

@@ -21,9 +21,6 @@ namespace vireo {
 
 class SnapshotJob {
  public:
-  static constexpr int64_t kSliceUs = 500;          // one Step's work
-  static constexpr uint64_t kMaxQueued = 64ull << 20;  // bytes waiting for the disk
-
   SnapshotJob() = default;
   ~SnapshotJob();  // aborts a job still running
   SnapshotJob(const SnapshotJob&) = delete;

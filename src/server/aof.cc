@@ -355,6 +355,7 @@ SnapshotOptions Aof::BaseOptions(bool live) const {
   o.used_memory = UsedMemory();
   o.key_delay = live ? c.rdb_key_save_delay : 0;  // Redis's rewrite child sleeps it too
   o.live = live;
+  o.access = server_.RdbAccessOpcodes();  // an RDB preamble carries them as Redis's does
   for (const auto& [name, lib] : server_.scripts().functions().libraries()) o.functions.push_back(lib.code);
   return o;
 }

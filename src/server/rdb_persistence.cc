@@ -8,6 +8,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/memory_accounting.h"
+#include "engine/eviction.h"
 #include "persistence/rdb_file.h"
 #include "server/aof.h"
 #include "server/script_runner.h"
@@ -21,6 +22,13 @@ std::string Server::RdbPath() const {
   return dir + "/" + cfg().dbfilename;
 }
 
+RdbWriter::AccessOpcodes Server::RdbAccessOpcodes() const {
+  const auto policy = static_cast<EvictionPolicy>(cfg().maxmemory_policy);
+  if (IsLruPolicy(policy)) return RdbWriter::AccessOpcodes::kIdle;
+  if (IsLfuPolicy(policy)) return RdbWriter::AccessOpcodes::kFreq;
+  return RdbWriter::AccessOpcodes::kNone;
+}
+
 bool Server::SaveRdb(std::string* error) {
   if (bgsave_) AbortBgsave("a foreground save");
   const int64_t start = NowMs();
@@ -30,6 +38,7 @@ bool Server::SaveRdb(std::string* error) {
   opts.checksum = cfg().rdbchecksum;
   opts.now_ms = start;
   opts.used_memory = UsedMemory();
+  opts.access = RdbAccessOpcodes();
   for (const auto& [name, lib] : scripts().functions().libraries()) opts.functions.push_back(lib.code);
   int64_t repl_offset = 0;
   repl_->RdbReplInfo(&opts.repl_id, &repl_offset, &opts.repl_stream_db);
@@ -97,6 +106,7 @@ bool Server::StartBgsave(std::string* error) {
   opts.now_ms = NowMs();
   opts.used_memory = UsedMemory();
   opts.key_delay = cfg().rdb_key_save_delay;
+  opts.access = RdbAccessOpcodes();
   for (const auto& [name, lib] : scripts().functions().libraries()) opts.functions.push_back(lib.code);
   int64_t repl_offset = 0;
   repl_->RdbReplInfo(&opts.repl_id, &repl_offset, &opts.repl_stream_db);

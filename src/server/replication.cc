@@ -296,6 +296,7 @@ bool Replication::ProducePayload(bool to_disk, std::string* payload, std::string
   opts.repl_id = replid_;
   opts.repl_offset = master_repl_offset_;
   opts.repl_stream_db = std::max(stream_db_, 0);
+  opts.access = server_.RdbAccessOpcodes();
   for (const auto& [name, lib] : server_.scripts().functions().libraries()) opts.functions.push_back(lib.code);
   if (!to_disk) return SaveRdbToString(server_.keyspace(), opts, payload, error);
   // Disk-based sync: the image is the node's dump file, as BGSAVE writes it.

@@ -236,6 +236,8 @@ class Server final : public CommandServices {
   // Writes the whole dataset to RdbPath() now (SAVE). Stops a background
   // save first. False with a message logged and in *error.
   bool SaveRdb(std::string* error);
+  // The LRU/LFU opcodes RDB images carry under the current maxmemory-policy.
+  RdbWriter::AccessOpcodes RdbAccessOpcodes() const;
   // BGSAVE: starts a fork-less background save (see persistence/
   // snapshot_writer.h); BgsaveStep writes a slice of it before each sleep.
   bool StartBgsave(std::string* error);

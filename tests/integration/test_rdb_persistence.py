@@ -8,6 +8,7 @@ start-up with nothing loaded.
 
 import os
 import shutil
+import time
 import unittest
 
 import redis
@@ -121,6 +122,40 @@ class RdbInterchangeTest(ServerTestCase):
       want = rr.execute_command("DEBUG", "OBJECT", key).split(b"serializedlength:")[1].split()[0]
       got = r.execute_command("DEBUG", "OBJECT", key).split(b"serializedlength:")[1].split()[0]
       self.assertEqual(got, want, key)
+
+  def test_lru_and_lfu_opcodes_cross_both_ways(self):
+    # Under an LRU policy the file carries each key's idle time, under an
+    # LFU policy its counter: both servers load what the other wrote.
+    r = self.server.redis(decode_responses=False)
+    r.config_set("maxmemory-policy", "allkeys-lfu")
+    r.set("hot", "v")
+    r.set("cold", "v")
+    for _ in range(300):
+      r.get("hot")
+    freq = r.object("freq", "hot")
+    self.assertGreater(freq, r.object("freq", "cold"))
+    self.assertTrue(r.save())
+    redis_lfu = ServerProcess(DEBUG + ["--maxmemory-policy", "allkeys-lfu"], binary=REDIS)
+    self.addCleanup(redis_lfu.cleanup)
+    shutil.copy(os.path.join(self.server.dir, "dump.rdb"), os.path.join(redis_lfu.dir, "dump.rdb"))
+    rr = redis_lfu.start().redis(decode_responses=False)
+    self.assertEqual(rr.object("freq", "hot"), freq)
+    self.assertEqual(rr.object("freq", "cold"), r.object("freq", "cold"))
+    # LRU: a key idle for 2 s stays idle across a save and load, either way.
+    r.config_set("maxmemory-policy", "allkeys-lru")
+    rr.config_set("maxmemory-policy", "allkeys-lru")
+    r.set("idle", "v")
+    rr.set("idle", "v")
+    time.sleep(2.2)
+    self.assertTrue(r.execute_command("DEBUG", "RELOAD"))
+    self.assertGreaterEqual(r.object("idletime", "idle"), 2)
+    self.assertTrue(r.save())
+    self.assertTrue(rr.save())
+    for src, binary in ((self.server.dir, REDIS), (redis_lfu.dir, self.server.binary)):
+      other = ServerProcess(DEBUG + ["--maxmemory-policy", "allkeys-lru"], binary=binary)
+      self.addCleanup(other.cleanup)
+      shutil.copy(os.path.join(src, "dump.rdb"), os.path.join(other.dir, "dump.rdb"))
+      self.assertGreaterEqual(other.start().redis().object("idletime", "idle"), 2, binary)
 
 
 class RestartTest(unittest.TestCase):

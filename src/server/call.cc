@@ -235,14 +235,6 @@ void Server::ProcessCommand(Client* c, const std::vector<std::string_view>& args
     return;
   }
 
-  // A dataset is loading (the AOF at start-up, DEBUG LOADAOF): only
-  // commands flagged ok-loading run.
-  if (loading_.active && !(cmd->flags & kCmdLoading)) [[unlikely]] {
-    cmd->rejected_calls++;
-    RejectCommand(c, "LOADING Redis is loading the dataset in memory", cmd);
-    return;
-  }
-
   // Replication refusals, in Redis 7.0's order: NOREPLICAS, READONLY, MASTERDOWN.
   if (repl_->refusals_possible() && !c->is_master) {
     const bool exec = cmd->handler == exec_handler_;
@@ -264,6 +256,14 @@ void Server::ProcessCommand(Client* c, const std::vector<std::string_view>& args
       RejectCommand(c, "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.", cmd);
       return;
     }
+  }
+
+  // A dataset is loading (the AOF at start-up, DEBUG LOADAOF): only
+  // commands flagged ok-loading run.
+  if (loading_.active && !(cmd->flags & kCmdLoading)) [[unlikely]] {
+    cmd->rejected_calls++;
+    RejectCommand(c, "LOADING Redis is loading the dataset in memory", cmd);
+    return;
   }
 
   // A slow script lets clients in, but only for what may end it (allow_busy:

@@ -313,14 +313,34 @@ bool Server::paused_for(const Command* cmd, int64_t now_ms) const {
   return (cmd->flags & (kCmdWrite | kCmdMayReplicate)) != 0;
 }
 
+Server::InputStep Server::NextInputCommand(Client* c, size_t pos, size_t* consumed) {
+  *consumed = 0;
+  RespParser::Status st = c->parser.Parse(c->query.data() + pos, c->query.size() - pos, consumed);
+  if (st == RespParser::Status::kNeedMore) return InputStep::kNeedMore;
+  if (st == RespParser::Status::kError) return InputStep::kError;
+  const auto& args = c->parser.args();
+  if (args.empty()) return InputStep::kEmpty;
+  // A paused client must keep its unconsumed command: check before consuming.
+  if (pause_until_ms_) {
+    Command* cmd = commands_.Find(args[0]);
+    if (cmd && paused_for(cmd, NowMs())) {
+      c->paused = true;
+      c->SetReading(false);
+      paused_clients_.push_back(c);
+      return InputStep::kPaused;
+    }
+  }
+  return InputStep::kCommand;
+}
+
 void Server::ProcessInput(Client* c) {
   if (c->is_master) return ProcessMasterInput(c);
   size_t pos = 0;
   while (!c->closing && !c->paused && !c->blocked && !c->close_after_reply && pos < c->query.size()) {
     size_t consumed = 0;
-    RespParser::Status st = c->parser.Parse(c->query.data() + pos, c->query.size() - pos, &consumed);
-    if (st == RespParser::Status::kNeedMore) break;
-    if (st == RespParser::Status::kError) {
+    const InputStep step = NextInputCommand(c, pos, &consumed);
+    if (step == InputStep::kNeedMore || step == InputStep::kPaused) break;
+    if (step == InputStep::kError) {
       c->reply.Error("ERR " + c->parser.error());
       stats_.total_error_replies++;
       stats_.error_counts["ERR"]++;
@@ -333,18 +353,8 @@ void Server::ProcessInput(Client* c) {
       QueueWrite(c);
       return;
     }
-    const auto& args = c->parser.args();
-    if (!args.empty()) {
-      // A paused client must keep its unconsumed command: check before consuming.
-      if (pause_until_ms_) {
-        Command* cmd = commands_.Find(args[0]);
-        if (cmd && paused_for(cmd, NowMs())) {
-          c->paused = true;
-          c->SetReading(false);
-          paused_clients_.push_back(c);
-          break;
-        }
-      }
+    if (step == InputStep::kCommand) {
+      const auto& args = c->parser.args();
       ProcessCommand(c, args);
       // CLIENT CACHING applies to the next command only (outside MULTI; a
       // CLIENT command, e.g. CACHING itself, keeps it), as Redis's resetClient.

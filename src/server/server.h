@@ -309,6 +309,11 @@ class Server final : public CommandServices {
   // A replica's stream from its primary (replica_input.cc): like
   // ProcessInput, but replies are dropped and applied bytes counted.
   void ProcessMasterInput(Client* c);
+  // The step both input loops share: parses the command at `pos` of the
+  // query buffer (*consumed its length) and, when a CLIENT PAUSE covers it,
+  // parks the client with the command still unconsumed.
+  enum class InputStep { kCommand, kEmpty, kNeedMore, kError, kPaused };
+  InputStep NextInputCommand(Client* c, size_t pos, size_t* consumed);
   Client* NewClient(int fd, std::string addr, std::string laddr);
   // Client-facing steps before Call (lookup, arity, refusals).
   void ProcessCommand(Client* c, const std::vector<std::string_view>& args);

@@ -467,6 +467,7 @@ void Server::Cron() {
     }
   }
   repl_->Cron(now);
+  if (cron_loops_ % std::max(1, cfg().hz) == 0) migrate_sockets_.CloseIdle(now / 1000);
   // A replica leaves expiry to its primary, which sends the DELs (Redis).
   if (!repl_->is_replica()) keyspace_.ActiveExpireCycle(false, cfg().hz, cfg().active_expire_effort, now);
   peak_memory_ = std::max(peak_memory_, UsedMemory());

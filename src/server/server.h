@@ -29,6 +29,7 @@
 #include "server/command_keys.h"
 #include "base/version.h"
 #include "server/config.h"
+#include "server/migrate_sockets.h"
 #include "server/propagation.h"
 #include "server/pubsub.h"
 #include "server/replication.h"
@@ -192,6 +193,7 @@ class Server final : public CommandServices {
   void ProcessEventsWhileLoading(uint64_t loaded_bytes);
   // ---- Access control (access_control.cc).
   AclUsers& acl() { return acl_; }
+  MigrateSockets& migrate_sockets() { return migrate_sockets_; }
   // Redis's authRequired: "default" needs a password (or is off) and the
   // client has not authenticated.
   bool AuthRequired(const Client* c) const;
@@ -347,6 +349,7 @@ class Server final : public CommandServices {
 
   Config config_;
   AclUsers acl_;
+  MigrateSockets migrate_sockets_;
   Keyspace keyspace_;
   CommandTable commands_;
   EventLoop loop_;

@@ -423,6 +423,7 @@ void BindServerCommands(CommandTable& t) {
   t.Bind("config|help", OnServer<CmdConfigHelp>);
   t.Bind("time", OnServer<CmdTime>);
   BindPersistenceCommands(t);
+  BindMigrateCommand(t);
   BindAofCommands(t);
   t.Bind("monitor", OnServer<CmdMonitor>);
   t.Bind("slowlog|get", OnServer<CmdSlowlogGet>);

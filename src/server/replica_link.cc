@@ -305,7 +305,10 @@ void Replication::HandshakeStep() {
         if (!cached_replid_.empty()) {
           VLOG_NOTICE("Trying a partial resynchronization (request %s:%lld).", cached_replid_.c_str(),
                       (long long)(cached_offset_ + 1));
-          psync = Multibulk({"PSYNC", cached_replid_, std::to_string(cached_offset_ + 1)});
+          // A FAILOVER in progress asks the target to take over from us.
+          psync = failover_state_ == FailoverState::kInProgress
+                      ? Multibulk({"PSYNC", cached_replid_, std::to_string(cached_offset_ + 1), "FAILOVER"})
+                      : Multibulk({"PSYNC", cached_replid_, std::to_string(cached_offset_ + 1)});
         } else {
           VLOG_NOTICE("Partial resynchronization not possible (no cached master)");
           psync = Multibulk({"PSYNC", "?", "-1"});
@@ -365,6 +368,15 @@ void Replication::HandshakeStep() {
 }
 
 void Replication::OnPsyncReply(const PsyncReply& r, const std::string& line) {
+  if (failover_state_ == FailoverState::kInProgress) {
+    // The target answered our PSYNC FAILOVER: it took over, or refused.
+    if (r.kind == PsyncReply::kFullResync || r.kind == PsyncReply::kContinue) {
+      ClearFailover();
+    } else {
+      AbortFailover("Failover target rejected psync request");
+      return;
+    }
+  }
   switch (r.kind) {
     case PsyncReply::kFullResync: {
       VLOG_NOTICE("Full resync from master: %s:%lld", r.replid.c_str(), (long long)r.offset);

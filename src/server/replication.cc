@@ -395,6 +395,7 @@ void Replication::ServeWaiters(int64_t now_ms) {
 
 void Replication::BeforeSleep() {
   if (sync_snap_) StepStreamedSync();
+  if (failover_state_ != FailoverState::kNone) UpdateFailover(NowMs());
   if (!waiters_.empty()) ServeWaiters(NowMs());
   if (getack_pending_ && !waiters_.empty() && !replica_clients_.empty()) {
     FeedStream("*3\r\n$8\r\nREPLCONF\r\n$6\r\nGETACK\r\n$1\r\n*\r\n");
@@ -485,6 +486,7 @@ void Replication::Cron(int64_t now_ms) {
   }
   StartFullSyncs(now_ms, false);
   ServeWaiters(now_ms);
+  UpdateFailover(now_ms);
 }
 
 // ---- reports
@@ -548,19 +550,14 @@ void Replication::AppendInfo(std::string* out, int64_t now_ms) const {
   int i = 0;
   for (const Client* c : reps) {
     const ReplicaPeer& p = *c->replica;
-    std::string ip = p.announced_ip;
-    if (ip.empty()) {
-      ip = c->addr();
-      const size_t colon = ip.rfind(':');
-      if (colon != std::string::npos) ip.resize(colon);
-    }
+    const std::string ip = ReplicaIp(*c);
     const char* state = p.state == ReplicaPeer::kWaitBgsave ? "wait_bgsave"
                         : p.state == ReplicaPeer::kWaitAck || p.state == ReplicaPeer::kSendingPayload ? "send_bulk"
                                                             : "online";
     line("slave" + num(i++), "ip=" + ip + ",port=" + num(p.listening_port) + ",state=" + state +
                                  ",offset=" + num(p.ack_offset) + ",lag=" + num((now_ms - p.ack_time_ms) / 1000));
   }
-  line("master_failover_state", "no-failover");
+  line("master_failover_state", failover_state_name());
   line("master_replid", replid_);
   line("master_replid2", replid2_);
   line("master_repl_offset", num(master_repl_offset_));
@@ -584,14 +581,8 @@ void Replication::ReplyRole(Client* c) const {
     for (const Client* s : reps) {
       const ReplicaPeer& p = *s->replica;
       if (p.state != ReplicaPeer::kOnline) continue;
-      std::string ip = p.announced_ip;
-      if (ip.empty()) {
-        ip = s->addr();
-        const size_t colon = ip.rfind(':');
-        if (colon != std::string::npos) ip.resize(colon);
-      }
       r.ArrayHeader(3);
-      r.Bulk(ip);
+      r.Bulk(ReplicaIp(*s));
       r.Bulk(std::to_string(p.listening_port));
       r.Bulk(std::to_string(p.ack_offset));
     }

@@ -40,6 +40,9 @@ class Client;
 // A fresh random replication id (40 hex characters).
 std::string NewReplId();
 
+// The address a replica is known by (REPLCONF ip-address, else its peer's).
+std::string ReplicaIp(const Client& c);
+
 // The state of a replica connected to us (a Client's `replica` member).
 struct ReplicaPeer {
   enum State {
@@ -148,6 +151,21 @@ class Replication final : public PropagationSink {
   // The aux fields the RDB records for the above (empty id: none).
   void RdbReplInfo(std::string* replid, int64_t* offset, int* stream_db) const;
 
+  // ---- FAILOVER (failover.cc): a coordinated switch to a replica, as
+  // Redis 7.0's: writes pause, the first (or the named) replica that has
+  // acknowledged the whole stream is asked to take over with PSYNC ...
+  // FAILOVER, and this node becomes its replica.
+  enum class FailoverState { kNone, kWaitForSync, kInProgress };
+  // FAILOVER [TO host port [FORCE]] [TIMEOUT ms]: "" when started, else the
+  // error reply.
+  std::string StartFailover(const std::string& host, int port, int64_t timeout_ms, bool force, int64_t now_ms);
+  void AbortFailover(const char* why);
+  FailoverState failover_state() const { return failover_state_; }
+  const char* failover_state_name() const;
+  // PSYNC <replid> <offset> FAILOVER from our primary: we take over when
+  // the id is ours ("" then), else the error reply.
+  std::string AcceptFailoverRequest(std::string_view replid, const Client& from);
+
   // ---- events from the Server
   void Cron(int64_t now_ms);   // once per cron call; throttles itself
   void BeforeSleep();          // GETACKs for WAIT
@@ -217,6 +235,15 @@ class Replication final : public PropagationSink {
   void StartStreamedSync(const std::vector<Client*>& targets);
   void StepStreamedSync();
   void FinishStreamedSync();
+  // FAILOVER state (failover.cc).
+  void UpdateFailover(int64_t now_ms);
+  void ClearFailover();
+  Client* FindReplica(const std::string& host, int port) const;
+  FailoverState failover_state_ = FailoverState::kNone;
+  std::string failover_host_;  // empty: the first replica to catch up
+  int failover_port_ = 0;
+  int64_t failover_end_ms_ = 0;
+  bool failover_force_ = false;
   std::unique_ptr<SnapshotWriter> sync_snap_;
   std::vector<Client*> sync_targets_;
   std::string sync_mark_;

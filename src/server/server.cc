@@ -297,6 +297,16 @@ void Server::AddMonitor(Client* c) {
 
 void Server::Unpause() {
   pause_until_ms_ = 0;
+  ResumePausedClients();
+}
+
+void Server::SetFailoverPause(bool on) {
+  failover_pause_ = on;
+  if (!on) ResumePausedClients();
+}
+
+// Held clients run again; those a remaining pause still covers are held again.
+void Server::ResumePausedClients() {
   std::vector<Client*> resume;
   resume.swap(paused_clients_);
   for (Client* c : resume) {
@@ -307,6 +317,7 @@ void Server::Unpause() {
 }
 
 bool Server::paused_for(const Command* cmd, int64_t now_ms) const {
+  if (failover_pause_ && (cmd->flags & (kCmdWrite | kCmdMayReplicate))) return true;
   if (pause_until_ms_ == 0 || now_ms >= pause_until_ms_) return false;
   if (pause_all_) return true;
   // WRITE pauses hold writes and commands that may write (as Redis does for EVAL, PUBLISH...).
@@ -321,7 +332,7 @@ Server::InputStep Server::NextInputCommand(Client* c, size_t pos, size_t* consum
   const auto& args = c->parser.args();
   if (args.empty()) return InputStep::kEmpty;
   // A paused client must keep its unconsumed command: check before consuming.
-  if (pause_until_ms_) {
+  if (pause_until_ms_ || failover_pause_) [[unlikely]] {
     Command* cmd = commands_.Find(args[0]);
     if (cmd && paused_for(cmd, NowMs())) {
       c->paused = true;

@@ -118,6 +118,8 @@ class Server final : public CommandServices {
   void Pause(int64_t until_ms, bool all) { pause_until_ms_ = until_ms; pause_all_ = all; }
   void Unpause();
   bool paused_for(const Command* cmd, int64_t now_ms) const;
+  // FAILOVER's write pause, beside CLIENT PAUSE's (either holds writes).
+  void SetFailoverPause(bool on);
 
   std::deque<SlowlogEntry>& slowlog() { return slowlog_; }
   uint64_t& slowlog_next_id() { return slowlog_next_id_; }
@@ -386,6 +388,8 @@ class Server final : public CommandServices {
   std::map<std::string, LatencyEvent> latency_;
   int64_t pause_until_ms_ = 0;
   bool pause_all_ = false;
+  bool failover_pause_ = false;
+  void ResumePausedClients();
   bool shutdown_requested_ = false;
   std::string run_id_;
   int64_t start_ms_ = 0;

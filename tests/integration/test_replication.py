@@ -130,7 +130,9 @@ class VireoReplicaOfRedis(unittest.TestCase):
   REPLICA = None
 
   def setUp(self):
-    self.primary = self.start(self.PRIMARY, ["--repl-diskless-sync-delay", "0"])
+    # A backlog big enough that a replica slowed down (ASan, a loaded
+    # machine) never lags past it: the test is about partial resyncs.
+    self.primary = self.start(self.PRIMARY, ["--repl-diskless-sync-delay", "0", "--repl-backlog-size", "64mb"])
     self.p = self.primary.redis(decode_responses=False)
 
   def wait_synced(self, replica, r):

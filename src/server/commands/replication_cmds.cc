@@ -5,6 +5,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/numbers.h"
+#include "commands/core/args.h"
 #include "commands/core/errors.h"
 #include "resp/reply_builder.h"
 #include "server/client.h"
@@ -17,6 +18,9 @@ namespace {
 void CmdReplicaof(ServerContext& ctx) {
   Replication& r = ctx.server.repl();
   const auto& a = ctx.args;
+  if (r.failover_state() != Replication::FailoverState::kNone) {
+    return ctx.reply.Error("ERR REPLICAOF not allowed while failing over.");
+  }
   if (EqualsNoCase(a[1], "no") && EqualsNoCase(a[2], "one")) {
     if (r.is_replica()) {
       r.Promote();
@@ -99,7 +103,49 @@ void CmdReplconf(ServerContext& ctx) {
 }
 
 void CmdPsync(ServerContext& ctx) {
-  ctx.server.repl().HandlePsync(&ctx.client, ctx.args[1], ctx.args[2], false);
+  Replication& r = ctx.server.repl();
+  // PSYNC <replid> <offset> FAILOVER: our primary hands over to us.
+  if (ctx.args.size() > 3 && EqualsNoCase(ctx.args[3], "failover")) {
+    const std::string error = r.AcceptFailoverRequest(ctx.args[1], ctx.client);
+    if (!error.empty()) return ctx.reply.Error(error);
+  }
+  if (r.failover_state() != Replication::FailoverState::kNone) {
+    return ctx.reply.Error("NOMASTERLINK Can't SYNC while failing over");
+  }
+  r.HandlePsync(&ctx.client, ctx.args[1], ctx.args[2], false);
+}
+
+// FAILOVER [TO host port [FORCE]] [ABORT] [TIMEOUT milliseconds]
+void CmdFailover(ServerContext& ctx) {
+  const auto& a = ctx.args;
+  Replication& r = ctx.server.repl();
+  if (a.size() == 2 && EqualsNoCase(a[1], "abort")) {
+    if (r.failover_state() == Replication::FailoverState::kNone) return ctx.reply.Error("ERR No failover in progress.");
+    r.AbortFailover("Failover manually aborted");
+    return ctx.reply.Ok();
+  }
+  long long timeout = 0, port = 0;
+  bool force = false, to = false;
+  std::string host;
+  for (size_t j = 1; j < a.size(); ++j) {
+    if (EqualsNoCase(a[j], "timeout") && j + 1 < a.size() && timeout == 0) {
+      if (!ArgInt64(ctx, j + 1, &timeout)) return;
+      if (timeout <= 0) return ctx.reply.Error("ERR FAILOVER timeout must be greater than 0");
+      ++j;
+    } else if (EqualsNoCase(a[j], "to") && j + 2 < a.size() && !to) {
+      if (!ArgInt64(ctx, j + 2, &port)) return;
+      host = std::string(a[j + 1]);
+      to = true;
+      j += 2;
+    } else if (EqualsNoCase(a[j], "force") && !force) {
+      force = true;
+    } else {
+      return ctx.reply.Error(err::kSyntax);
+    }
+  }
+  const std::string error = r.StartFailover(host, int(port), timeout, force, ctx.now_ms);
+  if (!error.empty()) return ctx.reply.Error(error);
+  ctx.reply.Ok();
 }
 
 void CmdSync(ServerContext& ctx) { ctx.server.repl().HandlePsync(&ctx.client, "?", "-1", true); }
@@ -145,6 +191,7 @@ void BindReplicationCommands(CommandTable& t) {
   t.Bind("psync", OnServer<CmdPsync>);
   t.Bind("sync", OnServer<CmdSync>);
   t.Bind("wait", OnServer<CmdWait>);
+  t.Bind("failover", OnServer<CmdFailover>);
 }
 
 }  // namespace vireo

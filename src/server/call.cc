@@ -185,6 +185,16 @@ void Server::ProcessCommand(Client* c, const std::vector<std::string_view>& args
     }
   }
 
+  // maxmemory-clients: before the command (the last one may have grown some
+  // buffer), close the biggest clients while all of them together pass the
+  // limit; when that closed this client, its command does not run (Redis
+  // 7.0's processCommand). Off, this is one predictable branch.
+  if (client_eviction_limit_) [[unlikely]] {
+    TrackClientMemory(c);
+    EvictClients();
+    if (c->closing) return;
+  }
+
   // maxmemory: evict as the policy says before any command; when memory
   // stays over the limit, refuse commands that may grow it. EXEC counts as
   // such a command when one of its queued commands is; inside MULTI every

@@ -177,6 +177,37 @@ ConfigOption MaxmemoryOption() {
   return o;
 }
 
+// maxmemory-clients: bytes, or N% of maxmemory (kept negative, as Redis
+// keeps it); CONFIG GET shows the percent sign back.
+ConfigOption MaxmemoryClientsOption() {
+  ConfigOption o;
+  o.name = "maxmemory-clients";
+  o.set = [](const std::vector<std::string>& args, ServerConfig* cfg) {
+    const std::string& a = args[0];
+    constexpr const char* kBad = "argument must be a memory or percent value";
+    if (!a.empty() && a.back() == '%') {
+      long long pct;
+      if (!ParseStrictInt(std::string_view(a).substr(0, a.size() - 1), &pct) || pct < 0) return std::string(kBad);
+      if (pct > 100) return std::string("percentage argument must be less or equal to 100");
+      cfg->maxmemory_clients = -pct;
+      return std::string();
+    }
+    unsigned long long u = 0;
+    if (!a.empty() && !ParseMemory(a, &u)) return std::string(kBad);
+    // Redis keeps the value signed: a byte count past 2^63 wraps negative
+    // and reads as a percentage (checked as one), as in Redis 7.0.
+    const long long v = static_cast<long long>(u);
+    if (v < -100) return std::string("percentage argument must be less or equal to 100");
+    cfg->maxmemory_clients = v;
+    return std::string();
+  };
+  o.get = [](const ServerConfig& cfg) {
+    return cfg.maxmemory_clients < 0 ? std::to_string(-cfg.maxmemory_clients) + "%"
+                                     : std::to_string(cfg.maxmemory_clients);
+  };
+  return o;
+}
+
 // vireo-endpoint-ports [port ...]: see ServerConfig::endpoint_ports; ""
 // clears the list.
 ConfigOption EndpointPortsOption() {
@@ -464,6 +495,7 @@ std::vector<ConfigOption> BuildTable() {
   t.push_back(IntOption("lfu-decay-time", "", 0, &S::lfu_decay_time, 0, kIntMax));
   // Clients: output limits and keyspace notifications.
   t.push_back(ClientOutputBufferLimitOption());
+  t.push_back(MaxmemoryClientsOption());
   t.push_back(NotifyKeyspaceEventsOption());
   // Persistence: RDB snapshots, DUMP/RESTORE payloads, AOF settings (one
   // block; appendonly yes waits for the AOF).

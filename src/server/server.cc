@@ -23,6 +23,10 @@ namespace vireo {
 
 namespace {
 
+// A query buffer bigger than this is freed once it is empty (a big argument
+// was consumed); smaller ones are kept for the next read.
+constexpr size_t kKeepIdleQueryBuffer = 64 * 1024;
+
 // Redis 7.0's reply to a non-loopback client in protected mode, verbatim
 // (clients and operators search for it), written on accept before closing.
 constexpr std::string_view kProtectedModeError =
@@ -103,6 +107,7 @@ Server::Server(Config config)
   keyspace_.set_key_event_hooks(hooks);
   ApplyEvictionConfig();
   ApplyLazyFreeConfig();
+  ApplyClientEvictionConfig();
   pubsub_.set_output_hook([](void* self, Client* c) { static_cast<Server*>(self)->OutputAdded(c); }, this);
 }
 
@@ -260,6 +265,8 @@ Client* Server::FindClient(uint64_t id) {
 void Server::CloseClient(Client* c) {
   if (c->closing) return;
   c->closing = true;
+  clients_mem_ -= c->mem_tracked;
+  c->mem_tracked = 0;
   loop_.Unwatch(c->fd());
   to_free_.push_back(c);
 }
@@ -366,6 +373,9 @@ void Server::ProcessInput(Client* c) {
     pos += consumed;
   }
   if (pos > 0) c->query.Consume(pos);
+  // A big argument's buffer goes back to the allocator once it is consumed,
+  // so a client's memory (tot-mem, maxmemory-clients) falls back with it.
+  if (c->query.empty()) c->query.ShrinkIfIdle(kKeepIdleQueryBuffer);
   if (c->query.size() > size_t(cfg().client_query_buffer_limit)) {
     VLOG_WARNING("Closing client that reached max query buffer length: id=%llu addr=%s (qbuf initial bytes: ...)",
                  (unsigned long long)c->id(), c->addr().c_str());
@@ -377,6 +387,7 @@ void Server::ProcessInput(Client* c) {
     QueueWrite(c);
     CheckOutputLimit(c);
   }
+  ClientMemoryChanged(c);
 }
 
 void Server::ResetStats() {
@@ -419,6 +430,7 @@ void Server::ApplyConfigChange(std::string_view name) {
   }
   // A limit set below usage evicts at once, as Redis's CONFIG SET maxmemory does.
   if (name == "maxmemory" && cfg().maxmemory) PerformEvictions();
+  if (name == "maxmemory-clients" || name == "maxmemory") ApplyClientEvictionConfig();
   if (name == "hz") loop_.set_timer_period(1000 / std::max(1, cfg().hz));
   if (name.substr(0, 4) == "repl" || name.substr(0, 7) == "replica" || name.substr(0, 12) == "min-replicas" ||
       name.substr(0, 6) == "master") {
@@ -471,6 +483,10 @@ void Server::Cron() {
   // A replica leaves expiry to its primary, which sends the DELs (Redis).
   if (!repl_->is_replica()) keyspace_.ActiveExpireCycle(false, cfg().hz, cfg().active_expire_effort, now);
   peak_memory_ = std::max(peak_memory_, UsedMemory());
+  // maxmemory-clients: re-measure everyone now and then (Redis's clientsCron does).
+  if (client_eviction_limit_) {
+    for (auto& [id, c] : clients_) TrackClientMemory(c.get());
+  }
   // Incremental rehash gets 1 ms per cron, on top of the steps done by lookups.
   keyspace_.RehashStep(1000);
 }
@@ -509,6 +525,9 @@ void Server::BeforeSleep() {
     if (!c->closing) c->Flush();
   }
   pending_writes_.clear();
+  // maxmemory-clients: after the writes, as Redis's beforeSleep (a client
+  // whose output just drained is no longer a candidate).
+  if (client_eviction_limit_) EvictClients();
   FreeClosedClients();
 }
 

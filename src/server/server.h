@@ -47,6 +47,7 @@ struct ServerStats {
   uint64_t unexpected_error_replies = 0;
   uint64_t client_qbuf_limit_disconnections = 0;
   uint64_t client_obuf_limit_disconnections = 0;  // client-output-buffer-limit closes
+  uint64_t evicted_clients = 0;                   // maxmemory-clients closes
   std::map<std::string, uint64_t> error_counts;  // INFO errorstats, by error code
   // ops/sec sampling (instantaneous_ops_per_sec)
   uint64_t last_sample_commands = 0;
@@ -145,6 +146,18 @@ class Server final : public CommandServices {
   // client-output-buffer-limit: closes c (and logs it) when its pending
   // output passed the hard limit, or the soft one for too long.
   void CheckOutputLimit(Client* c);
+  // ---- maxmemory-clients (client_eviction.cc).
+  // The limit in bytes, 0 when client eviction is off.
+  size_t client_eviction_limit() const { return client_eviction_limit_; }
+  // Memory of every normal and pub/sub client as last measured (kept only while eviction is on).
+  size_t clients_memory() const { return clients_mem_; }
+  // c's buffers may have changed: re-measure it. One branch when eviction is off.
+  void ClientMemoryChanged(Client* c) {
+    if (client_eviction_limit_) [[unlikely]] TrackClientMemory(c);
+  }
+  // Closes the evictable clients using the most memory until all clients
+  // together are under the limit (Redis's evictClients).
+  void EvictClients();
   // Runs a blocked client's command again (BlockingRegistry).
   void Reexecute(Client* c, const std::vector<std::string>& args);
   // A client that was blocked may go on with its pending input (before the next sleep).
@@ -407,6 +420,13 @@ class Server final : public CommandServices {
   bool pre_command_oom_ = false;
   // Applies the maxmemory policy and LFU parameters to the keyspace's access clock.
   void ApplyEvictionConfig();
+  // maxmemory-clients and maxmemory -> client_eviction_limit_ (re-measures
+  // every client when eviction turns on).
+  void ApplyClientEvictionConfig();
+  void TrackClientMemory(Client* c);
+  size_t client_eviction_limit_ = 0;
+  size_t clients_mem_ = 0;
+  int64_t last_client_evict_warning_ms_ = 0;
   // Applies lazyfree-lazy-* to the keyspace's free settings.
   void ApplyLazyFreeConfig();
 };

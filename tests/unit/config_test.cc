@@ -249,8 +249,9 @@ TEST(ConfigTest, RefusesMissingBehavioursAllAtOnce) {
             Refused({{5, "daemonize yes",
                       "daemonize yes is not supported by vireo-server: run it in the foreground "
                       "under a process supervisor"}}));
-  // Replication is built: these are accepted.
-  for (const char* line : {"replicaof 1.2.3.4 6379", "slaveof 1.2.3.4 6379", "min-slaves-to-write 1"}) {
+  // Replication and client eviction are built: these are accepted.
+  for (const char* line : {"replicaof 1.2.3.4 6379", "slaveof 1.2.3.4 6379", "min-slaves-to-write 1",
+                           "maxmemory-clients 10%", "maxmemory-clients 64mb"}) {
     Config c;
     std::string err;
     EXPECT_TRUE(c.LoadFromString(line, &err)) << line << err;
@@ -259,7 +260,6 @@ TEST(ConfigTest, RefusesMissingBehavioursAllAtOnce) {
                            "include /x.conf",
                            "loadmodule /x.so",
                            "unixsocket /tmp/x.sock", "supervised systemd", "syslog-enabled yes",
-                           "maxmemory-clients 10%",
                            "shutdown-on-sigterm nosave",
                            "enable-protected-configs yes", "oom-score-adj yes", "x.y 1"}) {
     const std::string err = LoadError(line);

@@ -286,6 +286,7 @@ void StatsSection(Server& s, InfoWriter& w) {
   w.Field("unexpected_error_replies", st.unexpected_error_replies);
   w.Field("total_error_replies", st.total_error_replies);
   w.Field("client_query_buffer_limit_disconnections", st.client_qbuf_limit_disconnections);
+  w.Field("client_output_buffer_limit_disconnections", st.client_obuf_limit_disconnections);
 }
 
 void ReplicationSection(Server& s, InfoWriter& w, int64_t now_ms) {

@@ -127,7 +127,9 @@ constexpr CompatRow kRows[] = {
     Int("active-defrag-threshold-upper", "100", 0, 1000),
     // Memory layout is Vireo's own (slab allocator): defragmentation settings
     // tune something done differently.
-    Bool("activedefrag", "no"),
+    // Accepting yes would promise defragmentation that does not happen
+    // (Debian's redis-server refuses it too, lacking Redis's patched jemalloc).
+    Bool("activedefrag", "no").Lacks("active defragmentation"),
     Bool("activerehashing", "yes"),
     Bool("always-show-logo", "no").Flags(kImmutable),
     Str("aof_rewrite_cpulist").Flags(kImmutable),

@@ -534,6 +534,14 @@ void Server::BeforeSleep() {
 void Server::ProcessEventsWhileLoading(uint64_t loaded_bytes) {
   loading_.loaded_bytes = loaded_bytes;
   const int64_t now = NowMs();
+  // A long load says how far it is, every 5 s (INFO has the same figures).
+  if (!loading_.last_log_ms) loading_.last_log_ms = now;
+  if (now - loading_.last_log_ms >= 5000 && loading_.total_bytes) {
+    loading_.last_log_ms = now;
+    VLOG_NOTICE("Loading the dataset: %.1f%% (%llu of %llu bytes)",
+                double(loaded_bytes) * 100.0 / double(loading_.total_bytes), (unsigned long long)loaded_bytes,
+                (unsigned long long)loading_.total_bytes);
+  }
   // Clients waiting meanwhile get -LOADING (ProcessCommand); at most every 100 ms.
   if (now - loading_.last_events_ms < 100) return;
   loading_.last_events_ms = now;

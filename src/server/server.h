@@ -200,6 +200,7 @@ class Server final : public CommandServices {
     uint64_t total_bytes = 0;
     uint64_t loaded_bytes = 0;
     int64_t last_events_ms = 0;
+    int64_t last_log_ms = 0;
   };
   LoadingState& loading() { return loading_; }
   // Called now and then by a loader: serves clients (-LOADING) at most every 2 ms... 100 ms.
@@ -273,7 +274,9 @@ class Server final : public CommandServices {
   }
   // Replaces the dataset with RdbPath()'s; a missing file is not an error
   // (*missing tells). On failure the dataset is unchanged.
-  bool LoadRdb(std::string* error, bool* missing);
+  // serve_clients (start-up): clients get -LOADING and INFO the loading_*
+  // fields meanwhile; DEBUG RELOAD loads without serving anyone.
+  bool LoadRdb(std::string* error, bool* missing, bool serve_clients = false);
   // What a shutdown must do first: save when asked or when save points are
   // set (unless nosave). False (stay up) when that save fails and !force.
   bool PrepareForShutdown(bool save, bool nosave, bool force, std::string* error);

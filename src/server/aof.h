@@ -88,6 +88,12 @@ class Aof final : public PropagationSink {
     unsigned long pending_bio_fsync, delayed_fsync;
   };
   Info info() const;
+  // CONFIG RESETSTAT: the counters Redis resets (rewrites, consecutive
+  // failures, delayed fsyncs).
+  void ResetStats() {
+    rewrites_ = consecutive_failures_ = 0;
+    delayed_fsync_ = 0;
+  }
 
  private:
   std::string DirPath() const;

@@ -170,6 +170,7 @@ class Replication {
     uint64_t sync_partial_err = 0;
   };
   const Stats& stats() const { return stats_; }
+  void ResetStats() { stats_ = Stats(); }  // CONFIG RESETSTAT
 
  private:
   class MasterLink;

@@ -81,6 +81,7 @@ Server::Server(Config config)
       if (!cfg().appendonly && aof_->on()) aof_->Disable();
       return std::string();
     }
+    if (name == "port" || name == "bind") return ApplyListenChange(name);
     return name == "vireo-endpoint-ports" ? ApplyEndpointPorts() : ApplyTlsChange(name);
   });
   KeyEventHooks hooks;
@@ -130,19 +131,11 @@ bool Server::ApplyCommandRenames(std::string* error) {
 
 bool Server::Listen(std::string* error) {
   const ServerConfig& c = cfg();
-  for (const std::string& addr : c.bind) {
-    std::string err;
-    bool optional = false;
-    int fd = OpenListener(addr, c.port, c.tcp_backlog, &err, &optional);
-    if (fd < 0) {
-      if (optional) continue;
-      *error = "Could not create server TCP listening socket " + addr + ":" + std::to_string(c.port) + ": " + err;
-      return false;
-    }
-    listen_fds_.push_back(fd);
-    listeners_.push_back(std::make_unique<Listener>(fd, [this](int lfd) { OnAcceptable(lfd); }));
-    loop_.Watch(fd, listeners_.back().get(), true, false);
-  }
+  std::vector<int> fds;
+  if (!OpenTcpListeners(c.bind, c.port, &fds, error)) return false;
+  InstallTcpListeners(std::move(fds));
+  open_port_ = c.port;
+  open_bind_ = c.bind;
   if (!ListenTls(error)) return false;
   if (listen_fds_.empty()) {
     *error = "Failed listening on any address";
@@ -375,6 +368,9 @@ void Server::ResetStats() {
   fresh.last_sample_ms = now;
   stats_ = fresh;
   commands_.ResetStats();
+  rdb_.saves = 0;
+  aof_->ResetStats();
+  repl_->ResetStats();
   auto& ks = keyspace_.stats();
   ks.expired_keys = ks.evicted_keys = ks.keyspace_hits = ks.keyspace_misses = 0;
   keyspace_.lazy_freer().ResetFreedCount();

@@ -296,6 +296,17 @@ class Server final : public CommandServices {
   // Config apply hook for tls-*: "" or the CONFIG SET failure reason.
   std::string ApplyTlsChange(std::string_view name);
 
+  // ---- plain TCP listeners (tcp_listeners.cc): `port` on every `bind` address.
+  // Opens them (none for port 0); false with the message, nothing left open.
+  bool OpenTcpListeners(const std::vector<std::string>& bind, int port, std::vector<int>* fds,
+                        std::string* error);
+  // Replaces the open TCP listeners by `fds` (closing the old ones).
+  void InstallTcpListeners(std::vector<int> fds);
+  // Config apply hook for port and bind: re-opens the listeners (and, for
+  // bind, TLS and endpoint ports); "" or Redis's CONFIG SET failure reason,
+  // the old sockets kept.
+  std::string ApplyListenChange(std::string_view name);
+
   // Called from the client on readable data and after unpausing.
   void ProcessInput(Client* c);
   void OnAcceptable(int listen_fd);
@@ -342,6 +353,10 @@ class Server final : public CommandServices {
   EventLoop loop_;
   std::vector<std::unique_ptr<IoHandler>> listeners_;
   std::vector<int> listen_fds_;
+  // The plain TCP listeners (also in listen_fds_) and what they listen on.
+  std::vector<std::pair<int, std::unique_ptr<IoHandler>>> tcp_listeners_;
+  int open_port_ = 0;
+  std::vector<std::string> open_bind_;
   std::vector<int> tls_listen_fds_;
   std::shared_ptr<TlsContext> tls_ctx_;
   // vireo-endpoint-ports: port -> its listeners (fd, handler), one per bind

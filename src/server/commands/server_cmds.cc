@@ -64,8 +64,8 @@ void CmdConfigSet(ServerContext& ctx) {
 }
 
 void CmdConfigResetstat(ServerContext& ctx) {
+  // As Redis: statistics only; the slowlog and latency events have RESET subcommands of their own.
   ctx.server.ResetStats();
-  ctx.server.slowlog().clear();
   ctx.reply.Ok();
 }
 

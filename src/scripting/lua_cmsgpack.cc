@@ -367,15 +367,10 @@ int UnpackLimit(lua_State* L) {
 }  // namespace
 
 int LuaOpenCmsgpack(lua_State* L) {
+  static const luaL_Reg kFunctions[] = {
+      {"pack", Pack}, {"unpack", Unpack}, {"unpack_one", UnpackOne}, {"unpack_limit", UnpackLimit}, {nullptr, nullptr}};
   lua_newtable(L);
-  lua_pushcfunction(L, Pack);
-  lua_setfield(L, -2, "pack");
-  lua_pushcfunction(L, Unpack);
-  lua_setfield(L, -2, "unpack");
-  lua_pushcfunction(L, UnpackOne);
-  lua_setfield(L, -2, "unpack_one");
-  lua_pushcfunction(L, UnpackLimit);
-  lua_setfield(L, -2, "unpack_limit");
+  luaL_register(L, nullptr, kFunctions);
   lua_pushstring(L, "cmsgpack");
   lua_setfield(L, -2, "_NAME");
   lua_pushstring(L, "lua-cmsgpack 0.4.0");

@@ -81,7 +81,13 @@ int GenericCall(lua_State* L, bool raise) {
     PushErrorTable(L, "reply could not be converted");
     return raise ? lua_error(L) : 1;
   }
-  if (raise && !reply.empty() && reply[0] == '-') return lua_error(L);
+  if (!reply.empty() && reply[0] == '-') {
+    // The failed command counted this error; a script that passes the table
+    // on does not count it again (Redis's field, visible to scripts too).
+    lua_pushboolean(L, 1);
+    lua_setfield(L, -2, kErrorCountedField);
+    if (raise) return lua_error(L);
+  }
   return 1;
 }
 

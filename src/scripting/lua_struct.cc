@@ -274,13 +274,9 @@ int Size(lua_State* L) {
 }  // namespace
 
 int LuaOpenStruct(lua_State* L) {
+  static const luaL_Reg kFunctions[] = {{"pack", Pack}, {"unpack", Unpack}, {"size", Size}, {nullptr, nullptr}};
   lua_newtable(L);
-  lua_pushcfunction(L, Pack);
-  lua_setfield(L, -2, "pack");
-  lua_pushcfunction(L, Unpack);
-  lua_setfield(L, -2, "unpack");
-  lua_pushcfunction(L, Size);
-  lua_setfield(L, -2, "size");
+  luaL_register(L, nullptr, kFunctions);
   return 1;
 }
 

@@ -145,6 +145,16 @@ void LuaVm::Run(const char* name, const RunArgs& run, ReplyBuilder& reply) {
   limit_active_ = false;
   running_ = false;
 
+  if (lua_istable(L, -1)) {
+    // Raw reads: a script's table may have metamethods.
+    lua_pushstring(L, "err");
+    lua_rawget(L, -2);
+    const bool is_error = lua_type(L, -1) == LUA_TSTRING;
+    lua_pushstring(L, kErrorCountedField);
+    lua_rawget(L, -3);
+    if (is_error && lua_toboolean(L, -1)) host_->ScriptErrorAlreadyCounted();
+    lua_pop(L, 2);
+  }
   if (status == 0) {
     LuaToReply(L, reply, script_resp_);
   } else if (lua_istable(L, -1)) {

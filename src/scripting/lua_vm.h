@@ -116,6 +116,9 @@ void MakeReadonlyProxy(lua_State* L);
 void SetMissingGlobalMetatable(lua_State* L);
 // Registry keys: the metatable of the globals proxy (its __index is the real globals).
 inline constexpr const char* kGlobalsMetaKey = "vireo.globalsmeta";
+// The field Redis sets on redis.call/pcall error tables whose error the
+// failed command already counted in errorstats.
+inline constexpr const char* kErrorCountedField = "ignore_error_stats_update";
 // Adds redis.log, the LOG_* levels and the version fields to the table on top.
 void AddLogAndVersion(lua_State* L, LuaVm* vm);
 // The redis.* table (without registering it as a global).

@@ -27,6 +27,10 @@ class ScriptHost {
   // Called every few thousand interpreter instructions. Returns true when the
   // script must stop now (SCRIPT KILL, FUNCTION KILL, SHUTDOWN NOSAVE).
   virtual bool ScriptCheckpoint() = 0;
+  // The script's reply is an error table that redis.call/pcall produced
+  // (Redis marks it ignore_error_stats_update): the command that failed
+  // already counted it in errorstats, the script's reply must not again.
+  virtual void ScriptErrorAlreadyCounted() {}
 
  protected:
   ~ScriptHost() = default;

@@ -383,8 +383,9 @@ void Server::Call(Client* c, Command* cmd, const std::vector<std::string_view>& 
   if (failed) {
     cmd->failed_calls++;
     size_t end = out.find_first_of(" \r", reply_start);
-    CountError(std::string_view(out).substr(reply_start + 1, end - reply_start - 1));
+    if (!skip_error_count_) CountError(std::string_view(out).substr(reply_start + 1, end - reply_start - 1));
   }
+  skip_error_count_ = false;
   if (c->reply_mode == Client::ReplyMode::kOff || c->reply_mode == Client::ReplyMode::kSkipThis) {
     if (c->reply_mode == Client::ReplyMode::kSkipThis) c->reply_mode = Client::ReplyMode::kOn;
     out.resize(reply_start);

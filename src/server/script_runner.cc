@@ -161,6 +161,8 @@ void ScriptRunner::ScriptLog(int level, std::string_view msg) {
   Log::Write(LogSeverity(level), "%.*s", int(msg.size()), msg.data());
 }
 
+void ScriptRunner::ScriptErrorAlreadyCounted() { server_.SkipNextErrorCount(); }
+
 bool ScriptRunner::ScriptCheckpoint() {
   if (kill_requested_) return true;
   if (!timed_out_) {

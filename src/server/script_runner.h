@@ -66,6 +66,7 @@ class ScriptRunner final : public ScriptHost {
   bool ScriptAclCheck(const std::vector<std::string_view>& args, bool* allowed) override;
   void ScriptLog(int level, std::string_view msg) override;
   bool ScriptCheckpoint() override;
+  void ScriptErrorAlreadyCounted() override;
 
  private:
   Server& server_;

@@ -156,6 +156,10 @@ class Server final : public CommandServices {
   void DiscardTransaction(Client* c);
   // Counts an error reply in INFO errorstats (text without the leading '-').
   void CountError(std::string_view error);
+  // The running command's error reply repeats an error already counted (a
+  // script returning or raising what its redis.call got): Call counts the
+  // failed call but not the error again, as Redis.
+  void SkipNextErrorCount() { skip_error_count_ = true; }
   // A blocked command ended with an error not produced by its handler (CLIENT UNBLOCK ERROR).
   void CountBlockedCommandError(const std::vector<std::string>& args, std::string_view error);
   void RecordLatency(const std::string& event, int64_t ms, int64_t now_ms);
@@ -402,6 +406,7 @@ class Server final : public CommandServices {
   };
   std::unique_ptr<BgsaveJob> bgsave_;
   bool save_after_command_ = false;  // FLUSHALL with save points
+  bool skip_error_count_ = false;    // SkipNextErrorCount
   std::unique_ptr<ScriptRunner> scripts_;
   std::unique_ptr<Aof> aof_;
   LoadingState loading_;

@@ -186,6 +186,37 @@ class BadScriptTest(ServerTestCase):
     with self.assertRaises(redis.exceptions.ResponseError):
       r.eval("string.leaked = 1", 0)
 
+  def test_errors_are_counted_once(self):
+    # A failing redis.call/pcall counts its error; a script that raises or
+    # returns that same error does not count it again (Redis marks the table
+    # ignore_error_stats_update); other script errors count once.
+    r = self.server.redis()
+    r.set("s", "x")
+    cases = [  # script, errorstat_ERR (or MY), total errors, EVAL failed_calls
+        ("return redis.call('incr', KEYS[1])", "ERR", 1, 1),
+        ("return redis.pcall('incr', KEYS[1])", "ERR", 1, 1),
+        ("return redis.call('nosuch')", "ERR", 1, 1),
+        ("return redis.error_reply('MY bad')", "MY", 1, 1),
+        ("error('boom')", "ERR", 1, 1),
+        ("local e = redis.pcall('incr', KEYS[1]) return {err=e.err}", "ERR", 2, 1),
+        ("redis.pcall('incr', KEYS[1]) return 1", "ERR", 1, 0),
+    ]
+    for script, code, total, failed in cases:
+      r.config_resetstat()
+      try:
+        r.eval(script, 1, "s")
+      except redis.exceptions.ResponseError:
+        pass
+      errors = r.info("errorstats")
+      self.assertEqual(errors, {"errorstat_%s" % code: "count=%d" % total}, script)
+      self.assertEqual(r.info("stats")["total_error_replies"], total, script)
+      self.assertEqual(r.info("commandstats")["cmdstat_eval"]["failed_calls"],
+                       failed, script)
+    fields = r.eval("local e = redis.pcall('incr', KEYS[1]) local t = {} "
+                    "for k in pairs(e) do t[#t+1] = k end table.sort(t) "
+                    "return t", 1, "s")
+    self.assertEqual(fields, ["err", "ignore_error_stats_update"])
+
 
 class RedisPyScriptsTest(ServerTestCase):
 

@@ -18,10 +18,13 @@
 #include "server/commands/aof_cmds.h"
 #include "server/commands/persistence_cmds.h"
 #include "server/commands/server_context.h"
+#include "acl/acl_users.h"
+#include "server/config_rewrite.h"
 #include "server/config_values.h"
 #include "types/quicklist.h"
 #include "persistence/rdb_writer.h"
 #include "server/script_runner.h"
+#include "server/replication.h"
 #include "server/server.h"
 
 namespace vireo {
@@ -69,6 +72,30 @@ void CmdConfigResetstat(ServerContext& ctx) {
   ctx.reply.Ok();
 }
 
+void CmdConfigRewrite(ServerContext& ctx) {
+  Server& server = ctx.server;
+  const std::string& path = server.config().config_file();
+  if (path.empty()) {
+    ctx.reply.Error("ERR The server is running without a config file");
+    return;
+  }
+  RewriteInputs in;
+  in.values = &server.cfg();
+  in.users_in_aclfile = !server.cfg().aclfile.empty();
+  for (const auto& [name, u] : server.acl().all()) in.user_lines.push_back("user " + name + " " + u->Describe());
+  if (server.repl().is_replica()) {
+    in.replicaof = server.repl().master_host() + " " + std::to_string(server.repl().master_port());
+  }
+  const std::string error = RewriteConfigFile(path, in);
+  if (!error.empty()) {
+    VLOG_WARNING("CONFIG REWRITE failed: %s", error.c_str());
+    ctx.reply.Error("ERR Rewriting config file: " + error);
+    return;
+  }
+  VLOG_NOTICE("CONFIG REWRITE executed with success.");
+  ctx.reply.Ok();
+}
+
 void CmdConfigHelp(ServerContext& ctx) {
   HelpReply(ctx, {"CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
                   "GET <pattern>",
@@ -77,8 +104,10 @@ void CmdConfigHelp(ServerContext& ctx) {
                   "    Set the configuration <directive> to <value>.",
                   "RESETSTAT",
                   "    Reset statistics reported by the INFO command.",
+                  "REWRITE",
+                  "    Rewrite the configuration file.",
                   "HELP",
-                  "    Print this help."});
+                  "    Prints this help."});
 }
 
 // ---- TIME / LASTSAVE ----
@@ -420,6 +449,7 @@ void BindServerCommands(CommandTable& t) {
   t.Bind("config|get", OnServer<CmdConfigGet>);
   t.Bind("config|set", OnServer<CmdConfigSet>);
   t.Bind("config|resetstat", OnServer<CmdConfigResetstat>);
+  t.Bind("config|rewrite", OnServer<CmdConfigRewrite>);
   t.Bind("config|help", OnServer<CmdConfigHelp>);
   t.Bind("time", OnServer<CmdTime>);
   BindPersistenceCommands(t);

@@ -11,6 +11,12 @@ CPU per request is the figure that tells servers apart on a 2-core machine:
 the benchmark client saturates a core, so requests/s mostly measures the
 client; CPU time per request is what the server itself spends.
 
+Streams, bitmaps, HyperLogLog and geo rows live in bench/datatypes.py
+(--only names: xadd, xreadgroup, setbit, bitcount, pfadd, pfcount,
+geosearch, geoadd). Memory loads run with --only only when named
+(mem-string, mem-list, mem-hash, mem-intset, mem-set, mem-zset,
+mem-stream).
+
 Usage: VIREO_SERVER=build/vireo-server /usr/bin/python3 bench/bench.py
        [--quick] [--only set,get] [--rounds N] [--no-memory]
 """
@@ -26,6 +32,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.dont_write_bytecode = True
 
+import datatypes  # noqa: E402
 import scripted  # noqa: E402
 import eviction_bench  # noqa: E402
 import secure  # noqa: E402
@@ -105,6 +112,8 @@ def selected_tests(only):
     extra.append("aof")
   wanted -= {"acl", "tls"}  # bench/secure.py's rows
   wanted -= {"maxmemory"}  # bench/eviction_bench.py's rows
+  wanted -= set(datatypes.GROUPS)  # bench/datatypes.py's rows
+  wanted -= {load.only for load in workloads.MEMORY_LOADS}
   unknown = wanted - {t.tool_test for t in tests} - \
       {t.name.lower() for t in tests} - {short(t) for t in extra if t not in ("publish", "aof")} - {"publish", "aof"}
   if unknown:
@@ -284,8 +293,10 @@ def main():
           flush=True)
     # Memory first, each load on a fresh pair of servers: after a FLUSHALL
     # the allocator reuses freed pages and RSS growth would mean nothing.
+    only = {w.strip().lower() for w in args.only.split(",") if w.strip()}
+    loads = [l for l in workloads.MEMORY_LOADS if not only or l.only in only]
     if not args.no_memory:
-      for n, load in enumerate(workloads.MEMORY_LOADS):
+      for n, load in enumerate(loads):
         if n > 0:
           for server in servers:
             server.restart_fresh()
@@ -304,6 +315,9 @@ def main():
       secure.measure_acl(servers, rounds, args.quick, rows, Row, measure_pair)
     if not args.only or "tls" in args.only.split(","):
       secure.measure_tls(vireo_binary, REDIS_SERVER, rounds, args.quick, rows, measure_pair)
+    types_wanted = set(datatypes.GROUPS) if not only else only & set(datatypes.GROUPS)
+    if types_wanted:
+      datatypes.measure(servers, types_wanted, rounds, args.quick, rows, measure_pair)
     if not args.only or "maxmemory" in args.only.split(","):
       eviction_bench.measure_check_cost(servers, rounds, args.quick, rows, Row)
       eviction_bench.measure_at_limit(servers, rounds, args.quick, rows, Row, measure_pair)

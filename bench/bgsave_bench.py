@@ -6,7 +6,8 @@ For each server: load a dataset (2 GB by default: 1 KiB values), start a
 50% SET / 50% GET load with redis-benchmark, and while it runs measure a
 probe client's PING latency (p99.9) for a while without a save, then run
 BGSAVE and measure it again during the save. Reported per server:
-- peak memory during the save / memory before it, where memory is the
+- peak memory during the save / memory just before it (under the same
+  load), where memory is the
   proportional set size (Pss) of the server and all its children, so a
   fork's shared pages count once and only its copied pages add;
 - probe p99.9 during the save / p99.9 without a save;
@@ -91,7 +92,6 @@ def measure(server, size_mb, value_bytes, keyspace):
   r = server.command
   load(server, size_mb, value_bytes)
   time.sleep(1)
-  before = pss_kb(server.proc.pid)
   bench = subprocess.Popen([REDIS_BENCHMARK, "-p", str(server.port), "-t", "set,get", "-n", "100000000",
                             "-r", str(keyspace), "-d", str(value_bytes), "-c", "20", "-q", "-l"],
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -101,12 +101,15 @@ def measure(server, size_mb, value_bytes, keyspace):
     time.sleep(5)
     quiet = p999(probe.samples)
     probe.samples = []
+    # Memory before the save is taken under the same load, just before it:
+    # what the write load alone grows (allocator churn) is not the save's.
+    before = pss_kb(server.proc.pid)
     peak = before
     start = time.monotonic()
     r("BGSAVE")
     while True:
       peak = max(peak, pss_kb(server.proc.pid))
-      if b"rdb_bgsave_in_progress:0" in r("INFO", "persistence"):
+      if "rdb_bgsave_in_progress:0" in r("INFO", "persistence"):
         break
       time.sleep(0.05)
     took = time.monotonic() - start

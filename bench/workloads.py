@@ -132,6 +132,15 @@ def zset_key(i):
   return resp(*args)
 
 
+def stream_entry(i):
+  # One stream, auto IDs, the XADD row's 5 fields with 8-byte values that
+  # differ per entry (the field names repeat, as in most streams).
+  args = [b"XADD", b"bigstream", b"*"]
+  for j in range(5):
+    args += [b"f%d" % j, b"v%07d" % ((i * 5 + j) % 10000000)]
+  return resp(*args)
+
+
 @dataclasses.dataclass(frozen=True)
 class MemoryLoad:
   name: str
@@ -143,6 +152,8 @@ class MemoryLoad:
   dbsize: int = None
   # vireo/redis ratio to meet (issue goals: strings 0.6x, collections 1.0x).
   goal: float = 1.0
+  # Name for bench.py --only (memory loads run with --only only when named).
+  only: str = ""
 
 
 def list_element(i):
@@ -151,13 +162,15 @@ def list_element(i):
 
 
 MEMORY_LOADS = [
-    MemoryLoad("string 16B", 1000000, string_key, goal=0.6),
+    MemoryLoad("string 16B", 1000000, string_key, goal=0.6, only="mem-string"),
     MemoryLoad("list 1M, per elem", 1000000, list_element,
-               dbsize=1),
-    MemoryLoad("hash 10 fields", 100000, hash_key),
-    MemoryLoad("set 10 integers", 100000, set_int_key),
-    MemoryLoad("set 10 strings", 100000, set_str_key),
-    MemoryLoad("zset 10 members", 100000, zset_key),
+               dbsize=1, only="mem-list"),
+    MemoryLoad("hash 10 fields", 100000, hash_key, only="mem-hash"),
+    MemoryLoad("set 10 integers", 100000, set_int_key, only="mem-intset"),
+    MemoryLoad("set 10 strings", 100000, set_str_key, only="mem-set"),
+    MemoryLoad("zset 10 members", 100000, zset_key, only="mem-zset"),
+    MemoryLoad("stream 1M, per entry", 1000000, stream_entry, dbsize=1,
+               only="mem-stream"),
     # Later: hashes/sets/zsets/lists, e.g.
     # MemoryLoad("hash 10 fields", 100000, hash_key, commands_per_key=1),
 ]

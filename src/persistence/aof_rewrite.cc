@@ -1,10 +1,7 @@
 #include "persistence/aof_rewrite.h"
 
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
+#include <utility>
 
 #include "base/numbers.h"
 #include "engine/database.h"
@@ -86,7 +83,9 @@ void WriteStream(AofCommandOutput& out, std::string_view key, const Stream& s) {
   }
 }
 
-void WriteKey(AofCommandOutput& out, Entry* e) {
+}  // namespace
+
+void WriteAofKeyCommands(AofCommandOutput& out, Entry* e) {
   std::string_view key = e->key();
   switch (e->type()) {
     case ObjType::kString: {
@@ -147,8 +146,6 @@ void WriteKey(AofCommandOutput& out, Entry* e) {
   out.Flush();
 }
 
-}  // namespace
-
 void AofCommandOutput::Header(size_t argc) {
   buf_.push_back('*');
   buf_.append(std::to_string(argc));
@@ -168,62 +165,11 @@ void AofCommandOutput::Command(std::initializer_list<std::string_view> args) {
   for (std::string_view a : args) Bulk(a);
 }
 
-bool AofCommandOutput::Flush(bool force) {
-  if (fd_ < 0) return true;
-  if (!force && buf_.size() < kFlushAt) return errno_ == 0;
-  const char* p = buf_.data();
-  size_t left = buf_.size();
-  while (left > 0 && errno_ == 0) {
-    ssize_t n = write(fd_, p, left);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      errno_ = errno;
-      break;
-    }
-    p += n;
-    left -= size_t(n);
-  }
+void AofCommandOutput::Flush(bool force) {
+  if (buf_.empty() || (!force && buf_.size() < kFlushAt)) return;
+  flushed_ += buf_.size();
+  sink_(buf_);
   buf_.clear();
-  return errno_ == 0;
-}
-
-bool WriteAofBase(Keyspace& ks, int fd, const AofBaseOptions& opts, std::string* error) {
-  if (opts.rdb_preamble) {
-    // Redis's layout: the RDB file of the whole dataset, functions first.
-    RdbWriter w(fd, opts.rdb_compress);
-    w.Header();
-    w.StandardAux(opts.now_ms / 1000, opts.used_memory, true);
-    for (const std::string& code : opts.function_libraries) w.Function(code);
-    for (int i = 0; i < ks.count() && w.error() == 0; ++i) {
-      Database& db = ks.db(i);
-      if (db.size() == 0) continue;
-      w.SelectDb(i);
-      w.ResizeDb(db.size(), db.expires_size());
-      db.keys().ForEach([&](Entry* e) {
-        w.KeyValue(e);
-        w.MaybeFlush();
-      });
-    }
-    if (!w.Finish(opts.rdb_checksum)) {
-      *error = std::string("Write error writing the AOF base: ") + strerror(w.error());
-      return false;
-    }
-    return true;
-  }
-  AofCommandOutput out(fd);
-  if (opts.timestamp) out.Raw("#TS:" + std::to_string(opts.now_ms / 1000) + "\r\n");
-  for (const std::string& code : opts.function_libraries) out.Command({"FUNCTION", "LOAD", code});
-  for (int i = 0; i < ks.count() && out.error() == 0; ++i) {
-    Database& db = ks.db(i);
-    if (db.size() == 0) continue;
-    out.Command({"SELECT", Ll(i)});
-    db.keys().ForEach([&](Entry* e) { WriteKey(out, e); });
-  }
-  if (!out.Flush(true)) {
-    *error = std::string("Write error writing the AOF base: ") + strerror(out.error());
-    return false;
-  }
-  return true;
 }
 
 }  // namespace vireo

@@ -4,8 +4,9 @@
 // RPUSH/SADD/ZADD/HMSET in batches of 64 items, streams as XADD + XSETID +
 // XGROUP CREATE + XCLAIM / XGROUP CREATECONSUMER, PEXPIREAT after a key with
 // a TTL, FUNCTION LOAD for each library first.
-// Thread rule: runs on the thread that owns the keyspace, which must not
-// change while it writes (the node calls it in the foreground).
+// The walk over the keyspace, and the RDB preamble form, are SnapshotWriter's
+// (persistence/snapshot_writer.h): this file holds the command encoding.
+// Thread rule: runs on the thread that owns the keyspace.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -13,39 +14,31 @@
 #include <vector>
 
 #include "engine/keyspace.h"
+#include "persistence/rdb_writer.h"
 
 namespace vireo {
 
-struct AofBaseOptions {
-  bool rdb_preamble = true;   // aof-use-rdb-preamble
-  bool timestamp = false;     // aof-timestamp-enabled: a "#TS:" annotation first (command form)
-  bool rdb_compress = true;   // rdbcompression
-  bool rdb_checksum = true;   // rdbchecksum
-  int64_t now_ms = 0;
-  uint64_t used_memory = 0;
-  std::vector<std::string> function_libraries;  // each library's source code
-};
-
-// Writes the base to fd (from its current position). False with *error on a write error.
-bool WriteAofBase(Keyspace& ks, int fd, const AofBaseOptions& opts, std::string* error);
-
-// Buffered RESP command output to a file descriptor (or a string when fd < 0).
+// Buffered RESP command output handed in chunks to a sink (see
+// RdbWriter::ChunkSink): a file writer thread, a buffer.
 class AofCommandOutput {
  public:
-  explicit AofCommandOutput(int fd) : fd_(fd) {}
+  explicit AofCommandOutput(RdbWriter::ChunkSink sink) : sink_(std::move(sink)) {}
   void Command(std::initializer_list<std::string_view> args);
   void Header(size_t argc);  // "*argc"
   void Bulk(std::string_view a);
   void Raw(std::string_view s) { buf_.append(s); }
-  // Writes out the buffer when it is big (or always when force). False after a write error.
-  bool Flush(bool force = false);
-  int error() const { return errno_; }
-  std::string& buffer() { return buf_; }
+  // Hands the buffer to the sink when it is big (or always when force).
+  void Flush(bool force = false);
+  // Bytes produced so far (handed over and buffered).
+  uint64_t written() const { return flushed_ + buf_.size(); }
 
  private:
-  int fd_;
-  int errno_ = 0;
+  RdbWriter::ChunkSink sink_;
+  uint64_t flushed_ = 0;
   std::string buf_;
 };
+
+// One key as the commands that rebuild it (and PEXPIREAT for its TTL).
+void WriteAofKeyCommands(AofCommandOutput& out, Entry* e);
 
 }  // namespace vireo

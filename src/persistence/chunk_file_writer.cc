@@ -6,18 +6,25 @@
 #include <cerrno>
 #include <cstring>
 
+#include "base/memory_accounting.h"
 #include "persistence/rdb_file.h"
 
 namespace vireo {
 
 ChunkFileWriter::~ChunkFileWriter() { Cancel(); }
 
-bool ChunkFileWriter::Open(const std::string& temp_path, const std::string& final_path, std::string* error) {
+bool ChunkFileWriter::Open(const std::string& temp_path, const std::string& final_path, Kind kind,
+                           std::string* error) {
   temp_path_ = temp_path;
   final_path_ = final_path;
+  kind_ = kind;
   fd_ = open(temp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd_ < 0) {
     const int err = errno;
+    if (kind == Kind::kAofBase) {
+      *error = std::string("Opening the temp file for AOF rewrite in rewriteAppendOnlyFile(): ") + strerror(err);
+      return false;
+    }
     char cwd[4096];
     const char* dir = getcwd(cwd, sizeof(cwd)) ? cwd : "unknown";
     *error = "Failed opening the temp RDB file " + temp_path + " (in server root dir " + dir +
@@ -70,7 +77,18 @@ void ChunkFileWriter::Cancel() {
   if (state_ == State::kRunning) state_ = State::kFailed;
 }
 
+ChunkFileWriter::State ChunkFileWriter::Wait() {
+  if (thread_.joinable()) thread_.join();
+  return Poll();
+}
+
 void ChunkFileWriter::Run() {
+  // It frees the chunks the main thread allocated: count that against
+  // used_memory (base/memory_accounting.h), or the figure would grow by
+  // every image written.
+  RegisterMemoryThread();
+  const char* const write_error =
+      kind_ == Kind::kAofBase ? "Write error writing append only file on disk: " : "Write error saving DB on disk: ";
   std::string failure;
   for (;;) {
     std::string chunk;
@@ -88,7 +106,7 @@ void ChunkFileWriter::Run() {
       ssize_t n = write(fd_, p, left);
       if (n < 0) {
         if (errno == EINTR) continue;
-        failure = std::string("Write error saving DB on disk: ") + strerror(errno);
+        failure = std::string(write_error) + strerror(errno);
         break;
       }
       p += n;
@@ -106,22 +124,24 @@ void ChunkFileWriter::Run() {
     cancelled = cancel_;
   }
   if (failure.empty() && !cancelled) {
-    if (fsync(fd_) != 0) failure = std::string("Write error saving DB on disk: ") + strerror(errno);
+    if (fsync(fd_) != 0) failure = std::string(write_error) + strerror(errno);
   }
   if (close(fd_) != 0 && failure.empty() && !cancelled) {
-    failure = std::string("Write error saving DB on disk: ") + strerror(errno);
+    failure = std::string(write_error) + strerror(errno);
   }
   fd_ = -1;
   if (failure.empty() && !cancelled) {
     if (rename(temp_path_.c_str(), final_path_.c_str()) != 0) {
-      failure = "Error moving temp DB file " + temp_path_ + " on the final destination " + final_path_ + ": " +
-                strerror(errno);
+      failure = kind_ == Kind::kAofBase ? "Error trying to rename the temporary AOF base file " + temp_path_ +
+                                              " into " + final_path_ + ": " + strerror(errno)
+                                        : "Error moving temp DB file " + temp_path_ + " on the final destination " +
+                                              final_path_ + ": " + strerror(errno);
     } else {
       FsyncDirectoryOf(final_path_);
     }
   }
   if (!failure.empty() || cancelled) unlink(temp_path_.c_str());
-  std::lock_guard<std::mutex> lock(mu_);
+  std::unique_lock<std::mutex> lock(mu_);
   if (cancelled) {
     state_ = State::kFailed;
     thread_error_ = "cancelled";
@@ -131,6 +151,9 @@ void ChunkFileWriter::Run() {
     state_ = State::kFailed;
     thread_error_ = failure;
   }
+  lock.unlock();
+  std::string().swap(failure);  // freed before the thread stops counting
+  UnregisterMemoryThread();
 }
 
 }  // namespace vireo

@@ -2,7 +2,8 @@
 // on a thread of its own, then makes it durable and gives it its final name
 // (fsync, rename over the final path, fsync of the directory), so the main
 // thread never waits on the disk and a crash leaves the old file or the new
-// one, never half of one. Used by background saves.
+// one, never half of one. Used by background saves and AOF rewrites
+// (persistence/snapshot_job.h) and, waited for, by foreground AOF bases.
 // Thread rule: every public method is called by one owner thread; the writer
 // thread touches only the queue (under the mutex) and the file.
 #pragma once
@@ -22,8 +23,10 @@ class ChunkFileWriter {
   ChunkFileWriter(const ChunkFileWriter&) = delete;
   ChunkFileWriter& operator=(const ChunkFileWriter&) = delete;
 
+  // Which file it writes: the error texts are Redis's for that file.
+  enum class Kind { kRdb, kAofBase };
   // Creates temp_path and starts the thread. False with *error (Redis's text).
-  bool Open(const std::string& temp_path, const std::string& final_path, std::string* error);
+  bool Open(const std::string& temp_path, const std::string& final_path, Kind kind, std::string* error);
   // Queues a chunk (moved out of chunk). Never blocks on the disk.
   void Push(std::string& chunk);
   // Bytes queued and not yet written.
@@ -36,11 +39,14 @@ class ChunkFileWriter {
   const std::string& error() const { return error_; }
   // Stops the thread and removes the temp file.
   void Cancel();
+  // After Finish: blocks until the file is in place (kDone) or not (kFailed).
+  State Wait();
 
  private:
   void Run();
 
   std::string temp_path_, final_path_;
+  Kind kind_ = Kind::kRdb;
   int fd_ = -1;
   std::thread thread_;
   std::mutex mu_;

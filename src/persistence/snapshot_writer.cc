@@ -5,7 +5,43 @@
 namespace vireo {
 
 SnapshotWriter::SnapshotWriter(Keyspace& ks, ChunkSink sink, SnapshotOptions opts)
-    : ks_(ks), writer_(std::move(sink), opts.compress), opts_(std::move(opts)) {}
+    : ks_(ks),
+      opts_(std::move(opts)),
+      writer_(opts_.format == SnapshotFormat::kRdb ? sink : ChunkSink(), opts_.compress),
+      cmds_(opts_.format == SnapshotFormat::kAofCommands ? std::move(sink) : ChunkSink()) {}
+
+void SnapshotWriter::BeginImage() {
+  if (opts_.format == SnapshotFormat::kRdb) {
+    writer_.Header();
+    writer_.StandardAux(opts_.now_ms / 1000, opts_.used_memory, opts_.aof_base, opts_.repl_id, opts_.repl_offset,
+                        opts_.repl_stream_db);
+    for (const std::string& code : opts_.functions) writer_.Function(code);
+    return;
+  }
+  if (opts_.aof_timestamp) cmds_.Raw("#TS:" + std::to_string(opts_.now_ms / 1000) + "\r\n");
+  for (const std::string& code : opts_.functions) cmds_.Command({"FUNCTION", "LOAD", code});
+}
+
+void SnapshotWriter::SelectDbOut(int db) {
+  if (opts_.format == SnapshotFormat::kRdb) {
+    writer_.SelectDb(db);
+  } else {
+    cmds_.Command({"SELECT", std::to_string(db)});
+  }
+  out_db_ = db;
+}
+
+void SnapshotWriter::FinishImage() {
+  if (opts_.format == SnapshotFormat::kRdb) {
+    writer_.Finish(opts_.checksum);
+  } else {
+    cmds_.Flush(true);
+  }
+}
+
+uint64_t SnapshotWriter::BytesOut() const {
+  return opts_.format == SnapshotFormat::kRdb ? writer_.written() : cmds_.written();
+}
 
 SnapshotWriter::~SnapshotWriter() {
   if (installed_) Abort();
@@ -14,10 +50,7 @@ SnapshotWriter::~SnapshotWriter() {
 void SnapshotWriter::Start(int64_t now_us) {
   start_us_ = now_us;
   next_key_us_ = 0;
-  writer_.Header();
-  writer_.StandardAux(opts_.now_ms / 1000, opts_.used_memory, opts_.aof_base, opts_.repl_id, opts_.repl_offset,
-                      opts_.repl_stream_db);
-  for (const std::string& code : opts_.functions) writer_.Function(code);
+  BeginImage();
   sizes_.resize(ks_.count());
   expires_.resize(ks_.count());
   for (int i = 0; i < ks_.count(); ++i) {
@@ -40,19 +73,20 @@ void SnapshotWriter::Uninstall() {
 void SnapshotWriter::WriteEntry(int db, Entry* e) {
   if (opts_.live) e->mark_snapshot_saved();
   if (!error_.empty()) return;
-  if (db != out_db_) {
-    writer_.SelectDb(db);
-    out_db_ = db;
+  if (db != out_db_) SelectDbOut(db);
+  if (opts_.format == SnapshotFormat::kRdb) {
+    writer_.KeyValue(e);
+    writer_.MaybeFlush();
+  } else {
+    WriteAofKeyCommands(cmds_, e);
   }
-  writer_.KeyValue(e);
   ++keys_written_;
-  writer_.MaybeFlush();
 }
 
 void SnapshotWriter::Preserve(int db, Entry* e) {
-  const uint64_t before = writer_.written();
+  const uint64_t before = BytesOut();
   WriteEntry(db, e);
-  preserved_bytes_ += writer_.written() - before;
+  preserved_bytes_ += BytesOut() - before;
 }
 
 bool SnapshotWriter::Step(int64_t deadline_us, const std::function<int64_t()>& now_us) {
@@ -75,14 +109,11 @@ bool SnapshotWriter::Step(int64_t deadline_us, const std::function<int64_t()>& n
       }
       walking_ = true;
       cursor_ = 0;
-      writer_.SelectDb(db_);
-      out_db_ = db_;
-      writer_.ResizeDb(sizes_[db_], expires_[db_]);
+      SelectDbOut(db_);
+      // RESIZEDB is a sizing hint of the RDB format only.
+      if (opts_.format == SnapshotFormat::kRdb) writer_.ResizeDb(sizes_[db_], expires_[db_]);
     }
-    if (out_db_ != db_) {
-      writer_.SelectDb(db_);
-      out_db_ = db_;
-    }
+    if (out_db_ != db_) SelectDbOut(db_);
     const int this_db = db_;
     cursor_ = d.keys().Scan(cursor_, [&](Entry* e) {
       if (!opts_.live || !e->snapshot_saved()) WriteEntry(this_db, e);
@@ -99,7 +130,7 @@ bool SnapshotWriter::Step(int64_t deadline_us, const std::function<int64_t()>& n
     if (deadline_us != 0 && (++steps & 15) == 0 && now_us() >= deadline_us) return false;
   }
   Uninstall();
-  writer_.Finish(opts_.checksum);
+  FinishImage();
   done_ = true;
   return true;
 }

@@ -17,6 +17,10 @@
 // the database differs); RDB loaders, Redis's included, accept any number of
 // SELECTDB opcodes, and RESIZEDB is only a sizing hint.
 //
+// The image is an RDB file (a dump file, an AOF's RDB preamble base, a full
+// sync's payload) or, for an AOF base with aof-use-rdb-preamble no, the
+// commands that rebuild the dataset (persistence/aof_rewrite.h); either way
+// each key is independent of the others, so keys written early are fine.
 // The bytes go to a sink in chunks (RdbWriter's chunk mode): a file written
 // by a background thread (ChunkFileWriter), a buffer, or a socket.
 // Thread rule: the keyspace's thread only (it reads live entries).
@@ -27,11 +31,16 @@
 #include <vector>
 
 #include "engine/keyspace.h"
+#include "persistence/aof_rewrite.h"
 #include "persistence/rdb_writer.h"
 
 namespace vireo {
 
+enum class SnapshotFormat { kRdb, kAofCommands };
+
 struct SnapshotOptions {
+  SnapshotFormat format = SnapshotFormat::kRdb;
+  bool aof_timestamp = false;  // kAofCommands: a "#TS:" annotation first (aof-timestamp-enabled)
   bool compress = true;  // rdbcompression
   bool checksum = true;  // rdbchecksum
   int64_t now_ms = 0;
@@ -42,7 +51,8 @@ struct SnapshotOptions {
   std::string repl_id;
   long long repl_offset = 0;
   int repl_stream_db = 0;
-  // Function library codes, written after the AUX fields, before the keys.
+  // Function library codes, written after the AUX fields, before the keys
+  // (FUNCTION LOAD commands in the command form).
   std::vector<std::string> functions;
   // rdb-key-save-delay: microseconds per key (negative: nanoseconds), which
   // Redis sleeps in its child; here the snapshot writes keys no faster.
@@ -81,7 +91,7 @@ class SnapshotWriter : public EntryPreserver {
   // Bytes written on behalf of commands about to change a key (the
   // equivalent of a fork's copy-on-write size).
   uint64_t preserved_bytes() const { return preserved_bytes_; }
-  uint64_t bytes_written() const { return writer_.written(); }
+  uint64_t bytes_written() const { return BytesOut(); }
   // The earliest time the next key may be written under key_delay (0: now).
   int64_t next_key_time_us() const { return next_key_us_; }
 
@@ -90,10 +100,16 @@ class SnapshotWriter : public EntryPreserver {
  private:
   void WriteEntry(int db, Entry* e);
   void Uninstall();
+  // The format's pieces (RDB records or commands).
+  void BeginImage();
+  void SelectDbOut(int db);
+  void FinishImage();
+  uint64_t BytesOut() const;
 
   Keyspace& ks_;
-  RdbWriter writer_;
   SnapshotOptions opts_;
+  RdbWriter writer_;       // kRdb
+  AofCommandOutput cmds_;  // kAofCommands
   std::vector<uint64_t> sizes_;    // per database at Start
   std::vector<uint64_t> expires_;  // per database at Start
   int db_ = 0;                     // database being walked

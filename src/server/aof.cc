@@ -10,7 +10,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
-#include "base/memory_stats.h"
+#include "base/memory_accounting.h"
 #include "persistence/aof_reader.h"
 #include "persistence/aof_rewrite.h"
 #include "persistence/rdb_file.h"
@@ -48,18 +48,6 @@ bool ReadWholeFile(const std::string& path, std::string* out) {
   return ok;
 }
 
-bool WriteAll(int fd, std::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    data.remove_prefix(size_t(n));
-  }
-  return true;
-}
-
 }  // namespace
 
 Aof::Aof(Server& server) : server_(server) {}
@@ -93,6 +81,9 @@ long long Aof::FileSize(const std::string& name) const {
 // ---- the sink ----
 
 void Aof::Feed(int, std::string_view resp) {
+  // Waiting for the first base of CONFIG SET appendonly yes (a BGSAVE runs):
+  // the base will hold this command, as Redis drops it then too.
+  if (wait_rewrite_ && !rewrite_) return;
   if (server_.cfg().aof_timestamp_enabled) {
     const int64_t now = NowMs() / 1000;
     if (now > ts_last_sec_) {
@@ -246,10 +237,16 @@ try_fsync:
 }
 
 void Aof::BeforeSleep() {
+  if (rewrite_) RewriteStep();
   if (on_) Flush(false);
 }
 
 void Aof::Cron(int64_t now_ms) {
+  // A scheduled rewrite starts once no other snapshot runs (Redis: no child).
+  if (!rewrite_ && rewrite_scheduled_ && !server_.keyspace().preserver()) {
+    std::string error;
+    StartRewrite(&error);
+  }
   if (!on_) return;
   if (flush_postponed_start_) Flush(false);
   if (write_failing() && now_ms - last_error_retry_ms_ >= 1000) {
@@ -258,13 +255,15 @@ void Aof::Cron(int64_t now_ms) {
     // A failed background fsync is retried by the next everysec fsync.
   }
   const ServerConfig& c = server_.cfg();
-  if (!rewriting_ && c.auto_aof_rewrite_percentage && current_size_ > c.auto_aof_rewrite_min_size) {
+  // Redis's rule: not while any child runs (here: any snapshot).
+  if (!rewrite_ && !rewrite_scheduled_ && !server_.keyspace().preserver() && c.auto_aof_rewrite_percentage &&
+      current_size_ > c.auto_aof_rewrite_min_size) {
     long long base = base_size_ ? base_size_ : 1;
     long long growth = (current_size_ * 100 / base) - 100;
     if (growth >= c.auto_aof_rewrite_percentage) {
       VLOG_NOTICE("Starting automatic rewriting of AOF on %lld%% growth", growth);
       std::string error;
-      Rewrite(&error);
+      StartRewrite(&error);
     }
   }
 }
@@ -284,6 +283,10 @@ std::string Aof::MisconfError() const {
 Aof::Info Aof::info() const {
   Info i;
   i.enabled = on_;
+  i.rewrite_in_progress = rewrite_ != nullptr;
+  i.rewrite_scheduled = rewrite_scheduled_;
+  i.current_rewrite_time_sec = rewrite_ ? (NowMs() - rewrite_->snap.start_ms()) / 1000 : -1;
+  i.last_cow_size = last_cow_size_;
   i.last_rewrite_time_sec = last_rewrite_time_sec_;
   i.rewrites = rewrites_;
   i.consecutive_failures = consecutive_failures_;
@@ -310,7 +313,7 @@ bool Aof::PersistManifest(const AofManifest& m, std::string* error) {
     return false;
   }
   const std::string text = m.Format();
-  if (!WriteAll(fd, text) || fsync(fd) != 0) {
+  if (!WriteAll(fd, text.data(), text.size()) || fsync(fd) != 0) {
     *error = "Can't persist the AOF manifest file " + tmp + ": " + strerror(errno);
     VLOG_WARNING("%s", error->c_str());
     close(fd);
@@ -340,41 +343,34 @@ void Aof::DeleteHistory() {
   PersistManifest(manifest_, &error);
 }
 
-bool Aof::WriteBaseFile(const std::string& path, std::string* error) {
+SnapshotOptions Aof::BaseOptions(bool live) const {
   const ServerConfig& c = server_.cfg();
-  AofBaseOptions opts;
-  opts.rdb_preamble = c.aof_use_rdb_preamble;
-  opts.timestamp = c.aof_timestamp_enabled;
-  opts.rdb_compress = c.rdbcompression;
-  opts.rdb_checksum = c.rdbchecksum;
-  opts.now_ms = NowMs();
-  opts.used_memory = ReadMemoryStats().allocated;
-  for (const auto& [name, lib] : server_.scripts().functions().libraries()) opts.function_libraries.push_back(lib.code);
-  const std::string tmp = PathOf("temp-rewriteaof-bg-" + std::to_string(getpid()) + ".aof");
-  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    *error = "Opening the temp file for AOF rewrite in rewriteAppendOnlyFile(): " + std::string(strerror(errno));
-    return false;
-  }
-  bool ok = WriteAofBase(server_.keyspace(), fd, opts, error);
-  if (ok && fsync(fd) != 0) {
-    *error = std::string("Write error writing append only file on disk: ") + strerror(errno);
-    ok = false;
-  }
-  close(fd);
-  if (ok && rename(tmp.c_str(), path.c_str()) != 0) {
-    *error = "Error trying to rename the temporary AOF base file " + tmp + " into " + path + ": " + strerror(errno);
-    ok = false;
-  }
-  if (!ok) {
-    unlink(tmp.c_str());
-    return false;
-  }
-  return true;
+  SnapshotOptions o;
+  o.format = c.aof_use_rdb_preamble ? SnapshotFormat::kRdb : SnapshotFormat::kAofCommands;
+  o.aof_base = true;
+  o.aof_timestamp = c.aof_timestamp_enabled;
+  o.compress = c.rdbcompression;
+  o.checksum = c.rdbchecksum;
+  o.now_ms = NowMs();
+  o.used_memory = UsedMemory();
+  o.key_delay = live ? c.rdb_key_save_delay : 0;  // Redis's rewrite child sleeps it too
+  o.live = live;
+  for (const auto& [name, lib] : server_.scripts().functions().libraries()) o.functions.push_back(lib.code);
+  return o;
 }
 
-bool Aof::OpenIncr(const std::string& name, std::string* error) {
-  int fd = open(PathOf(name).c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+std::string Aof::RewriteTempPath() const {
+  return PathOf("temp-rewriteaof-bg-" + std::to_string(getpid()) + ".aof");
+}
+
+bool Aof::WriteBaseFile(const std::string& path, std::string* error) {
+  return WriteSnapshotFile(server_.keyspace(), BaseOptions(false), RewriteTempPath(), path,
+                           ChunkFileWriter::Kind::kAofBase, error);
+}
+
+bool Aof::OpenIncr(const std::string& name, bool fresh, std::string* error) {
+  const int flags = O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | (fresh ? O_TRUNC : 0);
+  int fd = open(PathOf(name).c_str(), flags, 0644);
   if (fd < 0) {
     *error = "Can't open the append-only file " + name + ": " + strerror(errno);
     VLOG_WARNING("%s", error->c_str());
@@ -387,99 +383,155 @@ bool Aof::OpenIncr(const std::string& name, std::string* error) {
   return true;
 }
 
-bool Aof::Rewrite(std::string* error) {
-  if (rewriting_) {
-    *error = "Background append only file rewriting already in progress";
-    return false;
-  }
-  rewriting_ = true;
-  const int64_t start_ms = NowMs();
+void Aof::RewriteFailed() {
+  VLOG_WARNING("Background AOF rewrite terminated with error");
+  last_rewrite_ok_ = false;
+  ++consecutive_failures_;
+  // CONFIG SET appendonly yes waits for its first base: try again (Redis).
+  if (wait_rewrite_) rewrite_scheduled_ = true;
+}
+
+bool Aof::StartRewrite(std::string* error) {
+  rewrite_scheduled_ = false;
   const std::string dir = DirPath();
+  const char* const kCant = "Can't execute an AOF background rewriting. Please check the server logs for more information.";
   if (mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
     VLOG_WARNING("Can't open or create append-only dir %s: %s", dir.c_str(), strerror(errno));
-    *error = "Can't execute an AOF background rewriting. Please check the server logs for more information.";
-    last_rewrite_ok_ = false;
-    ++consecutive_failures_;
-    rewriting_ = false;
+    *error = kCant;
+    RewriteFailed();
     return false;
   }
-  VLOG_NOTICE("Background append only file rewriting started");
-  // What is buffered belongs to the old incremental file.
+  auto job = std::make_unique<RewriteJob>();
+  const std::string prefix = server_.cfg().appendfilename;
+  job->base_seq = manifest_.curr_base_seq + 1;
+  job->base_name = AofBaseName(prefix, job->base_seq, server_.cfg().aof_use_rdb_preamble);
+  std::string werr;
   if (on_) {
+    // What is buffered belongs to the old incremental file; from the point
+    // in time on, commands go to a new one.
     Flush(true);
+    AofManifest next = manifest_;
+    job->incr_name = AofIncrName(prefix, ++next.curr_incr_seq);
+    next.incr.push_back({job->incr_name, next.curr_incr_seq, 'i'});
+    if (!wait_rewrite_ && !PersistManifest(next, &werr)) {
+      *error = kCant;
+      RewriteFailed();
+      return false;
+    }
+    if (!OpenIncr(job->incr_name, true, &werr)) {
+      if (!wait_rewrite_) PersistManifest(manifest_, &werr);  // as it was
+      *error = kCant;
+      RewriteFailed();
+      return false;
+    }
+    manifest_ = std::move(next);
+    // Anything a failed write left buffered ran before the point in time:
+    // it is in the new base.
+    buf_.clear();
+    last_write_ok_ = true;
   }
+  if (!job->snap.Start(server_.keyspace(), BaseOptions(true), RewriteTempPath(), PathOf(job->base_name),
+                       ChunkFileWriter::Kind::kAofBase, &werr)) {
+    VLOG_WARNING("%s", werr.c_str());
+    *error = kCant;
+    RewriteFailed();
+    return false;
+  }
+  rewrite_ = std::move(job);
+  VLOG_NOTICE("Background append only file rewriting started (in-process snapshot, no fork)");
+  server_.loop().WakeSoon();
+  return true;
+}
+
+void Aof::RewriteStep() {
+  int64_t wake_at_ms = 0;
+  switch (rewrite_->snap.Step(&wake_at_ms)) {
+    case SnapshotJob::Status::kRunning:
+      if (wake_at_ms) {
+        server_.loop().WakeBy(wake_at_ms);
+      } else {
+        server_.loop().WakeSoon();
+      }
+      return;
+    case SnapshotJob::Status::kDone:
+      return FinishRewrite(true, "");
+    case SnapshotJob::Status::kFailed:
+      return FinishRewrite(false, rewrite_->snap.error());
+  }
+}
+
+void Aof::FinishRewrite(bool ok, const std::string& error) {
+  std::unique_ptr<RewriteJob> job = std::move(rewrite_);
+  last_rewrite_time_sec_ = (NowMs() - job->snap.start_ms()) / 1000;
+  last_cow_size_ = (long long)job->snap.writer().preserved_bytes();
+  if (!ok) {
+    VLOG_WARNING("%s", error.c_str());
+    RewriteFailed();
+    return;
+  }
+  // The new base holds every incremental file but the one opened at the start.
   AofManifest next = manifest_;
   if (next.base) {
     next.base->type = 'h';
     next.history.push_back(*next.base);
   }
-  const std::string prefix = server_.cfg().appendfilename;
-  const std::string base_name = AofBaseName(prefix, ++next.curr_base_seq, server_.cfg().aof_use_rdb_preamble);
-  next.base = AofFileInfo{base_name, next.curr_base_seq, 'b'};
-  std::string werr;
-  if (!WriteBaseFile(PathOf(base_name), &werr)) {
-    VLOG_WARNING("%s", werr.c_str());
-    VLOG_WARNING("Background AOF rewrite terminated with error");
-    *error = "Can't execute an AOF background rewriting. Please check the server logs for more information.";
-    last_rewrite_ok_ = false;
-    ++consecutive_failures_;
-    rewriting_ = false;
-    return false;
-  }
-  // Every incremental file is in the new base now; new writes go to a fresh one.
+  next.base = AofFileInfo{job->base_name, job->base_seq, 'b'};
+  next.curr_base_seq = job->base_seq;
+  std::vector<AofFileInfo> keep;
   for (AofFileInfo f : next.incr) {
-    f.type = 'h';
-    next.history.push_back(f);
-  }
-  next.incr.clear();
-  std::string incr_name;
-  if (on_) {
-    incr_name = AofIncrName(prefix, ++next.curr_incr_seq);
-    next.incr.push_back({incr_name, next.curr_incr_seq, 'i'});
-  }
-  if (!PersistManifest(next, &werr)) {
-    unlink(PathOf(base_name).c_str());
-    VLOG_WARNING("Background AOF rewrite terminated with error");
-    *error = "Can't execute an AOF background rewriting. Please check the server logs for more information.";
-    last_rewrite_ok_ = false;
-    ++consecutive_failures_;
-    rewriting_ = false;
-    return false;
-  }
-  manifest_ = std::move(next);
-  if (on_) {
-    if (!OpenIncr(incr_name, &werr)) {
-      // The manifest names a file we could not open: keep writing where we were.
-      VLOG_WARNING("Background AOF rewrite terminated with error");
+    if (on_ && f.name == job->incr_name) {
+      keep.push_back(f);
     } else {
-      // What a failed write left buffered is in the new base already.
-      buf_.clear();
-      last_write_ok_ = true;
+      f.type = 'h';
+      next.history.push_back(f);
     }
   }
-  base_size_ = FileSize(base_name);
+  next.incr = std::move(keep);
+  std::string werr;
+  if (!PersistManifest(next, &werr)) {
+    unlink(PathOf(job->base_name).c_str());
+    RewriteFailed();
+    return;
+  }
+  manifest_ = std::move(next);
+  wait_rewrite_ = false;
+  base_size_ = FileSize(job->base_name);
   current_size_ = base_size_ + (on_ ? last_incr_size_ : 0);
-  fsync_offset_ = current_size_;
   VLOG_NOTICE("Background AOF rewrite terminated with success");
-  VLOG_NOTICE("Successfully renamed the temporary AOF base file %s", base_name.c_str());
+  VLOG_NOTICE("Successfully renamed the temporary AOF base file %s", job->base_name.c_str());
   DeleteHistory();
   VLOG_NOTICE("Background AOF rewrite finished successfully");
   ++rewrites_;
   consecutive_failures_ = 0;
   last_rewrite_ok_ = true;
-  last_rewrite_time_sec_ = (NowMs() - start_ms) / 1000;
-  rewriting_ = false;
-  return true;
+}
+
+void Aof::AbortRewrite() {
+  if (!rewrite_) return;
+  std::unique_ptr<RewriteJob> job = std::move(rewrite_);
+  job->snap.Abort();
+  VLOG_NOTICE("Background AOF rewrite stopped");
 }
 
 // ---- turning it on and off ----
 
 bool Aof::Enable() {
   if (on_) return true;
+  // A rewrite of the AOF while it was off is restarted with the new
+  // incremental file (Redis kills that child too).
+  if (rewrite_) AbortRewrite();
   on_ = true;
+  wait_rewrite_ = true;
   std::string error;
-  if (!Rewrite(&error)) {
+  if (server_.keyspace().preserver()) {
+    VLOG_WARNING(
+        "AOF was enabled but there is already another background operation. An AOF background was scheduled to "
+        "start when possible.");
+    rewrite_scheduled_ = true;
+  } else if (!StartRewrite(&error)) {
     on_ = false;
+    wait_rewrite_ = false;
+    rewrite_scheduled_ = false;
     VLOG_WARNING(
         "Redis needs to enable the AOF but can't trigger a background AOF rewrite operation. Check the above logs "
         "for more info about the error.");
@@ -492,6 +544,12 @@ bool Aof::Enable() {
 
 void Aof::Disable() {
   if (!on_) return;
+  if (rewrite_) {
+    VLOG_NOTICE("Killing running AOF rewrite child");
+    AbortRewrite();
+  }
+  if (wait_rewrite_) rewrite_scheduled_ = false;
+  wait_rewrite_ = false;
   Flush(true);
   if (fd_ >= 0) {
     if (fdatasync(fd_) == -1) {
@@ -760,7 +818,7 @@ bool Aof::StartAtBoot() {
     manifest_.incr.push_back({AofIncrName(c.appendfilename, manifest_.curr_incr_seq), manifest_.curr_incr_seq, 'i'});
   }
   const std::string incr_name = manifest_.incr.back().name;
-  if (!OpenIncr(incr_name, &error)) return false;
+  if (!OpenIncr(incr_name, !had_incr, &error)) return false;
   if (!PersistManifest(manifest_, &error)) return false;
   VLOG_NOTICE(had_incr ? "Opening AOF incr file %s on server start" : "Creating AOF incr file %s on server start",
               incr_name.c_str());

@@ -13,12 +13,17 @@
 // retried every second (always: the process exits, as Redis).
 //
 // Rewriting (BGREWRITEAOF, auto-aof-rewrite-*, CONFIG SET appendonly yes)
-// writes a new base from the dataset, opens a new incremental file, and
-// swaps the manifest atomically (temp file, fsync, rename, directory fsync);
-// old files become history and are deleted. The base is written in the
-// foreground for now: WriteBaseFile is the one call a fork-less snapshot job
-// can take over (the new incremental file is opened before it starts, so
-// what the dataset receives meanwhile is not lost).
+// runs without fork, as BGSAVE does: StartRewrite opens a new incremental
+// file and lists it in the manifest beside the old files (so a crash during
+// the rewrite leaves old base + old incrementals + new incremental, which
+// load to the whole dataset), then a SnapshotJob writes the point-in-time
+// base in slices before each sleep while new commands go to the new
+// incremental file. When the base is on disk (temp file, fsync, rename),
+// the manifest is swapped atomically (temp, fsync, rename, directory fsync)
+// to the new base and the new incremental file; the old files become
+// history and are deleted. CONFIG SET appendonly yes lists its incremental
+// file only once its first base is done (Redis's AOF_WAIT_REWRITE).
+// One snapshot runs at a time: a rewrite asked during a BGSAVE is scheduled.
 //
 // Loading (start-up with appendonly yes, DEBUG LOADAOF): the manifest's base
 // then incremental files are replayed through Server::ExecuteReplayed on a
@@ -31,11 +36,13 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 
 #include "persistence/aof_manifest.h"
+#include "persistence/snapshot_job.h"
 #include "server/propagation.h"
 
 namespace vireo {
@@ -60,8 +67,20 @@ class Aof final : public PropagationSink {
   // CONFIG SET appendonly yes / no on a live node.
   bool Enable();
   void Disable();
-  // BGREWRITEAOF: the reply text ("" on success with *started set).
-  bool Rewrite(std::string* error);
+  // Starts a background rewrite now. False with the reason logged and in
+  // *error (nothing started). The caller checks no snapshot runs.
+  bool StartRewrite(std::string* error);
+  // Starts it once no other snapshot runs (BGREWRITEAOF during a BGSAVE or
+  // inside EXEC).
+  void ScheduleRewrite() { rewrite_scheduled_ = true; }
+  bool rewrite_in_progress() const { return rewrite_ != nullptr; }
+  bool rewrite_scheduled() const { return rewrite_scheduled_; }
+  // CONFIG SET appendonly yes's first base is being written.
+  bool writing_initial_base() const { return rewrite_ && wait_rewrite_; }
+  const SnapshotJob* rewrite_job() const { return rewrite_ ? &rewrite_->snap : nullptr; }
+  // Stops a running rewrite (its temp file is removed; the manifest keeps
+  // listing the files that hold the dataset).
+  void AbortRewrite();
   // DEBUG LOADAOF: flush, then replace the dataset with the files' content.
   bool Reload(std::string* error);
 
@@ -81,6 +100,8 @@ class Aof final : public PropagationSink {
   // INFO persistence.
   struct Info {
     bool enabled;
+    bool rewrite_in_progress, rewrite_scheduled;
+    long long current_rewrite_time_sec, last_cow_size;
     long long last_rewrite_time_sec, rewrites, consecutive_failures;
     bool last_rewrite_ok, last_write_ok;
     long long current_size, base_size;
@@ -98,14 +119,24 @@ class Aof final : public PropagationSink {
  private:
   std::string DirPath() const;
   std::string PathOf(const std::string& name) const;
-  // Writes the whole dataset as a base file at path (the step a background snapshot can replace).
+  // The options of a base image (RDB preamble or commands).
+  SnapshotOptions BaseOptions(bool live) const;
+  std::string RewriteTempPath() const;
+  // Writes the whole dataset as a base file at path, in the foreground
+  // (start-up with an empty directory).
   bool WriteBaseFile(const std::string& path, std::string* error);
+  // A slice of the running rewrite, or the start of a scheduled one.
+  void RewriteStep();
+  void FinishRewrite(bool ok, const std::string& error);
+  void RewriteFailed();
   bool PersistManifest(const AofManifest& m, std::string* error);
   void DeleteHistory();
   bool LoadFiles(const AofManifest& m, bool* any, std::string* error);
   // One file: 0 ok, 1 truncated (loaded), 2 empty, -1 failed (logged).
   int LoadOne(const std::string& name, bool last_file);
-  bool OpenIncr(const std::string& name, std::string* error);
+  // Makes name the file appended to; fresh: a new file (truncated, in case
+  // a crash left one of that name unlisted).
+  bool OpenIncr(const std::string& name, bool fresh, std::string* error);
   // Writes buf_ (force: even while an everysec fsync is running).
   void Flush(bool force);
   void BackgroundFsync(int fd, bool close_after);
@@ -134,7 +165,16 @@ class Aof final : public PropagationSink {
   long long consecutive_failures_ = 0;
   bool last_rewrite_ok_ = true;
   long long last_rewrite_time_sec_ = -1;
-  bool rewriting_ = false;
+  long long last_cow_size_ = 0;
+  struct RewriteJob {
+    SnapshotJob snap;
+    std::string base_name;
+    long long base_seq = 0;
+    std::string incr_name;  // opened at the start ("" when the AOF is off)
+  };
+  std::unique_ptr<RewriteJob> rewrite_;
+  bool rewrite_scheduled_ = false;
+  bool wait_rewrite_ = false;  // on, but the first base is not written yet
 
   // The background fsync worker (started on first use).
   struct FsyncJob {

@@ -9,6 +9,7 @@
 #include "base/log.h"
 #include "base/memory_accounting.h"
 #include "persistence/rdb_file.h"
+#include "server/aof.h"
 #include "server/script_runner.h"
 #include "server/server.h"
 
@@ -82,46 +83,31 @@ bool Server::LoadRdb(std::string* error, bool* missing) {
   return true;
 }
 
-// ---- Background saves. The image is written by a SnapshotWriter in slices
-// before each sleep (the loop does not sleep while one runs), its chunks
-// handed to a ChunkFileWriter thread that writes, fsyncs and renames, so
-// the loop never waits on the disk. A slice is short, so clients wait at
-// most that long for their turn; when the file thread falls behind, slices
-// pause instead of growing the queue.
-namespace {
-constexpr int64_t kBgsaveSliceUs = 500;
-constexpr uint64_t kBgsaveMaxQueued = 64ull << 20;
-}  // namespace
+// ---- Background saves: a SnapshotJob (persistence/snapshot_job.h) written
+// a slice before each sleep; the loop does not sleep while one runs.
 
 bool Server::StartBgsave(std::string* error) {
   rdb_.saves++;  // rdb_saves counts attempts, as Redis counts its forks
+  rdb_.bgsave_scheduled = false;
   auto job = std::make_unique<BgsaveJob>();
-  job->file = std::make_unique<ChunkFileWriter>();
-  const std::string path = RdbPath();
-  if (!job->file->Open(RdbTempPath(path), path, error)) {
-    VLOG_WARNING("%s", error->c_str());
-    rdb_.last_save_ok = false;
-    rdb_.last_save_try_sec = NowMs() / 1000;
-    return false;
-  }
-  job->start_ms = NowMs();
   job->dirty_at_start = dirty_;
   SnapshotOptions opts;
   opts.compress = cfg().rdbcompression;
   opts.checksum = cfg().rdbchecksum;
-  opts.now_ms = job->start_ms;
+  opts.now_ms = NowMs();
   opts.used_memory = UsedMemory();
   opts.key_delay = cfg().rdb_key_save_delay;
   for (const auto& [name, lib] : scripts().functions().libraries()) opts.functions.push_back(lib.code);
   int64_t repl_offset = 0;
   repl_->RdbReplInfo(&opts.repl_id, &repl_offset, &opts.repl_stream_db);
   opts.repl_offset = repl_offset;
-  ChunkFileWriter* file = job->file.get();
-  job->snap = std::make_unique<SnapshotWriter>(keyspace_, [file](std::string& chunk) { file->Push(chunk); },
-                                               std::move(opts));
-  job->snap->Start(NowUs());
-  rdb_.last_save_try_sec = job->start_ms / 1000;
-  rdb_.bgsave_scheduled = false;
+  const std::string path = RdbPath();
+  rdb_.last_save_try_sec = NowMs() / 1000;
+  if (!job->snap.Start(keyspace_, std::move(opts), RdbTempPath(path), path, ChunkFileWriter::Kind::kRdb, error)) {
+    VLOG_WARNING("%s", error->c_str());
+    rdb_.last_save_ok = false;
+    return false;
+  }
   bgsave_ = std::move(job);
   VLOG_NOTICE("Background saving started (in-process snapshot, no fork)");
   loop_.WakeSoon();
@@ -130,58 +116,40 @@ bool Server::StartBgsave(std::string* error) {
 
 void Server::BgsaveStep() {
   if (!bgsave_) {
-    if (rdb_.bgsave_scheduled) {
+    // BGSAVE SCHEDULE / inside EXEC: once no other snapshot runs.
+    if (rdb_.bgsave_scheduled && !keyspace_.preserver()) {
       std::string error;
       StartBgsave(&error);
     }
     return;
   }
-  BgsaveJob& job = *bgsave_;
-  if (job.finishing) {
-    switch (job.file->Poll()) {
-      case ChunkFileWriter::State::kRunning:
-        loop_.WakeBy(NowMs() + 1);
-        return;
-      case ChunkFileWriter::State::kDone:
-        return FinishBgsave(true, "");
-      case ChunkFileWriter::State::kFailed:
-        return FinishBgsave(false, job.file->error());
-    }
-  }
-  if (job.file->Poll() == ChunkFileWriter::State::kFailed) return FinishBgsave(false, job.file->error());
-  if (job.file->pending_bytes() > kBgsaveMaxQueued) {
-    loop_.WakeBy(NowMs() + 1);
-    return;
-  }
-  const int64_t now = NowUs();
-  if (job.snap->Step(now + kBgsaveSliceUs, [] { return NowUs(); })) {
-    job.file->Finish();
-    job.finishing = true;
-    loop_.WakeBy(NowMs() + 1);
-    return;
-  }
-  if (job.snap->failed()) return FinishBgsave(false, job.snap->error());
-  const int64_t next_key_us = job.snap->next_key_time_us();
-  if (next_key_us > NowUs()) {
-    loop_.WakeBy(next_key_us / 1000 + 1);
-  } else {
-    loop_.WakeSoon();
+  int64_t wake_at_ms = 0;
+  switch (bgsave_->snap.Step(&wake_at_ms)) {
+    case SnapshotJob::Status::kRunning:
+      if (wake_at_ms) {
+        loop_.WakeBy(wake_at_ms);
+      } else {
+        loop_.WakeSoon();
+      }
+      return;
+    case SnapshotJob::Status::kDone:
+      return FinishBgsave(true, "");
+    case SnapshotJob::Status::kFailed:
+      return FinishBgsave(false, bgsave_->snap.error());
   }
 }
 
 void Server::FinishBgsave(bool ok, const std::string& error) {
   std::unique_ptr<BgsaveJob> job = std::move(bgsave_);
   const int64_t now = NowMs();
-  rdb_.last_save_duration_sec = (now - job->start_ms) / 1000;
-  rdb_.last_cow_size = job->snap->preserved_bytes();
+  rdb_.last_save_duration_sec = (now - job->snap.start_ms()) / 1000;
+  rdb_.last_cow_size = job->snap.writer().preserved_bytes();
   if (ok) {
     VLOG_NOTICE("Background saving terminated with success");
     rdb_.dirty_at_last_save = job->dirty_at_start;
     rdb_.lastsave_sec = now / 1000;
     rdb_.last_save_ok = true;
   } else {
-    job->snap->Abort();
-    job->file->Cancel();
     VLOG_WARNING("Background saving error: %s", error.c_str());
     rdb_.last_save_ok = false;
     rdb_.last_save_try_sec = now / 1000;
@@ -191,19 +159,21 @@ void Server::FinishBgsave(bool ok, const std::string& error) {
 void Server::AbortBgsave(const char* reason) {
   if (!bgsave_) return;
   std::unique_ptr<BgsaveJob> job = std::move(bgsave_);
-  job->snap->Abort();
-  job->file->Cancel();
+  job->snap.Abort();
   // Like a child killed on purpose: not an error (rdb_last_bgsave_status stays).
   VLOG_NOTICE("Background saving stopped: %s", reason);
 }
 
 Server::BgsaveProgress Server::bgsave_progress() const {
+  // Redis's current_* fields describe whichever child runs: here the BGSAVE
+  // or the AOF rewrite, never both.
   BgsaveProgress p;
-  if (!bgsave_) return p;
-  p.elapsed_sec = (NowMs() - bgsave_->start_ms) / 1000;
-  p.keys_processed = bgsave_->snap->keys_written();
-  p.keys_total = bgsave_->snap->keys_total();
-  p.preserved_bytes = bgsave_->snap->preserved_bytes();
+  const SnapshotJob* job = bgsave_ ? &bgsave_->snap : aof_->rewrite_job();
+  if (!job) return p;
+  p.elapsed_sec = (NowMs() - job->start_ms()) / 1000;
+  p.keys_processed = job->writer().keys_written();
+  p.keys_total = job->writer().keys_total();
+  p.preserved_bytes = job->writer().preserved_bytes();
   return p;
 }
 
@@ -215,7 +185,7 @@ void Server::RdbCron(int64_t now_ms) {
     // CONFIG_BGSAVE_RETRY_DELAY).
     if (changes >= uint64_t(min_changes) && now - rdb_.lastsave_sec > seconds &&
         (now - rdb_.last_save_try_sec > 5 || rdb_.last_save_ok)) {
-      if (bgsave_) break;
+      if (bgsave_ || keyspace_.preserver()) break;  // one snapshot at a time, as Redis one child
       VLOG_NOTICE("%lld changes in %lld seconds. Saving...", (long long)min_changes, (long long)seconds);
       std::string error;
       StartBgsave(&error);
@@ -228,6 +198,20 @@ bool Server::PrepareForShutdown(bool save, bool nosave, bool force, std::string*
   if (bgsave_) {
     VLOG_WARNING("There is a child saving an .rdb. Killing it!");
     AbortBgsave("shutdown");
+  }
+  // The AOF we have holds the whole dataset anyway, unless the first base
+  // of CONFIG SET appendonly yes is still being written (Redis's rule).
+  if (aof_->rewrite_in_progress()) {
+    if (aof_->writing_initial_base()) {
+      if (!force) {
+        VLOG_WARNING("Writing initial AOF, can't exit.");
+        *error = "Errors trying to SHUTDOWN. Check logs.";
+        return false;
+      }
+      VLOG_WARNING("Writing initial AOF. Exit anyway.");
+    }
+    VLOG_WARNING("There is a child rewriting the AOF. Killing it!");
+    aof_->AbortRewrite();
   }
   if (nosave || (!save && cfg().save_params.empty())) return true;
   VLOG_NOTICE("Saving the final RDB snapshot before exiting.");

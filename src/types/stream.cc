@@ -4,16 +4,19 @@
 #include <cstdlib>
 
 namespace vireo {
+
+long long StreamIntAt(const Listpack& lp, Listpack::Pos p) {
+  long long v = 0;
+  if (!lp.GetInt(p, &v)) abort();  // the block layout stores these as integers
+  return v;
+}
+
 namespace {
 
 // Blocks never grow past 1 GiB, Redis's STREAM_LISTPACK_MAX_SIZE.
 constexpr size_t kMaxNodeBytes = size_t(1) << 30;
 
-long long IntAt(const Listpack& lp, Listpack::Pos p) {
-  long long v = 0;
-  if (!lp.GetInt(p, &v)) abort();  // the block layout stores these as integers
-  return v;
-}
+long long IntAt(const Listpack& lp, Listpack::Pos p) { return StreamIntAt(lp, p); }
 
 void ReplaceInt(Listpack& lp, Listpack::Pos p, long long v) { lp.Replace(p, std::to_string(v)); }
 
@@ -48,7 +51,8 @@ Stream::Stream(const Stream& o)
       last_id_(o.last_id_),
       first_id_(o.first_id_),
       max_deleted_id_(o.max_deleted_id_),
-      entries_added_(o.entries_added_) {
+      entries_added_(o.entries_added_),
+      last_appended_(o.last_appended_) {
   // Groups hold pointers between their PELs: rebuild them.
   for (const auto& [name, g] : o.groups_) {
     auto ng = std::make_unique<StreamGroup>();
@@ -89,32 +93,10 @@ size_t Stream::Memory(const void* obj) {
 
 void Stream::DecodeNode(const StreamID& master, const Listpack& lp, std::vector<NodeEntry>* out) {
   out->clear();
-  Listpack::Pos p = lp.First();
-  p = lp.Next(p);  // live count
-  p = lp.Next(p);  // deleted count
-  long long master_fields = IntAt(lp, p);
-  p = lp.Next(p);
-  for (long long i = 0; i < master_fields; ++i) p = lp.Next(p);
-  while (p != Listpack::kEnd) {
-    NodeEntry ne;
-    ne.flags_pos = p;
-    long long flags = IntAt(lp, p);
-    p = lp.Next(p);
-    ne.id.ms = master.ms + uint64_t(IntAt(lp, p));
-    p = lp.Next(p);
-    ne.id.seq = master.seq + uint64_t(IntAt(lp, p));
-    p = lp.Next(p);
-    ne.deleted = flags & kDeleted;
-    long long n;
-    if (flags & kSameFields) {
-      n = master_fields;
-    } else {
-      n = IntAt(lp, p) * 2;
-      p = lp.Next(p);
-    }
-    for (long long i = 0; i < n; ++i) p = lp.Next(p);
+  ForEachInNode(master, lp, [&](const NodeEntry& ne) {
     out->push_back(ne);
-  }
+    return true;
+  });
 }
 
 void Stream::ReadFields(const Listpack& lp, Listpack::Pos flags_pos, std::vector<std::string>* out) {
@@ -209,6 +191,7 @@ void Stream::Append(const StreamID& id, const std::vector<std::string_view>& fie
   ++length_;
   ++entries_added_;
   last_id_ = id;
+  last_appended_ = id;
   if (length_ == 1) first_id_ = id;
 }
 
@@ -223,6 +206,10 @@ bool Stream::Get(const StreamID& id, StreamEntry* out) const {
 }
 
 bool Stream::EdgeID(bool first, StreamID* out) const {
+  if (!first && length_ && last_appended_ == last_id_ && last_appended_ != StreamID{}) {
+    *out = last_id_;
+    return true;
+  }
   bool found = false;
   Range(StreamID::Min(), StreamID::Max(), !first, 1, [&](const StreamEntry& e) {
     *out = e.id;
@@ -253,6 +240,7 @@ void Stream::MarkDeleted(Listpack& lp, const std::vector<Listpack::Pos>& flags_p
 
 bool Stream::Delete(const StreamID& id) {
   if (nodes_.empty()) return false;
+  if (id == last_appended_) last_appended_ = StreamID{};
   auto it = nodes_.upper_bound(id);
   if (it == nodes_.begin()) return false;
   --it;

@@ -154,6 +154,11 @@ class Stream {
     Listpack::Pos flags_pos;
   };
   static void DecodeNode(const StreamID& master, const Listpack& lp, std::vector<NodeEntry>* out);
+  // The block's entries in order, decoded one at a time (no vector), so a
+  // forward read that stops early walks only what it reads; fn(entry)
+  // returns false to stop. Returns false when fn stopped.
+  template <typename Fn>
+  static bool ForEachInNode(const StreamID& master, const Listpack& lp, Fn&& fn);
   static void ReadFields(const Listpack& lp, Listpack::Pos flags_pos, std::vector<std::string>* out);
 
   enum EntryFlag : int { kDeleted = 1, kSameFields = 2 };
@@ -171,8 +176,45 @@ class Stream {
   StreamID first_id_;
   StreamID max_deleted_id_;
   uint64_t entries_added_ = 0;
+  // The ID of the last entry Append added while it is still live (0-0
+  // otherwise): when it equals last_id_, it is the last live entry and
+  // EdgeID(false) (every XREAD/XREADGROUP) needs no block decoding.
+  StreamID last_appended_;
   std::map<std::string, std::unique_ptr<StreamGroup>> groups_;
 };
+
+long long StreamIntAt(const Listpack& lp, Listpack::Pos p);
+
+template <typename Fn>
+bool Stream::ForEachInNode(const StreamID& master, const Listpack& lp, Fn&& fn) {
+  Listpack::Pos p = lp.First();
+  p = lp.Next(p);  // live count
+  p = lp.Next(p);  // deleted count
+  long long master_fields = StreamIntAt(lp, p);
+  p = lp.Next(p);
+  for (long long i = 0; i < master_fields; ++i) p = lp.Next(p);
+  while (p != Listpack::kEnd) {
+    NodeEntry ne;
+    ne.flags_pos = p;
+    long long flags = StreamIntAt(lp, p);
+    p = lp.Next(p);
+    ne.id.ms = master.ms + uint64_t(StreamIntAt(lp, p));
+    p = lp.Next(p);
+    ne.id.seq = master.seq + uint64_t(StreamIntAt(lp, p));
+    p = lp.Next(p);
+    ne.deleted = flags & kDeleted;
+    long long n;
+    if (flags & kSameFields) {
+      n = master_fields;
+    } else {
+      n = StreamIntAt(lp, p) * 2;
+      p = lp.Next(p);
+    }
+    for (long long i = 0; i < n; ++i) p = lp.Next(p);
+    if (!fn(static_cast<const NodeEntry&>(ne))) return false;
+  }
+  return true;
+}
 
 template <typename Fn>
 void Stream::Range(const StreamID& start, const StreamID& end, bool rev, size_t count, Fn&& fn) const {
@@ -181,7 +223,6 @@ void Stream::Range(const StreamID& start, const StreamID& end, bool rev, size_t 
   std::vector<NodeEntry> ents;
   StreamEntry e;
   auto visit = [&](const StreamID& master, const Listpack& lp) -> bool {
-    DecodeNode(master, lp, &ents);
     auto one = [&](const NodeEntry& ne) -> int {  // 1 go on, 0 skip, -1 stop
       if (ne.deleted) return 1;
       if (rev ? ne.id < start : ne.id > end) return -1;
@@ -192,14 +233,10 @@ void Stream::Range(const StreamID& start, const StreamID& end, bool rev, size_t 
       if (count && ++emitted >= count) return -1;
       return 1;
     };
-    if (rev) {
-      for (size_t i = ents.size(); i-- > 0;) {
-        if (one(ents[i]) < 0) return false;
-      }
-    } else {
-      for (const NodeEntry& ne : ents) {
-        if (one(ne) < 0) return false;
-      }
+    if (!rev) return ForEachInNode(master, lp, [&](const NodeEntry& ne) { return one(ne) >= 0; });
+    DecodeNode(master, lp, &ents);
+    for (size_t i = ents.size(); i-- > 0;) {
+      if (one(ents[i]) < 0) return false;
     }
     return true;
   };

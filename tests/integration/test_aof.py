@@ -4,7 +4,9 @@ content compared), with and without an RDB preamble, after rewrites; every
 write acknowledged before a kill -9 is there after the restart (appendfsync
 always and everysec, counted); a truncated tail loads with
 aof-load-truncated yes and stops the start-up with no; an unfinished
-MULTI/EXEC is dropped; BGREWRITEAOF under a write load loses nothing;
+MULTI/EXEC is dropped; BGREWRITEAOF under a write load loses nothing, and
+a kill -9 during one loses no acknowledged write; BGSAVE and BGREWRITEAOF
+take turns with Redis's replies;
 CONFIG SET appendonly on a live node; INFO's aof fields; vireo-check-aof
 against redis-check-aof on the same damaged files.
 """
@@ -74,6 +76,26 @@ def fill(r):
   r.get("gone")  # expired: deleted now (and the deletion propagated)
 
 
+def wait_rewrite(r, timeout=60):
+  """Until no AOF rewrite runs or waits (Redis's forked one, Vireo's in-process one)."""
+  deadline = time.time() + timeout
+  while time.time() < deadline:
+    info = r.info("persistence")
+    if not info["aof_rewrite_in_progress"] and not info["aof_rewrite_scheduled"]:
+      return info
+    time.sleep(0.02)
+  raise AssertionError("the AOF rewrite did not finish")
+
+
+def wait_bgsave(r, timeout=60):
+  deadline = time.time() + timeout
+  while time.time() < deadline:
+    if not r.info("persistence")["rdb_bgsave_in_progress"]:
+      return
+    time.sleep(0.02)
+  raise AssertionError("BGSAVE did not finish")
+
+
 def stream_state(r):
   return (r.xrange("stream"), r.xinfo_groups("stream"), r.xpending("stream", "grp"),
           sorted(c["name"] for c in r.xinfo_consumers("stream", "grp")))
@@ -124,8 +146,9 @@ class InterchangeTest(AofTestCase):
     fill(r)
     if rewrite:
       self.assertEqual(r.bgrewriteaof(), True)
-      r.set("after-rewrite", "1")
+      r.set("after-rewrite", "1")  # while it runs or after: the new incremental file
       r.xadd("stream", {"after": "rewrite"})
+      wait_rewrite(r)
     v.stop()
     other = self.start(["--appendonly", "yes"], binary=REDIS, aof_from=self.aof_dir(v))
     v.start()  # the same files, loaded again by Vireo
@@ -172,7 +195,7 @@ class InterchangeTest(AofTestCase):
     digest = r.execute_command("DEBUG", "DIGEST")
     before = r.info("persistence")["aof_current_size"]
     self.assertTrue(r.bgrewriteaof())
-    info = r.info("persistence")
+    info = wait_rewrite(r)
     self.assertLess(info["aof_current_size"], before)
     self.assertEqual(info["aof_rewrites"], 1)
     self.assertEqual(info["aof_last_bgrewrite_status"], "ok")
@@ -254,6 +277,14 @@ class CrashTest(AofTestCase):
     s = ServerProcess(DEBUG + AOF_ON + ["--appendfsync", "everysec"])
     self.addCleanup(s.cleanup)
     s.start()
+    r = s.redis()
+    p = r.pipeline(transaction=False)
+    for i in range(2000):
+      p.set("filler%d" % i, i)
+    p.execute()
+    # Each rewrite lasts ~0.2 s (Redis's knob, slept per key by its child),
+    # so the writes below land while the base is written.
+    r.config_set("rdb-key-save-delay", 100)
     stop = threading.Event()
     counts = [0]
 
@@ -267,11 +298,16 @@ class CrashTest(AofTestCase):
     t = threading.Thread(target=writer)
     t.start()
     r = s.redis()
-    for _ in range(5):
-      time.sleep(0.15)
+    rewrites = r.info("persistence")["aof_rewrites"]
+    for i in range(5):
+      time.sleep(0.1)
+      # Bases as RDB and as commands, both written while the load runs.
+      r.config_set("aof-use-rdb-preamble", "yes" if i % 2 else "no")
       self.assertTrue(r.bgrewriteaof())
+      wait_rewrite(r)
     stop.set()
     t.join()
+    self.assertEqual(r.info("persistence")["aof_rewrites"], rewrites + 5)
     digest = r.execute_command("DEBUG", "DIGEST")
     self.assertEqual(int(r.get("n")), counts[0])
     os.kill(s.pid, signal.SIGKILL)
@@ -280,6 +316,102 @@ class CrashTest(AofTestCase):
     r = s.redis()
     self.assertEqual(int(r.get("n")), counts[0])
     self.assertEqual(r.execute_command("DEBUG", "DIGEST"), digest)
+
+
+  def test_kill9_during_rewrite_keeps_every_acknowledged_write(self):
+    # The manifest names the new incremental file from the rewrite's start:
+    # a crash before the base is done loads old base + old incrementals +
+    # the new one, which is everything acknowledged.
+    s = ServerProcess(DEBUG + AOF_ON)
+    self.addCleanup(s.cleanup)
+    s.start()
+    r = s.redis()
+    p = r.pipeline(transaction=False)
+    for i in range(3000):
+      p.set("filler%d" % i, i)
+    p.execute()
+    r.config_set("rdb-key-save-delay", 2000)  # 2 ms a key: ~6 s, longer than the writes
+    self.assertTrue(r.bgrewriteaof())
+    self.assertEqual(r.info("persistence")["aof_rewrite_in_progress"], 1)
+    acked = self.write_until_killed(s, 1.0)
+    self.check_after_restart(s, acked, 0)
+    r = s.redis()
+    self.assertEqual(r.dbsize(), 3000 + len(acked))
+    self.assertEqual(r.get("filler2999"), "2999")
+
+
+class ChildTest(AofTestCase):
+  """One background job at a time, as Redis has one child: the replies when
+  BGSAVE and BGREWRITEAOF meet, and the scheduled one starting after."""
+
+  def test_bgsave_and_rewrite_take_turns(self):
+    s = self.start([])
+    r = s.redis()
+    for i in range(100):
+      r.set("k%d" % i, i)
+    r.config_set("rdb-key-save-delay", 10000)  # 10 ms a key: ~1 s per job
+    for cmd in ("BGSAVE", "BGREWRITEAOF"):
+      r.set_response_callback(cmd, lambda x, **kw: x)  # the status text itself
+    self.assertEqual(r.execute_command("BGSAVE"), "Background saving started")
+    self.assertEqual(r.execute_command("BGREWRITEAOF"), "Background append only file rewriting scheduled")
+    info = r.info("persistence")
+    self.assertEqual((info["rdb_bgsave_in_progress"], info["aof_rewrite_in_progress"],
+                      info["aof_rewrite_scheduled"]), (1, 0, 1))
+    wait_bgsave(r)
+    deadline = time.time() + 5
+    while not r.info("persistence")["aof_rewrite_in_progress"] and time.time() < deadline:
+      time.sleep(0.02)
+    info = r.info("persistence")
+    self.assertEqual((info["aof_rewrite_in_progress"], info["aof_rewrite_scheduled"]), (1, 0))
+    self.assertGreaterEqual(info["aof_current_rewrite_time_sec"], 0)
+    self.assertEqual(info["rdb_current_bgsave_time_sec"], -1)
+    with self.assertRaises(redis.ResponseError) as e:
+      r.execute_command("BGSAVE")
+    self.assertEqual(str(e.exception), "Another child process is active (AOF?): can't BGSAVE right now. "
+                     "Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.")
+    with self.assertRaises(redis.ResponseError) as e:
+      r.execute_command("BGREWRITEAOF")
+    self.assertEqual(str(e.exception), "Background append only file rewriting already in progress")
+    self.assertEqual(r.execute_command("BGSAVE", "SCHEDULE"), "Background saving scheduled")
+    wait_rewrite(r)
+    deadline = time.time() + 5
+    while r.info("persistence")["rdb_saves"] < 2 and time.time() < deadline:
+      time.sleep(0.02)
+    wait_bgsave(r)
+    info = r.info("persistence")
+    self.assertEqual((info["rdb_saves"], info["aof_rewrites"]), (2, 1))
+    self.assertEqual((info["rdb_last_bgsave_status"], info["aof_last_bgrewrite_status"]), ("ok", "ok"))
+    # The AOF directory written while the AOF was off loads the dataset.
+    r.config_set("rdb-key-save-delay", 0)
+    s.stop()
+    s.extra_args += ["--appendonly", "yes"]
+    s.start()
+    self.assertEqual(s.redis().dbsize(), 100)
+
+
+  def test_appendonly_yes_during_a_bgsave_waits_for_its_turn(self):
+    s = self.start([])
+    r = s.redis()
+    for i in range(100):
+      r.set("k%d" % i, i)
+    r.config_set("rdb-key-save-delay", 10000)  # 10 ms a key: ~1 s
+    r.bgsave()
+    self.assertTrue(r.config_set("appendonly", "yes"))
+    info = r.info("persistence")
+    self.assertEqual((info["aof_enabled"], info["aof_rewrite_scheduled"]), (1, 1))
+    r.set("during", "1")  # in the first base, written after the BGSAVE
+    wait_bgsave(r)
+    wait_rewrite(r)
+    r.set("after", "1")  # in the incremental file
+    r.config_set("rdb-key-save-delay", 0)
+    info = r.info("persistence")
+    self.assertEqual((info["aof_rewrites"], info["aof_last_bgrewrite_status"]), (1, "ok"))
+    digest = r.execute_command("DEBUG", "DIGEST")
+    s.stop()
+    os.unlink(os.path.join(s.dir, "dump.rdb"))  # the AOF alone
+    s.extra_args += ["--appendonly", "yes"]
+    s.start()
+    self.assertEqual(s.redis().execute_command("DEBUG", "DIGEST"), digest)
 
 
 class TruncationTest(AofTestCase):
@@ -342,7 +474,7 @@ class LiveTest(AofTestCase):
     digest = r.execute_command("DEBUG", "DIGEST")
     self.assertEqual(r.info("persistence")["aof_enabled"], 0)
     self.assertTrue(r.config_set("appendonly", "yes"))
-    info = r.info("persistence")
+    info = wait_rewrite(r)
     self.assertEqual(info["aof_enabled"], 1)
     self.assertEqual(info["aof_last_write_status"], "ok")
     self.assertIn("aof_current_size", info)
@@ -453,6 +585,7 @@ class CheckAofTest(AofTestCase):
     for i in range(200):
       r.set("k%d" % i, i)
     r.bgrewriteaof()
+    wait_rewrite(r)
     for i in range(50):
       r.incr("c")
     s.stop()

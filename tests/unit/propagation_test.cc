@@ -59,6 +59,8 @@ class PropagationTest : public ::testing::Test {
     client_ = std::make_unique<Client>(&server_, -1, 100000, "test", "");
     client_->user = server_.acl().default_user();  // as the Server sets it on accept
     client_->authenticated = true;
+    // No save points: FLUSHALL would save a dump file into the working directory.
+    EXPECT_EQ(server_.config().Set({{"save", ""}}), "");
     server_.AddPropagationSink(&aof_);
   }
   ~PropagationTest() override {

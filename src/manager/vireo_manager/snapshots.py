@@ -191,8 +191,10 @@ def _bgsave(port, password, timeout=120.0):
       resp.call1(port, "BGSAVE", password=password, timeout=5)
       break
     except resp.RespError as e:
-      # Another save (e.g. a replica full sync) is running: wait for it.
-      if "in progress" not in str(e) or time.monotonic() > deadline:
+      # Another save (e.g. a replica full sync) or an AOF rewrite is
+      # running (one background job at a time, Redis's and Vireo's): wait.
+      busy = "in progress" in str(e) or "Another child process is active" in str(e)
+      if not busy or time.monotonic() > deadline:
         raise
       time.sleep(0.05)
   while time.monotonic() < deadline:

@@ -9,15 +9,24 @@
 namespace vireo {
 namespace {
 
-// No fork: the rewrite runs at once (in the foreground) and answers as
-// Redis does when its child has started. Inside EXEC Redis schedules it for
-// later; here it runs after the transaction's commands, which is the same.
+// No fork: the new base is written in this process, a slice at a time
+// (Aof::StartRewrite); the replies are those of Redis's forked rewrite.
 void CmdBgrewriteaof(ServerContext& ctx) {
+  Aof& aof = ctx.server.aof();
+  if (aof.rewrite_in_progress()) {
+    ctx.reply.Error("ERR Background append only file rewriting already in progress");
+    return;
+  }
+  if (ctx.client.in_exec || ctx.server.bgsave_in_progress()) {
+    aof.ScheduleRewrite();
+    ctx.reply.SimpleString("Background append only file rewriting scheduled");
+    return;
+  }
   std::string error;
-  if (ctx.server.aof().Rewrite(&error)) {
+  if (aof.StartRewrite(&error)) {
     ctx.reply.SimpleString("Background append only file rewriting started");
   } else {
-    ctx.reply.Error("ERR " + error);
+    ctx.reply.Error("ERR Can't execute an AOF background rewriting. Please check the server logs for more information.");
   }
 }
 

@@ -199,22 +199,22 @@ void PersistenceSection(Server& s, InfoWriter& w) {
   w.Field("rdb_last_save_time", (long long)r.lastsave_sec);
   w.Field("rdb_last_bgsave_status", r.last_save_ok ? "ok" : "err");
   w.Field("rdb_last_bgsave_time_sec", (long long)r.last_save_duration_sec);
-  w.Field("rdb_current_bgsave_time_sec", (long long)bg.elapsed_sec);
+  w.Field("rdb_current_bgsave_time_sec", s.bgsave_in_progress() ? (long long)bg.elapsed_sec : -1);
   w.Field("rdb_saves", (long long)r.saves);
   w.Field("rdb_last_cow_size", (long long)r.last_cow_size);
   w.Field("rdb_last_load_keys_expired", (long long)r.last_load_keys_expired);
   w.Field("rdb_last_load_keys_loaded", (long long)r.last_load_keys_loaded);
   w.Field("aof_enabled", aof.enabled ? 1 : 0);
-  // Rewrites run in the foreground (no fork): never in progress when INFO runs.
-  w.Field("aof_rewrite_in_progress", 0);
-  w.Field("aof_rewrite_scheduled", 0);
+  // Rewrites run in-process in slices (no fork), see server/aof.h.
+  w.Field("aof_rewrite_in_progress", aof.rewrite_in_progress ? 1 : 0);
+  w.Field("aof_rewrite_scheduled", aof.rewrite_scheduled ? 1 : 0);
   w.Field("aof_last_rewrite_time_sec", aof.last_rewrite_time_sec);
-  w.Field("aof_current_rewrite_time_sec", -1);
+  w.Field("aof_current_rewrite_time_sec", aof.current_rewrite_time_sec);
   w.Field("aof_last_bgrewrite_status", aof.last_rewrite_ok ? "ok" : "err");
   w.Field("aof_rewrites", aof.rewrites);
   w.Field("aof_rewrites_consecutive_failures", aof.consecutive_failures);
   w.Field("aof_last_write_status", aof.last_write_ok ? "ok" : "err");
-  w.Field("aof_last_cow_size", 0);
+  w.Field("aof_last_cow_size", aof.last_cow_size);
   w.Field("module_fork_in_progress", 0);
   w.Field("module_fork_last_cow_size", 0);
   if (aof.enabled) {

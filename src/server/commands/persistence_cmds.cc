@@ -7,6 +7,7 @@
 #include "commands/core/args.h"
 #include "persistence/dataset_digest.h"
 #include "resp/reply_builder.h"
+#include "server/aof.h"
 #include "server/commands/persistence_cmds.h"
 #include "server/server.h"
 
@@ -38,10 +39,17 @@ void CmdBgsave(ServerContext& ctx) {
     ctx.reply.Error("ERR Background save already in progress");
     return;
   }
-  if (ctx.client.in_exec) {
-    // Redis never forks inside EXEC: the save starts from the cron.
-    ctx.server.ScheduleBgsave();
-    ctx.reply.SimpleString("Background saving scheduled");
+  // Redis never forks inside EXEC, nor beside its AOF rewrite child; here
+  // one snapshot runs at a time for the same reason (see SnapshotJob).
+  if (ctx.client.in_exec || ctx.server.aof().rewrite_in_progress()) {
+    if (ctx.client.in_exec || ctx.args.size() == 2) {
+      ctx.server.ScheduleBgsave();
+      ctx.reply.SimpleString("Background saving scheduled");
+    } else {
+      ctx.reply.Error(
+          "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to "
+          "schedule a BGSAVE whenever possible.");
+    }
     return;
   }
   // A save that cannot open its file fails as Redis's child does: after the

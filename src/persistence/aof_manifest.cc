@@ -14,8 +14,9 @@ namespace {
 constexpr size_t kMaxLine = 1024;
 
 bool NeedsRepr(std::string_view s) {
+  // Quotes anywhere in a bare token start a quoted part when read back (sdssplitargs), so they need quoting too.
   for (unsigned char c : s) {
-    if (c == '\\' || c == '"' || c == '\n' || c == '\r' || c == '\t' || c == '\a' || c == '\b' || !isprint(c) ||
+    if (c == '\\' || c == '"' || c == '\'' || c == '\n' || c == '\r' || c == '\t' || c == '\a' || c == '\b' || !isprint(c) ||
         isspace(c)) {
       return true;
     }

@@ -38,6 +38,7 @@ SnapshotOptions ForegroundSnapshotOptions(const RdbSaveOptions& opts) {
   so.repl_id = opts.repl_id;
   so.repl_offset = opts.repl_offset;
   so.repl_stream_db = opts.repl_stream_db;
+  so.access = opts.access;
   so.live = false;
   return so;
 }

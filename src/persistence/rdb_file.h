@@ -26,6 +26,7 @@ struct RdbSaveOptions {
   std::string repl_id;
   long long repl_offset = 0;
   int repl_stream_db = 0;
+  RdbWriter::AccessOpcodes access = RdbWriter::AccessOpcodes::kNone;  // LRU/LFU opcodes per key
 };
 
 // write(2) until all n bytes are out (EINTR retried). False with errno set.

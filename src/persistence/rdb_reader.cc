@@ -1,5 +1,7 @@
 #include "persistence/rdb_reader.h"
 
+#include <unistd.h>
+
 #include <liblzf/lzf.h>
 
 #include <cmath>
@@ -431,7 +433,18 @@ bool LoadRdb(RdbInput& in, Keyspace& target, const RdbLoadOptions& opts, RdbLoad
     bool has_expire = false;
     uint64_t idle = UINT64_MAX;
     int freq = -1;
+    uint64_t next_progress = opts.progress_interval;
+    uint64_t delayed_keys = 0;
     while (true) {
+      if (opts.progress && in.offset() >= next_progress) {
+        opts.progress(in.offset());
+        next_progress = in.offset() + opts.progress_interval;
+      }
+      if (opts.key_delay > 0) {
+        usleep(useconds_t(opts.key_delay));
+      } else if (opts.key_delay < 0 && ++delayed_keys % uint64_t(-int64_t(opts.key_delay)) == 0) {
+        usleep(1);
+      }
       const uint8_t type = ld.U8();
       if (type == rdb::kOpExpireTime) {
         expire_ms = int64_t(int32_t(ld.LittleEndian(4))) * 1000;

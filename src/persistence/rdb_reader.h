@@ -31,6 +31,14 @@ struct RdbLoadOptions {
   // with an error fails the load with nothing changed. Unset: the libraries
   // are only returned in the result.
   std::function<bool(const std::vector<std::string>& codes, std::string* error)> apply_functions;
+  // Called with the input offset every progress_interval bytes read (Redis's
+  // loading-process-events-interval-bytes), so a node can serve -LOADING
+  // and report progress while a big file loads.
+  std::function<void(uint64_t offset)> progress;
+  uint64_t progress_interval = 2 << 20;
+  // key-load-delay (tests): microseconds slept per key; n < 0 sleeps 1 us
+  // once every -n keys on average, as Redis's debugDelay.
+  int key_delay = 0;
 };
 
 struct RdbLoadResult {

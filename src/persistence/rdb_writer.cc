@@ -8,6 +8,7 @@
 #include <liblzf/lzf.h>
 
 #include "base/numbers.h"
+#include "engine/keyspace.h"
 #include "persistence/crc64.h"
 #include "persistence/packed_formats.h"
 #include "persistence/rdb_format.h"
@@ -252,6 +253,13 @@ void RdbWriter::KeyValue(const Entry* e) {
     Byte(rdb::kOpExpireTimeMs);
     const int64_t ms = e->expire_ms();
     for (int i = 0; i < 8; ++i) Byte(uint8_t(uint64_t(ms) >> (8 * i)));
+  }
+  if (access_ == AccessOpcodes::kIdle) {
+    Byte(rdb::kOpIdle);
+    Length(access_ks_->IdleSeconds(e));
+  } else if (access_ == AccessOpcodes::kFreq) {
+    Byte(rdb::kOpFreq);
+    Byte(uint8_t(access_ks_->access_clock().LfuDecayed(e)));
   }
   Byte(RdbTypeOf(e));
   String(e->key());

@@ -18,8 +18,20 @@
 
 namespace vireo {
 
+class Keyspace;
+
 class RdbWriter {
  public:
+  // The LRU/LFU opcodes Redis writes before each key under an LRU policy
+  // (RDB_OPCODE_IDLE: idle seconds) or an LFU policy (RDB_OPCODE_FREQ: the
+  // decayed counter), so a restart or a replica keeps what eviction knows.
+  enum class AccessOpcodes : uint8_t { kNone, kIdle, kFreq };
+  // Keys written by KeyValue carry kind's opcode, read from ks's clocks.
+  void set_access(AccessOpcodes kind, const Keyspace* ks) {
+    access_ = kind;
+    access_ks_ = ks;
+  }
+
   // fd < 0: keep everything in the buffer (see buffer()).
   explicit RdbWriter(int fd = -1, bool compress = true);
   // Chunk mode: each flush hands the buffered bytes to sink (which may move
@@ -78,6 +90,8 @@ class RdbWriter {
   static size_t SerializedLength(const Entry* e, bool compress);
 
  private:
+  AccessOpcodes access_ = AccessOpcodes::kNone;
+  const Keyspace* access_ks_ = nullptr;
   static constexpr size_t kChunk = 1 << 20;
   void Value(const Entry* e);
   bool TryLzf(std::string_view s);

@@ -8,7 +8,9 @@ SnapshotWriter::SnapshotWriter(Keyspace& ks, ChunkSink sink, SnapshotOptions opt
     : ks_(ks),
       opts_(std::move(opts)),
       writer_(opts_.format == SnapshotFormat::kRdb ? sink : ChunkSink(), opts_.compress),
-      cmds_(opts_.format == SnapshotFormat::kAofCommands ? std::move(sink) : ChunkSink()) {}
+      cmds_(opts_.format == SnapshotFormat::kAofCommands ? std::move(sink) : ChunkSink()) {
+  writer_.set_access(opts_.access, &ks_);
+}
 
 void SnapshotWriter::BeginImage() {
   if (opts_.format == SnapshotFormat::kRdb) {

@@ -62,6 +62,8 @@ struct SnapshotOptions {
   // is the only keyspace on its thread that live snapshots are taken of:
   // the marks' meaning is per thread.
   bool live = true;
+  // LRU/LFU opcodes per key (rdb_writer.h), from the maxmemory-policy.
+  RdbWriter::AccessOpcodes access = RdbWriter::AccessOpcodes::kNone;
 };
 
 class SnapshotWriter : public EntryPreserver {

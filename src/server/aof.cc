@@ -355,6 +355,7 @@ SnapshotOptions Aof::BaseOptions(bool live) const {
   o.used_memory = UsedMemory();
   o.key_delay = live ? c.rdb_key_save_delay : 0;  // Redis's rewrite child sleeps it too
   o.live = live;
+  o.access = server_.RdbAccessOpcodes();  // an RDB preamble carries them as Redis's does
   for (const auto& [name, lib] : server_.scripts().functions().libraries()) o.functions.push_back(lib.code);
   return o;
 }
@@ -598,6 +599,9 @@ int Aof::LoadOne(const std::string& name, bool last_file) {
     opts.apply_functions = [this](const std::vector<std::string>& codes, std::string* err) {
       return server_.scripts().functions().Restore(codes, FunctionLibraries::RestorePolicy::kFlush, err);
     };
+    opts.progress = [this, loaded_before](uint64_t offset) { server_.ProcessEventsWhileLoading(loaded_before + offset); };
+    opts.progress_interval = uint64_t(server_.cfg().loading_process_events_interval_bytes);
+    opts.key_delay = server_.cfg().key_load_delay;
     RdbLoadResult result;
     if (!LoadRdb(in, server_.keyspace(), opts, &result)) {
       VLOG_WARNING("%s", result.error.c_str());
@@ -726,6 +730,7 @@ bool Aof::LoadFiles(const AofManifest& m, bool* any, std::string* error) {
   loading.start_sec = NowMs() / 1000;
   loading.total_bytes = uint64_t(total);
   loading.loaded_bytes = 0;
+  loading.last_log_ms = 0;
   // Loading never propagates nor counts as client commands.
   bool ok = true;
   for (size_t i = 0; i < files.size(); ++i) {

@@ -253,14 +253,6 @@ void Server::ProcessCommand(Client* c, const std::vector<std::string_view>& args
     return;
   }
 
-  // A dataset is loading (the AOF at start-up, DEBUG LOADAOF): only
-  // commands flagged ok-loading run.
-  if (loading_.active && !(cmd->flags & kCmdLoading)) [[unlikely]] {
-    cmd->rejected_calls++;
-    RejectCommand(c, "LOADING Redis is loading the dataset in memory", cmd);
-    return;
-  }
-
   // Replication refusals, in Redis 7.0's order: NOREPLICAS, READONLY, MASTERDOWN.
   if (repl_->refusals_possible() && !c->is_master) {
     const bool exec = cmd->handler == exec_handler_;
@@ -282,6 +274,14 @@ void Server::ProcessCommand(Client* c, const std::vector<std::string_view>& args
       RejectCommand(c, "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.", cmd);
       return;
     }
+  }
+
+  // A dataset is loading (the AOF at start-up, DEBUG LOADAOF): only
+  // commands flagged ok-loading run.
+  if (loading_.active && !(cmd->flags & kCmdLoading)) [[unlikely]] {
+    cmd->rejected_calls++;
+    RejectCommand(c, "LOADING Redis is loading the dataset in memory", cmd);
+    return;
   }
 
   // A slow script lets clients in, but only for what may end it (allow_busy:
@@ -356,6 +356,12 @@ void Server::Call(Client* c, Command* cmd, const std::vector<std::string_view>& 
   const bool rerun = c->blocked;  // a blocked client's command, run again
   int64_t start_us = NowUs();
   int64_t now_ms = start_us / 1000;
+  // The LRU clock follows the second exactly (the cron alone lags when the
+  // loop is busy, and keys touched a second apart would look alike).
+  if (now_ms >= next_lru_tick_ms_) [[unlikely]] {
+    keyspace_.UpdateLruClock(now_ms);
+    next_lru_tick_ms_ = (now_ms / 1000 + 1) * 1000;
+  }
 
   // CLIENT REPLY OFF/SKIP: run the command, then drop what it wrote.
   if (c->reply_mode == Client::ReplyMode::kSkipNext) c->reply_mode = Client::ReplyMode::kSkipThis;

@@ -107,6 +107,8 @@ struct ServerConfig : EncodingLimits {
   bool rdb_save_incremental_fsync = true;
   bool stop_writes_on_bgsave_error = true;
   int rdb_key_save_delay = 0;     // microseconds slept per key saved (tests)
+  int key_load_delay = 0;         // microseconds slept per key loaded (tests; < 0: 1 us every -n keys)
+  int loading_process_events_interval_bytes = 2 << 20;  // clients served every N bytes of an RDB load
   int sanitize_dump_payload = 0;  // 0 no, 1 yes, 2 clients
   bool appendonly = false;
   std::string appenddirname = "appendonlydir";

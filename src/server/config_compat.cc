@@ -166,8 +166,6 @@ constexpr CompatRow kRows[] = {
     Int("io-threads", "1", 1, 128).Flags(kImmutable),
     Bool("io-threads-do-reads", "no").Flags(kImmutable),
     Bool("jemalloc-bg-thread", "yes"),
-    Int("key-load-delay", "0", -kIntMax - 1, kIntMax).Flags(kConfigHidden),
-    Int("loading-process-events-interval-bytes", "2097152", 1024, kIntMax).Flags(kConfigHidden),
     Str("masterauth"),
     Str("masteruser"),
     Special("maxmemory-clients", Kind::kMemoryOrPercent, "0").Lacks("client eviction"),

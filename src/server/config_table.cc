@@ -479,6 +479,9 @@ std::vector<ConfigOption> BuildTable() {
   t.push_back(BoolOption("stop-writes-on-bgsave-error", "", 0, &S::stop_writes_on_bgsave_error));
   t.push_back(IntOption("rdb-key-save-delay", "", kConfigHidden, &S::rdb_key_save_delay, kIntMin,
                         kIntMax));
+  t.push_back(IntOption("key-load-delay", "", kConfigHidden, &S::key_load_delay, kIntMin, kIntMax));
+  t.push_back(IntOption("loading-process-events-interval-bytes", "", kConfigHidden,
+                        &S::loading_process_events_interval_bytes, 1024, kIntMax));
   t.push_back(EnumOption("sanitize-dump-payload", 0, {"no", "yes", "clients"}, &S::sanitize_dump_payload));
   t.push_back(BoolOption("appendonly", "", 0, &S::appendonly));
   t.push_back(FileNameOption("appenddirname", kConfigImmutable, &S::appenddirname,

@@ -84,7 +84,7 @@ int main(int argc, char** argv) {
     }
   } else {
     bool missing = false;
-    if (!server.LoadRdb(&error, &missing) && !missing) {
+    if (!server.LoadRdb(&error, &missing, true) && !missing) {
       VLOG_WARNING("Fatal error loading the DB: %s. Exiting.", error.c_str());
       if (!server.cfg().pidfile.empty()) unlink(server.cfg().pidfile.c_str());
       return 1;

@@ -1,6 +1,8 @@
 // The node's side of RDB persistence: where the file lives, SAVE, start-up
 // and DEBUG RELOAD loading, the save points checked by the cron, and the
 // save a shutdown does. The format itself is in src/persistence.
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -8,6 +10,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/memory_accounting.h"
+#include "engine/eviction.h"
 #include "persistence/rdb_file.h"
 #include "server/aof.h"
 #include "server/script_runner.h"
@@ -21,6 +24,13 @@ std::string Server::RdbPath() const {
   return dir + "/" + cfg().dbfilename;
 }
 
+RdbWriter::AccessOpcodes Server::RdbAccessOpcodes() const {
+  const auto policy = static_cast<EvictionPolicy>(cfg().maxmemory_policy);
+  if (IsLruPolicy(policy)) return RdbWriter::AccessOpcodes::kIdle;
+  if (IsLfuPolicy(policy)) return RdbWriter::AccessOpcodes::kFreq;
+  return RdbWriter::AccessOpcodes::kNone;
+}
+
 bool Server::SaveRdb(std::string* error) {
   if (bgsave_) AbortBgsave("a foreground save");
   const int64_t start = NowMs();
@@ -30,6 +40,7 @@ bool Server::SaveRdb(std::string* error) {
   opts.checksum = cfg().rdbchecksum;
   opts.now_ms = start;
   opts.used_memory = UsedMemory();
+  opts.access = RdbAccessOpcodes();
   for (const auto& [name, lib] : scripts().functions().libraries()) opts.functions.push_back(lib.code);
   int64_t repl_offset = 0;
   repl_->RdbReplInfo(&opts.repl_id, &repl_offset, &opts.repl_stream_db);
@@ -47,19 +58,32 @@ bool Server::SaveRdb(std::string* error) {
   return true;
 }
 
-bool Server::LoadRdb(std::string* error, bool* missing) {
+bool Server::LoadRdb(std::string* error, bool* missing, bool serve_clients) {
   if (bgsave_) AbortBgsave("loading a dataset");
   const int64_t start = NowMs();
   RdbLoadOptions opts;
   opts.limits = &cfg();
   opts.now_ms = start;
   opts.verify_checksum = cfg().rdbchecksum;
+  opts.key_delay = cfg().key_load_delay;
   // The file's libraries replace the loaded ones, as Redis's load does.
   opts.apply_functions = [this](const std::vector<std::string>& codes, std::string* err) {
     return scripts().functions().Restore(codes, FunctionLibraries::RestorePolicy::kFlush, err);
   };
+  if (serve_clients) {
+    struct stat st;
+    loading_.active = true;
+    loading_.start_sec = start / 1000;
+    loading_.total_bytes = stat(RdbPath().c_str(), &st) == 0 ? uint64_t(st.st_size) : 0;
+    loading_.loaded_bytes = 0;
+    loading_.last_log_ms = 0;
+    opts.progress = [this](uint64_t offset) { ProcessEventsWhileLoading(offset); };
+    opts.progress_interval = uint64_t(cfg().loading_process_events_interval_bytes);
+  }
   RdbLoadResult result;
-  if (!LoadRdbFile(RdbPath(), keyspace_, opts, &result, missing)) {
+  const bool loaded = LoadRdbFile(RdbPath(), keyspace_, opts, &result, missing);
+  loading_.active = false;
+  if (!loaded) {
     *error = result.error;
     return false;
   }
@@ -97,6 +121,7 @@ bool Server::StartBgsave(std::string* error) {
   opts.now_ms = NowMs();
   opts.used_memory = UsedMemory();
   opts.key_delay = cfg().rdb_key_save_delay;
+  opts.access = RdbAccessOpcodes();
   for (const auto& [name, lib] : scripts().functions().libraries()) opts.functions.push_back(lib.code);
   int64_t repl_offset = 0;
   repl_->RdbReplInfo(&opts.repl_id, &repl_offset, &opts.repl_stream_db);

@@ -16,27 +16,17 @@ void Server::ProcessMasterInput(Client* c) {
   // During a busy script the stream waits (it must not get -BUSY), as Redis.
   while (!c->closing && !c->paused && pos < c->query.size() && !scripts_->timed_out()) {
     size_t consumed = 0;
-    RespParser::Status st = c->parser.Parse(c->query.data() + pos, c->query.size() - pos, &consumed);
-    if (st == RespParser::Status::kNeedMore) break;
-    if (st == RespParser::Status::kError) {
+    const InputStep step = NextInputCommand(c, pos, &consumed);
+    if (step == InputStep::kNeedMore || step == InputStep::kPaused) break;
+    if (step == InputStep::kError) {
       VLOG_WARNING("Protocol error (%s) from MASTER: closing the link", c->parser.error().c_str());
       c->parser.Reset();
       CloseClient(c);
       return;
     }
-    const auto& args = c->parser.args();
-    if (!args.empty()) {
-      if (pause_until_ms_) {
-        Command* cmd = commands_.Find(args[0]);
-        if (cmd && paused_for(cmd, NowMs())) {
-          c->paused = true;
-          c->SetReading(false);
-          paused_clients_.push_back(c);
-          break;
-        }
-      }
+    if (step == InputStep::kCommand) {
       const size_t mark = c->reply.buffer().size();
-      ProcessCommand(c, args);
+      ProcessCommand(c, c->parser.args());
       c->reply.buffer().resize(mark);  // never answer the master
       if (blocking_.has_ready()) blocking_.ServeReadyKeys(*this);
     }

@@ -91,6 +91,7 @@ void Replication::SetMaster(const std::string& host, int port) {
   }
   link_state_ = kConnect;
   link_down_since_ms_ = 0;
+  UpdateSinkRegistration();
   VLOG_NOTICE("Connecting to MASTER %s:%d", host.c_str(), port);
   ConnectToMaster();
 }

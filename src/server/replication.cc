@@ -66,8 +66,21 @@ void Replication::ReloadConfig() {
 // ---- ids, offsets, backlog
 
 void Replication::CreateBacklogIfNeeded() {
-  if (backlog_) return;
-  backlog_ = std::make_unique<ReplicationBacklog>(size_t(backlog_size_), master_repl_offset_);
+  if (!backlog_) backlog_ = std::make_unique<ReplicationBacklog>(size_t(backlog_size_), master_repl_offset_);
+  UpdateSinkRegistration();
+}
+
+void Replication::UpdateSinkRegistration() {
+  const bool want = backlog_ && !is_replica();
+  if (want == sink_registered_) return;
+  if (want) {
+    server_.AddPropagationSink(this);
+    // The stream starts with a SELECT.
+    server_.propagator().ForgetSelectedDb(this);
+  } else {
+    server_.RemovePropagationSink(this);
+  }
+  sink_registered_ = want;
 }
 
 void Replication::RestoreFromRdb(const std::string& replid, int64_t offset, int stream_db) {
@@ -251,6 +264,7 @@ void Replication::StartFullSyncs(int64_t now_ms, bool force) {
   }
   // The stream after the payload starts with a SELECT.
   stream_db_ = -1;
+  if (sink_registered_) server_.propagator().ForgetSelectedDb(this);
   for (Client* c : waiting) {
     ReplicaPeer& p = *c->replica;
     std::string& out = c->reply.buffer();
@@ -282,6 +296,7 @@ bool Replication::ProducePayload(bool to_disk, std::string* payload, std::string
   opts.repl_id = replid_;
   opts.repl_offset = master_repl_offset_;
   opts.repl_stream_db = std::max(stream_db_, 0);
+  opts.access = server_.RdbAccessOpcodes();
   for (const auto& [name, lib] : server_.scripts().functions().libraries()) opts.functions.push_back(lib.code);
   if (!to_disk) return SaveRdbToString(server_.keyspace(), opts, payload, error);
   // Disk-based sync: the image is the node's dump file, as BGSAVE writes it.
@@ -451,6 +466,7 @@ void Replication::Cron(int64_t now_ms) {
     replid2_ = std::string(kReplIdLength, '0');
     second_repl_offset_ = -1;
     backlog_.reset();
+    UpdateSinkRegistration();
     VLOG_NOTICE("Replication backlog freed after %lld seconds without connected replicas.", backlog_ttl_s_);
   }
   StartFullSyncs(now_ms, false);

@@ -29,6 +29,7 @@
 #include "net/event_loop.h"
 #include "replication/backlog.h"
 #include "replication/sync_protocol.h"
+#include "server/propagation.h"
 
 namespace vireo {
 
@@ -61,10 +62,18 @@ struct ReplicaPeer {
   uint64_t payload_end = 0;
 };
 
-class Replication {
+class Replication final : public PropagationSink {
  public:
   explicit Replication(Server& server);
   ~Replication();
+
+  // ---- PropagationSink: a primary's effects become the stream (a
+  // replica's stream is its primary's bytes, proxied instead).
+  uint8_t propagation_target() const override { return kPropagateRepl; }
+  void Feed(int dbid, std::string_view resp) override {
+    (void)dbid;
+    if (!is_replica()) FeedStream(resp);
+  }
 
   // ---- configuration (compatibility values read on change)
   void ReloadConfig();
@@ -192,6 +201,10 @@ class Replication {
 
   // Primary side.
   void CreateBacklogIfNeeded();
+  // The sink is registered while we are a primary with a backlog (without
+  // one nobody can use the stream, and Call pays nothing).
+  void UpdateSinkRegistration();
+  bool sink_registered_ = false;
   void StartFullSyncs(int64_t now_ms, bool force);
   // The one place an RDB image for a full resync is made (foreground, until
   // the incremental snapshot lands). False with *error.

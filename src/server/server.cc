@@ -306,14 +306,34 @@ bool Server::paused_for(const Command* cmd, int64_t now_ms) const {
   return (cmd->flags & (kCmdWrite | kCmdMayReplicate)) != 0;
 }
 
+Server::InputStep Server::NextInputCommand(Client* c, size_t pos, size_t* consumed) {
+  *consumed = 0;
+  RespParser::Status st = c->parser.Parse(c->query.data() + pos, c->query.size() - pos, consumed);
+  if (st == RespParser::Status::kNeedMore) return InputStep::kNeedMore;
+  if (st == RespParser::Status::kError) return InputStep::kError;
+  const auto& args = c->parser.args();
+  if (args.empty()) return InputStep::kEmpty;
+  // A paused client must keep its unconsumed command: check before consuming.
+  if (pause_until_ms_) {
+    Command* cmd = commands_.Find(args[0]);
+    if (cmd && paused_for(cmd, NowMs())) {
+      c->paused = true;
+      c->SetReading(false);
+      paused_clients_.push_back(c);
+      return InputStep::kPaused;
+    }
+  }
+  return InputStep::kCommand;
+}
+
 void Server::ProcessInput(Client* c) {
   if (c->is_master) return ProcessMasterInput(c);
   size_t pos = 0;
   while (!c->closing && !c->paused && !c->blocked && !c->close_after_reply && pos < c->query.size()) {
     size_t consumed = 0;
-    RespParser::Status st = c->parser.Parse(c->query.data() + pos, c->query.size() - pos, &consumed);
-    if (st == RespParser::Status::kNeedMore) break;
-    if (st == RespParser::Status::kError) {
+    const InputStep step = NextInputCommand(c, pos, &consumed);
+    if (step == InputStep::kNeedMore || step == InputStep::kPaused) break;
+    if (step == InputStep::kError) {
       c->reply.Error("ERR " + c->parser.error());
       stats_.total_error_replies++;
       stats_.error_counts["ERR"]++;
@@ -326,18 +346,8 @@ void Server::ProcessInput(Client* c) {
       QueueWrite(c);
       return;
     }
-    const auto& args = c->parser.args();
-    if (!args.empty()) {
-      // A paused client must keep its unconsumed command: check before consuming.
-      if (pause_until_ms_) {
-        Command* cmd = commands_.Find(args[0]);
-        if (cmd && paused_for(cmd, NowMs())) {
-          c->paused = true;
-          c->SetReading(false);
-          paused_clients_.push_back(c);
-          break;
-        }
-      }
+    if (step == InputStep::kCommand) {
+      const auto& args = c->parser.args();
       ProcessCommand(c, args);
       // CLIENT CACHING applies to the next command only (outside MULTI; a
       // CLIENT command, e.g. CACHING itself, keeps it), as Redis's resetClient.
@@ -453,6 +463,7 @@ void Server::Cron() {
     }
   }
   repl_->Cron(now);
+  if (cron_loops_ % std::max(1, cfg().hz) == 0) migrate_sockets_.CloseIdle(now / 1000);
   // A replica leaves expiry to its primary, which sends the DELs (Redis).
   if (!repl_->is_replica()) keyspace_.ActiveExpireCycle(false, cfg().hz, cfg().active_expire_effort, now);
   peak_memory_ = std::max(peak_memory_, UsedMemory());
@@ -500,6 +511,14 @@ void Server::BeforeSleep() {
 void Server::ProcessEventsWhileLoading(uint64_t loaded_bytes) {
   loading_.loaded_bytes = loaded_bytes;
   const int64_t now = NowMs();
+  // A long load says how far it is, every 5 s (INFO has the same figures).
+  if (!loading_.last_log_ms) loading_.last_log_ms = now;
+  if (now - loading_.last_log_ms >= 5000 && loading_.total_bytes) {
+    loading_.last_log_ms = now;
+    VLOG_NOTICE("Loading the dataset: %.1f%% (%llu of %llu bytes)",
+                double(loaded_bytes) * 100.0 / double(loading_.total_bytes), (unsigned long long)loaded_bytes,
+                (unsigned long long)loading_.total_bytes);
+  }
   // Clients waiting meanwhile get -LOADING (ProcessCommand); at most every 100 ms.
   if (now - loading_.last_events_ms < 100) return;
   loading_.last_events_ms = now;

@@ -29,6 +29,7 @@
 #include "server/command_keys.h"
 #include "base/version.h"
 #include "server/config.h"
+#include "server/migrate_sockets.h"
 #include "server/propagation.h"
 #include "server/pubsub.h"
 #include "server/replication.h"
@@ -186,12 +187,14 @@ class Server final : public CommandServices {
     uint64_t total_bytes = 0;
     uint64_t loaded_bytes = 0;
     int64_t last_events_ms = 0;
+    int64_t last_log_ms = 0;
   };
   LoadingState& loading() { return loading_; }
   // Called now and then by a loader: serves clients (-LOADING) at most every 2 ms... 100 ms.
   void ProcessEventsWhileLoading(uint64_t loaded_bytes);
   // ---- Access control (access_control.cc).
   AclUsers& acl() { return acl_; }
+  MigrateSockets& migrate_sockets() { return migrate_sockets_; }
   // Redis's authRequired: "default" needs a password (or is off) and the
   // client has not authenticated.
   bool AuthRequired(const Client* c) const;
@@ -236,6 +239,8 @@ class Server final : public CommandServices {
   // Writes the whole dataset to RdbPath() now (SAVE). Stops a background
   // save first. False with a message logged and in *error.
   bool SaveRdb(std::string* error);
+  // The LRU/LFU opcodes RDB images carry under the current maxmemory-policy.
+  RdbWriter::AccessOpcodes RdbAccessOpcodes() const;
   // BGSAVE: starts a fork-less background save (see persistence/
   // snapshot_writer.h); BgsaveStep writes a slice of it before each sleep.
   bool StartBgsave(std::string* error);
@@ -256,7 +261,9 @@ class Server final : public CommandServices {
   }
   // Replaces the dataset with RdbPath()'s; a missing file is not an error
   // (*missing tells). On failure the dataset is unchanged.
-  bool LoadRdb(std::string* error, bool* missing);
+  // serve_clients (start-up): clients get -LOADING and INFO the loading_*
+  // fields meanwhile; DEBUG RELOAD loads without serving anyone.
+  bool LoadRdb(std::string* error, bool* missing, bool serve_clients = false);
   // What a shutdown must do first: save when asked or when save points are
   // set (unless nosave). False (stay up) when that save fails and !force.
   bool PrepareForShutdown(bool save, bool nosave, bool force, std::string* error);
@@ -318,6 +325,11 @@ class Server final : public CommandServices {
   // A replica's stream from its primary (replica_input.cc): like
   // ProcessInput, but replies are dropped and applied bytes counted.
   void ProcessMasterInput(Client* c);
+  // The step both input loops share: parses the command at `pos` of the
+  // query buffer (*consumed its length) and, when a CLIENT PAUSE covers it,
+  // parks the client with the command still unconsumed.
+  enum class InputStep { kCommand, kEmpty, kNeedMore, kError, kPaused };
+  InputStep NextInputCommand(Client* c, size_t pos, size_t* consumed);
   Client* NewClient(int fd, std::string addr, std::string laddr);
   // Client-facing steps before Call (lookup, arity, refusals).
   void ProcessCommand(Client* c, const std::vector<std::string_view>& args);
@@ -351,6 +363,7 @@ class Server final : public CommandServices {
 
   Config config_;
   AclUsers acl_;
+  MigrateSockets migrate_sockets_;
   Keyspace keyspace_;
   CommandTable commands_;
   EventLoop loop_;
@@ -403,6 +416,7 @@ class Server final : public CommandServices {
   std::unique_ptr<BgsaveJob> bgsave_;
   bool save_after_command_ = false;  // FLUSHALL with save points
   bool skip_error_count_ = false;    // SkipNextErrorCount
+  int64_t next_lru_tick_ms_ = 0;     // Call updates the LRU clock when a second starts
   std::unique_ptr<ScriptRunner> scripts_;
   std::unique_ptr<Aof> aof_;
   LoadingState loading_;

@@ -8,6 +8,8 @@ start-up with nothing loaded.
 
 import os
 import shutil
+import socket
+import time
 import unittest
 
 import redis
@@ -122,6 +124,40 @@ class RdbInterchangeTest(ServerTestCase):
       got = r.execute_command("DEBUG", "OBJECT", key).split(b"serializedlength:")[1].split()[0]
       self.assertEqual(got, want, key)
 
+  def test_lru_and_lfu_opcodes_cross_both_ways(self):
+    # Under an LRU policy the file carries each key's idle time, under an
+    # LFU policy its counter: both servers load what the other wrote.
+    r = self.server.redis(decode_responses=False)
+    r.config_set("maxmemory-policy", "allkeys-lfu")
+    r.set("hot", "v")
+    r.set("cold", "v")
+    for _ in range(300):
+      r.get("hot")
+    freq = r.object("freq", "hot")
+    self.assertGreater(freq, r.object("freq", "cold"))
+    self.assertTrue(r.save())
+    redis_lfu = ServerProcess(DEBUG + ["--maxmemory-policy", "allkeys-lfu"], binary=REDIS)
+    self.addCleanup(redis_lfu.cleanup)
+    shutil.copy(os.path.join(self.server.dir, "dump.rdb"), os.path.join(redis_lfu.dir, "dump.rdb"))
+    rr = redis_lfu.start().redis(decode_responses=False)
+    self.assertEqual(rr.object("freq", "hot"), freq)
+    self.assertEqual(rr.object("freq", "cold"), r.object("freq", "cold"))
+    # LRU: a key idle for 2 s stays idle across a save and load, either way.
+    r.config_set("maxmemory-policy", "allkeys-lru")
+    rr.config_set("maxmemory-policy", "allkeys-lru")
+    r.set("idle", "v")
+    rr.set("idle", "v")
+    time.sleep(2.2)
+    self.assertTrue(r.execute_command("DEBUG", "RELOAD"))
+    self.assertGreaterEqual(r.object("idletime", "idle"), 2)
+    self.assertTrue(r.save())
+    self.assertTrue(rr.save())
+    for src, binary in ((self.server.dir, REDIS), (redis_lfu.dir, self.server.binary)):
+      other = ServerProcess(DEBUG + ["--maxmemory-policy", "allkeys-lru"], binary=binary)
+      self.addCleanup(other.cleanup)
+      shutil.copy(os.path.join(src, "dump.rdb"), os.path.join(other.dir, "dump.rdb"))
+      self.assertGreaterEqual(other.start().redis().object("idletime", "idle"), 2, binary)
+
 
 class RestartTest(unittest.TestCase):
 
@@ -156,6 +192,47 @@ class RestartTest(unittest.TestCase):
     self.restart(s)
     r = s.redis()
     self.assertEqual(r.xinfo_stream("events", full=True), before)
+
+  def test_clients_get_loading_errors_while_the_rdb_loads(self):
+    # key-load-delay stretches the load (20,000 keys x 100 us) and the small
+    # events interval lets clients in between keys, as Redis's own tests do.
+    s = self.server(*DEBUG).start()
+    r = s.redis()
+    r.execute_command("DEBUG", "POPULATE", 20000)
+    r.save()
+    r.close()
+    port = s.port
+    s.stop()
+    s.extra_args += ["--key-load-delay", "100", "--loading-process-events-interval-bytes", "1024"]
+    s.launch(s.command_line(port))
+    s.port = port
+    replies, infos = [], []
+    deadline = time.time() + 60
+    while time.time() < deadline:
+      try:
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as c:
+          f = c.makefile("rb")
+          c.sendall(b"INFO persistence\r\nPING\r\n")
+          info = f.read(int(f.readline()[1:]) + 2).decode()
+          line = f.readline()
+          replies.append(line)
+          if line == b"+PONG\r\n":
+            break
+          infos.append(info)
+      except OSError:
+        time.sleep(0.01)
+    self.assertEqual(replies[-1], b"+PONG\r\n")
+    self.assertIn(b"-LOADING Redis is loading the dataset in memory\r\n", replies)
+    loading = [i for i in infos if "loading:1" in i]
+    self.assertTrue(loading, infos[:1])
+    fields = dict(l.split(":", 1) for l in loading[-1].split("\r\n") if ":" in l)
+    self.assertGreater(int(fields["loading_total_bytes"]), 0)
+    self.assertGreater(int(fields["loading_loaded_bytes"]), 0)
+    self.assertGreater(float(fields["loading_loaded_perc"]), 0)
+    r = s.redis()
+    self.assertEqual(r.dbsize(), 20000)
+    self.assertEqual(r.info("persistence")["loading"], 0)
+    self.assertEqual(r.config_get("key-load-delay"), {"key-load-delay": "100"})
 
   def test_no_save_points_means_no_file(self):
     s = self.server().start()

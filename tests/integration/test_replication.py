@@ -126,8 +126,11 @@ class VireoReplicaOfRedis(unittest.TestCase):
     self.addCleanup(s.cleanup)
     return s.start()
 
+  PRIMARY = REDIS_SERVER  # binaries: None is the vireo-server under test
+  REPLICA = None
+
   def setUp(self):
-    self.primary = self.start(REDIS_SERVER, ["--repl-diskless-sync-delay", "0"])
+    self.primary = self.start(self.PRIMARY, ["--repl-diskless-sync-delay", "0"])
     self.p = self.primary.redis(decode_responses=False)
 
   def wait_synced(self, replica, r):
@@ -162,7 +165,7 @@ class VireoReplicaOfRedis(unittest.TestCase):
     writer = Writer(self.primary.port, 7)
     writer.start()
     self.addCleanup(writer.stop_flag.set)
-    replica = self.start()
+    replica = self.start(self.REPLICA)
     r = replica.redis(decode_responses=False)
     r.replicaof("127.0.0.1", self.primary.port)
     wait_until(lambda: r.info("replication").get("master_link_status") == "up", what="link up")
@@ -261,6 +264,41 @@ class VireoReplicaOfRedis(unittest.TestCase):
     self.assertEqual(after["sync_full"], before["sync_full"])
     self.assertEqual(r.get("while-down"), b"1")
     self.assertEqual(self.p.execute_command("DEBUG", "DIGEST"), r.execute_command("DEBUG", "DIGEST"))
+
+
+@unittest.skipUnless(is_vireo(), "replication between vireo-server and redis-server")
+class RedisReplicaOfVireo(VireoReplicaOfRedis):
+  """The other direction: a redis-server replica of a vireo-server primary
+  (the stream is vireo's propagated effects, the payload its RDB)."""
+  PRIMARY = None
+  REPLICA = REDIS_SERVER
+
+  def test_info_replication_fields_match_a_redis_replica(self):
+    self.skipTest("replica-side fields: VireoReplicaOfRedis")
+
+  def test_restarted_replica_continues_with_psync(self):
+    self.skipTest("vireo replica restart: VireoReplicaOfRedis")
+
+  def test_wait_counts_acknowledging_replicas(self):
+    replica = self.start(REDIS_SERVER)
+    r = replica.redis()
+    r.replicaof("127.0.0.1", self.primary.port)
+    self.wait_synced(replica, r)
+    self.p.set("w", 1)
+    self.assertEqual(self.p.execute_command("WAIT", 1, 5000), 1)
+    self.assertEqual(self.p.execute_command("WAIT", 2, 200), 1)  # times out with the count
+    self.assertEqual(r.get("w"), "1")
+    role = self.p.execute_command("ROLE")
+    self.assertEqual(role[0], b"master")
+    self.assertEqual(len(role[2]), 1)
+    # min-replicas-to-write: refused once the replica's ACKs stop.
+    self.p.config_set("min-replicas-to-write", 2)
+    import redis
+    with self.assertRaises(redis.exceptions.ResponseError) as cm:
+      self.p.set("x", 1)
+    self.assertEqual(str(cm.exception), "NOREPLICAS Not enough good replicas to write.")
+    self.p.config_set("min-replicas-to-write", 1)
+    self.assertTrue(self.p.set("x", 1))
 
 
 if __name__ == "__main__":

@@ -271,6 +271,7 @@ void StatsSection(Server& s, InfoWriter& w) {
   w.Field("pubsubshard_channels", (long long)s.pubsub().channels(PubSubRegistry::kShard).size());
   w.Field("latest_fork_usec", 0);
   w.Field("total_forks", 0);
+  w.Field("migrate_cached_sockets", (long long)s.migrate_sockets().size());
   w.Field("tracking_total_keys", (long long)s.tracking().total_keys());
   w.Field("tracking_total_items", (long long)s.tracking().total_items());
   w.Field("tracking_total_prefixes", (long long)s.tracking().total_prefixes());

@@ -142,11 +142,9 @@ void BindReplicationCommands(CommandTable& t) {
   t.Bind("slaveof", OnServer<CmdReplicaof>);
   t.Bind("role", OnServer<CmdRole>);
   t.Bind("replconf", OnServer<CmdReplconf>);
-  // PSYNC, SYNC and WAIT are bound once primaries feed their stream
-  // (the propagation sink); until then they answer as unknown commands.
-  (void)CmdPsync;
-  (void)CmdSync;
-  (void)CmdWait;
+  t.Bind("psync", OnServer<CmdPsync>);
+  t.Bind("sync", OnServer<CmdSync>);
+  t.Bind("wait", OnServer<CmdWait>);
 }
 
 }  // namespace vireo

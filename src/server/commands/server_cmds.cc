@@ -310,6 +310,38 @@ void CmdMemoryHelp(ServerContext& ctx) {
 
 // ---- DEBUG ----
 
+// DEBUG POPULATE count [prefix] [size]: keys "prefix:N" (default "key",
+// the name cut at 127 bytes as Redis's buffer cuts it) holding "value:N",
+// padded with zero bytes or cut to size; existing keys are left alone. Like
+// Redis, nothing is propagated or counted as a change; watchers are told.
+void DebugPopulate(ServerContext& ctx) {
+  const auto& a = ctx.args;
+  // One message for a bad or negative number, as Redis's.
+  const char* kPositive = "ERR value is out of range, must be positive";
+  long long count, size = 0;
+  if (!ArgInt64(ctx, 2, &count, kPositive)) return;
+  if (count < 0) return ctx.reply.Error(kPositive);
+  if (a.size() == 5) {
+    if (!ArgInt64(ctx, 4, &size, kPositive)) return;
+    if (size < 0) return ctx.reply.Error(kPositive);
+  }
+  const std::string prefix(a.size() >= 4 ? a[3] : std::string_view("key"));
+  Database& db = ctx.db();
+  std::string key, value;
+  for (long long j = 0; j < count; ++j) {
+    key = prefix;
+    key += ':';
+    key += std::to_string(j);
+    if (key.size() > 127) key.resize(127);
+    if (db.LookupWrite(key, ctx.now_ms)) continue;
+    value = "value:" + std::to_string(j);
+    if (size) value.resize(size_t(size), '\0');
+    db.Add(Entry::NewString(key, value));
+    ctx.Signal(key);
+  }
+  ctx.reply.Ok();
+}
+
 void CmdDebug(ServerContext& ctx) {
   const auto& a = ctx.args;
   if (!ctx.server.cfg().enable_debug_command) {
@@ -352,6 +384,8 @@ void CmdDebug(ServerContext& ctx) {
                q->compress_depth() != 0 ? 1 : 0, q->UncompressedBytes());
     }
     ctx.reply.SimpleString(buf);
+  } else if (EqualsNoCase(a[1], "populate") && a.size() >= 3 && a.size() <= 5) {
+    DebugPopulate(ctx);
   } else if (EqualsNoCase(a[1], "quicklist-packed-threshold") && a.size() == 3) {
     unsigned long long bytes;
     if (!ParseMemory(a[2], &bytes) || !Quicklist::SetPackedThreshold(bytes)) {
@@ -370,6 +404,11 @@ void CmdDebug(ServerContext& ctx) {
                     "    Output a hex signature of the values of all the specified keys.",
                     "OBJECT <key>",
                     "    Show low level info about `key` and associated value.",
+                    "POPULATE <count> [<prefix>] [<size>]",
+                    "    Create <count> string keys named key:<num>. If <prefix> is specified then",
+                    "    it is used instead of the 'key' prefix. These are not propagated to",
+                    "    replicas. Cluster slots are not respected so keys not belonging to the",
+                    "    current node can be created in cluster mode.",
                     "PROTOCOL <type>",
                     "    Reply with a test value of the specified type. <type> can be: string,",
                     "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
@@ -453,6 +492,7 @@ void BindServerCommands(CommandTable& t) {
   t.Bind("config|help", OnServer<CmdConfigHelp>);
   t.Bind("time", OnServer<CmdTime>);
   BindPersistenceCommands(t);
+  BindMigrateCommand(t);
   BindAofCommands(t);
   t.Bind("monitor", OnServer<CmdMonitor>);
   t.Bind("slowlog|get", OnServer<CmdSlowlogGet>);

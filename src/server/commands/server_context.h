@@ -34,5 +34,6 @@ void BindPubSubCommands(CommandTable& t);  // SUBSCRIBE ... PUBSUB (pubsub.cc)  
 void BindScriptingCommands(CommandTable& t);
 void BindReplicationCommands(CommandTable& t);  // REPLICAOF SLAVEOF ROLE REPLCONF PSYNC SYNC WAIT (replication_cmds.cc)
 void BindAclCommands(CommandTable& t);  // AUTH, ACL (acl_cmds.cc)
+void BindMigrateCommand(CommandTable& t);  // MIGRATE (migrate_cmd.cc)
 
 }  // namespace vireo

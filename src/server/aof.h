@@ -188,6 +188,7 @@ class Aof final : public PropagationSink {
   bool stop_ = false;
   std::atomic<unsigned long> pending_jobs_{0};
   std::atomic<bool> bio_failed_{false};
+  std::atomic<int64_t> slowest_bg_fsync_ms_{0};  // worker -> loop, see Cron
   std::atomic<int> bio_errno_{0};
 };
 

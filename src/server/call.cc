@@ -448,12 +448,17 @@ void Server::Call(Client* c, Command* cmd, const std::vector<std::string_view>& 
   if (slower_than >= 0 && finished && recorded >= slower_than && !(cmd->flags & kCmdSkipSlowlog)) {
     RecordSlowlog(c, cmd, Redacted(cmd, args, &redacted), recorded);
   }
+  // Latency monitor, as Redis 7.0: a command that completes is a
+  // "fast-command" or "command" event; a blocked command served later is a
+  // "command-unblocking" event with the time of the run that served it.
+  if (cfg().latency_monitor_threshold > 0 && finished) [[unlikely]] {
+    RecordLatency(rerun ? "command-unblocking" : (cmd->flags & kCmdFast) ? "fast-command" : "command",
+                  duration / 1000);
+  }
   if (rerun) return;  // counted when it first ran
   cmd->calls++;
   stats_.total_commands_processed++;
   c->commands_processed++;
-  long long threshold = cfg().latency_monitor_threshold;
-  if (threshold > 0 && duration / 1000 >= threshold) RecordLatency("command", duration / 1000, now_ms);
   if (!monitors_.empty() && !(cmd->flags & (kCmdSkipMonitor | kCmdAdmin))) {
     FeedMonitors(c, Redacted(cmd, args, &redacted), NowUs());
   }
@@ -478,18 +483,6 @@ void Server::QueuePropagation(CommandContext& ctx, const Command* cmd, const std
     propagator_.pending().push_back(std::move(op));
   }
   if (outermost) propagator_.FlushPending();
-}
-
-void Server::RecordLatency(const std::string& event, int64_t ms, int64_t now_ms) {
-  LatencyEvent& ev = latency_[event];
-  int64_t now_s = now_ms / 1000;
-  if (!ev.history.empty() && ev.history.back().time_sec == now_s) {
-    ev.history.back().latency_ms = std::max(ev.history.back().latency_ms, ms);
-  } else {
-    ev.history.push_back({now_s, ms});
-    if (ev.history.size() > 160) ev.history.pop_front();
-  }
-  ev.max_ms = std::max(ev.max_ms, ms);
 }
 
 // The command a blocked client runs: looked up and checked when it first ran.
@@ -601,7 +594,9 @@ Evictor::Result Server::PerformEvictions() {
   s.policy = EvictionPolicy(cfg().maxmemory_policy);
   s.samples = cfg().maxmemory_samples;
   s.tenacity = cfg().maxmemory_eviction_tenacity;
+  const int64_t t0 = LatencyStart();
   Evictor::Result r = evictor_.Perform(keyspace_, s, MemNotCountedForEvict());
+  LatencyEnd("eviction-cycle", t0);
   // Out of time budget: continue before the loop sleeps (BeforeSleep), and
   // do not let it sleep meanwhile.
   if (evictor_.running()) loop_.WakeSoon();

@@ -185,7 +185,17 @@ std::string RewriteConfigText(std::string_view old_text, const RewriteInputs& in
     if (name == "dir" || name == "latency-tracking-info-percentiles") force = true;
     std::string shown;
     long long bytes;
-    if ((opt.flags & kConfigMemory) && ParseInt64(value, &bytes)) {
+    if (name == "bind") {
+      // Addresses are written bare, as Redis joins them; one that a bare
+      // word cannot carry (empty, spaces, quotes) is quoted so that the
+      // file loads back to the same list.
+      for (const std::string& addr : cfg.bind) {
+        if (!shown.empty()) shown += ' ';
+        const bool bare = !addr.empty() && addr.find_first_of(" \t\r\n\"'\\") == std::string::npos;
+        shown += bare ? addr : QuoteConfigArg(addr);
+      }
+      if (cfg.bind.empty()) shown = QuoteConfigArg(value);
+    } else if ((opt.flags & kConfigMemory) && ParseInt64(value, &bytes)) {
       shown = FormatConfigMemory(bytes);
     } else if ((opt.flags & kConfigString) || name == "dir" || value.empty()) {
       shown = QuoteConfigArg(value);

@@ -399,7 +399,7 @@ ConfigOption MakeOption(const CompatRow& row) {
   o.name = row.name;
   o.alias = row.alias;
   o.flags = row.flags;
-  if (row.kind == Kind::kMemory || row.kind == Kind::kMemoryOrPercent) o.flags |= kConfigMemory;
+  if (row.kind == Kind::kMemory) o.flags |= kConfigMemory;
   if (row.kind == Kind::kString || row.kind == Kind::kHostname || row.kind == Kind::kProcTitle) {
     o.flags |= kConfigString;
   }

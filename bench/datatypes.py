@@ -57,23 +57,51 @@ def _pipe_bytes(server, payload, expected_replies, timeout=300):
     raise RuntimeError("%s: redis-cli --pipe: %s" % (server.label, out[-300:]))
 
 
+def _reply_end(data, pos=0):
+  """Index just past the RESP2 reply starting at data[pos], or None when
+  data holds only part of it."""
+  eol = data.find(b"\r\n", pos)
+  if eol < 0:
+    return None
+  kind, head = data[pos:pos + 1], data[pos + 1:eol]
+  if kind in (b"+", b"-", b":"):
+    return eol + 2
+  n = int(head)
+  if kind == b"$":
+    end = eol + 2 + max(n, 0) + (2 if n >= 0 else 0)
+    return end if end <= len(data) else None
+  pos = eol + 2
+  for _ in range(max(n, 0)):  # "*"
+    pos = _reply_end(data, pos)
+    if pos is None:
+      return None
+  return pos
+
+
 def _raw(server, payload):
-  """Sends one request, waits for the reply to go quiet, returns its bytes."""
+  """Sends requests, returns the bytes of their replies (all of them)."""
+  wanted = 0
+  p = 0
+  while p < len(payload):  # count the requests: each is a RESP array
+    p = _reply_end(payload, p)
+    wanted += 1
   with socket.create_connection(("127.0.0.1", server.port), timeout=60) as s:
     s.sendall(payload)
     data = b""
-    s.settimeout(0.2)
     while True:
-      try:
-        chunk = s.recv(1 << 20)
-      except socket.timeout:
-        if data:
+      end, n = 0, 0
+      while n < wanted:
+        nxt = _reply_end(data, end) if end < len(data) else None
+        if nxt is None:
           break
-        continue
-      if not chunk:
+        end, n = nxt, n + 1
+      if n == wanted:
         break
+      chunk = s.recv(1 << 20)
+      if not chunk:
+        raise RuntimeError("%s: connection closed" % server.label)
       data += chunk
-    if data.startswith(b"-"):
+    if data.startswith(b"-") or b"\r\n-" in data:
       raise RuntimeError("%s: error reply %r" % (server.label, data[:200]))
     return data
 

@@ -338,6 +338,12 @@ void Server::Call(Client* c, Command* cmd, const std::vector<std::string_view>& 
   const bool rerun = c->blocked;  // a blocked client's command, run again
   int64_t start_us = NowUs();
   int64_t now_ms = start_us / 1000;
+  // The LRU clock follows the second exactly (the cron alone lags when the
+  // loop is busy, and keys touched a second apart would look alike).
+  if (now_ms >= next_lru_tick_ms_) [[unlikely]] {
+    keyspace_.UpdateLruClock(now_ms);
+    next_lru_tick_ms_ = (now_ms / 1000 + 1) * 1000;
+  }
 
   // CLIENT REPLY OFF/SKIP: run the command, then drop what it wrote.
   if (c->reply_mode == Client::ReplyMode::kSkipNext) c->reply_mode = Client::ReplyMode::kSkipThis;

@@ -395,6 +395,7 @@ class Server final : public CommandServices {
   std::unique_ptr<BgsaveJob> bgsave_;
   bool save_after_command_ = false;  // FLUSHALL with save points
   bool skip_error_count_ = false;    // SkipNextErrorCount
+  int64_t next_lru_tick_ms_ = 0;     // Call updates the LRU clock when a second starts
   std::unique_ptr<ScriptRunner> scripts_;
   std::unique_ptr<Aof> aof_;
   LoadingState loading_;

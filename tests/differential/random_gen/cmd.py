@@ -11,7 +11,8 @@ class Cmd:
   may pass mid-batch, an optional effect on the generator state applied once
   the command is accepted, and how its reply is compared:
   None = exact bytes, "sort" = top-level elements sorted, ("approx", n) =
-  integers within n of each other (TTLs read a few ms apart)."""
+  integers within n of each other (TTLs read a few ms apart), "len" = the
+  same first line (reply type and element count)."""
 
   __slots__ = ("args", "touched", "whole_dbs", "fresh", "effect", "compare",
                "mutable", "before")

@@ -77,14 +77,27 @@ def _options(ctx, store=False):
   return out
 
 
+def _cut_by_count(args):
+  """COUNT without ANY: Redis sorts with its own unstable partial quicksort
+  (pqsort), so members at equal distances (zset members sharing a score)
+  come out in an order, and are cut at COUNT, in a way Vireo does not
+  reproduce. Such replies are compared by length; stores never cut so."""
+  return "COUNT" in args and "ANY" not in args
+
+
 def gen_search(ctx):
   k = ctx.key()
   origin = (["FROMMEMBER", _member(ctx)] if ctx.chance(0.5) else ["FROMLONLAT"] + _coord(ctx))
   if ctx.chance(0.3):
     dst = ctx.key()
-    return Cmd(["GEOSEARCHSTORE", dst, k] + origin + _shape(ctx) + _options(ctx, store=True),
+    opts = _options(ctx, store=True)
+    if _cut_by_count(opts):
+      opts.append("ANY")
+    return Cmd(["GEOSEARCHSTORE", dst, k] + origin + _shape(ctx) + opts,
                touched=on_keys(ctx, [k, dst]))
-  return Cmd(["GEOSEARCH", k] + origin + _shape(ctx) + _options(ctx), touched=on_keys(ctx, [k]))
+  opts = _options(ctx)
+  return Cmd(["GEOSEARCH", k] + origin + _shape(ctx) + opts, touched=on_keys(ctx, [k]),
+             compare="len" if _cut_by_count(opts) else None)
 
 
 def gen_radius(ctx):
@@ -98,9 +111,12 @@ def gen_radius(ctx):
   if not head[0].endswith("_RO") and ctx.chance(0.2):
     dst = ctx.key()
     args = [a for a in args if a not in ("WITHCOORD", "WITHDIST", "WITHHASH")]
+    if _cut_by_count(args):
+      args.append("ANY")
     args += [ctx.choice(["STORE", "STOREDIST"]), dst]
     touched.append(dst)
-  return Cmd(args, touched=on_keys(ctx, touched))
+    return Cmd(args, touched=on_keys(ctx, touched))
+  return Cmd(args, touched=on_keys(ctx, touched), compare="len" if _cut_by_count(args) else None)
 
 
 COMMANDS = [(6, gen_geoadd), (4, gen_read), (5, gen_search), (3, gen_radius)]

@@ -300,6 +300,33 @@ class RedisReplicaOfVireo(VireoReplicaOfRedis):
     self.p.config_set("min-replicas-to-write", 1)
     self.assertTrue(self.p.set("x", 1))
 
+  def test_chained_replica_gets_the_stream_proxied(self):
+    """vireo primary -> vireo replica -> redis-server replica: the middle
+    node forwards its primary's bytes, so all three hold the same data and
+    the same offset."""
+    middle = self.start(None, ["--repl-diskless-sync-delay", "0"])
+    m = middle.redis(decode_responses=False)
+    m.replicaof("127.0.0.1", self.primary.port)
+    self.wait_synced(middle, m)
+    leaf = self.start(REDIS_SERVER)
+    l = leaf.redis(decode_responses=False)
+    l.replicaof("127.0.0.1", middle.port)
+    wait_until(lambda: l.info("replication").get("master_link_status") == "up", what="leaf link up")
+    writer = Writer(self.primary.port, 11)
+    self.addCleanup(writer.stop_flag.set)
+    writer.start()
+    time.sleep(0.5 if quick() else 2.0)
+    writer.stop_flag.set()
+    writer.join(30)
+    self.assertIsNone(writer.error)
+    # Keys written with short TTLs expire on the primary, which sends DELs.
+    wait_until(lambda: not self.p.keys("*:t"), what="short TTL keys expired")
+    self.wait_synced(middle, m)
+    offset = self.p.info("replication")["master_repl_offset"]
+    wait_until(lambda: l.info("replication")["slave_repl_offset"] == offset, what="leaf offset")
+    self.assert_same(m)
+    self.assert_same(l)
+
 
 if __name__ == "__main__":
   unittest.main()

@@ -208,6 +208,9 @@ class Replication final : public PropagationSink {
   // The one place an RDB image for a full resync is made (foreground, until
   // the incremental snapshot lands). False with *error.
   bool ProducePayload(bool to_disk, std::string* payload, std::string* error);
+  // No save points and no AOF: rdb-del-sync-files applies (Redis's
+  // allPersistenceDisabled).
+  bool PersistenceDisabled() const;
   void AppendToReplica(Client* c, std::string_view bytes);
   void DisconnectReplicas();
   void ServeWaiters(int64_t now_ms);

@@ -266,6 +266,29 @@ class VireoReplicaOfRedis(unittest.TestCase):
     self.assertEqual(self.p.execute_command("DEBUG", "DIGEST"), r.execute_command("DEBUG", "DIGEST"))
 
 
+  def test_rdb_del_sync_files_leaves_no_sync_file(self):
+    """Disk-based sync between nodes that persist nothing: with
+    rdb-del-sync-files yes neither side keeps the image (the primary once
+    it is sent, the replica once it is loaded); with no, both keep it."""
+    for delete in ("yes", "no"):
+      primary = self.start(self.PRIMARY, ["--repl-diskless-sync", "no", "--repl-diskless-sync-delay", "0",
+                                          "--rdb-del-sync-files", delete])
+      p = primary.redis(decode_responses=False)
+      p.set("k", "v")
+      replica = self.start(self.REPLICA, ["--repl-diskless-load", "disabled", "--rdb-del-sync-files", delete])
+      r = replica.redis(decode_responses=False)
+      r.replicaof("127.0.0.1", primary.port)
+      wait_until(lambda: r.info("replication").get("master_link_status") == "up", what="link up")
+      self.assertEqual(r.get("k"), b"v")
+      files = lambda s: os.path.exists(os.path.join(s.dir, "dump.rdb"))
+      if delete == "yes":
+        # redis-server removes the primary's file from its once-a-second cron.
+        wait_until(lambda: not files(primary) and not files(replica), timeout=5, what="sync files removed")
+      else:
+        time.sleep(1.5)
+        self.assertTrue(files(primary) and files(replica), delete)
+
+
 @unittest.skipUnless(is_vireo(), "replication between vireo-server and redis-server")
 class RedisReplicaOfVireo(VireoReplicaOfRedis):
   """The other direction: a redis-server replica of a vireo-server primary

@@ -525,6 +525,9 @@ void Server::DbModified(int db, int replaced_with) {
   // it is done, so a restart cannot bring the keys back.
   if (db < 0 && replaced_with < 0) [[unlikely]] {
     if (bgsave_) AbortBgsave(executing_ ? "FLUSHALL" : "every database replaced");
+    // A streamed full sync stops too (Redis kills its sync child): its
+    // replicas resync from the emptied dataset, which costs nothing.
+    if (repl_->streaming_sync()) repl_->AbortStreamedSync(executing_ ? "FLUSHALL" : "every database replaced");
     if (executing_ && !cfg().save_params.empty()) save_after_command_ = true;
   }
   if (watches_.empty()) return;

@@ -60,6 +60,7 @@ bool Server::SaveRdb(std::string* error) {
 
 bool Server::LoadRdb(std::string* error, bool* missing, bool serve_clients) {
   if (bgsave_) AbortBgsave("loading a dataset");
+  repl_->AbortStreamedSync("loading a dataset");
   const int64_t start = NowMs();
   RdbLoadOptions opts;
   opts.limits = &cfg();

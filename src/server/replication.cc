@@ -131,6 +131,7 @@ void Replication::AppendToReplica(Client* c, std::string_view bytes) {
   switch (p.state) {
     case ReplicaPeer::kWaitBgsave:
       return;  // the payload it will get is taken after these bytes
+    case ReplicaPeer::kSendingPayload:
     case ReplicaPeer::kWaitAck:
       p.held.append(bytes);
       return;
@@ -241,6 +242,9 @@ void Replication::HandlePsync(Client* c, std::string_view replid, std::string_vi
 }
 
 void Replication::StartFullSyncs(int64_t now_ms, bool force) {
+  // One streamed payload at a time: replicas arriving meanwhile wait for the
+  // next one, as they wait for Redis's next RDB child.
+  if (sync_snap_) return;
   std::vector<Client*> waiting;
   int64_t oldest = now_ms;
   for (Client* c : replicas()) {
@@ -253,6 +257,14 @@ void Replication::StartFullSyncs(int64_t now_ms, bool force) {
     // repl-diskless-sync-delay lets more replicas join one transfer.
     const bool enough = diskless_max_replicas_ > 0 && int(waiting.size()) >= diskless_max_replicas_;
     if (!enough && now_ms - oldest < int64_t(diskless_delay_s_) * 1000) return;
+  }
+  if (diskless_sync_) {
+    std::vector<Client*> streamed, rest;
+    for (Client* c : waiting) (c->replica->capa_eof && !c->replica->old_sync ? streamed : rest).push_back(c);
+    // A BGSAVE or AOF rewrite holds the keyspace's one live snapshot: wait.
+    if (!streamed.empty() && !server_.keyspace().preserver()) StartStreamedSync(streamed);
+    waiting.swap(rest);
+    if (waiting.empty()) return;
   }
   std::string payload, error;
   const bool to_disk = !diskless_sync_;
@@ -393,6 +405,7 @@ void Replication::ServeWaiters(int64_t now_ms) {
 }
 
 void Replication::BeforeSleep() {
+  if (sync_snap_) StepStreamedSync();
   if (!waiters_.empty()) ServeWaiters(NowMs());
   if (getack_pending_ && !waiters_.empty() && !replica_clients_.empty()) {
     FeedStream("*3\r\n$8\r\nREPLCONF\r\n$6\r\nGETACK\r\n$1\r\n*\r\n");
@@ -415,6 +428,7 @@ void Replication::ClientClosed(Client* c) {
   }
   if (c->replica) {
     replica_clients_.erase(std::remove(replica_clients_.begin(), replica_clients_.end(), c), replica_clients_.end());
+    sync_targets_.erase(std::remove(sync_targets_.begin(), sync_targets_.end(), c), sync_targets_.end());
     VLOG_NOTICE("Connection with replica %s lost.", c->addr().c_str());
     if (replica_clients_.empty()) no_replicas_since_ms_ = NowMs();
   }
@@ -464,7 +478,7 @@ void Replication::Cron(int64_t now_ms) {
       // Keep-alive newline while the payload is not ready.
       c->reply.buffer() += "\n";
       server_.QueueWrite(c);
-    } else if (!p.old_sync && now_ms - p.ack_time_ms > timeout_ms) {
+    } else if (p.state != ReplicaPeer::kSendingPayload && !p.old_sync && now_ms - p.ack_time_ms > timeout_ms) {
       VLOG_WARNING("Disconnecting timedout replica (streaming sync): %s", c->addr().c_str());
       server_.CloseClient(c);
     }
@@ -552,7 +566,7 @@ void Replication::AppendInfo(std::string* out, int64_t now_ms) const {
       if (colon != std::string::npos) ip.resize(colon);
     }
     const char* state = p.state == ReplicaPeer::kWaitBgsave ? "wait_bgsave"
-                        : p.state == ReplicaPeer::kWaitAck  ? "send_bulk"
+                        : p.state == ReplicaPeer::kWaitAck || p.state == ReplicaPeer::kSendingPayload ? "send_bulk"
                                                             : "online";
     line("slave" + num(i++), "ip=" + ip + ",port=" + num(p.listening_port) + ",state=" + state +
                                  ",offset=" + num(p.ack_offset) + ",lag=" + num((now_ms - p.ack_time_ms) / 1000));

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "net/event_loop.h"
+#include "persistence/snapshot_writer.h"
 #include "replication/backlog.h"
 #include "replication/sync_protocol.h"
 #include "server/propagation.h"
@@ -43,6 +44,7 @@ std::string NewReplId();
 struct ReplicaPeer {
   enum State {
     kWaitBgsave,  // asked for a full resync; the payload is not produced yet
+    kSendingPayload,  // an EOF-marked payload is being streamed (stream held)
     kWaitAck,     // EOF-marked payload queued: stream held until its first ACK
     kOnline,
   };
@@ -55,7 +57,7 @@ struct ReplicaPeer {
   int64_t ack_offset = 0;
   int64_t ack_time_ms = 0;
   int64_t sync_requested_ms = 0;
-  std::string held;  // stream bytes kept back while kWaitAck
+  std::string held;  // stream bytes kept back while kSendingPayload/kWaitAck
   // Where the RDB payload ends, counted in the client's net_output_bytes:
   // output before it is not counted by client-output-buffer-limit (Redis
   // sends the payload apart from the output buffer).
@@ -211,6 +213,24 @@ class Replication final : public PropagationSink {
   // No save points and no AOF: rdb-del-sync-files applies (Redis's
   // allPersistenceDisabled).
   bool PersistenceDisabled() const;
+  // Diskless full syncs to replicas that read EOF-marked payloads are
+  // streamed (repl_sync_stream.cc): a live SnapshotWriter (no fork, no copy
+  // of the dataset) writes the image a slice per loop turn straight into the
+  // replicas' output, pausing while they have more than a few MB unread.
+  void StartStreamedSync(const std::vector<Client*>& targets);
+  void StepStreamedSync();
+  void FinishStreamedSync();
+  std::unique_ptr<SnapshotWriter> sync_snap_;
+  std::vector<Client*> sync_targets_;
+  std::string sync_mark_;
+ public:
+  // True while a streamed payload is being written (a snapshot is live:
+  // BGSAVE and AOF rewrites wait, as beside Redis's RDB child).
+  bool streaming_sync() const { return sync_snap_ != nullptr; }
+  // Stops a streamed payload, closing its replicas (the dataset is about to
+  // be replaced wholesale, e.g. DEBUG RELOAD).
+  void AbortStreamedSync(const char* why);
+ private:
   void AppendToReplica(Client* c, std::string_view bytes);
   void DisconnectReplicas();
   void ServeWaiters(int64_t now_ms);

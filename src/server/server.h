@@ -244,7 +244,8 @@ class Server final : public CommandServices {
   // BGSAVE: starts a fork-less background save (see persistence/
   // snapshot_writer.h); BgsaveStep writes a slice of it before each sleep.
   bool StartBgsave(std::string* error);
-  bool bgsave_in_progress() const { return bgsave_ != nullptr; }
+  // A BGSAVE, or a streamed full sync (Redis's RDB child to replica sockets).
+  bool bgsave_in_progress() const { return bgsave_ != nullptr || repl_->streaming_sync(); }
   // Stops a background save; its temp file is removed (reason is logged).
   void AbortBgsave(const char* reason);
   // What INFO persistence shows of the running save.

@@ -13,7 +13,8 @@ client; CPU time per request is what the server itself spends.
 
 Streams, bitmaps, HyperLogLog and geo rows live in bench/datatypes.py
 (--only names: xadd, xreadgroup, setbit, bitcount, pfadd, pfcount,
-geosearch, geoadd). Memory loads run with --only only when named
+geosearch, geoadd); latency-tracking yes vs no rows in bench/latency_bench.py
+(--only latency-tracking). Memory loads run with --only only when named
 (mem-string, mem-list, mem-hash, mem-intset, mem-set, mem-zset,
 mem-stream).
 
@@ -35,6 +36,7 @@ sys.dont_write_bytecode = True
 import datatypes  # noqa: E402
 import scripted  # noqa: E402
 import eviction_bench  # noqa: E402
+import latency_bench  # noqa: E402
 import secure  # noqa: E402
 import workloads  # noqa: E402
 from server_proc import BenchServer  # noqa: E402
@@ -112,6 +114,7 @@ def selected_tests(only):
     extra.append("aof")
   wanted -= {"acl", "tls"}  # bench/secure.py's rows
   wanted -= {"maxmemory"}  # bench/eviction_bench.py's rows
+  wanted -= {"latency-tracking"}  # bench/latency_bench.py's rows
   wanted -= set(datatypes.GROUPS)  # bench/datatypes.py's rows
   wanted -= {load.only for load in workloads.MEMORY_LOADS}
   unknown = wanted - {t.tool_test for t in tests} - \
@@ -318,6 +321,8 @@ def main():
     types_wanted = set(datatypes.GROUPS) if not only else only & set(datatypes.GROUPS)
     if types_wanted:
       datatypes.measure(servers, types_wanted, rounds, args.quick, rows, measure_pair)
+    if not args.only or "latency-tracking" in args.only.split(","):
+      latency_bench.measure_tracking_cost(servers, rounds, args.quick, rows, Row)
     if not args.only or "maxmemory" in args.only.split(","):
       eviction_bench.measure_check_cost(servers, rounds, args.quick, rows, Row)
       eviction_bench.measure_at_limit(servers, rounds, args.quick, rows, Row, measure_pair)

@@ -94,6 +94,9 @@ class Client : public IoHandler, public ClientSession {
   AclUser* user = nullptr;
   bool authenticated = false;
   uint64_t commands_processed = 0;
+  // A blocked command's first run, in microseconds: added to the run that
+  // finally serves it for SLOWLOG and latency tracking (Redis's c->duration).
+  int64_t blocked_call_us = 0;
   uint64_t net_input_bytes = 0, net_output_bytes = 0;
 
  private:

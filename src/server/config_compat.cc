@@ -414,6 +414,10 @@ ConfigOption MakeOption(const CompatRow& row) {
   o.name = row.name;
   o.alias = row.alias;
   o.flags = row.flags;
+  if (row.kind == Kind::kMemory || row.kind == Kind::kMemoryOrPercent) o.flags |= kConfigMemory;
+  if (row.kind == Kind::kString || row.kind == Kind::kHostname || row.kind == Kind::kProcTitle) {
+    o.flags |= kConfigString;
+  }
   o.set = [row](const std::vector<std::string>& args, ServerConfig* cfg) {
     std::string value;
     // A multi-word directive given no words reads as one empty word.

@@ -47,7 +47,7 @@ ConfigOption MemoryOption(std::string_view name, std::string_view alias, unsigne
   ConfigOption o;
   o.name = name;
   o.alias = alias;
-  o.flags = flags;
+  o.flags = flags | kConfigMemory;
   o.set = [=](const std::vector<std::string>& args, ServerConfig* cfg) {
     unsigned long long u;
     if (!ParseMemory(args[0], &u)) return std::string(kNotMemory);
@@ -133,7 +133,7 @@ ConfigOption PercentilesOption(std::string_view name) {
 ConfigOption StringOption(std::string_view name, unsigned flags, std::string ServerConfig::*field) {
   ConfigOption o;
   o.name = name;
-  o.flags = flags;
+  o.flags = flags | kConfigString;
   o.set = [=](const std::vector<std::string>& args, ServerConfig* cfg) {
     cfg->*field = args[0];
     return std::string();
@@ -167,6 +167,7 @@ ConfigOption EnumOption(std::string_view name, unsigned flags, std::vector<std::
 ConfigOption MaxmemoryOption() {
   ConfigOption o;
   o.name = "maxmemory";
+  o.flags = kConfigMemory;
   o.set = [](const std::vector<std::string>& args, ServerConfig* cfg) {
     unsigned long long v;
     if (!ParseMemory(args[0], &v)) return std::string(kNotMemory);
@@ -320,6 +321,7 @@ ConfigOption DirOption() {
 ConfigOption NotifyKeyspaceEventsOption() {
   ConfigOption o;
   o.name = "notify-keyspace-events";
+  o.flags = kConfigString;
   o.set = [](const std::vector<std::string>& args, ServerConfig* cfg) {
     int flags = 0;
     for (char ch : args[0]) {

@@ -181,6 +181,7 @@ class Replication final : public PropagationSink {
     uint64_t sync_partial_err = 0;
   };
   const Stats& stats() const { return stats_; }
+  void ResetStats() { stats_ = Stats(); }  // CONFIG RESETSTAT
 
  private:
   class MasterLink;

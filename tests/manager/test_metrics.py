@@ -17,7 +17,7 @@ import unittest
 
 import redis
 
-from harness import ROOT, ManagerProcess, for_engines, replica_engine
+from harness import ROOT, ManagerProcess, for_engines
 
 sys.path.insert(0, os.path.join(ROOT, "src", "manager"))
 from vireo_manager import metrics  # noqa: E402
@@ -146,8 +146,6 @@ class Metrics:
 
   def test_replication_lag_and_failovers(self):
     m = self.mgr
-    if self.ENGINE != "redis" and replica_engine(m) != self.ENGINE:
-      self.skipTest(f"engine {self.ENGINE} has no replicas yet")
     gid = f"lag{self.ENGINE}"
     m.call("CreateReplicationGroup", ReplicationGroupId=gid,
            Engine=self.ENGINE, ReplicasPerNodeGroup=1,

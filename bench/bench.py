@@ -13,9 +13,13 @@ client; CPU time per request is what the server itself spends.
 
 Streams, bitmaps, HyperLogLog and geo rows live in bench/datatypes.py
 (--only names: xadd, xreadgroup, setbit, bitcount, pfadd, pfcount,
-geosearch, geoadd). Memory loads run with --only only when named
+geosearch, geoadd); latency-tracking yes vs no rows in bench/latency_bench.py
+(--only latency-tracking). Memory loads run with --only only when named
 (mem-string, mem-list, mem-hash, mem-intset, mem-set, mem-zset,
-mem-stream).
+mem-stream). Memory limits: --only maxmemory (bench/eviction_bench.py),
+unlink (another client's latency while UNLINK frees a 10M-element set,
+bench/unlink_bench.py), churn (RSS under SET/DEL churn at maxmemory,
+bench/churn_bench.py; restarts the servers, so it runs last).
 
 Usage: VIREO_SERVER=build/vireo-server /usr/bin/python3 bench/bench.py
        [--quick] [--only set,get] [--rounds N] [--no-memory]
@@ -34,7 +38,10 @@ sys.dont_write_bytecode = True
 
 import datatypes  # noqa: E402
 import scripted  # noqa: E402
+import churn_bench  # noqa: E402
 import eviction_bench  # noqa: E402
+import latency_bench  # noqa: E402
+import unlink_bench  # noqa: E402
 import secure  # noqa: E402
 import workloads  # noqa: E402
 from server_proc import BenchServer  # noqa: E402
@@ -61,7 +68,10 @@ class Row:
     return self.vireo / self.redis
 
   def goal_text(self):
-    return "%s %.1fx" % (">=" if self.better == "higher" else "<=", self.goal)
+    g = "%.2f" % self.goal
+    if g.endswith("0"):
+      g = g[:-1]  # 1.0, 0.9, but 1.15
+    return "%s %sx" % (">=" if self.better == "higher" else "<=", g)
 
   def verdict(self):
     r = self.ratio()
@@ -111,7 +121,8 @@ def selected_tests(only):
   if "aof" in wanted:
     extra.append("aof")
   wanted -= {"acl", "tls"}  # bench/secure.py's rows
-  wanted -= {"maxmemory"}  # bench/eviction_bench.py's rows
+  wanted -= {"maxmemory", "unlink", "churn"}  # eviction_bench, unlink_bench, churn_bench rows
+  wanted -= {"latency-tracking"}  # bench/latency_bench.py's rows
   wanted -= set(datatypes.GROUPS)  # bench/datatypes.py's rows
   wanted -= {load.only for load in workloads.MEMORY_LOADS}
   unknown = wanted - {t.tool_test for t in tests} - \
@@ -318,10 +329,17 @@ def main():
     types_wanted = set(datatypes.GROUPS) if not only else only & set(datatypes.GROUPS)
     if types_wanted:
       datatypes.measure(servers, types_wanted, rounds, args.quick, rows, measure_pair)
+    if not args.only or "latency-tracking" in args.only.split(","):
+      latency_bench.measure_tracking_cost(servers, rounds, args.quick, rows, Row)
     if not args.only or "maxmemory" in args.only.split(","):
       eviction_bench.measure_check_cost(servers, rounds, args.quick, rows, Row)
       eviction_bench.measure_at_limit(servers, rounds, args.quick, rows, Row, measure_pair)
       eviction_bench.measure_hit_rate(servers, args.quick, rows, Row)
+    if not args.only or "unlink" in args.only.split(","):
+      unlink_bench.measure_unlink(servers, args.quick, rows, Row)
+    # Last: it restarts the servers fresh (RSS must start from nothing).
+    if not args.only or "churn" in args.only.split(","):
+      churn_bench.measure_churn(servers, args.quick, rows, Row)
   finally:
     for server in servers:
       server.cleanup()

@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 """The crash-test matrix at size (make bench): N random runs (default 200) of
-tests/manager/crash_matrix.py, printing each run and a summary of acknowledged
-writes lost and deleted keys back (both must be 0; exit status 1 otherwise).
+tests/manager/crash_matrix.py per engine (vireo and redis), printing each run
+and a summary per engine of acknowledged writes lost and deleted keys back
+(both must be 0; exit status 1 otherwise).
 
-  bench/crash_matrix.py [--runs 200] [--seed S]
+  bench/crash_matrix.py [--runs 200] [--seed S] [--engines vireo,redis]
 """
 
 import argparse
@@ -23,7 +24,15 @@ def main():
   ap = argparse.ArgumentParser()
   ap.add_argument("--runs", type=int, default=200)
   ap.add_argument("--seed", type=int, default=random.randrange(1 << 30))
+  ap.add_argument("--engines", default="vireo,redis")
   args = ap.parse_args()
+  status = 0
+  for engine in args.engines.split(","):
+    status |= run(args, engine)
+  return status
+
+
+def run(args, engine):
   mgr = ManagerProcess(down_after_ms=500).start()
   lost = back = failed = acked = 0
   scenarios = {}
@@ -32,10 +41,10 @@ def main():
     for i in range(args.runs):
       seed = args.seed + i
       try:
-        r = run_one(mgr, seed, f"bench{i}")
+        r = run_one(mgr, seed, f"bench{i}", engine)
       except Exception as e:  # a run that does not converge is a failure
         failed += 1
-        print(f"seed {seed}: FAILED {e}", flush=True)
+        print(f"{engine} seed {seed}: FAILED {e}", flush=True)
         try:
           mgr.call("DeleteReplicationGroup", ReplicationGroupId=f"bench{i}")
         except Exception:
@@ -46,12 +55,12 @@ def main():
       lost += len(r["lost"])
       back += len(r["resurrected"])
       acked += r["acked"] + r["deleted"]
-      print(f"seed {seed}: killed {'+'.join(r['victims'])}: "
+      print(f"{engine} seed {seed}: killed {'+'.join(r['victims'])}: "
             f"lost {len(r['lost'])}, back {len(r['resurrected'])}",
             flush=True)
   finally:
     mgr.stop()
-  print(f"\ncrash matrix: {args.runs} runs from seed {args.seed} in "
+  print(f"\ncrash matrix {engine}: {args.runs} runs from seed {args.seed} in "
         f"{time.time() - start:.0f}s, {len(scenarios)} kill combinations, "
         f"{acked} acknowledged operations checked: {lost} acknowledged "
         f"writes lost, {back} deleted keys back, {failed} runs did not "

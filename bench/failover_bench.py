@@ -2,19 +2,19 @@
 """Failover benchmark: kill -9 the primary N times (then SIGSTOP it H
 times: a hung primary), time the way back.
 
-Starts a vireo-manager (redis-server engine), creates a group with two
-replicas, and while a background client keeps writing with WAIT 1 through
+For each engine (vireo, redis: --engines), starts a vireo-manager, creates a
+group with two replicas, and while a background client keeps writing with WAIT 1 through
 the primary endpoint, kills the current primary with SIGKILL N times. For
 each failover it measures the time from the kill to the first write accepted
 through the same primary endpoint; at the end it counts writes that were
 acknowledged by WAIT 1 but are missing from the final primary.
 
 A hung primary is failed over after down-after without waiting on it: its
-time is the one to compare with down-after (+200 ms is the goal); it is
-SIGCONTed afterwards and rejoins as a replica.
+time is the one to compare with down-after (+200 ms is the goal); the
+failover fences it (stops it) and it rejoins as a replica.
 
   failover_bench.py [--failovers 20] [--hung 5] [--down-after-ms 1000]
-                    [--interval-ms 200]
+                    [--interval-ms 200] [--engines vireo,redis]
 """
 
 import argparse
@@ -63,13 +63,20 @@ def main():
   ap.add_argument("--hung", type=int, default=5)
   ap.add_argument("--down-after-ms", type=int, default=1000)
   ap.add_argument("--interval-ms", type=int, default=200)
+  ap.add_argument("--engines", default="vireo,redis")
   args = ap.parse_args()
+  status = 0
+  for engine in args.engines.split(","):
+    status |= run(args, engine)
+  return status
 
+
+def run(args, engine):
   mgr = ManagerProcess(down_after_ms=args.down_after_ms,
                        interval_ms=args.interval_ms).start()
   try:
     mgr.call("CreateReplicationGroup", ReplicationGroupId="bench",
-             Engine="redis", ReplicasPerNodeGroup=2)
+             Engine=engine, ReplicasPerNodeGroup=2)
     g = mgr.wait_status("bench")
     port = g["NodeGroups"][0]["PrimaryEndpoint"]["Port"]
     acked, stop = [], threading.Event()
@@ -104,11 +111,15 @@ def main():
       os.kill(pid, signal.SIGSTOP if stop_it else signal.SIGKILL)
       took = first_write_after(port, f"probe:{n}") - killed
       if stop_it:
-        os.kill(pid, signal.SIGCONT)
+        try:
+          os.kill(pid, signal.SIGCONT)
+        except ProcessLookupError:
+          pass   # fenced: the failover stopped it
         hung.append(took)
       else:
         times.append(took)
-      print(f"failover {n + 1:2d} ({'hung' if stop_it else 'killed'}): "
+      print(f"{engine} failover {n + 1:2d} "
+            f"({'hung' if stop_it else 'killed'}): "
             f"{took * 1000:7.1f} ms", flush=True)
     wait_in_sync(redis.Redis(port=port, socket_timeout=1), 2)
     stop.set()
@@ -121,12 +132,12 @@ def main():
     lost = sum(1 for present in pipe.execute() if not present)
     times.sort()
     p90 = times[max(0, int(round(0.9 * len(times))) - 1)]
-    print(f"failover_bench: {len(times)} failovers, median "
+    print(f"failover_bench {engine}: {len(times)} failovers, median "
           f"{statistics.median(times) * 1000:.1f} ms, p90 {p90 * 1000:.1f} ms,"
           f" max {times[-1] * 1000:.1f} ms; {len(acked)} writes acknowledged "
           f"with WAIT 1, {lost} lost")
     if hung:
-      print(f"failover_bench: {len(hung)} hung primaries (SIGSTOP), writes "
+      print(f"failover_bench {engine}: {len(hung)} hung primaries (SIGSTOP), writes "
             f"back after median {statistics.median(hung) * 1000:.1f} ms, max "
             f"{max(hung) * 1000:.1f} ms (down-after {args.down_after_ms} ms)")
     return 0 if lost == 0 else 1

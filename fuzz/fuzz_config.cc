@@ -1,5 +1,7 @@
 // libFuzzer target for the config parser and the glob matcher: arbitrary
 // bytes must give either success or an error text, never a crash or a hang.
+// CONFIG REWRITE of arbitrary file text must not crash, and must give back
+// the same values when the text was a valid config.
 // Input layout: first byte picks the mode, the rest is the payload.
 #include <cstddef>
 #include <cstdint>
@@ -10,11 +12,12 @@
 #include "base/glob.h"
 #include "server/config.h"
 #include "server/config_args.h"
+#include "server/config_rewrite.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   const std::string_view in(reinterpret_cast<const char*>(data) + 1, size - 1);
-  switch (data[0] % 4) {
+  switch (data[0] % 5) {
     case 0: {
       vireo::Config c;
       std::string err;
@@ -75,6 +78,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       }
       std::vector<std::string_view> pats(parts.begin(), parts.end());
       c.Get(pats);
+      break;
+    }
+    case 4: {
+      // CONFIG REWRITE of any old file text; when the text is a valid
+      // config, the rewritten text must load to the same values.
+      vireo::Config c;
+      std::string err;
+      const bool valid = c.LoadFromString(in, &err);
+      vireo::RewriteInputs ri;
+      ri.values = &c.values();
+      const std::string out = vireo::RewriteConfigText(in, ri);
+      if (!valid) break;
+      vireo::Config again;
+      if (!again.LoadFromString(out, &err)) __builtin_trap();
+      if (again.Get({"*"}) != c.Get({"*"})) __builtin_trap();
       break;
     }
   }

@@ -25,6 +25,19 @@ size_t ReadRss() {
   return size_t(rss) * size_t(sysconf(_SC_PAGESIZE));
 }
 
+size_t ReadAnonHugePages() {
+  FILE* f = fopen("/proc/self/smaps", "r");
+  if (!f) return 0;
+  char line[256];
+  size_t total = 0;
+  while (fgets(line, sizeof(line), f)) {
+    unsigned long kb = 0;
+    if (sscanf(line, "AnonHugePages: %lu kB", &kb) == 1) total += size_t(kb) * 1024;
+  }
+  fclose(f);
+  return total;
+}
+
 size_t TotalSystemMemory() { return size_t(sysconf(_SC_PHYS_PAGES)) * size_t(sysconf(_SC_PAGESIZE)); }
 
 MemoryStats ReadMemoryStats() {

@@ -17,5 +17,8 @@ struct MemoryStats {
 MemoryStats ReadMemoryStats();
 size_t ReadRss();
 size_t TotalSystemMemory();
+// Bytes of the process in transparent huge pages (AnonHugePages summed over
+// /proc/self/smaps); 0 when unknown. Reads the whole file: not for hot paths.
+size_t ReadAnonHugePages();
 
 }  // namespace vireo

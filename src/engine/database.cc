@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "base/clock.h"
+
 namespace vireo {
 
 Database::Database(int index, KeyspaceStats* stats, AccessClock* clock, const KeyEventHooks* hooks,
@@ -114,9 +116,11 @@ void Database::ExpireEntry(Entry* e) {
   PreserveForSnapshot(e);
   std::string_view key = e->key();
   if (hooks_->expired) hooks_->expired(hooks_->ctx, index_, key);
+  const int64_t start_us = hooks_->deletion_time ? MonoUs() : 0;
   keys_.Remove(key);
   expires_.Remove(key);
   FreeEntry(e, free_ && free_->expire);
+  if (start_us) [[unlikely]] hooks_->deletion_time(hooks_->ctx, false, MonoUs() - start_us);
   stats_->expired_keys++;
 }
 
@@ -124,9 +128,11 @@ void Database::EvictEntry(Entry* e) {
   PreserveForSnapshot(e);
   std::string_view key = e->key();
   if (hooks_->evicted) hooks_->evicted(hooks_->ctx, index_, key);
+  const int64_t start_us = hooks_->deletion_time ? MonoUs() : 0;
   keys_.Remove(key);
   if (e->has_expire()) expires_.Remove(key);
   FreeEntry(e, free_ && free_->eviction);
+  if (start_us) [[unlikely]] hooks_->deletion_time(hooks_->ctx, true, MonoUs() - start_us);
   stats_->evicted_keys++;
 }
 

@@ -48,6 +48,10 @@ struct FreeSettings {
 //           entry is freed (same duties as expired: WATCH, tracking, events).
 //  keymiss: a read lookup found no key (keyspace notification class m).
 //  added:   a key that did not exist was added (Redis's dbAdd: class n "new").
+//  deletion_time: when set, how long an expiry or eviction took to delete its
+//           key, in microseconds (the node's expire-del / eviction-del latency
+//           events); set only while the latency monitor is on, so unset it
+//           costs one test per deletion.
 // Any slot may be null. Thread rule: called on the main thread, inside the
 // engine call that caused it; the callee must not touch the key's entry.
 struct KeyEventHooks {
@@ -57,6 +61,8 @@ struct KeyEventHooks {
   Fn evicted = nullptr;
   Fn keymiss = nullptr;
   Fn added = nullptr;
+  using TimeFn = void (*)(void* ctx, bool evicted, int64_t us);
+  TimeFn deletion_time = nullptr;
   void* ctx = nullptr;
 };
 

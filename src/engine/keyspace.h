@@ -21,6 +21,7 @@ class Keyspace {
   Database& db(int i) { return *dbs_[i]; }
   KeyspaceStats& stats() { return stats_; }
   void set_key_event_hooks(KeyEventHooks hooks) { hooks_ = hooks; }
+  void set_deletion_timer(KeyEventHooks::TimeFn fn) { hooks_.deletion_time = fn; }
   // The running snapshot's preserver, or nullptr (see EntryPreserver).
   void set_preserver(EntryPreserver* p) { preserver_ = p; }
   EntryPreserver* preserver() const { return preserver_; }

@@ -116,8 +116,17 @@ void Aof::FsyncWorker() {
       job = jobs_.front();
       jobs_.pop_front();
     }
-    if (fdatasync(job.fd) == -1 && errno != EBADF && errno != EINVAL) {
-      bio_errno_ = errno;
+    const int64_t start_us = MonoUs();
+    const int err = fdatasync(job.fd) == -1 ? errno : 0;
+    const bool failed = err != 0 && err != EBADF && err != EINVAL;
+    // The loop reports the slowest fsync since it last looked
+    // (aof-fsync-background, Aof::Cron).
+    const int64_t ms = (MonoUs() - start_us) / 1000;
+    int64_t seen = slowest_bg_fsync_ms_.load();
+    while (ms > seen && !slowest_bg_fsync_ms_.compare_exchange_weak(seen, ms)) {
+    }
+    if (failed) {
+      bio_errno_ = err;
       bio_failed_ = true;
     } else {
       bio_failed_ = false;
@@ -155,6 +164,7 @@ void Aof::Flush(bool force) {
   }
   {
     flush_postponed_start_ = 0;
+    const int64_t write_start = server_.LatencyStart();
     ssize_t written = 0;
     int err = 0;
     while (size_t(written) < buf_.size()) {
@@ -169,6 +179,16 @@ void Aof::Flush(bool force) {
         break;
       }
       written += n;
+    }
+    if (write_start) [[unlikely]] {
+      // Redis's events for a slow write: behind a running fsync, beside a
+      // snapshot (Redis: a child), or alone; "aof-write" gets them all.
+      const int64_t ms = (MonoUs() - write_start) / 1000;
+      server_.RecordLatency(sync_in_progress                   ? "aof-write-pending-fsync"
+                            : server_.keyspace().preserver() ? "aof-write-active-child"
+                                                               : "aof-write-alone",
+                            ms);
+      server_.RecordLatency("aof-write", ms);
     }
     if (size_t(written) != buf_.size()) {
       const bool can_log = now - last_write_error_log_ > kWriteErrorLogRate;
@@ -221,10 +241,12 @@ void Aof::Flush(bool force) {
   }
 try_fsync:
   if (policy == kFsyncAlways) {
+    const int64_t fsync_start = server_.LatencyStart();
     if (fdatasync(fd_) == -1) {
       VLOG_WARNING("Can't persist append-only file: %s, AOF fsync policy is 'always'. Exiting...", strerror(errno));
       _exit(1);
     }
+    server_.LatencyEnd("aof-fsync-always", fsync_start);
     fsync_offset_ = current_size_;
     last_fsync_sec_ = now;
   } else if (policy == kFsyncEverysec && now > last_fsync_sec_) {
@@ -247,6 +269,7 @@ void Aof::Cron(int64_t now_ms) {
     std::string error;
     StartRewrite(&error);
   }
+  if (const int64_t ms = slowest_bg_fsync_ms_.exchange(0)) server_.RecordLatency("aof-fsync-background", ms);
   if (!on_) return;
   if (flush_postponed_start_) Flush(false);
   if (write_failing() && now_ms - last_error_retry_ms_ >= 1000) {
@@ -431,8 +454,11 @@ bool Aof::StartRewrite(std::string* error) {
     buf_.clear();
     last_write_ok_ = true;
   }
-  if (!job->snap.Start(server_.keyspace(), BaseOptions(true), RewriteTempPath(), PathOf(job->base_name),
-                       ChunkFileWriter::Kind::kAofBase, &werr)) {
+  const int64_t start_latency = server_.LatencyStart();
+  const bool started = job->snap.Start(server_.keyspace(), BaseOptions(true), RewriteTempPath(),
+                                       PathOf(job->base_name), ChunkFileWriter::Kind::kAofBase, &werr);
+  server_.LatencyEnd("snapshot-start", start_latency);
+  if (!started) {
     VLOG_WARNING("%s", werr.c_str());
     *error = kCant;
     RewriteFailed();
@@ -446,7 +472,10 @@ bool Aof::StartRewrite(std::string* error) {
 
 void Aof::RewriteStep() {
   int64_t wake_at_ms = 0;
-  switch (rewrite_->snap.Step(&wake_at_ms)) {
+  const int64_t step_start = server_.LatencyStart();
+  const SnapshotJob::Status status = rewrite_->snap.Step(&wake_at_ms);
+  server_.LatencyEnd("snapshot-step", step_start);
+  switch (status) {
     case SnapshotJob::Status::kRunning:
       if (wake_at_ms) {
         server_.loop().WakeBy(wake_at_ms);
@@ -489,7 +518,12 @@ void Aof::FinishRewrite(bool ok, const std::string& error) {
   }
   next.incr = std::move(keep);
   std::string werr;
-  if (!PersistManifest(next, &werr)) {
+  // Redis's aof-rename: the switch to the new base on the loop (here the
+  // manifest written, fsynced and renamed).
+  const int64_t switch_start = server_.LatencyStart();
+  const bool persisted = PersistManifest(next, &werr);
+  server_.LatencyEnd("aof-rename", switch_start);
+  if (!persisted) {
     unlink(PathOf(job->base_name).c_str());
     RewriteFailed();
     return;

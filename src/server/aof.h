@@ -109,6 +109,12 @@ class Aof final : public PropagationSink {
     unsigned long pending_bio_fsync, delayed_fsync;
   };
   Info info() const;
+  // CONFIG RESETSTAT: the counters Redis resets (rewrites, consecutive
+  // failures, delayed fsyncs).
+  void ResetStats() {
+    rewrites_ = consecutive_failures_ = 0;
+    delayed_fsync_ = 0;
+  }
 
  private:
   std::string DirPath() const;
@@ -182,6 +188,7 @@ class Aof final : public PropagationSink {
   bool stop_ = false;
   std::atomic<unsigned long> pending_jobs_{0};
   std::atomic<bool> bio_failed_{false};
+  std::atomic<int64_t> slowest_bg_fsync_ms_{0};  // worker -> loop, see Cron
   std::atomic<int> bio_errno_{0};
 };
 

@@ -39,6 +39,8 @@ class BlockingRegistry {
   // Every waited-on key of db is ready (SWAPDB, FLUSHALL's neighbours...).
   void SignalDb(int db);
   bool has_ready() const { return !ready_.empty(); }
+  // During a re-run: its handler found nothing and blocked again.
+  bool reblocked() const { return reblocked_; }
 
   // Re-runs the commands of clients waiting on ready keys, in order, until no
   // key is ready. Server::Reexecute does the run.

@@ -60,12 +60,30 @@ const std::vector<std::string_view>& Redacted(const Command* cmd, const std::vec
     from = 1;
   } else if (n == "acl|setuser") {
     from = 2;
-  } else if (n != "hello") {
+  } else if (n != "hello" && n != "config|set" && n != "migrate") {
     return args;
   }
   scratch->assign(args.begin(), args.end());
   if (from) {
     for (size_t i = from; i < scratch->size(); ++i) (*scratch)[i] = "(redacted)";
+  } else if (n == "config|set") {
+    // The values of masterauth and requirepass (Redis's sensitive configs).
+    for (size_t i = 2; i + 1 < scratch->size(); i += 2) {
+      if (EqualsNoCase((*scratch)[i], "masterauth") || EqualsNoCase((*scratch)[i], "requirepass")) {
+        (*scratch)[i + 1] = "(redacted)";
+      }
+    }
+  } else if (n == "migrate") {
+    // MIGRATE host port key db timeout [COPY] [REPLACE] [AUTH pw | AUTH2 user pw] [KEYS ...]
+    for (size_t i = 6; i < scratch->size(); ++i) {
+      if (EqualsNoCase((*scratch)[i], "keys")) break;
+      if (EqualsNoCase((*scratch)[i], "auth") && i + 1 < scratch->size()) {
+        (*scratch)[++i] = "(redacted)";
+      } else if (EqualsNoCase((*scratch)[i], "auth2") && i + 2 < scratch->size()) {
+        (*scratch)[i + 1] = (*scratch)[i + 2] = "(redacted)";
+        i += 2;
+      }
+    }
   } else {
     for (size_t i = 2; i + 2 < scratch->size(); ++i) {
       if (EqualsNoCase((*scratch)[i], "auth")) {
@@ -183,6 +201,16 @@ void Server::ProcessCommand(Client* c, const std::vector<std::string_view>& args
       }
       return;
     }
+  }
+
+  // maxmemory-clients: before the command (the last one may have grown some
+  // buffer), close the biggest clients while all of them together pass the
+  // limit; when that closed this client, its command does not run (Redis
+  // 7.0's processCommand). Off, this is one predictable branch.
+  if (client_eviction_limit_) [[unlikely]] {
+    TrackClientMemory(c);
+    EvictClients();
+    if (c->closing) return;
   }
 
   // maxmemory: evict as the policy says before any command; when memory
@@ -360,6 +388,13 @@ void Server::Call(Client* c, Command* cmd, const std::vector<std::string_view>& 
     prop_ops.pending = &propagator_.pending();
     ctx.propagation = &prop_ops;
   }
+  // Scripts (EVAL*, FCALL*: skip_monitor) show in MONITOR before the
+  // commands they run, whatever the outcome, as Redis 7.0; other commands
+  // are shown after they ran (below).
+  if (!monitors_.empty() && (cmd->flags & kCmdSkipMonitor) && !rerun && !c->replaying) [[unlikely]] {
+    std::vector<std::string_view> redacted;
+    FeedMonitors(c, Redacted(cmd, args, &redacted), NowUs());
+  }
   cmd->handler(ctx);
   if (ctx.propagation) [[unlikely]] QueuePropagation(ctx, cmd, args, outer == nullptr);
   int64_t duration = NowUs() - start_us;
@@ -401,23 +436,39 @@ void Server::Call(Client* c, Command* cmd, const std::vector<std::string_view>& 
     if (c->replaying) return;  // a loader's commands are not client commands
   }
   cmd->usec += uint64_t(duration);
-  // Latency tracking (INFO latencystats): commands that completed without
-  // blocking, in ns as Redis records them; one branch when off.
-  if (cfg().latency_tracking && !c->blocked) {
+  // A command that blocks is recorded (latency, slowlog) by the run that
+  // serves it, with both runs' time, as Redis does; one that times out is
+  // not recorded at all.
+  bool finished = !c->blocked;
+  int64_t recorded = duration;
+  if (rerun) [[unlikely]] {
+    finished = !blocking_.reblocked();
+    recorded += c->blocked_call_us;
+  } else if (!finished) [[unlikely]] {
+    c->blocked_call_us = duration;
+  }
+  // Latency tracking (INFO latencystats), in ns as Redis records them; one
+  // branch when off.
+  if (cfg().latency_tracking && finished) {
     if (!cmd->latency) cmd->latency = std::make_unique<LatencyHistogram>();
-    cmd->latency->Record(duration * 1000);
+    cmd->latency->Record(recorded * 1000);
+  }
+  long long slower_than = cfg().slowlog_log_slower_than;
+  std::vector<std::string_view> redacted;
+  if (slower_than >= 0 && finished && recorded >= slower_than && !(cmd->flags & kCmdSkipSlowlog)) {
+    RecordSlowlog(c, cmd, Redacted(cmd, args, &redacted), recorded);
+  }
+  // Latency monitor, as Redis 7.0: a command that completes is a
+  // "fast-command" or "command" event; a blocked command served later is a
+  // "command-unblocking" event with the time of the run that served it.
+  if (cfg().latency_monitor_threshold > 0 && finished) [[unlikely]] {
+    RecordLatency(rerun ? "command-unblocking" : (cmd->flags & kCmdFast) ? "fast-command" : "command",
+                  duration / 1000);
   }
   if (rerun) return;  // counted when it first ran
   cmd->calls++;
   stats_.total_commands_processed++;
   c->commands_processed++;
-  long long slower_than = cfg().slowlog_log_slower_than;
-  std::vector<std::string_view> redacted;
-  if (slower_than >= 0 && duration >= slower_than && !(cmd->flags & kCmdSkipSlowlog)) {
-    RecordSlowlog(c, cmd, Redacted(cmd, args, &redacted), duration);
-  }
-  long long threshold = cfg().latency_monitor_threshold;
-  if (threshold > 0 && duration / 1000 >= threshold) RecordLatency("command", duration / 1000, now_ms);
   if (!monitors_.empty() && !(cmd->flags & (kCmdSkipMonitor | kCmdAdmin))) {
     FeedMonitors(c, Redacted(cmd, args, &redacted), NowUs());
   }
@@ -442,18 +493,6 @@ void Server::QueuePropagation(CommandContext& ctx, const Command* cmd, const std
     propagator_.pending().push_back(std::move(op));
   }
   if (outermost) propagator_.FlushPending();
-}
-
-void Server::RecordLatency(const std::string& event, int64_t ms, int64_t now_ms) {
-  LatencyEvent& ev = latency_[event];
-  int64_t now_s = now_ms / 1000;
-  if (!ev.history.empty() && ev.history.back().time_sec == now_s) {
-    ev.history.back().latency_ms = std::max(ev.history.back().latency_ms, ms);
-  } else {
-    ev.history.push_back({now_s, ms});
-    if (ev.history.size() > 160) ev.history.pop_front();
-  }
-  ev.max_ms = std::max(ev.max_ms, ms);
 }
 
 // The command a blocked client runs: looked up and checked when it first ran.
@@ -568,7 +607,9 @@ Evictor::Result Server::PerformEvictions() {
   s.policy = EvictionPolicy(cfg().maxmemory_policy);
   s.samples = cfg().maxmemory_samples;
   s.tenacity = cfg().maxmemory_eviction_tenacity;
+  const int64_t t0 = LatencyStart();
   Evictor::Result r = evictor_.Perform(keyspace_, s, MemNotCountedForEvict());
+  LatencyEnd("eviction-cycle", t0);
   // Out of time budget: continue before the loop sleeps (BeforeSleep), and
   // do not let it sleep meanwhile.
   if (evictor_.running()) loop_.WakeSoon();

@@ -18,6 +18,9 @@ constexpr size_t kReadChunk = 16 * 1024;
 // Above this much sent output we drop the sent prefix instead of waiting for
 // the whole buffer to drain, so a slow reader does not pin memory twice.
 constexpr size_t kCompactThreshold = 1 << 20;
+// A drained reply buffer bigger than this goes back to the allocator (a big
+// reply is over), so the client's memory falls back with it.
+constexpr size_t kKeepIdleReplyBuffer = 64 * 1024;
 }  // namespace
 
 Client::Client(Server* server, int fd, uint64_t id, std::string addr, std::string laddr)
@@ -30,6 +33,20 @@ Client::Client(Server* server, int fd, uint64_t id, std::string addr, std::strin
 Client::~Client() {
   tls_.reset();  // its close_notify goes out before the socket closes
   if (fd_ >= 0) close(fd_);
+}
+
+size_t Client::MemoryUsage() const {
+  size_t m = sizeof(Client) + query.capacity() + reply.buffer().capacity();
+  if (multi.active) m += multi.arg_bytes + multi.queue.capacity() * sizeof(QueuedCommand);
+  m += watched.capacity() * sizeof(WatchedKey);
+  // Subscriptions: the set entries (the names are shared with the registry in
+  // Redis; here each client holds its copy, counted by its size class).
+  if (subs) {
+    constexpr size_t kSetNode = 48;
+    m += (subs->channels.size() + subs->patterns.size() + subs->shard_channels.size()) * kSetNode;
+  }
+  m += tracking.prefixes.size() * sizeof(std::string);
+  return m;
 }
 
 void Client::StartTls(std::unique_ptr<TlsConnection> tls) { tls_ = std::move(tls); }
@@ -152,7 +169,9 @@ bool Client::Flush() {
   }
   if (sent_ == out.size()) {
     out.clear();
+    if (out.capacity() > kKeepIdleReplyBuffer) std::string().swap(out);
     sent_ = 0;
+    server_->ClientMemoryChanged(this);
     if (want_write_) {
       want_write_ = false;
       server_->loop().Watch(fd_, this, reading_, false);
@@ -167,6 +186,7 @@ bool Client::Flush() {
     out.erase(0, sent_);
     sent_ = 0;
   }
+  server_->ClientMemoryChanged(this);
   if (!want_write_) {
     want_write_ = true;
     server_->loop().Watch(fd_, this, reading_, true);

@@ -44,6 +44,12 @@ class Client : public IoHandler, public ClientSession {
   bool has_pending_output() const { return reply.buffer().size() > sent_; }
   size_t pending_output() const { return reply.buffer().size() - sent_; }
 
+  // What this connection holds in memory, as CLIENT LIST's tot-mem and
+  // maxmemory-clients count it (Redis's getClientMemoryUsage): buffers at
+  // their capacity, the client record, MULTI's queue, watched keys and
+  // subscription/tracking bookkeeping. O(1).
+  size_t MemoryUsage() const;
+
   int fd() const { return fd_; }
   uint64_t id() const { return id_; }
   const std::string& addr() const { return addr_; }
@@ -63,6 +69,9 @@ class Client : public IoHandler, public ClientSession {
   bool pending_write = false;  // queued in the server's flush list
   bool monitor = false;
   bool no_evict = false;
+  // maxmemory-clients: this client's share of Server's client memory total
+  // when last measured (0 for replicas, the primary link and closing clients).
+  size_t mem_tracked = 0;
   bool paused = false;        // waiting for CLIENT UNPAUSE / the pause to end
   // (blocked, db_index: see ClientSession)
   enum class ReplyMode { kOn, kOff, kSkipNext, kSkipThis } reply_mode = ReplyMode::kOn;
@@ -94,6 +103,9 @@ class Client : public IoHandler, public ClientSession {
   AclUser* user = nullptr;
   bool authenticated = false;
   uint64_t commands_processed = 0;
+  // A blocked command's first run, in microseconds: added to the run that
+  // finally serves it for SLOWLOG and latency tracking (Redis's c->duration).
+  int64_t blocked_call_us = 0;
   uint64_t net_input_bytes = 0, net_output_bytes = 0;
 
  private:

@@ -24,8 +24,13 @@ std::vector<std::string> Words(const char* text) {
 // Walks c's key specs over args, calling emit(pos, spec, set_get) for each
 // key: set_get is SET's GET option (SET's flags depend on it: Redis
 // computes them per call for VARIABLE_FLAGS specs), -1 for other commands.
+// Returns false when a spec does not fit the arguments (Redis's invalid
+// spec: a key count that is not a number, below 1 or past the end, an index
+// past the end); the keys of the specs that fit are emitted anyway (callers
+// checking access want them).
 template <typename Emit>
-void WalkKeySpecs(const Command* c, const std::vector<std::string_view>& args, size_t offset, Emit emit) {
+bool WalkKeySpecs(const Command* c, const std::vector<std::string_view>& args, size_t offset, Emit emit) {
+  bool valid = true;
   int argc = int(args.size() - offset);
   auto arg = [&](int i) { return args[offset + size_t(i)]; };
   for (const KeySpec& k : c->spec->key_specs) {
@@ -35,14 +40,20 @@ void WalkKeySpecs(const Command* c, const std::vector<std::string_view>& args, s
     } else if (!strcmp(k.bs_type, "keyword")) {
       int from = k.bs_startfrom >= 0 ? k.bs_startfrom : argc + k.bs_startfrom;
       int step = k.bs_startfrom >= 0 ? 1 : -1;
-      for (int i = from; i > 0 && i < argc; i += step) {
+      // Redis does not look at the far end: the last argument going
+      // forwards, the first (after the name) going backwards.
+      for (int i = from; i > (step < 0 ? 1 : 0) && i < argc - (step > 0 ? 1 : 0); i += step) {
         if (EqualsNoCase(arg(i), k.bs_keyword)) {
           start = i + 1;
           break;
         }
       }
     }
-    if (start <= 0 || start >= argc) continue;
+    if (start <= 0) continue;  // keyword not found
+    if (start >= argc) {
+      valid = false;
+      continue;
+    }
     int set_get = -1;
     if (strstr(k.flags, "variable_flags") != nullptr && c->full_name == "set") {
       set_get = 0;
@@ -58,22 +69,28 @@ void WalkKeySpecs(const Command* c, const std::vector<std::string_view>& args, s
       } else {
         last = start + (argc - start) / limit + lastkey;
       }
+      if (last >= argc || last < start) valid = false;
       for (int i = start; i <= last && i < argc; i += step) emit(offset + size_t(i), k, set_get);
     } else if (!strcmp(k.fk_type, "keynum")) {
       long long n = 0;
       int idx = start + k.fk_a;
-      if (idx >= argc || !ParseInt64(arg(idx), &n) || n < 0) continue;
+      if (idx >= argc || !ParseInt64(arg(idx), &n) || n < 0) {
+        valid = false;
+        continue;
+      }
       int first = start + k.fk_b;
+      if (n < 1 || first >= argc || first + n - 1 >= argc) valid = false;
       for (long long j = 0; j < n && first + j * std::max(1, k.fk_c) < argc; ++j) {
         emit(offset + size_t(first + j * std::max(1, k.fk_c)), k, set_get);
       }
     }
   }
+  return valid;
 }
 
 bool FindKeys(const Command* c, const std::vector<std::string_view>& args, size_t offset,
               std::vector<FoundKey>* out) {
-  WalkKeySpecs(c, args, offset, [&](size_t pos, const KeySpec& k, int set_get) {
+  const bool valid = WalkKeySpecs(c, args, offset, [&](size_t pos, const KeySpec& k, int set_get) {
     if (set_get == 1) {
       out->push_back({pos, {"RW", "access", "update"}});
     } else if (set_get == 0) {
@@ -82,6 +99,8 @@ bool FindKeys(const Command* c, const std::vector<std::string_view>& args, size_
       out->push_back({pos, Words(k.flags)});
     }
   });
+  // As Redis's COMMAND GETKEYS: a spec that does not fit means no keys.
+  if (!valid) out->clear();
   return !out->empty();
 }
 
@@ -104,6 +123,39 @@ void SortKeys(const std::vector<std::string_view>& args, size_t offset, std::vec
     }
   }
   if (store != 0) out->push_back({offset + store, {"OW", "update"}});
+}
+
+// MIGRATE's keys for COMMAND GETKEYS (its KEYS spec is incomplete, so Redis
+// asks the command): the key argument, or with KEYS (looked for from the
+// 7th argument, skipping the values of AUTH and AUTH2) every argument after
+// it, and then the key argument must be empty. Flags are RW access delete.
+bool MigrateKeys(const std::vector<std::string_view>& args, size_t offset, std::vector<FoundKey>* out) {
+  const size_t argc = args.size() - offset;
+  size_t first = 3, num = 1;
+  // The key specs first, as Redis: without a KEYS keyword before the last
+  // argument the spec of the key argument alone applies.
+  bool keyword = false;
+  for (size_t i = argc - 2; i >= 2 && !keyword; --i) keyword = EqualsNoCase(args[offset + i], "keys");
+  if (!keyword) {
+    out->push_back({offset + 3, {"RW", "access", "delete"}});
+    return true;
+  }
+  for (size_t i = 6; i < argc; ++i) {
+    const std::string_view a = args[offset + i];
+    if (EqualsNoCase(a, "keys")) {
+      if (!args[offset + 3].empty()) return false;
+      first = i + 1;
+      num = argc - first;
+      break;
+    }
+    if (EqualsNoCase(a, "auth")) {
+      i += 1;
+    } else if (EqualsNoCase(a, "auth2")) {
+      i += 2;
+    }
+  }
+  for (size_t i = 0; i < num; ++i) out->push_back({offset + first + i, {"RW", "access", "delete"}});
+  return !out->empty();
 }
 
 }  // namespace
@@ -135,6 +187,7 @@ bool FindCommandKeys(const Command* c, const std::vector<std::string_view>& args
     SortKeys(args, offset, out);
     return true;
   }
+  if (c->full_name == "migrate") return MigrateKeys(args, offset, out);
   return FindKeys(c, args, offset, out);
 }
 

@@ -74,6 +74,8 @@ struct ServerConfig : EncodingLimits {
   int lfu_decay_time = 1;
   OutputBufferLimit client_obuf_limits[kObufClasses] = {
       {0, 0, 0}, {256ULL << 20, 64ULL << 20, 60}, {32ULL << 20, 8ULL << 20, 60}};
+  // maxmemory-clients: 0 off, > 0 bytes, < 0 minus a percentage of maxmemory (Redis's encoding).
+  long long maxmemory_clients = 0;
   int notify_keyspace_events = 0;  // NotifyClass bits (commands/core/context.h)
 
   // Collection encodings and proto-max-bulk-len: see EncodingLimits.

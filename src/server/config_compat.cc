@@ -37,7 +37,6 @@ enum class Kind {
   kOomValues,        // three integers in [-2000, 2000]
   kPercentiles,      // latency-tracking-info-percentiles
   kProcTitle,        // proc-title-template
-  kMemoryOrPercent,  // maxmemory-clients
   kReplicaOf,        // "no one" or "<host> <port>"
 };
 
@@ -128,7 +127,9 @@ constexpr CompatRow kRows[] = {
     Int("active-defrag-threshold-upper", "100", 0, 1000),
     // Memory layout is Vireo's own (slab allocator): defragmentation settings
     // tune something done differently.
-    Bool("activedefrag", "no"),
+    // Accepting yes would promise defragmentation that does not happen
+    // (Debian's redis-server refuses it too, lacking Redis's patched jemalloc).
+    Bool("activedefrag", "no").Lacks("active defragmentation"),
     Bool("activerehashing", "yes"),
     Bool("always-show-logo", "no").Flags(kImmutable),
     Str("aof_rewrite_cpulist").Flags(kImmutable),
@@ -168,7 +169,6 @@ constexpr CompatRow kRows[] = {
     Bool("jemalloc-bg-thread", "yes"),
     Str("masterauth"),
     Str("masteruser"),
-    Special("maxmemory-clients", Kind::kMemoryOrPercent, "0").Lacks("client eviction"),
     Int("min-replicas-max-lag", "10", 0, kIntMax).Alias("min-slaves-max-lag"),
     Int("min-replicas-to-write", "0", 0, kIntMax).Alias("min-slaves-to-write"),
     Bool("no-appendfsync-on-rewrite", "no"),
@@ -376,21 +376,6 @@ std::string Normalize(const CompatRow& row, const std::vector<std::string>& args
       if (!ValidProcTitle(a)) return "template format is invalid or contains unknown variables";
       *out = a;
       return "";
-    case Kind::kMemoryOrPercent: {
-      if (!a.empty() && a.back() == '%') {
-        long long pct;
-        if (!ParseStrictInt(std::string_view(a).substr(0, a.size() - 1), &pct) || pct < 0) {
-          return "argument must be a memory or percent value";
-        }
-        if (pct > 100) return "percentage argument must be less or equal to 100";
-        *out = pct == 0 ? "0" : std::to_string(pct) + "%";
-        return "";
-      }
-      unsigned long long u;
-      if (!ParseMemory(a, &u)) return "argument must be a memory or percent value";
-      *out = std::to_string(u);
-      return "";
-    }
     case Kind::kReplicaOf:
       if (args.size() != 2) return "wrong number of arguments";
       if (EqualsNoCase(args[0], "no") && EqualsNoCase(args[1], "one")) {
@@ -414,6 +399,10 @@ ConfigOption MakeOption(const CompatRow& row) {
   o.name = row.name;
   o.alias = row.alias;
   o.flags = row.flags;
+  if (row.kind == Kind::kMemory) o.flags |= kConfigMemory;
+  if (row.kind == Kind::kString || row.kind == Kind::kHostname || row.kind == Kind::kProcTitle) {
+    o.flags |= kConfigString;
+  }
   o.set = [row](const std::vector<std::string>& args, ServerConfig* cfg) {
     std::string value;
     // A multi-word directive given no words reads as one empty word.

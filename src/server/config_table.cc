@@ -47,7 +47,7 @@ ConfigOption MemoryOption(std::string_view name, std::string_view alias, unsigne
   ConfigOption o;
   o.name = name;
   o.alias = alias;
-  o.flags = flags;
+  o.flags = flags | kConfigMemory;
   o.set = [=](const std::vector<std::string>& args, ServerConfig* cfg) {
     unsigned long long u;
     if (!ParseMemory(args[0], &u)) return std::string(kNotMemory);
@@ -133,7 +133,7 @@ ConfigOption PercentilesOption(std::string_view name) {
 ConfigOption StringOption(std::string_view name, unsigned flags, std::string ServerConfig::*field) {
   ConfigOption o;
   o.name = name;
-  o.flags = flags;
+  o.flags = flags | kConfigString;
   o.set = [=](const std::vector<std::string>& args, ServerConfig* cfg) {
     cfg->*field = args[0];
     return std::string();
@@ -167,6 +167,7 @@ ConfigOption EnumOption(std::string_view name, unsigned flags, std::vector<std::
 ConfigOption MaxmemoryOption() {
   ConfigOption o;
   o.name = "maxmemory";
+  o.flags = kConfigMemory;
   o.set = [](const std::vector<std::string>& args, ServerConfig* cfg) {
     unsigned long long v;
     if (!ParseMemory(args[0], &v)) return std::string(kNotMemory);
@@ -174,6 +175,37 @@ ConfigOption MaxmemoryOption() {
     return std::string();
   };
   o.get = [](const ServerConfig& cfg) { return std::to_string(cfg.maxmemory); };
+  return o;
+}
+
+// maxmemory-clients: bytes, or N% of maxmemory (kept negative, as Redis
+// keeps it); CONFIG GET shows the percent sign back.
+ConfigOption MaxmemoryClientsOption() {
+  ConfigOption o;
+  o.name = "maxmemory-clients";
+  o.set = [](const std::vector<std::string>& args, ServerConfig* cfg) {
+    const std::string& a = args[0];
+    constexpr const char* kBad = "argument must be a memory or percent value";
+    if (!a.empty() && a.back() == '%') {
+      long long pct;
+      if (!ParseStrictInt(std::string_view(a).substr(0, a.size() - 1), &pct) || pct < 0) return std::string(kBad);
+      if (pct > 100) return std::string("percentage argument must be less or equal to 100");
+      cfg->maxmemory_clients = -pct;
+      return std::string();
+    }
+    unsigned long long u = 0;
+    if (!a.empty() && !ParseMemory(a, &u)) return std::string(kBad);
+    // Redis keeps the value signed: a byte count past 2^63 wraps negative
+    // and reads as a percentage (checked as one), as in Redis 7.0.
+    const long long v = static_cast<long long>(u);
+    if (v < -100) return std::string("percentage argument must be less or equal to 100");
+    cfg->maxmemory_clients = v;
+    return std::string();
+  };
+  o.get = [](const ServerConfig& cfg) {
+    return cfg.maxmemory_clients < 0 ? std::to_string(-cfg.maxmemory_clients) + "%"
+                                     : std::to_string(cfg.maxmemory_clients);
+  };
   return o;
 }
 
@@ -320,6 +352,7 @@ ConfigOption DirOption() {
 ConfigOption NotifyKeyspaceEventsOption() {
   ConfigOption o;
   o.name = "notify-keyspace-events";
+  o.flags = kConfigString;
   o.set = [](const std::vector<std::string>& args, ServerConfig* cfg) {
     int flags = 0;
     for (char ch : args[0]) {
@@ -464,6 +497,7 @@ std::vector<ConfigOption> BuildTable() {
   t.push_back(IntOption("lfu-decay-time", "", 0, &S::lfu_decay_time, 0, kIntMax));
   // Clients: output limits and keyspace notifications.
   t.push_back(ClientOutputBufferLimitOption());
+  t.push_back(MaxmemoryClientsOption());
   t.push_back(NotifyKeyspaceEventsOption());
   // Persistence: RDB snapshots, DUMP/RESTORE payloads, AOF settings (one
   // block; appendonly yes waits for the AOF).

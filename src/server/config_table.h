@@ -26,6 +26,10 @@ enum ConfigOptionFlags : unsigned {
   kConfigProtected = 2,  // CONFIG SET refused (Redis's enable-protected-configs, always off here)
   kConfigMultiArg = 4,   // takes any number of words (save, bind)
   kConfigHidden = 8,     // CONFIG GET patterns skip it; exact names work (test knobs)
+  // How CONFIG REWRITE writes the value (Redis's config types): a memory
+  // value in the largest exact unit (10mb), or a string in double quotes.
+  kConfigMemory = 16,
+  kConfigString = 32,
 };
 
 struct ConfigOption {

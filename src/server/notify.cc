@@ -46,6 +46,7 @@ void Server::Notify(uint32_t cls, std::string_view event, std::string_view key, 
 void Server::OutputAdded(Client* c) {
   QueueWrite(c);
   CheckOutputLimit(c);
+  ClientMemoryChanged(c);
 }
 
 void Server::CheckOutputLimit(Client* c) {

@@ -129,7 +129,11 @@ bool Server::StartBgsave(std::string* error) {
   opts.repl_offset = repl_offset;
   const std::string path = RdbPath();
   rdb_.last_save_try_sec = NowMs() / 1000;
-  if (!job->snap.Start(keyspace_, std::move(opts), RdbTempPath(path), path, ChunkFileWriter::Kind::kRdb, error)) {
+  const int64_t start_latency = LatencyStart();
+  const bool started =
+      job->snap.Start(keyspace_, std::move(opts), RdbTempPath(path), path, ChunkFileWriter::Kind::kRdb, error);
+  LatencyEnd("snapshot-start", start_latency);  // Vireo's analogue of Redis's "fork"
+  if (!started) {
     VLOG_WARNING("%s", error->c_str());
     rdb_.last_save_ok = false;
     return false;
@@ -150,7 +154,10 @@ void Server::BgsaveStep() {
     return;
   }
   int64_t wake_at_ms = 0;
-  switch (bgsave_->snap.Step(&wake_at_ms)) {
+  const int64_t step_start = LatencyStart();
+  const SnapshotJob::Status status = bgsave_->snap.Step(&wake_at_ms);
+  LatencyEnd("snapshot-step", step_start);
+  switch (status) {
     case SnapshotJob::Status::kRunning:
       if (wake_at_ms) {
         loop_.WakeBy(wake_at_ms);

@@ -498,6 +498,12 @@ void Replication::FinishTransfer(std::string leftover) {
                std::string(transfer_to_disk_ ? "disk" : "socket") + ": " + result.error);
     return;
   }
+  if (transfer_to_disk_ && server_.cfg().rdb_del_sync_files && PersistenceDisabled()) {
+    // Redis 7.0: a replica that persists nothing does not keep the
+    // primary's image (a later start would load it as if it were current).
+    VLOG_NOTICE("Removing the RDB file obtained from the master. This replica has persistence disabled");
+    unlink(server_.RdbPath().c_str());
+  }
   replid_ = pending_replid_;
   master_repl_offset_ = pending_offset_;
   replid2_ = std::string(kReplIdLength, '0');

@@ -322,7 +322,18 @@ bool Replication::ProducePayload(bool to_disk, std::string* payload, std::string
   size_t n;
   while ((n = fread(buf, 1, sizeof(buf), f)) > 0) payload->append(buf, n);
   fclose(f);
+  // The image is in memory now. A node that persists nothing keeps no file
+  // made only to feed replicas (Redis: removeRDBUsedToSyncReplicas), so a
+  // later start cannot load it as if it were current.
+  if (server_.cfg().rdb_del_sync_files && PersistenceDisabled()) {
+    VLOG_NOTICE("Removing the RDB file used to feed replicas in a persistence-less instance");
+    unlink(server_.RdbPath().c_str());
+  }
   return true;
+}
+
+bool Replication::PersistenceDisabled() const {
+  return server_.cfg().save_params.empty() && !server_.cfg().appendonly;
 }
 
 void Replication::HandleAck(Client* c, int64_t offset) {

@@ -199,6 +199,7 @@ class Replication final : public PropagationSink {
     uint64_t sync_partial_err = 0;
   };
   const Stats& stats() const { return stats_; }
+  void ResetStats() { stats_ = Stats(); }  // CONFIG RESETSTAT
 
  private:
   class MasterLink;
@@ -228,6 +229,9 @@ class Replication final : public PropagationSink {
   // The one place an RDB image for a full resync is made (foreground, until
   // the incremental snapshot lands). False with *error.
   bool ProducePayload(bool to_disk, std::string* payload, std::string* error);
+  // No save points and no AOF: rdb-del-sync-files applies (Redis's
+  // allPersistenceDisabled).
+  bool PersistenceDisabled() const;
   // Diskless full syncs to replicas that read EOF-marked payloads are
   // streamed (repl_sync_stream.cc): a live SnapshotWriter (no fork, no copy
   // of the dataset) writes the image a slice per loop turn straight into the

@@ -23,6 +23,10 @@ namespace vireo {
 
 namespace {
 
+// A query buffer bigger than this is freed once it is empty (a big argument
+// was consumed); smaller ones are kept for the next read.
+constexpr size_t kKeepIdleQueryBuffer = 64 * 1024;
+
 // Redis 7.0's reply to a non-loopback client in protected mode, verbatim
 // (clients and operators search for it), written on accept before closing.
 constexpr std::string_view kProtectedModeError =
@@ -81,6 +85,7 @@ Server::Server(Config config)
       if (!cfg().appendonly && aof_->on()) aof_->Disable();
       return std::string();
     }
+    if (name == "port" || name == "bind") return ApplyListenChange(name);
     return name == "vireo-endpoint-ports" ? ApplyEndpointPorts() : ApplyTlsChange(name);
   });
   KeyEventHooks hooks;
@@ -102,7 +107,9 @@ Server::Server(Config config)
   };
   keyspace_.set_key_event_hooks(hooks);
   ApplyEvictionConfig();
+  ApplyLatencyMonitorConfig();
   ApplyLazyFreeConfig();
+  ApplyClientEvictionConfig();
   pubsub_.set_output_hook([](void* self, Client* c) { static_cast<Server*>(self)->OutputAdded(c); }, this);
 }
 
@@ -130,19 +137,11 @@ bool Server::ApplyCommandRenames(std::string* error) {
 
 bool Server::Listen(std::string* error) {
   const ServerConfig& c = cfg();
-  for (const std::string& addr : c.bind) {
-    std::string err;
-    bool optional = false;
-    int fd = OpenListener(addr, c.port, c.tcp_backlog, &err, &optional);
-    if (fd < 0) {
-      if (optional) continue;
-      *error = "Could not create server TCP listening socket " + addr + ":" + std::to_string(c.port) + ": " + err;
-      return false;
-    }
-    listen_fds_.push_back(fd);
-    listeners_.push_back(std::make_unique<Listener>(fd, [this](int lfd) { OnAcceptable(lfd); }));
-    loop_.Watch(fd, listeners_.back().get(), true, false);
-  }
+  std::vector<int> fds;
+  if (!OpenTcpListeners(c.bind, c.port, &fds, error)) return false;
+  InstallTcpListeners(std::move(fds));
+  open_port_ = c.port;
+  open_bind_ = c.bind;
   if (!ListenTls(error)) return false;
   if (listen_fds_.empty()) {
     *error = "Failed listening on any address";
@@ -260,6 +259,8 @@ Client* Server::FindClient(uint64_t id) {
 void Server::CloseClient(Client* c) {
   if (c->closing) return;
   c->closing = true;
+  clients_mem_ -= c->mem_tracked;
+  c->mem_tracked = 0;
   loop_.Unwatch(c->fd());
   to_free_.push_back(c);
 }
@@ -377,6 +378,9 @@ void Server::ProcessInput(Client* c) {
     pos += consumed;
   }
   if (pos > 0) c->query.Consume(pos);
+  // A big argument's buffer goes back to the allocator once it is consumed,
+  // so a client's memory (tot-mem, maxmemory-clients) falls back with it.
+  if (c->query.empty()) c->query.ShrinkIfIdle(kKeepIdleQueryBuffer);
   if (c->query.size() > size_t(cfg().client_query_buffer_limit)) {
     VLOG_WARNING("Closing client that reached max query buffer length: id=%llu addr=%s (qbuf initial bytes: ...)",
                  (unsigned long long)c->id(), c->addr().c_str());
@@ -388,6 +392,7 @@ void Server::ProcessInput(Client* c) {
     QueueWrite(c);
     CheckOutputLimit(c);
   }
+  ClientMemoryChanged(c);
 }
 
 void Server::ResetStats() {
@@ -396,6 +401,9 @@ void Server::ResetStats() {
   fresh.last_sample_ms = now;
   stats_ = fresh;
   commands_.ResetStats();
+  rdb_.saves = 0;
+  aof_->ResetStats();
+  repl_->ResetStats();
   auto& ks = keyspace_.stats();
   ks.expired_keys = ks.evicted_keys = ks.keyspace_hits = ks.keyspace_misses = 0;
   keyspace_.lazy_freer().ResetFreedCount();
@@ -421,6 +429,15 @@ void Server::ApplyEvictionConfig() {
   clock.private_ints = cfg().maxmemory && (IsLfuPolicy(p) || IsLruPolicy(p));
 }
 
+// Expiry and eviction deletions are timed only while the latency monitor is
+// on (Redis's expire-del / eviction-del events).
+void Server::ApplyLatencyMonitorConfig() {
+  KeyEventHooks::TimeFn timer = [](void* self, bool evicted, int64_t us) {
+    static_cast<Server*>(self)->RecordLatency(evicted ? "eviction-del" : "expire-del", us / 1000);
+  };
+  keyspace_.set_deletion_timer(cfg().latency_monitor_threshold > 0 ? timer : nullptr);
+}
+
 void Server::ApplyConfigChange(std::string_view name) {
   if (name == "requirepass") ApplyRequirepass();
   if (name.substr(0, 9) == "lazyfree-") ApplyLazyFreeConfig();
@@ -430,7 +447,9 @@ void Server::ApplyConfigChange(std::string_view name) {
   }
   // A limit set below usage evicts at once, as Redis's CONFIG SET maxmemory does.
   if (name == "maxmemory" && cfg().maxmemory) PerformEvictions();
+  if (name == "maxmemory-clients" || name == "maxmemory") ApplyClientEvictionConfig();
   if (name == "hz") loop_.set_timer_period(1000 / std::max(1, cfg().hz));
+  if (name == "latency-monitor-threshold") ApplyLatencyMonitorConfig();
   if (name.substr(0, 4) == "repl" || name.substr(0, 7) == "replica" || name.substr(0, 12) == "min-replicas" ||
       name.substr(0, 6) == "master") {
     repl_->ReloadConfig();
@@ -480,8 +499,16 @@ void Server::Cron() {
   repl_->Cron(now);
   if (cron_loops_ % std::max(1, cfg().hz) == 0) migrate_sockets_.CloseIdle(now / 1000);
   // A replica leaves expiry to its primary, which sends the DELs (Redis).
-  if (!repl_->is_replica()) keyspace_.ActiveExpireCycle(false, cfg().hz, cfg().active_expire_effort, now);
+  if (!repl_->is_replica()) {
+    const int64_t t0 = LatencyStart();
+    keyspace_.ActiveExpireCycle(false, cfg().hz, cfg().active_expire_effort, now);
+    LatencyEnd("expire-cycle", t0);
+  }
   peak_memory_ = std::max(peak_memory_, UsedMemory());
+  // maxmemory-clients: re-measure everyone now and then (Redis's clientsCron does).
+  if (client_eviction_limit_) {
+    for (auto& [id, c] : clients_) TrackClientMemory(c.get());
+  }
   // Incremental rehash gets 1 ms per cron, on top of the steps done by lookups.
   keyspace_.RehashStep(1000);
 }
@@ -504,7 +531,11 @@ void Server::BeforeSleep() {
       if (!c->closing && !c->blocked) ProcessInput(c);
     }
   }
-  if (!repl_->is_replica()) keyspace_.ActiveExpireCycle(true, cfg().hz, cfg().active_expire_effort, NowMs());
+  if (!repl_->is_replica()) {
+    const int64_t t0 = LatencyStart();
+    keyspace_.ActiveExpireCycle(true, cfg().hz, cfg().active_expire_effort, NowMs());
+    LatencyEnd("expire-cycle", t0);
+  }
   repl_->BeforeSleep();
   // An eviction run that spent its time budget goes on here (Redis's
   // evictionTimeProc), a slice per loop turn, until memory is under the limit.
@@ -520,6 +551,9 @@ void Server::BeforeSleep() {
     if (!c->closing) c->Flush();
   }
   pending_writes_.clear();
+  // maxmemory-clients: after the writes, as Redis's beforeSleep (a client
+  // whose output just drained is no longer a candidate).
+  if (client_eviction_limit_) EvictClients();
   FreeClosedClients();
 }
 

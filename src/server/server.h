@@ -27,8 +27,10 @@
 #include "server/blocking.h"
 #include "server/client.h"
 #include "server/command_keys.h"
+#include "base/clock.h"
 #include "base/version.h"
 #include "server/config.h"
+#include "server/latency_monitor.h"
 #include "server/migrate_sockets.h"
 #include "server/propagation.h"
 #include "server/pubsub.h"
@@ -47,6 +49,7 @@ struct ServerStats {
   uint64_t unexpected_error_replies = 0;
   uint64_t client_qbuf_limit_disconnections = 0;
   uint64_t client_obuf_limit_disconnections = 0;  // client-output-buffer-limit closes
+  uint64_t evicted_clients = 0;                   // maxmemory-clients closes
   std::map<std::string, uint64_t> error_counts;  // INFO errorstats, by error code
   // ops/sec sampling (instantaneous_ops_per_sec)
   uint64_t last_sample_commands = 0;
@@ -62,15 +65,6 @@ struct SlowlogEntry {
   std::string peer, name;
 };
 
-struct LatencySample {
-  int64_t time_sec;
-  int64_t latency_ms;
-};
-
-struct LatencyEvent {
-  std::deque<LatencySample> history;  // at most 160, as Redis keeps
-  int64_t max_ms = 0;
-};
 
 class ScriptRunner;
 class Aof;
@@ -123,7 +117,7 @@ class Server final : public CommandServices {
 
   std::deque<SlowlogEntry>& slowlog() { return slowlog_; }
   uint64_t& slowlog_next_id() { return slowlog_next_id_; }
-  std::map<std::string, LatencyEvent>& latency_events() { return latency_; }
+  LatencyMonitor& latency_monitor() { return latency_; }
 
   const std::string& run_id() const { return run_id_; }
   int64_t start_time_ms() const { return start_ms_; }
@@ -147,6 +141,18 @@ class Server final : public CommandServices {
   // client-output-buffer-limit: closes c (and logs it) when its pending
   // output passed the hard limit, or the soft one for too long.
   void CheckOutputLimit(Client* c);
+  // ---- maxmemory-clients (client_eviction.cc).
+  // The limit in bytes, 0 when client eviction is off.
+  size_t client_eviction_limit() const { return client_eviction_limit_; }
+  // Memory of every normal and pub/sub client as last measured (kept only while eviction is on).
+  size_t clients_memory() const { return clients_mem_; }
+  // c's buffers may have changed: re-measure it. One branch when eviction is off.
+  void ClientMemoryChanged(Client* c) {
+    if (client_eviction_limit_) [[unlikely]] TrackClientMemory(c);
+  }
+  // Closes the evictable clients using the most memory until all clients
+  // together are under the limit (Redis's evictClients).
+  void EvictClients();
   // Runs a blocked client's command again (BlockingRegistry).
   void Reexecute(Client* c, const std::vector<std::string>& args);
   // A client that was blocked may go on with its pending input (before the next sleep).
@@ -164,7 +170,17 @@ class Server final : public CommandServices {
   void SkipNextErrorCount() { skip_error_count_ = true; }
   // A blocked command ended with an error not produced by its handler (CLIENT UNBLOCK ERROR).
   void CountBlockedCommandError(const std::vector<std::string>& args, std::string_view error);
-  void RecordLatency(const std::string& event, int64_t ms, int64_t now_ms);
+  // Latency monitor (LATENCY LATEST...): records `ms` for `event` when
+  // latency-monitor-threshold is set and reached. LatencyStart/LatencyEnd
+  // time a stretch of loop work, reading the clock only when the monitor is
+  // on (LatencyStart returns 0 when it is off).
+  void RecordLatency(std::string_view event, int64_t ms) {
+    latency_.Record(event, ms, cfg().latency_monitor_threshold, NowMs() / 1000);
+  }
+  int64_t LatencyStart() const { return cfg().latency_monitor_threshold > 0 ? MonoUs() : 0; }
+  void LatencyEnd(std::string_view event, int64_t start_us) {
+    if (start_us) [[unlikely]] RecordLatency(event, (MonoUs() - start_us) / 1000);
+  }
   // Changes made to the dataset since start (save points, INFO rdb_changes_since_last_save).
   uint64_t dirty() const { return dirty_; }
 
@@ -309,6 +325,17 @@ class Server final : public CommandServices {
   // Config apply hook for tls-*: "" or the CONFIG SET failure reason.
   std::string ApplyTlsChange(std::string_view name);
 
+  // ---- plain TCP listeners (tcp_listeners.cc): `port` on every `bind` address.
+  // Opens them (none for port 0); false with the message, nothing left open.
+  bool OpenTcpListeners(const std::vector<std::string>& bind, int port, std::vector<int>* fds,
+                        std::string* error);
+  // Replaces the open TCP listeners by `fds` (closing the old ones).
+  void InstallTcpListeners(std::vector<int> fds);
+  // Config apply hook for port and bind: re-opens the listeners (and, for
+  // bind, TLS and endpoint ports); "" or Redis's CONFIG SET failure reason,
+  // the old sockets kept.
+  std::string ApplyListenChange(std::string_view name);
+
   // Called from the client on readable data and after unpausing.
   void ProcessInput(Client* c);
   void OnAcceptable(int listen_fd);
@@ -361,6 +388,10 @@ class Server final : public CommandServices {
   EventLoop loop_;
   std::vector<std::unique_ptr<IoHandler>> listeners_;
   std::vector<int> listen_fds_;
+  // The plain TCP listeners (also in listen_fds_) and what they listen on.
+  std::vector<std::pair<int, std::unique_ptr<IoHandler>>> tcp_listeners_;
+  int open_port_ = 0;
+  std::vector<std::string> open_bind_;
   std::vector<int> tls_listen_fds_;
   std::shared_ptr<TlsContext> tls_ctx_;
   // vireo-endpoint-ports: port -> its listeners (fd, handler), one per bind
@@ -385,7 +416,7 @@ class Server final : public CommandServices {
   ServerStats stats_;
   std::deque<SlowlogEntry> slowlog_;
   uint64_t slowlog_next_id_ = 0;
-  std::map<std::string, LatencyEvent> latency_;
+  LatencyMonitor latency_;
   int64_t pause_until_ms_ = 0;
   bool pause_all_ = false;
   bool failover_pause_ = false;
@@ -415,6 +446,14 @@ class Server final : public CommandServices {
   bool pre_command_oom_ = false;
   // Applies the maxmemory policy and LFU parameters to the keyspace's access clock.
   void ApplyEvictionConfig();
+  void ApplyLatencyMonitorConfig();
+  // maxmemory-clients and maxmemory -> client_eviction_limit_ (re-measures
+  // every client when eviction turns on).
+  void ApplyClientEvictionConfig();
+  void TrackClientMemory(Client* c);
+  size_t client_eviction_limit_ = 0;
+  size_t clients_mem_ = 0;
+  int64_t last_client_evict_warning_ms_ = 0;
   // Applies lazyfree-lazy-* to the keyspace's free settings.
   void ApplyLazyFreeConfig();
 };

@@ -211,6 +211,59 @@ void CellScores(const Hash& h, uint64_t* min, uint64_t* max) {
   *max = (h.bits + 1) << (52 - h.step * 2);
 }
 
+uint16_t SubCellsMayMatch(const Shape& s, const Hash& cell) {
+  // Every point of a sub-cell decodes (DecodeScore: the centre of its
+  // step-26 cell) inside the sub-cell's area; the area is padded so rounding
+  // in the band edges below cannot put such a point outside it.
+  constexpr double kPad = 1e-9;  // degrees, about 0.1 mm
+  Area a;
+  Decode(cell, &a);
+  const double lon = s.xy[0], lat = s.xy[1];
+  const double lat1r = Rad(lat);
+  const double cos_lat1 = cos(lat1r);
+  // Redis's haversine: a = sin^2(dlat/2) + cos(lat1) cos(lat2) sin^2(dlon/2),
+  // d = 2R asin(sqrt(a)). Each term is bounded below on a band separately:
+  // the latitude gap, the least cos(lat2) (at an edge: cos is concave on
+  // [-90, 90]) and the least sin^2(dlon/2) (at an edge of the lon band unless
+  // the centre is inside it: between two zeros sin^2 rises then falls).
+  double lat_term[4], cos_min[4], lon_term[4];
+  const double lat_step = (a.lat.max - a.lat.min) / 4, lon_step = (a.lon.max - a.lon.min) / 4;
+  for (int i = 0; i < 4; ++i) {
+    double lo = a.lat.min + lat_step * i - kPad, hi = a.lat.min + lat_step * (i + 1) + kPad;
+    double gap = lat < lo ? lo - lat : (lat > hi ? lat - hi : 0);
+    double u = sin(Rad(gap) / 2);
+    lat_term[i] = u * u;
+    cos_min[i] = std::max(0.0, std::min(cos(Rad(std::max(lo, -90.0))), cos(Rad(std::min(hi, 90.0)))));
+    double wlo = a.lon.min + lon_step * i - kPad, whi = a.lon.min + lon_step * (i + 1) + kPad;
+    if (lon >= wlo && lon <= whi) {
+      lon_term[i] = 0;
+    } else {
+      double v1 = sin(Rad(wlo - lon) / 2), v2 = sin(Rad(whi - lon) / 2);
+      lon_term[i] = std::min(v1 * v1, v2 * v2);
+    }
+  }
+  auto bound = [](double a_low) { return 2.0 * kEarthRadius * asin(sqrt(std::min(1.0, a_low))); };
+  // Rounding margin: relative 1e-9 plus a micrometre.
+  auto beyond = [](double d, double limit) { return d > limit * (1 + 1e-9) + 1e-6; };
+  uint16_t mask = 0;
+  for (unsigned q = 0; q < 16; ++q) {
+    // Latitude on the even bits, longitude on the odd ones (coarser first).
+    int ilat = int((q & 1) | ((q >> 1) & 2)), ilon = int(((q >> 1) & 1) | ((q >> 2) & 2));
+    bool out;
+    if (!s.box) {
+      double a_low = lat_term[ilat] + cos_lat1 * cos_min[ilat] * lon_term[ilon];
+      out = beyond(bound(a_low), s.radius * s.conversion);
+    } else {
+      // Within's box test: the latitude distance, then the longitude
+      // distance along the point's own parallel.
+      out = beyond(bound(lat_term[ilat]), s.height * s.conversion / 2) ||
+            beyond(bound(cos_min[ilat] * cos_min[ilat] * lon_term[ilon]), s.width * s.conversion / 2);
+    }
+    if (!out) mask = uint16_t(mask | (1u << q));
+  }
+  return mask;
+}
+
 bool Within(const Shape& s, double score, double* xy, double* dist) {
   DecodeScore(score, xy);
   if (!s.box) {

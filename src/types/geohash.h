@@ -54,6 +54,13 @@ struct Shape {
 void SearchCells(const Shape& s, Hash cells[9]);
 // [min, max) score range of a cell.
 void CellScores(const Hash& h, uint64_t* min, uint64_t* max);
+// Which of the 16 cells two steps finer than `cell` (step <= kStepMax - 2)
+// can hold a point inside the shape: bit q stands for the sub-cell whose
+// hash is (cell.bits << 4) | q, so ascending bits are ascending scores. A
+// clear bit is certain: a lower bound of Redis's distance from the centre to
+// the sub-cell, with a margin for rounding, is beyond the shape. Searches
+// skip clear sub-cells and return exactly what a full scan of the cell would.
+uint16_t SubCellsMayMatch(const Shape& s, const Hash& cell);
 // Whether the point (score) is inside the shape; *dist in metres.
 bool Within(const Shape& s, double score, double* xy, double* dist);
 

@@ -254,6 +254,25 @@ SkiplistNode* Skiplist::LastInRange(const LexRange& r) const {
   return x != head_ && r.AboveMin(x->member()) ? x : nullptr;
 }
 
+SkiplistNode* Skiplist::SkipBelow(SkiplistNode* x, double min) {
+  if (!x || x->score >= min) return x;
+  // x is below min. Follow x's tallest link while it stays below min (the
+  // node it reaches is at least as tall, so this climbs), then descend.
+  int level = x->height() - 1;
+  for (;;) {
+    SkiplistNode* n = x->links()[level].next;
+    if (n && n->score < min) {
+      x = n;
+      level = n->height() - 1;
+    } else if (level == 0) {
+      break;
+    } else {
+      --level;
+    }
+  }
+  return x->next();
+}
+
 size_t Skiplist::AllocatedBytes() const {
   size_t n = head_->AllocatedBytes();
   for (SkiplistNode* x = first(); x; x = x->next()) n += x->AllocatedBytes();

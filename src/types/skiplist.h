@@ -79,6 +79,10 @@ class Skiplist {
   SkiplistNode* LastInRange(const ScoreRange& r) const;
   SkiplistNode* FirstInRange(const LexRange& r) const;
   SkiplistNode* LastInRange(const LexRange& r) const;
+  // The first node at or after `from` whose score is >= min (nullptr when
+  // none): a finger search that climbs the links of the nodes it passes, so
+  // a nearby target costs O(log distance) nodes, not a walk of level 0.
+  static SkiplistNode* SkipBelow(SkiplistNode* from, double min);
 
   // Removes the elements of 1-based ranks [start, end]; calls
   // before_free(node) for each (to drop it from the hash) before freeing.

@@ -264,6 +264,14 @@ void ZSetValue::Cursor::Next() {
   }
 }
 
+void ZSetValue::Cursor::SkipBelow(double min) {
+  if (node_) {
+    node_ = Skiplist::SkipBelow(node_, min);
+    return;
+  }
+  while (valid() && score() < min) Next();
+}
+
 void ZSetValue::Cursor::Prev() {
   if (node_) {
     node_ = node_->prev;

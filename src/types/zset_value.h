@@ -76,6 +76,9 @@ class ZSetValue {
     double score() const;
     void Next();
     void Prev();
+    // Moves forward to the first element whose score is >= min (invalid
+    // when none); the skiplist skips by its links, a listpack walks.
+    void SkipBelow(double min);
 
    private:
     friend class ZSetValue;

@@ -268,6 +268,29 @@ class VireoReplicaOfRedis(unittest.TestCase):
     self.assertEqual(self.p.execute_command("DEBUG", "DIGEST"), r.execute_command("DEBUG", "DIGEST"))
 
 
+  def test_rdb_del_sync_files_leaves_no_sync_file(self):
+    """Disk-based sync between nodes that persist nothing: with
+    rdb-del-sync-files yes neither side keeps the image (the primary once
+    it is sent, the replica once it is loaded); with no, both keep it."""
+    for delete in ("yes", "no"):
+      primary = self.start(self.PRIMARY, ["--repl-diskless-sync", "no", "--repl-diskless-sync-delay", "0",
+                                          "--rdb-del-sync-files", delete])
+      p = primary.redis(decode_responses=False)
+      p.set("k", "v")
+      replica = self.start(self.REPLICA, ["--repl-diskless-load", "disabled", "--rdb-del-sync-files", delete])
+      r = replica.redis(decode_responses=False)
+      r.replicaof("127.0.0.1", primary.port)
+      wait_until(lambda: r.info("replication").get("master_link_status") == "up", what="link up")
+      self.assertEqual(r.get("k"), b"v")
+      files = lambda s: os.path.exists(os.path.join(s.dir, "dump.rdb"))
+      if delete == "yes":
+        # redis-server removes the primary's file from its once-a-second cron.
+        wait_until(lambda: not files(primary) and not files(replica), timeout=5, what="sync files removed")
+      else:
+        time.sleep(1.5)
+        self.assertTrue(files(primary) and files(replica), delete)
+
+
 @unittest.skipUnless(is_vireo(), "replication between vireo-server and redis-server")
 class RedisReplicaOfVireo(VireoReplicaOfRedis):
   """The other direction: a redis-server replica of a vireo-server primary
@@ -301,6 +324,33 @@ class RedisReplicaOfVireo(VireoReplicaOfRedis):
     self.assertEqual(str(cm.exception), "NOREPLICAS Not enough good replicas to write.")
     self.p.config_set("min-replicas-to-write", 1)
     self.assertTrue(self.p.set("x", 1))
+
+  def test_chained_replica_gets_the_stream_proxied(self):
+    """vireo primary -> vireo replica -> redis-server replica: the middle
+    node forwards its primary's bytes, so all three hold the same data and
+    the same offset."""
+    middle = self.start(None, ["--repl-diskless-sync-delay", "0"])
+    m = middle.redis(decode_responses=False)
+    m.replicaof("127.0.0.1", self.primary.port)
+    self.wait_synced(middle, m)
+    leaf = self.start(REDIS_SERVER)
+    l = leaf.redis(decode_responses=False)
+    l.replicaof("127.0.0.1", middle.port)
+    wait_until(lambda: l.info("replication").get("master_link_status") == "up", what="leaf link up")
+    writer = Writer(self.primary.port, 11)
+    self.addCleanup(writer.stop_flag.set)
+    writer.start()
+    time.sleep(0.5 if quick() else 2.0)
+    writer.stop_flag.set()
+    writer.join(30)
+    self.assertIsNone(writer.error)
+    # Keys written with short TTLs expire on the primary, which sends DELs.
+    wait_until(lambda: not self.p.keys("*:t"), what="short TTL keys expired")
+    self.wait_synced(middle, m)
+    offset = self.p.info("replication")["master_repl_offset"]
+    wait_until(lambda: l.info("replication")["slave_repl_offset"] == offset, what="leaf offset")
+    self.assert_same(m)
+    self.assert_same(l)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 during a write load, let everything restart, and count the acknowledged
 writes lost and the deleted keys that came back (both must be 0).
 
-One run: a group (engine redis: the only one that replicates yet) with two
+One run: a group (engine vireo or redis, the caller's choice) with two
 replicas; a writer sets new keys and deletes acknowledged ones through the
 primary endpoint (automatic failover on or off at random), each followed by WAIT 2 (a write is acknowledged only when
 both replicas have it, so it survives any crash that leaves one node); at a
@@ -82,13 +82,13 @@ def _kill(pid):
     pass
 
 
-def run_one(mgr, seed, gid):
+def run_one(mgr, seed, gid, engine="vireo"):
   """One random run; returns a dict with lost, resurrected, scenario."""
   rng = random.Random(seed)
   # With automatic failover off a crashed primary must still not come back
   # as primary (its data is gone): both settings are exercised.
   auto = rng.random() < 0.5
-  mgr.call("CreateReplicationGroup", ReplicationGroupId=gid, Engine="redis",
+  mgr.call("CreateReplicationGroup", ReplicationGroupId=gid, Engine=engine,
            ReplicasPerNodeGroup=2, AutomaticFailoverEnabled=auto)
   g = mgr.wait_status(gid, timeout=30)
   ng = g["NodeGroups"][0]
@@ -148,5 +148,5 @@ def run_one(mgr, seed, gid):
   lost = [k for k, v in load.acked.items() if c.get(k) != v.encode()]
   back = [k for k in load.deleted if c.exists(k)]
   mgr.call("DeleteReplicationGroup", ReplicationGroupId=gid)
-  return {"seed": seed, "victims": victims, "auto_failover": auto, "acked": len(load.acked),
+  return {"seed": seed, "engine": engine, "victims": victims, "auto_failover": auto, "acked": len(load.acked),
           "deleted": len(load.deleted), "lost": lost, "resurrected": back}

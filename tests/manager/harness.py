@@ -95,21 +95,6 @@ def for_engines(cls):
   return cls
 
 
-def replica_engine(mgr):
-  """The engine tests needing replicas run on: vireo once the manager lets
-  vireo groups have replicas (probed with a real create), redis until then."""
-  try:
-    mgr.call("CreateReplicationGroup", ReplicationGroupId="replica-probe",
-             Engine="vireo", ReplicasPerNodeGroup=1)
-  except ApiFailure as e:
-    if "does not support replicas" in e.body["Error"]["Message"]:
-      return "redis"
-    raise
-  mgr.wait_status("replica-probe")
-  mgr.call("DeleteReplicationGroup", ReplicationGroupId="replica-probe")
-  return "vireo"
-
-
 class ApiFailure(Exception):
   def __init__(self, status, body):
     super().__init__(f"{status}: {body}")

@@ -6,9 +6,8 @@ deleting, every node the store wants running (and answering), no node
 process running unsupervised, the data written before still there, and the
 operation's effect either complete or undone as faults.py documents.
 
-Operations that need no replica run on engine vireo; those that do run on
-the first engine that accepts replicas (vireo once it replicates, redis
-until then: probed, not assumed).
+Operations run on engine vireo (ENGINE); test_interrupted_replica_ops runs
+its replica operations and failovers on both engines.
 """
 
 import json
@@ -20,8 +19,7 @@ import unittest
 
 import redis
 
-from harness import ROOT, ApiFailure, ManagerProcess, node_pids_in, \
-    replica_engine
+from harness import ROOT, ApiFailure, ManagerProcess, node_pids_in
 
 sys.path.insert(0, os.path.join(ROOT, "src", "manager"))
 from vireo_manager import faults  # noqa: E402
@@ -39,10 +37,11 @@ def store_rows(mgr, kind):
 
 
 class InterruptedBase:
+  ENGINE = "vireo"
+
   @classmethod
   def setUpClass(cls):
     cls.mgr = ManagerProcess(down_after_ms=1000).start()
-    cls.replica_engine = replica_engine(cls.mgr)
 
   @classmethod
   def tearDownClass(cls):

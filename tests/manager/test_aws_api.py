@@ -1,7 +1,6 @@
 """The ElastiCache wire protocol end to end: boto3 against a real
 vireo-manager, signing with the key the manager created, on both engines
-(harness.for_engines). Engine vireo does not replicate yet, so failover and
-replica counts run on engine redis only. Debian's aws-cli runs the README's
+(harness.for_engines), failover and replica counts included. Debian's aws-cli runs the README's
 walk-through in test_readme_aws.py (each aws-cli start costs seconds, so
 it is used there only).
 
@@ -68,7 +67,7 @@ class _Base:
 class Boto3Api(_Base):
   def test_groups_modify_reboot_and_waiters(self):
     gid = f"b3-{self.ENGINE}"
-    clusters = 2 if self.ENGINE == "redis" else 1
+    clusters = 2
     g = self.create(gid, clusters, Tags=[{"Key": "a", "Value": "1"}])
     self.assertEqual(g["ReplicationGroupId"], gid)
     g = self.ec.describe_replication_groups(
@@ -87,24 +86,23 @@ class Boto3Api(_Base):
     self.assertEqual(clusters_now[0]["CacheNodes"][0]["CacheNodeStatus"],
                      "available")
     self.assertTrue(clusters_now[0]["EngineVersion"])
-    if self.ENGINE == "redis":
-      old = [m for m in g["NodeGroups"][0]["NodeGroupMembers"]
-             if m["CurrentRole"] == "primary"][0]["CacheClusterId"]
-      g = self.ec.test_failover(ReplicationGroupId=gid,
-                                NodeGroupId="0001")["ReplicationGroup"]
-      new = [m for m in g["NodeGroups"][0]["NodeGroupMembers"]
-             if m["CurrentRole"] == "primary"][0]["CacheClusterId"]
-      self.assertNotEqual(old, new)
-      g = self.ec.increase_replica_count(
-          ReplicationGroupId=gid, NewReplicaCount=2,
-          ApplyImmediately=True)["ReplicationGroup"]
-      self.assertEqual(len(g["MemberClusters"]), 3)
-      self.ec.get_waiter("replication_group_available").wait(
-          ReplicationGroupId=gid, WaiterConfig={"Delay": 1})
-      g = self.ec.decrease_replica_count(
-          ReplicationGroupId=gid, NewReplicaCount=1,
-          ApplyImmediately=True)["ReplicationGroup"]
-      self.assertEqual(len(g["MemberClusters"]), 2)
+    old = [m for m in g["NodeGroups"][0]["NodeGroupMembers"]
+           if m["CurrentRole"] == "primary"][0]["CacheClusterId"]
+    g = self.ec.test_failover(ReplicationGroupId=gid,
+                              NodeGroupId="0001")["ReplicationGroup"]
+    new = [m for m in g["NodeGroups"][0]["NodeGroupMembers"]
+           if m["CurrentRole"] == "primary"][0]["CacheClusterId"]
+    self.assertNotEqual(old, new)
+    g = self.ec.increase_replica_count(
+        ReplicationGroupId=gid, NewReplicaCount=2,
+        ApplyImmediately=True)["ReplicationGroup"]
+    self.assertEqual(len(g["MemberClusters"]), 3)
+    self.ec.get_waiter("replication_group_available").wait(
+        ReplicationGroupId=gid, WaiterConfig={"Delay": 1})
+    g = self.ec.decrease_replica_count(
+        ReplicationGroupId=gid, NewReplicaCount=1,
+        ApplyImmediately=True)["ReplicationGroup"]
+    self.assertEqual(len(g["MemberClusters"]), 2)
     node = f"{gid}-001"
     r = self.ec.reboot_cache_cluster(CacheClusterId=node,
                                      CacheNodeIdsToReboot=["0001"])

@@ -1,4 +1,5 @@
-"""Endpoints that outlive the manager (engine vireo).
+"""Endpoints that outlive the manager (engine vireo), with and without a
+replica.
 
 A vireo group's primary and reader endpoints are served by its nodes
 themselves (vireo-endpoint-ports), not by the manager: clients connected
@@ -70,6 +71,55 @@ class NativeEndpoints(unittest.TestCase):
       for port in (pport, rport):
         with self.assertRaises(OSError):
           socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    finally:
+      mgr.stop()
+
+  def test_reader_endpoint_on_the_replica(self):
+    """With a replica in sync the reader endpoint is the replica's own
+    listener (read-only), the primary endpoint the primary's; both keep
+    serving while the manager is down; after a failover the primary
+    endpoint leads to the promoted replica."""
+    mgr = ManagerProcess(down_after_ms=1000).start()
+    try:
+      mgr.call("CreateReplicationGroup", ReplicationGroupId="rep",
+               Engine="vireo", ReplicasPerNodeGroup=1)
+      g = mgr.wait_status("rep")
+      ng = g["NodeGroups"][0]
+      pport = ng["PrimaryEndpoint"]["Port"]
+      rport = ng["ReaderEndpoint"]["Port"]
+      primary = redis.Redis(port=pport)
+      primary.set("a", "1")
+      self.assertEqual(primary.wait(1, 5000), 1)
+      deadline = time.time() + 10
+      while redis.Redis(port=rport).info("replication")["role"] != "slave":
+        self.assertLess(time.time(), deadline, "reader not on the replica")
+        time.sleep(0.05)
+      reader = redis.Redis(port=rport)
+      self.assertEqual(reader.get("a"), b"1")
+      with self.assertRaises(redis.ReadOnlyError):
+        reader.set("b", "2")
+      mgr.kill_manager()
+      self.assertEqual(redis.Redis(port=rport).get("a"), b"1")
+      self.assertTrue(serves(pport))
+      mgr.start()
+      mgr.wait_status("rep")
+      mgr.call("TestFailover", ReplicationGroupId="rep", NodeGroupId="0001")
+      deadline = time.time() + 10
+      while True:
+        try:
+          c = redis.Redis(port=pport, socket_timeout=1)
+          if c.info("replication")["role"] == "master" and \
+              c.get("a") == b"1" and c.set("after", "failover"):
+            break
+        except redis.RedisError:
+          pass
+        self.assertLess(time.time(), deadline, "no primary after failover")
+        time.sleep(0.05)
+      g = mgr.group("rep")
+      now = [x for x in g["NodeGroups"][0]["NodeGroupMembers"]
+             if x["CurrentRole"] == "primary"][0]["CacheClusterId"]
+      self.assertEqual(now, "rep-002")
+      mgr.call("DeleteReplicationGroup", ReplicationGroupId="rep")
     finally:
       mgr.stop()
 

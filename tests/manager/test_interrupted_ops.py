@@ -29,7 +29,7 @@ class InterruptedOps(InterruptedBase, unittest.TestCase):
       else:
         gid = f"c{i}"
         self.crash_at(point, "CreateReplicationGroup", ReplicationGroupId=gid,
-                      Engine=self.replica_engine, ReplicasPerNodeGroup=1)
+                      Engine=self.ENGINE, ReplicasPerNodeGroup=1)
         groups = self.converge(point)
         self.assertEqual(groups[gid]["Status"], "available", point)
         g = self.mgr.group(gid)

@@ -1,18 +1,20 @@
 """The manager killed at every step of add/remove replicas and failover (the
 fault points of faults.py); a restarted manager converges (interrupted.py).
-Runs on the first engine that accepts replicas (probed)."""
+Runs on both engines (harness.for_engines)."""
 
 import time
 import unittest
 
 import redis
 
+from harness import for_engines
 from interrupted import InterruptedBase, _primary, faults
 
 
-class InterruptedReplicaOps(InterruptedBase, unittest.TestCase):
+@for_engines
+class InterruptedReplicaOps(InterruptedBase):
   def test_replicas_and_failover(self):
-    self.group("rf", self.replica_engine, 1, AutomaticFailoverEnabled=True)
+    self.group("rf", self.ENGINE, 1, AutomaticFailoverEnabled=True)
     inc = list(faults.POINTS["increase"])
     dec = list(faults.POINTS["decrease"])
     for a, b in zip(inc, dec):

@@ -28,7 +28,7 @@ class RunManaged:
     base = _claim_block()
     tmp = tempfile.mkdtemp(prefix="vireo-mgr-test-")
     self.addCleanup(shutil.rmtree, tmp, True)
-    replicas = "1" if self.ENGINE == "redis" else "0"
+    replicas = "1"
     proc = subprocess.Popen(
         [PY, RUN, "--data-dir", tmp, "--api-port", str(base),
          "--sentinel-port", str(base + 1), "--engine", self.ENGINE,

@@ -132,7 +132,7 @@ class Values(unittest.TestCase):
     self.check(C, "InvalidParameterValue", ReplicasPerNodeGroup=-1)
     self.check(C, "InvalidParameterValue", NumNodeGroups=2)
     self.check(C, "InvalidParameterValue", Engine="memcached")
-    self.check(C, "InvalidParameterCombination", Engine="vireo")
+    self.check(C, None, Engine="vireo")
     self.check(C, "InvalidParameterCombination", NumCacheClusters=3)
     self.check(C, "InvalidParameterCombination", ReplicasPerNodeGroup=0,
                AutomaticFailoverEnabled=True)
@@ -150,12 +150,11 @@ class Values(unittest.TestCase):
     self.assertEqual(p["ReplicasPerNodeGroup"], 2)
     self.assertTrue(p["AutomaticFailoverEnabled"])
 
-  def test_vireo_engine_refuses_replicas_with_clear_message(self):
-    with self.assertRaises(ApiError) as ctx:
-      validate("CreateReplicationGroup", {"ReplicationGroupId": "g",
-                                          "ReplicasPerNodeGroup": 1})
-    self.assertEqual(ctx.exception.code, "InvalidParameterCombination")
-    self.assertIn("does not replicate yet", ctx.exception.message)
+  def test_vireo_engine_takes_replicas(self):
+    p = validate("CreateReplicationGroup", {"ReplicationGroupId": "g",
+                                            "ReplicasPerNodeGroup": 1})
+    self.assertEqual(p["Engine"], "vireo")
+    self.assertTrue(p["AutomaticFailoverEnabled"])
 
   def test_other_actions(self):
     self.check("ModifyReplicationGroup", "InvalidParameterCombination",

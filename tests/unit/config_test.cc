@@ -249,8 +249,9 @@ TEST(ConfigTest, RefusesMissingBehavioursAllAtOnce) {
             Refused({{5, "daemonize yes",
                       "daemonize yes is not supported by vireo-server: run it in the foreground "
                       "under a process supervisor"}}));
-  // Replication is built: these are accepted.
-  for (const char* line : {"replicaof 1.2.3.4 6379", "slaveof 1.2.3.4 6379", "min-slaves-to-write 1"}) {
+  // Replication and client eviction are built: these are accepted.
+  for (const char* line : {"replicaof 1.2.3.4 6379", "slaveof 1.2.3.4 6379", "min-slaves-to-write 1",
+                           "maxmemory-clients 10%", "maxmemory-clients 64mb"}) {
     Config c;
     std::string err;
     EXPECT_TRUE(c.LoadFromString(line, &err)) << line << err;
@@ -259,8 +260,7 @@ TEST(ConfigTest, RefusesMissingBehavioursAllAtOnce) {
                            "include /x.conf",
                            "loadmodule /x.so",
                            "unixsocket /tmp/x.sock", "supervised systemd", "syslog-enabled yes",
-                           "maxmemory-clients 10%",
-                           "shutdown-on-sigterm nosave",
+                           "shutdown-on-sigterm nosave", "activedefrag yes",
                            "enable-protected-configs yes", "oom-score-adj yes", "x.y 1"}) {
     const std::string err = LoadError(line);
     EXPECT_NE(err.find("Reading the configuration file: 1 directive asks"), std::string::npos)
@@ -307,7 +307,7 @@ TEST(ConfigTest, AcceptsTuningAndDefaultDirectives) {
       "protected-mode yes\nrepl-backlog-size 2mb\nslave-priority 7\n"
       "oom-score-adj-values -2000 0 2000\nlatency-tracking-info-percentiles \"99.90 50\"\n"
       "tls-auth-clients OPTIONAL\nsupervised no\nrequirepass \"\"\nunixsocketperm 0700\n"
-      "replicaof no one\nshutdown-on-sigint default\nmaxmemory-clients 0%\nactivedefrag yes\n"
+      "replicaof no one\nshutdown-on-sigint default\nmaxmemory-clients 0%\nactivedefrag no\n"
       "cluster-announce-hostname a.b-c\nio-threads 4\nlua-time-limit 100\n"
       "list-compress-depth 2\nappendonly no\nhll-sparse-max-bytes 1kb\n",
       &err))
@@ -321,7 +321,7 @@ TEST(ConfigTest, AcceptsTuningAndDefaultDirectives) {
   EXPECT_EQ(GetOne(c, "unixsocketperm"), "700");
   EXPECT_EQ(GetOne(c, "replicaof"), "");
   EXPECT_EQ(GetOne(c, "maxmemory-clients"), "0");
-  EXPECT_EQ(GetOne(c, "activedefrag"), "yes");
+  EXPECT_EQ(GetOne(c, "activedefrag"), "no");
   EXPECT_EQ(GetOne(c, "io-threads"), "4");
   EXPECT_EQ(GetOne(c, "busy-reply-threshold"), "100");
   EXPECT_EQ(GetOne(c, "hll-sparse-max-bytes"), "1024");

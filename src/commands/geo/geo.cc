@@ -4,7 +4,9 @@
 // GEOSEARCH, GEOSEARCHSTORE, GEORADIUS, GEORADIUSBYMEMBER and their _RO
 // forms. Searches scan the nine cells around the centre in Redis's order
 // and filter by exact distance, so unsorted results come out in Redis's
-// order; distances are printed with four decimals, coordinates as Redis's
+// order; in a big set each cell's scan skips the sub-cells (two steps finer)
+// that cannot hold a match (geo::SubCellsMayMatch), jumping over them through
+// the skiplist, which walks fewer elements than Redis and returns the same; distances are printed with four decimals, coordinates as Redis's
 // human long double.
 // Thread rule: main thread only.
 #include <algorithm>
@@ -328,20 +330,57 @@ void Search(CommandContext& ctx, size_t key_index, int flags) {
     if (!found.empty() && limit && found.size() >= limit) break;
     uint64_t min, max;
     geo::CellScores(cells[c], &min, &max);
-    ScoreRange r;
-    r.min = double(min);
-    r.max = double(max);
-    r.min_ex = false;
-    r.max_ex = true;
-    for (auto cur = z->FirstIn(r); cur.valid(); cur.Next()) {
-      double score = cur.score();
-      if (score >= r.max) break;
-      Point p;
-      if (geo::Within(shape, score, p.xy, &p.dist)) {
-        p.member = std::string(cur.member());
-        p.score = score;
-        found.push_back(std::move(p));
-        if (limit && found.size() >= limit) break;
+    // The cell's score range, cut to the runs of its 16 sub-cells that can
+    // hold a match (a big set only: a listpack is cheap to walk whole).
+    // Runs ascend, so matches come in the order of a whole-cell scan.
+    uint64_t runs[16][2];
+    int nruns = 0;
+    if (!z->is_listpack() && cells[c].step <= geo::kStepMax - 2) {
+      const uint16_t mask = geo::SubCellsMayMatch(shape, cells[c]);
+      const int shift = 52 - (cells[c].step + 2) * 2;
+      const uint64_t base = cells[c].bits << 4;
+      for (unsigned q = 0; q < 16; ++q) {
+        if (!(mask >> q & 1)) continue;
+        uint64_t lo = (base | q) << shift, hi = (base | q) + 1;
+        hi <<= shift;
+        if (nruns && runs[nruns - 1][1] == lo) {
+          runs[nruns - 1][1] = hi;
+        } else {
+          runs[nruns][0] = lo;
+          runs[nruns][1] = hi;
+          ++nruns;
+        }
+      }
+    } else {
+      runs[0][0] = min;
+      runs[0][1] = max;
+      nruns = 1;
+    }
+    bool full = false;
+    if (nruns) {
+      ScoreRange r;
+      r.min = double(runs[0][0]);
+      r.max = double(max);
+      r.min_ex = false;
+      r.max_ex = true;
+      auto cur = z->FirstIn(r);
+      for (int k = 0; k < nruns && cur.valid() && !full; ++k) {
+        const double run_max = double(runs[k][1]);
+        if (k) cur.SkipBelow(double(runs[k][0]));
+        for (; cur.valid(); cur.Next()) {
+          double score = cur.score();
+          if (score >= run_max) break;
+          Point p;
+          if (geo::Within(shape, score, p.xy, &p.dist)) {
+            p.member = std::string(cur.member());
+            p.score = score;
+            found.push_back(std::move(p));
+            if (limit && found.size() >= limit) {
+              full = true;
+              break;
+            }
+          }
+        }
       }
     }
     last = c;

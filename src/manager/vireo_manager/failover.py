@@ -50,14 +50,26 @@ def fail_over(m, group_id, reason, graceful=False):
     old_alive = m.supervisor.alive(old["id"])
     # A primary that is alive but does not answer (hung, stopped) is not
     # asked anything: each call would wait for its timeout and keep writes
-    # down that long. Manager._settle demotes it once it answers again.
+    # down that long. It is stopped instead (below).
     old_answers = old_alive and m.health.answering(old["id"])
     paused = graceful and old_answers
-    if engines.native_endpoints(group["Engine"]) and old_alive:
+    if old_alive and not old_answers:
+      # Fencing, both engines: a primary that does not answer (frozen,
+      # hung) is stopped before a replica is promoted. Left alive it would,
+      # once it runs again, acknowledge writes from clients connected
+      # straight to it (as Sentinel clients are) until the manager demotes
+      # it, and the demotion's full sync would then drop them. Stopped,
+      # those clients get a connection error instead; the supervisor
+      # restarts it as a replica of the new primary. On engine vireo its
+      # listener also serves the primary endpoint, which it must not keep.
+      m.supervisor.kill_node(old["id"])
+      m.events.add("cache-cluster", old["id"], "Stopped: a primary that "
+                   "does not answer is fenced before the failover")
+      old_alive = old_answers = paused = False
+    elif engines.native_endpoints(group["Engine"]) and old_alive:
       # The old primary's own listener serves the primary endpoint: close
-      # it, or, if the node does not answer, stop the node (its listener
-      # would keep taking connections it never serves).
-      if not (old_answers and m.set_endpoint_ports(old, [])):
+      # it (or stop the node if it cannot be told).
+      if not m.set_endpoint_ports(old, []):
         m.supervisor.kill_node(old["id"])
         m.events.add("cache-cluster", old["id"], "Stopped: a primary that "
                      "does not answer cannot keep the primary endpoint")

@@ -479,8 +479,6 @@ def increase_replicas(m, p):
   group = get_group(m, p["ReplicationGroupId"])
   gid = group["ReplicationGroupId"]
   _require_available(group)
-  if group["Engine"] == "vireo":
-    raise combination("Engine vireo does not support replicas yet.")
   current = len(m.group_nodes(gid)) - 1
   if p["NewReplicaCount"] <= current:
     raise invalid(f"NewReplicaCount must be greater than the current "

@@ -220,9 +220,13 @@ class HealthMonitor:
           in ("BUSY", "LOADING"):
         h.state = "busy"
         h.last_alive = now
-      elif (pstate not in (None, "T", "t", "Z", "X") and cpu is not None and
-            prev_cpu is not None and cpu > prev_cpu):
-        h.state = "busy"     # slow: running, working, not answering
+      elif pstate == "R" or (
+          pstate not in (None, "T", "t", "Z", "X") and cpu is not None and
+          prev_cpu is not None and cpu > prev_cpu):
+        # Slow: running, working, not answering. A runnable process ("R")
+        # whose CPU time did not move only waited for a CPU (a loaded host
+        # gives it none for a round): still working.
+        h.state = "busy"
         h.last_alive = now
       else:
         h.state = "silent"

@@ -425,7 +425,8 @@ def _latencystats(info):
         q, _, val = part.partition("=")
         if q.startswith("p"):
           try:
-            out[(cmd, str(float(q[1:]) / 100))] = float(val)
+            # "%g": p99.9 is quantile 0.999, not 0.9990000000000001.
+            out[(cmd, "%g" % (float(q[1:]) / 100))] = float(val)
           except ValueError:
             pass
   return out

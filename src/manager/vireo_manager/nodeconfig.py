@@ -61,26 +61,27 @@ def write_config(node, group, primary_port, overrides, path, admin=(),
   for name in admin:
     lines.append(f"rename-command {name} "
                  f"{engines.admin_name(name, admin_suffix)}")
-  values = params.effective(overrides)
+  # Both engines replicate the same way (vireo-server speaks PSYNC2 as
+  # Redis 7.0 does, and accepts these directives with Redis's meaning).
+  # A replica's full-sync file is never loaded again (a later start as a
+  # primary from it would bring back old data), so do not keep it.
+  lines.append("rdb-del-sync-files yes")
+  # Replicas joining (or rejoining after a failover) sync at once instead
+  # of waiting for more replicas to batch with.
+  lines.append("repl-diskless-sync-delay 0")
+  lines.append(f"replica-priority {node.get('priority', 100)}")
   if group["Engine"] == "redis":
-    # A replica's full-sync file is never loaded again (a later start as a
-    # primary from it would bring back old data), so do not keep it.
-    lines.append("rdb-del-sync-files yes")
-    # Replicas joining (or rejoining after a failover) sync at once instead
-    # of waiting for more replicas to batch with.
-    lines.append("repl-diskless-sync-delay 0")
-    lines.append(f"replica-priority {node.get('priority', 100)}")
-    for name, value in values.items():
+    for name, value in params.effective(overrides).items():
       # Quote so empty strings and spaces survive the config parser.
       lines.append(f'{name} "{value}"')
-    if primary_port is not None:
-      lines.append(f"replicaof 127.0.0.1 {primary_port}")
   else:
     # Only what the group overrides: vireo-server's defaults are Redis's,
     # and a parameter it cannot honour fails the start with its reason
     # (quoted to the API caller from the node's log).
     for name, value in (overrides or {}).items():
       lines.append(f'{name} "{value}"')
+  if primary_port is not None:
+    lines.append(f"replicaof 127.0.0.1 {primary_port}")
   if endpoint_ports:
     # The group endpoints this node serves from its start (engines.py).
     lines.append("vireo-endpoint-ports " +

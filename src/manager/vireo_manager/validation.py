@@ -500,11 +500,7 @@ def _cross_checks(action, p):
                      p.get("NumCacheClusters", 1) - 1)
     p["ReplicasPerNodeGroup"] = replicas
     p.pop("NumCacheClusters", None)
-    engine = p.setdefault("Engine", "vireo")
-    if engine == "vireo" and replicas > 0:
-      raise combination("Engine vireo does not support replicas yet "
-                        "(vireo-server does not replicate yet): use "
-                        "ReplicasPerNodeGroup 0 or Engine redis.")
+    p.setdefault("Engine", "vireo")
     auto = p.get("AutomaticFailoverEnabled")
     if auto and replicas == 0:
       raise combination("AutomaticFailoverEnabled requires at least one "

@@ -217,6 +217,14 @@ void GetKeys(ServerContext& ctx, bool with_flags) {
     ctx.reply.Error("ERR Invalid command specified");
     return;
   }
+  // Redis's order: a command without key specs (or only not_key ones)
+  // first, then the arity, then the keys found.
+  bool has_keys = c->full_name == "sort";
+  for (const KeySpec& k : c->spec->key_specs) has_keys |= strstr(k.flags, "not_key") == nullptr;
+  if (!has_keys) {
+    ctx.reply.Error("ERR The command has no key arguments");
+    return;
+  }
   int arity = c->spec->arity;
   int argc = int(a.size() - 2);
   if ((arity > 0 && argc != arity) || argc < -arity) {
@@ -225,7 +233,12 @@ void GetKeys(ServerContext& ctx, bool with_flags) {
   }
   std::vector<FoundKey> keys;
   if (!FindCommandKeys(c, a, 2, &keys)) {
-    ctx.reply.Error("ERR The command has no key arguments");
+    // EVAL with no keys is fine; a key command without its keys is not.
+    if (strstr(c->spec->flags, "no_mandatory_keys")) {
+      ctx.reply.ArrayHeader(0);
+    } else {
+      ctx.reply.Error("ERR Invalid arguments specified for command");
+    }
     return;
   }
   ctx.reply.ArrayHeader(keys.size());

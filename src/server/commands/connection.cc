@@ -212,7 +212,7 @@ std::string ClientInfoLine(Server& s, const Client& c, int64_t now_ms) {
   add("oll", "0");
   // Output waiting beyond what one write normally takes (Redis: the reply list past its 16 KiB buffer).
   add("omem", num(c.pending_output() > 16384 ? (long long)c.pending_output() : 0));
-  add("tot-mem", num((long long)(c.query.capacity() + c.reply.buffer().capacity() + sizeof(Client))));
+  add("tot-mem", num((long long)c.MemoryUsage()));
   add("events", c.pending_output() ? "rw" : "r");
   add("cmd", c.last_command);
   add("user", c.user ? c.user->name : "default");

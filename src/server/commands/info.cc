@@ -170,6 +170,14 @@ void MemorySection(Server& s, InfoWriter& w) {
   w.Field("maxmemory_policy", kEvictionPolicyNames[s.cfg().maxmemory_policy]);
   w.FieldF("mem_fragmentation_ratio", used ? double(m.rss) / double(used) : 0, 2);
   w.Field("mem_not_counted_for_evict", (long long)s.MemNotCountedForEvict());
+  // Client memory by Redis's two INFO classes (replicas; everyone else), as CLIENT LIST's tot-mem.
+  long long mem_replicas = 0, mem_normal = 0;
+  for (const auto& [id, c] : s.clients()) {
+    if (c->closing) continue;
+    ((c->replica && !c->monitor) ? mem_replicas : mem_normal) += (long long)c->MemoryUsage();
+  }
+  w.Field("mem_clients_slaves", mem_replicas);
+  w.Field("mem_clients_normal", mem_normal);
   w.Field("mem_allocator", m.allocator);
   w.Field("lazyfree_pending_objects", (long long)s.keyspace().lazy_freer().pending());
   w.Field("lazyfreed_objects", (long long)s.keyspace().lazy_freer().freed());
@@ -263,7 +271,7 @@ void StatsSection(Server& s, InfoWriter& w) {
   w.Field("expired_time_cap_reached_count", ks.expired_time_cap_reached_count);
   w.Field("expire_cycle_cpu_milliseconds", ks.expire_cycle_cpu_milliseconds);
   w.Field("evicted_keys", ks.evicted_keys);
-  w.Field("evicted_clients", 0);
+  w.Field("evicted_clients", st.evicted_clients);
   w.Field("keyspace_hits", ks.keyspace_hits);
   w.Field("keyspace_misses", ks.keyspace_misses);
   w.Field("pubsub_channels", (long long)s.pubsub().channels(PubSubRegistry::kChannel).size());
@@ -278,6 +286,7 @@ void StatsSection(Server& s, InfoWriter& w) {
   w.Field("unexpected_error_replies", st.unexpected_error_replies);
   w.Field("total_error_replies", st.total_error_replies);
   w.Field("client_query_buffer_limit_disconnections", st.client_qbuf_limit_disconnections);
+  w.Field("client_output_buffer_limit_disconnections", st.client_obuf_limit_disconnections);
 }
 
 void ReplicationSection(Server& s, InfoWriter& w, int64_t now_ms) {

@@ -8,6 +8,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/memory_stats.h"
 #include "base/numbers.h"
 #include "commands/core/args.h"
 #include "engine/keyspace.h"
@@ -18,10 +19,13 @@
 #include "server/commands/aof_cmds.h"
 #include "server/commands/persistence_cmds.h"
 #include "server/commands/server_context.h"
+#include "acl/acl_users.h"
+#include "server/config_rewrite.h"
 #include "server/config_values.h"
 #include "types/quicklist.h"
 #include "persistence/rdb_writer.h"
 #include "server/script_runner.h"
+#include "server/replication.h"
 #include "server/server.h"
 
 namespace vireo {
@@ -64,8 +68,32 @@ void CmdConfigSet(ServerContext& ctx) {
 }
 
 void CmdConfigResetstat(ServerContext& ctx) {
+  // As Redis: statistics only; the slowlog and latency events have RESET subcommands of their own.
   ctx.server.ResetStats();
-  ctx.server.slowlog().clear();
+  ctx.reply.Ok();
+}
+
+void CmdConfigRewrite(ServerContext& ctx) {
+  Server& server = ctx.server;
+  const std::string& path = server.config().config_file();
+  if (path.empty()) {
+    ctx.reply.Error("ERR The server is running without a config file");
+    return;
+  }
+  RewriteInputs in;
+  in.values = &server.cfg();
+  in.users_in_aclfile = !server.cfg().aclfile.empty();
+  for (const auto& [name, u] : server.acl().all()) in.user_lines.push_back("user " + name + " " + u->Describe());
+  if (server.repl().is_replica()) {
+    in.replicaof = server.repl().master_host() + " " + std::to_string(server.repl().master_port());
+  }
+  const std::string error = RewriteConfigFile(path, in);
+  if (!error.empty()) {
+    VLOG_WARNING("CONFIG REWRITE failed: %s", error.c_str());
+    ctx.reply.Error("ERR Rewriting config file: " + error);
+    return;
+  }
+  VLOG_NOTICE("CONFIG REWRITE executed with success.");
   ctx.reply.Ok();
 }
 
@@ -77,8 +105,10 @@ void CmdConfigHelp(ServerContext& ctx) {
                   "    Set the configuration <directive> to <value>.",
                   "RESETSTAT",
                   "    Reset statistics reported by the INFO command.",
+                  "REWRITE",
+                  "    Rewrite the configuration file.",
                   "HELP",
-                  "    Print this help."});
+                  "    Prints this help."});
 }
 
 // ---- TIME / LASTSAVE ----
@@ -147,42 +177,60 @@ void CmdSlowlogHelp(ServerContext& ctx) {
 // ---- LATENCY ----
 
 void CmdLatencyLatest(ServerContext& ctx) {
-  auto& ev = ctx.server.latency_events();
-  ctx.reply.ArrayHeader(ev.size());
-  for (auto& [name, e] : ev) {
+  const auto& events = ctx.server.latency_monitor().events();
+  ctx.reply.ArrayHeader(events.size());
+  for (const auto& [name, s] : events) {
     ctx.reply.ArrayHeader(4);
     ctx.reply.Bulk(name);
-    ctx.reply.Integer(e.history.back().time_sec);
-    ctx.reply.Integer(e.history.back().latency_ms);
-    ctx.reply.Integer(e.max_ms);
+    ctx.reply.Integer(s.samples.back().time_sec);
+    ctx.reply.Integer(s.samples.back().latency_ms);
+    ctx.reply.Integer(s.max_ms);
   }
 }
 
 void CmdLatencyHistory(ServerContext& ctx) {
-  auto& ev = ctx.server.latency_events();
-  auto it = ev.find(std::string(ctx.args[2]));
-  if (it == ev.end()) {
+  const LatencyMonitor::Series* s = ctx.server.latency_monitor().Find(ctx.args[2]);
+  if (!s) {
     ctx.reply.ArrayHeader(0);
     return;
   }
-  ctx.reply.ArrayHeader(it->second.history.size());
-  for (auto& s : it->second.history) {
+  ctx.reply.ArrayHeader(s->samples.size());
+  for (const auto& x : s->samples) {
     ctx.reply.ArrayHeader(2);
-    ctx.reply.Integer(s.time_sec);
-    ctx.reply.Integer(s.latency_ms);
+    ctx.reply.Integer(x.time_sec);
+    ctx.reply.Integer(x.latency_ms);
   }
 }
 
 void CmdLatencyReset(ServerContext& ctx) {
-  auto& ev = ctx.server.latency_events();
-  long long n = 0;
+  LatencyMonitor& m = ctx.server.latency_monitor();
+  size_t n = 0;
   if (ctx.args.size() == 2) {
-    n = (long long)ev.size();
-    ev.clear();
+    n = m.ResetAll();
   } else {
-    for (size_t i = 2; i < ctx.args.size(); ++i) n += (long long)ev.erase(std::string(ctx.args[i]));
+    for (size_t i = 2; i < ctx.args.size(); ++i) n += m.Reset(ctx.args[i]);
   }
-  ctx.reply.Integer(n);
+  ctx.reply.Integer((long long)n);
+}
+
+void CmdLatencyGraph(ServerContext& ctx) {
+  const LatencyMonitor::Series* s = ctx.server.latency_monitor().Find(ctx.args[2]);
+  if (!s) {
+    ctx.reply.Error("ERR No samples available for event '" + std::string(ctx.args[2]) + "'");
+    return;
+  }
+  ctx.reply.Verbatim(LatencyMonitor::Graph(ctx.args[2], *s, NowMs() / 1000));
+}
+
+void CmdLatencyDoctor(ServerContext& ctx) {
+  const ServerConfig& cfg = ctx.server.cfg();
+  LatencyMonitor::DoctorInputs in;
+  in.threshold_ms = cfg.latency_monitor_threshold;
+  in.slowlog_log_slower_than = cfg.slowlog_log_slower_than;
+  in.hz = cfg.hz;
+  in.appendfsync_always = cfg.appendfsync == 0;
+  in.anon_huge_pages = ReadAnonHugePages();
+  ctx.reply.Verbatim(ctx.server.latency_monitor().Doctor(in, NowMs() / 1000));
 }
 
 // LATENCY HISTOGRAM [command ...]: per-command cumulative distributions.
@@ -230,15 +278,23 @@ void CmdLatencyHistogram(ServerContext& ctx) {
 
 void CmdLatencyHelp(ServerContext& ctx) {
   HelpReply(ctx, {"LATENCY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-                  "LATEST",
-                  "    Return the latest latency samples for all events.",
+                  "DOCTOR",
+                  "    Return a human readable latency analysis report.",
+                  "GRAPH <event>",
+                  "    Return an ASCII latency graph for the <event> class.",
                   "HISTORY <event>",
                   "    Return time-latency samples for the <event> class.",
+                  "LATEST",
+                  "    Return the latest latency samples for all events.",
                   "RESET [<event> ...]",
                   "    Reset latency data of one or more <event> classes.",
                   "    (default: reset all data for all event classes)",
+                  "HISTOGRAM [COMMAND ...]",
+                  "    Return a cumulative distribution of latencies in the format of a histogram for the specified "
+                  "command names.",
+                  "    If no commands are specified then all histograms are replied.",
                   "HELP",
-                  "    Print this help."});
+                  "    Prints this help."});
 }
 
 // ---- MEMORY ----
@@ -459,6 +515,7 @@ void BindServerCommands(CommandTable& t) {
   t.Bind("config|get", OnServer<CmdConfigGet>);
   t.Bind("config|set", OnServer<CmdConfigSet>);
   t.Bind("config|resetstat", OnServer<CmdConfigResetstat>);
+  t.Bind("config|rewrite", OnServer<CmdConfigRewrite>);
   t.Bind("config|help", OnServer<CmdConfigHelp>);
   t.Bind("time", OnServer<CmdTime>);
   BindPersistenceCommands(t);
@@ -474,6 +531,8 @@ void BindServerCommands(CommandTable& t) {
   t.Bind("latency|reset", OnServer<CmdLatencyReset>);
   t.Bind("latency|help", OnServer<CmdLatencyHelp>);
   t.Bind("latency|histogram", OnServer<CmdLatencyHistogram>);
+  t.Bind("latency|graph", OnServer<CmdLatencyGraph>);
+  t.Bind("latency|doctor", OnServer<CmdLatencyDoctor>);
   t.Bind("memory|usage", OnServer<CmdMemoryUsage>);
   t.Bind("memory|help", OnServer<CmdMemoryHelp>);
   t.Bind("debug", OnServer<CmdDebug>);

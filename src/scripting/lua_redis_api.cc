@@ -71,7 +71,10 @@ int GenericCall(lua_State* L, bool raise) {
     ran = vm->host()->ScriptCall(args, vm->script_resp(), vm->script_repl(), &reply, &error);
   }
   if (!ran) {
+    // The host counted the refusal (errorstats, rejected_calls), as Redis.
     PushErrorTable(L, error);
+    lua_pushboolean(L, 1);
+    lua_setfield(L, -2, kErrorCountedField);
     return raise ? lua_error(L) : 1;
   }
   size_t pos = 0;

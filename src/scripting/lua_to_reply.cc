@@ -10,6 +10,7 @@
 
 #include "resp/reply_builder.h"
 #include "scripting/lua_vm.h"
+#include "scripting/script_host.h"
 
 namespace vireo {
 
@@ -32,14 +33,20 @@ int RawField(lua_State* L, const char* name) {
 
 // The table is on top; true when one of the special fields was converted
 // (the table is then popped).
-bool SpecialTable(lua_State* L, ReplyBuilder& reply, int script_resp) {
+bool SpecialTable(lua_State* L, ReplyBuilder& reply, int script_resp, ScriptHost* host, int depth) {
   size_t n = 0;
   if (RawField(L, "err") == LUA_TSTRING) {
     const char* s = lua_tolstring(L, -1, &n);
     std::string msg(s, n);
     while (!msg.empty() && (msg.back() == '\r' || msg.back() == '\n')) msg.pop_back();
     reply.Error(msg);
-    lua_pop(L, 2);
+    lua_pop(L, 1);
+    if (host && depth > 0) {
+      const bool counted = RawField(L, kErrorCountedField) != LUA_TNIL && lua_toboolean(L, -1);
+      lua_pop(L, 1);
+      host->ScriptNestedError(msg, counted);
+    }
+    lua_pop(L, 1);
     return true;
   }
   lua_pop(L, 1);
@@ -89,8 +96,8 @@ bool SpecialTable(lua_State* L, ReplyBuilder& reply, int script_resp) {
     lua_pushnil(L);
     while (lua_next(L, -2)) {
       lua_pushvalue(L, -2);  // convert a copy: lua_next needs the key as it is
-      LuaToReply(L, reply, script_resp);
-      LuaToReply(L, reply, script_resp);
+      LuaToReply(L, reply, script_resp, host, depth + 1);
+      LuaToReply(L, reply, script_resp, host, depth + 1);
       ++pairs;
     }
     reply.EndDeferredMap(mark, pairs);
@@ -105,7 +112,7 @@ bool SpecialTable(lua_State* L, ReplyBuilder& reply, int script_resp) {
     while (lua_next(L, -2)) {
       lua_pop(L, 1);
       lua_pushvalue(L, -1);
-      LuaToReply(L, reply, script_resp);
+      LuaToReply(L, reply, script_resp, host, depth + 1);
       ++count;
     }
     reply.EndDeferredSet(mark, count);
@@ -118,7 +125,7 @@ bool SpecialTable(lua_State* L, ReplyBuilder& reply, int script_resp) {
 
 }  // namespace
 
-void LuaToReply(lua_State* L, ReplyBuilder& reply, int script_resp) {
+void LuaToReply(lua_State* L, ReplyBuilder& reply, int script_resp, ScriptHost* host, int depth) {
   // Deeply nested tables end here, before the C stack is at risk.
   if (!lua_checkstack(L, 4)) {
     reply.Error("ERR reached lua stack limit");
@@ -144,7 +151,7 @@ void LuaToReply(lua_State* L, ReplyBuilder& reply, int script_resp) {
       reply.Integer((long long)lua_tonumber(L, -1));
       break;
     case LUA_TTABLE: {
-      if (SpecialTable(L, reply, script_resp)) return;
+      if (SpecialTable(L, reply, script_resp, host, depth)) return;
       size_t mark = reply.BeginDeferred();
       size_t n = 0;
       for (int j = 1;; ++j) {
@@ -153,7 +160,7 @@ void LuaToReply(lua_State* L, ReplyBuilder& reply, int script_resp) {
           lua_pop(L, 1);
           break;
         }
-        LuaToReply(L, reply, script_resp);
+        LuaToReply(L, reply, script_resp, host, depth + 1);
         ++n;
       }
       reply.EndDeferredArray(mark, n);

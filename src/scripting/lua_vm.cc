@@ -156,7 +156,7 @@ void LuaVm::Run(const char* name, const RunArgs& run, ReplyBuilder& reply) {
     lua_pop(L, 2);
   }
   if (status == 0) {
-    LuaToReply(L, reply, script_resp_);
+    LuaToReply(L, reply, script_resp_, host_);
   } else if (lua_istable(L, -1)) {
     // The handler's table: {err=..., source=..., line=...}.
     const int t = lua_gettop(L);

@@ -132,7 +132,8 @@ void PushErrorTable(lua_State* L, std::string_view text);
 
 // Converts the value on top of the stack to a reply as Redis does (script
 // RESP `script_resp` decides how booleans go), and pops it.
-void LuaToReply(lua_State* L, ReplyBuilder& reply, int script_resp);
+// Error elements below the top level are reported to `host` (errorstats), when given.
+void LuaToReply(lua_State* L, ReplyBuilder& reply, int script_resp, ScriptHost* host = nullptr, int depth = 0);
 // Pushes the Lua value of one RESP2/RESP3 reply starting at *pos; false on malformed input.
 bool ReplyToLua(lua_State* L, std::string_view bytes, size_t* pos, int depth = 0);
 

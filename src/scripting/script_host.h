@@ -31,6 +31,13 @@ class ScriptHost {
   // (Redis marks it ignore_error_stats_update): the command that failed
   // already counted it in errorstats, the script's reply must not again.
   virtual void ScriptErrorAlreadyCounted() {}
+  // An error element nested inside the script's reply (e.g. {1, {err=...}}).
+  // Redis counts each in errorstats unless redis.call/pcall made it (then
+  // already_counted), and marks the script's command failed.
+  virtual void ScriptNestedError(std::string_view error, bool already_counted) {
+    (void)error;
+    (void)already_counted;
+  }
 
  protected:
   ~ScriptHost() = default;

@@ -115,8 +115,15 @@ void Server::RejectCommand(Client* c, std::string_view error, const Command* cmd
 
 void Server::CountError(std::string_view error) {
   stats_.total_error_replies++;
-  size_t sp = error.find_first_of(" \r");
-  stats_.error_counts[std::string(error.substr(0, sp))]++;
+  // The code is the first word when a space comes within Redis's 32-byte
+  // window ("-" included); otherwise the error counts as ERR.
+  error = error.substr(0, error.find('\r'));
+  const size_t sp = error.substr(0, 31).find(' ');
+  if (sp == std::string_view::npos) {
+    stats_.error_counts["ERR"]++;
+  } else {
+    stats_.error_counts[std::string(error.substr(0, sp))]++;
+  }
 }
 
 Command* Server::LookupForClient(Client* c, const std::vector<std::string_view>& args) {
@@ -423,10 +430,15 @@ void Server::Call(Client* c, Command* cmd, const std::vector<std::string_view>& 
   const bool failed = out.size() > reply_start && out[reply_start] == '-';
   if (failed) {
     cmd->failed_calls++;
-    size_t end = out.find_first_of(" \r", reply_start);
+    size_t end = out.find('\r', reply_start);
     if (!skip_error_count_) CountError(std::string_view(out).substr(reply_start + 1, end - reply_start - 1));
   }
   skip_error_count_ = false;
+  if (nested_errors_fresh_ || nested_errors_precounted_) [[unlikely]] {
+    cmd->failed_calls += nested_errors_precounted_ + (nested_errors_fresh_ ? 1 : 0);
+    nested_errors_fresh_ = false;
+    nested_errors_precounted_ = 0;
+  }
   if (c->reply_mode == Client::ReplyMode::kOff || c->reply_mode == Client::ReplyMode::kSkipThis) {
     if (c->reply_mode == Client::ReplyMode::kSkipThis) c->reply_mode = Client::ReplyMode::kOn;
     out.resize(reply_start);

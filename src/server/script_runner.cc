@@ -74,6 +74,15 @@ std::string ScriptRunner::Kill(bool from_script_kill) {
   return "";
 }
 
+// A command the script may not run: Redis counts the refusal in errorstats
+// (as ERR unless the text carries its own code) and in the command's
+// rejected_calls; the script's error table is then marked already counted.
+bool ScriptRunner::Refused(Command* cmd, std::string_view error) {
+  server_.CountError(error.starts_with('-') ? error.substr(1) : std::string_view("ERR"));
+  if (cmd) cmd->rejected_calls++;
+  return false;
+}
+
 bool ScriptRunner::ScriptCall(const std::vector<std::string_view>& args, int proto, int repl, std::string* reply,
                               std::string* error) {
   CommandTable& table = server_.commands();
@@ -84,16 +93,16 @@ bool ScriptRunner::ScriptCall(const std::vector<std::string_view>& args, int pro
   }
   if (!cmd || (!cmd->handler && cmd->subcommands.empty())) {
     *error = "Unknown Redis command called from script";
-    return false;
+    return Refused(nullptr, *error);
   }
   const int arity = cmd->spec->arity;
   if ((arity > 0 && int(args.size()) != arity) || int(args.size()) < -arity || !cmd->handler) {
     *error = "Wrong number of args calling Redis command from script";
-    return false;
+    return Refused(cmd, *error);
   }
   if (cmd->flags & kCmdNoscript) {
     *error = "This Redis command is not allowed from script";
-    return false;
+    return Refused(cmd, *error);
   }
   // The script runs as its caller's user: the same ACL check as the
   // caller's own commands, logged with the lua context.
@@ -110,17 +119,17 @@ bool ScriptRunner::ScriptCall(const std::vector<std::string_view>& args, int pro
                                       "mentioned in the command arguments"
                                     : "The user executing the script can't publish to the channel mentioned in "
                                       "the command";
-      return false;
+      return Refused(cmd, *error);
     }
   }
   // Scripts count may-replicate commands as writes (Redis 7.0).
   if (policy_.read_only && (cmd->flags & (kCmdWrite | kCmdMayReplicate))) {
     *error = "Write commands are not allowed from read-only scripts.";
-    return false;
+    return Refused(cmd, *error);
   }
   if (oom_at_start_ && !wrote_ && (cmd->flags & kCmdDenyOom)) {
     *error = "-OOM command not allowed when used memory > 'maxmemory'.";
-    return false;
+    return Refused(cmd, *error);
   }
   if (cmd->flags & kCmdWrite) wrote_ = true;
   Client* c = lua_client_.get();
@@ -162,6 +171,10 @@ void ScriptRunner::ScriptLog(int level, std::string_view msg) {
 }
 
 void ScriptRunner::ScriptErrorAlreadyCounted() { server_.SkipNextErrorCount(); }
+
+void ScriptRunner::ScriptNestedError(std::string_view error, bool already_counted) {
+  server_.CountNestedReplyError(error, already_counted);
+}
 
 bool ScriptRunner::ScriptCheckpoint() {
   if (kill_requested_) return true;

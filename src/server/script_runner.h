@@ -23,6 +23,7 @@ namespace vireo {
 
 class Server;
 class Client;
+struct Command;
 
 class ScriptRunner final : public ScriptHost {
  public:
@@ -67,8 +68,10 @@ class ScriptRunner final : public ScriptHost {
   void ScriptLog(int level, std::string_view msg) override;
   bool ScriptCheckpoint() override;
   void ScriptErrorAlreadyCounted() override;
+  void ScriptNestedError(std::string_view error, bool already_counted) override;
 
  private:
+  bool Refused(Command* cmd, std::string_view error);
   Server& server_;
   std::unique_ptr<Client> lua_client_;
   Rand48 rand_;  // before the interpreters that use it

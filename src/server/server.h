@@ -168,6 +168,18 @@ class Server final : public CommandServices {
   // script returning or raising what its redis.call got): Call counts the
   // failed call but not the error again, as Redis.
   void SkipNextErrorCount() { skip_error_count_ = true; }
+  // An error element nested in the running command's reply (a script's
+  // table): counted in errorstats unless already counted, and the command
+  // counts as failed as in Redis 7.0 (once for any fresh ones, once per
+  // already-counted one).
+  void CountNestedReplyError(std::string_view error, bool already_counted) {
+    if (already_counted) {
+      ++nested_errors_precounted_;
+    } else {
+      CountError(error);
+      nested_errors_fresh_ = true;
+    }
+  }
   // A blocked command ended with an error not produced by its handler (CLIENT UNBLOCK ERROR).
   void CountBlockedCommandError(const std::vector<std::string>& args, std::string_view error);
   // Latency monitor (LATENCY LATEST...): records `ms` for `event` when
@@ -437,6 +449,8 @@ class Server final : public CommandServices {
   std::unique_ptr<BgsaveJob> bgsave_;
   bool save_after_command_ = false;  // FLUSHALL with save points
   bool skip_error_count_ = false;    // SkipNextErrorCount
+  bool nested_errors_fresh_ = false;        // CountNestedReplyError, read by Call
+  uint32_t nested_errors_precounted_ = 0;   // CountNestedReplyError, read by Call
   int64_t next_lru_tick_ms_ = 0;     // Call updates the LRU clock when a second starts
   std::unique_ptr<ScriptRunner> scripts_;
   std::unique_ptr<Aof> aof_;

@@ -7,13 +7,16 @@ Runs against redis-server 7.0 too (VIREO_SERVER=/usr/bin/redis-server):
 the expectations are Redis's behaviour.
 """
 
+import os
 import threading
 import time
 import unittest
 
 import redis
 
-from harness import ServerTestCase, is_vireo
+from harness import ServerProcess, ServerTestCase, is_vireo
+
+REDIS_SERVER = "/usr/bin/redis-server"
 
 BUSY = ("BUSY Redis is busy running a script. You can only call SCRIPT KILL "
         "or SHUTDOWN NOSAVE.")
@@ -216,6 +219,56 @@ class BadScriptTest(ServerTestCase):
                     "for k in pairs(e) do t[#t+1] = k end table.sort(t) "
                     "return t", 1, "s")
     self.assertEqual(fields, ["err", "ignore_error_stats_update"])
+
+
+  def test_nested_and_refused_errors_count_as_redis(self):
+    # Error elements nested in a script's reply count in errorstats (unless
+    # redis.call/pcall made them), a command refused inside a script counts
+    # at once (and in its rejected_calls), an error code is the first word
+    # only when a space comes within 32 bytes: the same figures as redis-server.
+    scripts = [
+        "return {1, {err='X y'}, {err='Y z'}}",
+        "return {redis.pcall('nosuch'), redis.pcall('nosuch')}",
+        "redis.pcall('nosuch') return 1",
+        "redis.pcall('get') return 1",
+        "return redis.call('get')",
+        "return {redis.pcall('incr', KEYS[1])}",
+        "return {{redis.error_reply('E1 a')}, redis.status_reply('OK')}",
+        "return {err='ABCDEFGHIJABCDEFGHIJABCDEFGHIJ x'}",
+        "return {err='ABCDEFGHIJABCDEFGHIJABCDEFGHIJA x'}",
+        "return {err='NOSPACE'}",
+        "local ok = pcall(redis.call, 'nosuch') return 1",
+    ]
+
+    def figures(r):
+      out = []
+      for script in scripts:
+        r.config_resetstat()
+        r.set("s", "x")
+        try:
+          r.eval(script, 1, "s")
+        except redis.exceptions.ResponseError:
+          pass
+        stats = {k: v for k, v in r.info("commandstats").items()
+                 if k in ("cmdstat_eval", "cmdstat_get", "cmdstat_incr")}
+        for v in stats.values():
+          v.pop("usec", None)
+          v.pop("usec_per_call", None)
+        out.append((script, r.info("errorstats"), r.info("stats")["total_error_replies"], stats))
+      return out
+
+    ours = figures(self.server.redis())
+    self.assertEqual(ours[0][1], {"errorstat_X": "count=1", "errorstat_Y": "count=1"})
+    self.assertEqual(ours[0][3]["cmdstat_eval"]["failed_calls"], 1)
+    if is_vireo() and os.path.exists(REDIS_SERVER):
+      reference = ServerProcess(binary=REDIS_SERVER)
+      try:
+        reference.start()
+        theirs = figures(reference.redis())
+      finally:
+        reference.cleanup()
+      for a, b in zip(ours, theirs):
+        self.assertEqual(a, b)
 
 
 class RedisPyScriptsTest(ServerTestCase):

@@ -483,7 +483,10 @@ class Manager:
       eps = self.endpoints.get(gid)
       if eps and not primary_down:
         eps["primary"].set_targets([primary["port"]])
-      in_sync = not primary_down
+      # The primary must have answered once: a node first seen is
+      # given down-after before it counts as down, not taken as up.
+      in_sync = (not primary_down and
+                 self.health.view(primary["id"]).last_ok > 0)
       for n in self.group_nodes(gid):
         if n["id"] == primary["id"] or n.get("desired") != "running":
           continue

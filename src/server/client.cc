@@ -65,8 +65,9 @@ void Client::OnTlsIo(uint32_t events) {
         return;
       default:
         // Plain text on the TLS port, a bad or missing client certificate,
-        // a peer that hung up half way: the connection is closed.
-        VLOG_VERBOSE("Error accepting a client connection: %s (addr=%s)", tls_->error().c_str(), addr_.c_str());
+        // a peer that hung up half way: the connection is closed, logged
+        // as Redis 7.0 does (a replica with the wrong CA shows up here).
+        VLOG_WARNING("Error accepting a client connection: %s", tls_->error().c_str());
         server_->CloseClient(this);
         return;
     }

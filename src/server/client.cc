@@ -51,6 +51,8 @@ size_t Client::MemoryUsage() const {
 
 void Client::StartTls(std::unique_ptr<TlsConnection> tls) { tls_ = std::move(tls); }
 
+bool Client::tls_handshaking() const { return tls_ && !tls_->handshake_done(); }
+
 void Client::OnTlsIo(uint32_t events) {
   if (!tls_->handshake_done()) {
     switch (tls_->Handshake()) {

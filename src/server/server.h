@@ -400,6 +400,11 @@ class Server final : public CommandServices {
   int open_port_ = 0;
   std::vector<std::string> open_bind_;
   std::vector<int> tls_listen_fds_;
+  // TLS connections by accept time (client id, handshake deadline), for
+  // vireo-tls-handshake-timeout: deadlines only grow (one timeout for all,
+  // a change applies to new connections), so the cron pops the front.
+  std::deque<std::pair<uint64_t, int64_t>> tls_handshake_deadlines_;
+  void CloseStalledTlsHandshakes(int64_t now_ms);
   std::shared_ptr<TlsContext> tls_ctx_;
   std::shared_ptr<TlsContext> tls_client_ctx_;
   // vireo-endpoint-ports: port -> its listeners (fd, handler), one per bind

@@ -107,6 +107,17 @@ bool Server::is_tls_listener(int fd) const {
   return false;
 }
 
+void Server::CloseStalledTlsHandshakes(int64_t now_ms) {
+  while (!tls_handshake_deadlines_.empty() && tls_handshake_deadlines_.front().second <= now_ms) {
+    Client* c = FindClient(tls_handshake_deadlines_.front().first);
+    tls_handshake_deadlines_.pop_front();
+    if (c && c->tls_handshaking()) {
+      VLOG_WARNING("Error accepting a client connection: TLS handshake timed out (addr=%s)", c->addr().c_str());
+      CloseClient(c);
+    }
+  }
+}
+
 std::string Server::ApplyTlsChange(std::string_view name) {
   if (name.substr(0, 4) != "tls-" || name == "tls-cluster") return "";
   if (name == "tls-port") {

@@ -1,7 +1,16 @@
 #!/usr/bin/python3
-"""Regenerates src/commands/core/command_specs.inc: the command facts (arity, flags,
-key positions, key specs, ACL categories, group, since, complexity) as the
-reference redis-server reports them through COMMAND INFO and COMMAND DOCS.
+"""Regenerates two data files from the reference redis-server:
+
+- src/commands/core/command_specs.inc: the command facts (arity, flags, key
+  positions, key specs, ACL categories, group, since) of COMMAND INFO/DOCS;
+- src/commands/core/command_docs.inc: the facts of COMMAND DOCS (argument
+  trees: names, types, key spec indexes, tokens, flags, since; history
+  versions and changes; doc_flags, deprecated_since, replaced_by; whether a
+  complexity is given), in the same order as command_specs.inc.
+
+The prose of COMMAND DOCS (summary, complexity) is not generated: it is
+Vireo's own text, in src/commands/core/command_prose.inc; this script lists
+the commands that file lacks.
 
 Usage: /usr/bin/python3 scripts/gen_command_specs.py   (needs Debian's redis-server and python3-redis)
 """
@@ -14,7 +23,10 @@ import time
 
 import redis
 
-OUT = os.path.join(os.path.dirname(__file__), "..", "src", "commands", "core", "command_specs.inc")
+CORE = os.path.join(os.path.dirname(__file__), "..", "src", "commands", "core")
+OUT = os.path.join(CORE, "command_specs.inc")
+DOCS_OUT = os.path.join(CORE, "command_docs.inc")
+PROSE = os.path.join(CORE, "command_prose.inc")
 
 
 def s(v):
@@ -60,25 +72,99 @@ def emit(info, docs, name, out):
     tips = " ".join(s(f) for f in info[7])
     kss = ", ".join(keyspec(k) for k in info[8])
     d = docs.get(name_s, {})
-    out.append("{%s, %d, %s, %d, %d, %d, %s, %s, %s, %s, %s, {%s}}," % (
+    out.append("{%s, %d, %s, %d, %d, %d, %s, %s, %s, %s, {%s}}," % (
         cstr(name_s), info[1], cstr(flags), info[3], info[4], info[5], cstr(acl), cstr(tips),
-        cstr(d.get("group", "")), cstr(d.get("since", "")), cstr(d.get("complexity", "")), kss))
-    for sub in info[9]:
+        cstr(d.get("group", "")), cstr(d.get("since", "")), kss))
+    DOC_ORDER.append((name_s, d))
+    # Redis lists subcommands in hash-table order, which changes from run to
+    # run: keep the order the committed file has (new names last, sorted).
+    for sub in sorted(info[9], key=lambda i: (OLD_ORDER.get(s(i[0]), len(OLD_ORDER)), s(i[0]))):
         emit(sub, d.get("subcommands", {}), s(sub[0]), out)
+
+
+def old_order():
+    if not os.path.exists(OUT):
+        return {}
+    names = [line.split('"')[1] for line in open(OUT) if line.startswith('{"')]
+    return {n: i for i, n in enumerate(names)}
+
+
+OLD_ORDER = old_order()
+# Commands in command_specs.inc order, with their raw COMMAND DOCS maps.
+DOC_ORDER = []
+ARG_TYPES = ["key", "string", "integer", "double", "pattern", "unix-time", "pure-token", "oneof", "block"]
+ARG_FLAGS = {"optional": 1, "multiple": 2, "multiple_token": 4}
+DOC_FLAGS = {"deprecated": 1, "syscmd": 2}
+# The field order of an argument map in Redis 7.0's reply (the server's
+# writer uses the same order; main() refuses a reply in another order).
+ARG_FIELD_ORDER = ["name", "type", "key_spec_index", "token", "since", "deprecated_since", "flags",
+                   "arguments"]
+DOC_FIELD_ORDER = ["summary", "since", "group", "complexity", "doc_flags", "deprecated_since",
+                   "replaced_by", "history", "arguments", "subcommands"]
+
+
+def check_order(keys, order, what):
+    pos = [order.index(k) for k in keys]  # ValueError: a field this script does not know
+    if pos != sorted(pos):
+        raise SystemExit("unexpected field order in %s: %s" % (what, keys))
+
+
+def copt(v):
+    return "nullptr" if v is None else cstr(v)
+
+
+def emit_docs():
+    """command_docs.inc: flat tables, children of an argument contiguous."""
+    args, hist, cmds = [], [], []
+
+    def place(arglist, where):
+        first = len(args)
+        args.extend([None] * len(arglist))
+        for i, raw in enumerate(arglist):
+            keys = [s(raw[j]) for j in range(0, len(raw), 2)]
+            check_order(keys, ARG_FIELD_ORDER, where)
+            a = as_dict(raw)
+            kids = a.get("arguments") or []
+            kid_first = place(kids, where) if kids else 0
+            flags = sum(ARG_FLAGS[s(f)] for f in a.get("flags", []))
+            ksi = a.get("key_spec_index", -1)
+            args[first + i] = "{%s, %d, %d, %d, %s, %s, %s, %d, %d}," % (
+                cstr(a["name"]), ARG_TYPES.index(s(a["type"])), ksi, flags, copt(s(a.get("token"))),
+                copt(s(a.get("since"))), copt(s(a.get("deprecated_since"))), kid_first, len(kids))
+        return first
+
+    for name, d in DOC_ORDER:
+        raw = d.get("raw")
+        keys = [s(raw[j]) for j in range(0, len(raw), 2)] if raw else []
+        check_order(keys, DOC_FIELD_ORDER, name)
+        r = as_dict(raw) if raw else {}
+        if "arguments" in r and not r["arguments"]:
+            raise SystemExit("%s: empty argument list (the writer omits the field then)" % name)
+        h_first = len(hist)
+        for version, change in r.get("history", []):
+            hist.append("{%s, %s}," % (cstr(version), cstr(change)))
+        a_list = r.get("arguments") or []
+        a_first = place(a_list, name) if a_list else 0
+        flags = sum(DOC_FLAGS[s(f)] for f in r.get("doc_flags", []))
+        cmds.append("{%s, %d, %s, %s, %d, %d, %d, %d, %s}," % (
+            cstr(name), flags, copt(s(r.get("deprecated_since"))), copt(s(r.get("replaced_by"))),
+            h_first, len(hist) - h_first, a_first, len(a_list), "true" if "complexity" in r else "false"))
+    return args, hist, cmds
 
 
 def docs_map(raw):
     m = {}
     for i in range(0, len(raw), 2):
         d = as_dict(raw[i + 1])
-        entry = {k: s(d.get(k, "")) for k in ("group", "since", "complexity")}
+        entry = {k: s(d.get(k, "")) for k in ("group", "since")}
+        entry["raw"] = raw[i + 1]
         entry["subcommands"] = docs_map(d["subcommands"]) if "subcommands" in d else {}
         m[s(raw[i])] = entry
     return m
 
 
 def main():
-    port = random.randint(30000, 40000)
+    port = int(os.environ.get("GEN_PORT") or random.randint(30000, 40000))
     with tempfile.TemporaryDirectory() as d:
         p = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
                               "--appendonly", "no", "--dir", d], stdout=subprocess.DEVNULL)
@@ -108,6 +194,23 @@ def main():
     with open(OUT, "w") as f:
         f.write("\n".join(out) + "\n")
     print("wrote %s (%d commands)" % (OUT, len(infos)), file=sys.stderr)
+    args, hist, cmds = emit_docs()
+    with open(DOCS_OUT, "w") as f:
+        f.write("// Generated by scripts/gen_command_specs.py from redis-server %s's COMMAND DOCS:\n" % version)
+        f.write("// the facts only (no summaries or complexity texts). Do not edit.\n")
+        f.write("// Rows: {name, type, key_spec_index, flags, token, since, deprecated_since,"
+                " first child, children}\n")
+        f.write("constexpr DocArg kDocArgs[] = {\n" + "\n".join(args) + "\n};\n")
+        f.write("// Rows: {version, change}\n")
+        f.write("constexpr DocHistory kDocHistory[] = {\n" + "\n".join(hist) + "\n};\n")
+        f.write("// Rows, in command_specs.inc order: {name, doc_flags, deprecated_since, replaced_by,"
+                " first history, histories, first argument, arguments, has complexity}\n")
+        f.write("constexpr CommandDocFacts kDocFacts[] = {\n" + "\n".join(cmds) + "\n};\n")
+    print("wrote %s (%d arguments, %d history entries)" % (DOCS_OUT, len(args), len(hist)), file=sys.stderr)
+    prose = open(PROSE).read() if os.path.exists(PROSE) else ""
+    missing = [n for n, _ in DOC_ORDER if '{"%s", ' % n not in prose]
+    if missing:
+        print("%s has no summary for: %s" % (PROSE, " ".join(missing)), file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -131,7 +131,7 @@ class Step:
 # Modifiers that prefix a command, with whether they take an argument.
 MODIFIERS = {"!sort": False, "!ignore": False, "!type": False,
              "!noreply": False, "!closes": False, "!mask": True,
-             "!maskkey": True, "!approx": True, "!approxdeep": True}
+             "!maskkey": True, "!sortkey": True, "!approx": True, "!approxdeep": True}
 
 
 def parse_case_file(path):
@@ -361,6 +361,9 @@ class CaseRun:
     if "!maskkey" in mods:
       for key in mods["!maskkey"].split(","):
         norm.append(harness.mask_map_value(key))
+    if "!sortkey" in mods:
+      for key in mods["!sortkey"].split(","):
+        norm.append(harness.sort_map_value(key))
     if "!sort" in mods:
       norm.append(harness.sort_elements)
     if "!type" in mods:

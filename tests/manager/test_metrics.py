@@ -12,6 +12,7 @@ primary's replication pings do not make it saw-tooth).
 import os
 import re
 import sys
+import threading
 import time
 import unittest
 
@@ -144,6 +145,85 @@ class Metrics:
         v3["vireo_manager_health_check_duration_seconds_count"][""], 0)
     m.call("DeleteReplicationGroup", ReplicationGroupId=gid)
 
+  def test_request_latency_follows_load(self):
+    """SuccessfulRead/WriteRequestLatency come from INFO latencystats: under a
+    load of fast commands they are small; when the load turns to slow ones
+    (LRANGE of a long list, SUNIONSTORE of big sets) they rise to those
+    commands' p50 as latencystats reports it, and fall back with the load."""
+    m = self.mgr
+    gid = f"rl{self.ENGINE}"
+    m.call("CreateReplicationGroup", ReplicationGroupId=gid,
+           Engine=self.ENGINE)
+    g = m.wait_status(gid)
+    node = f"{gid}-001"
+    port = g["NodeGroups"][0]["PrimaryEndpoint"]["Port"]
+    c = redis.Redis(port=port)
+    for i in range(0, 20000, 1000):
+      c.rpush("big", *range(i, i + 1000))
+      c.sadd("s1", *range(i, i + 1000))
+      c.sadd("s2", *range(i + 500, i + 1500))
+    c.set("small", "x")
+
+    def latencies():
+      v, _, _ = scrape(m)
+      return (v.get("vireo_successful_read_request_latency", {}),
+              v.get("vireo_successful_write_request_latency", {}))
+
+    def metric(which):
+      vals = latencies()[which]
+      return [x for labels, x in vals.items()
+              if f'cache_cluster="{node}"' in labels]
+
+    def p50(cmd):
+      line = c.info("latencystats").get(f"latency_percentiles_usec_{cmd}")
+      return float(line["p50"]) if line else None
+
+    def under_load(read, write, check, timeout=15):
+      """Runs `read` and `write` in a loop until check(read_metric,
+      write_metric) holds (returns them) or the timeout fails the test."""
+      stop = threading.Event()
+
+      def loop():
+        lc = redis.Redis(port=port)
+        while not stop.is_set():
+          read(lc)
+          write(lc)
+      th = threading.Thread(target=loop)
+      th.start()
+      try:
+        deadline = time.time() + timeout
+        seen = []
+        while time.time() < deadline:
+          time.sleep(0.3)
+          r, w = metric(0), metric(1)
+          seen.append((r, w))
+          if r and w and check(r[0], w[0]):
+            if os.environ.get("METRICS_VERBOSE"):
+              print(self.ENGINE, "read", r[0], "write", w[0], file=sys.stderr)
+            return r[0], w[0]
+        self.fail(f"metric never matched: {seen[-8:]}")
+      finally:
+        stop.set()
+        th.join()
+
+    # Fast commands only (once the intervals of the RPUSH/SADD set-up
+    # above have passed): a few microseconds.
+    fast_r, fast_w = under_load(lambda lc: lc.get("small"),
+                                lambda lc: lc.set("small", "y"),
+                                lambda r, w: r < 50 and w < 50)
+
+    def slow_matches(r, w):
+      lr, su = p50("lrange"), p50("sunionstore")
+      return (lr and su and 0.5 * lr <= r <= 2 * lr and
+              0.5 * su <= w <= 2 * su and r > 5 * fast_r and w > 5 * fast_w)
+    slow_r, slow_w = under_load(lambda lc: lc.lrange("big", 0, -1),
+                                lambda lc: lc.sunionstore("d", "s1", "s2"),
+                                slow_matches)
+    # Back to fast commands: the interval's mix, so the metric drops.
+    under_load(lambda lc: lc.get("small"), lambda lc: lc.set("small", "y"),
+               lambda r, w: r < slow_r / 5 and w < slow_w / 5)
+    m.call("DeleteReplicationGroup", ReplicationGroupId=gid)
+
   def test_replication_lag_and_failovers(self):
     m = self.mgr
     gid = f"lag{self.ENGINE}"
@@ -185,6 +265,22 @@ class Names(unittest.TestCase):
     self.assertEqual(metrics.prom_name("GetTypeCmds"), "get_type_cmds")
     self.assertEqual(metrics.prom_name("CurrVolatileItems"),
                      "curr_volatile_items")
+
+  def test_request_latency_from_latencystats(self):
+    info = {"latency_percentiles_usec_get": "p50=2.003,p99=5.001,p99.9=9.002",
+            "latency_percentiles_usec_lrange": "p50=100.0,p99=300.0",
+            "latency_percentiles_usec_set": "p90=40.0,p99=80.0",
+            "latency_percentiles_usec_config|get": "p50=7.0"}
+    prev = {"get": ("read", 100), "lrange": ("read", 10), "set": ("write", 5)}
+    now = {"get": ("read", 190), "lrange": ("read", 20), "set": ("write", 9),
+           "config|get": ("read", 0), "hget": ("read", 50)}
+    # 90 GETs at 2.003 and 10 LRANGEs at 100 (HGET: no latencystats line);
+    # SET lists no p50: its lowest percentile stands in.
+    got = metrics.request_latency(info, now, prev)
+    self.assertAlmostEqual(got["read"], (90 * 2.003 + 10 * 100.0) / 100)
+    self.assertAlmostEqual(got["write"], 40.0)
+    # Nothing ran: no value (the sampler then falls back to commandstats).
+    self.assertEqual(metrics.request_latency(info, prev, prev), {})
 
   def test_lag_from_offsets(self):
     history = [(100.0, 1000), (101.0, 1000), (102.0, 1500), (103.0, 2000)]

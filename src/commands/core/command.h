@@ -70,7 +70,6 @@ struct CommandSpecData {
   const char* tips;         // space separated
   const char* group;
   const char* since;
-  const char* complexity;
   std::vector<KeySpec> key_specs;
 };
 

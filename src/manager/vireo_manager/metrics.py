@@ -17,12 +17,17 @@ Where the numbers come from:
   it was sampled, so an idle synced group reads 0, not a saw-tooth).
 - GetTypeCmds / SetTypeCmds / KeyBasedCmds: INFO commandstats calls, split
   by the engine's own command flags (COMMAND: readonly, write, has keys).
-- SuccessfulRead/WriteRequestLatency: microseconds per successful read /
-  write command over the last interval, from commandstats (usec and calls
-  minus failed_calls). INFO latencystats (per-command percentiles, cumulative
-  since start; Redis 7.0 has it) is exported to Prometheus as is, as
-  vireo_command_latency_microseconds{command, quantile}, when the engine
-  reports it; an engine without it simply has no such series.
+- SuccessfulRead/WriteRequestLatency: from INFO latencystats (both engines,
+  Redis 7.0 has it): the median (p50, or the lowest percentile the node
+  lists) of each read / write command, weighted by that command's
+  successful calls in the last interval (commandstats calls minus
+  failed_calls). The percentiles are cumulative since the node started, so
+  the metric follows the interval's mix of commands at once and a change in
+  one command's own latency as its history accumulates. Only when no
+  command that ran has latencystats (latency-tracking no) is it the mean
+  from commandstats (usec over successful calls). INFO latencystats is also
+  exported to Prometheus as is, as
+  vireo_command_latency_microseconds{command, quantile}.
 - FreeableMemory: the host's MemAvailable (nodes share the host).
 
 Threading: one sampler thread writes; query functions may run on any thread
@@ -304,6 +309,7 @@ class MetricsSampler:
       tot["ReplicationBytes"] = num("master_repl_offset")
     cmds = {"GetTypeCmds": 0.0, "SetTypeCmds": 0.0, "KeyBasedCmds": 0.0}
     usec = {"read": [0.0, 0.0], "write": [0.0, 0.0]}   # [usec, ok calls]
+    ok_calls = {}  # command -> (kind, successful calls)
     for k, val in info.items():
       if not k.startswith("cmdstat_"):
         continue
@@ -311,6 +317,8 @@ class MetricsSampler:
       calls = _int(stat.get("calls"))
       ok = calls - _int(stat.get("failed_calls"))
       readonly, write, keyed = kinds.get(k[8:].lower(), (False, False, False))
+      if readonly or write:
+        ok_calls[k[8:].lower()] = ("read" if readonly else "write", ok)
       if readonly:
         cmds["GetTypeCmds"] += calls
         usec["read"][0] += _float(stat.get("usec"))
@@ -327,14 +335,14 @@ class MetricsSampler:
     engine = num("used_cpu_sys_main_thread") + num(
         "used_cpu_user_main_thread")
     prev = self._prev.get(node_id)
-    self._prev[node_id] = (now, tot, usec, cpu, engine)
+    self._prev[node_id] = (now, tot, usec, cpu, engine, ok_calls)
     if prev is None:
       if num("uptime_in_seconds", 99) > 10:
         return v, tot
       # A node we just started: its counters began at zero, so count what
       # happened before our first sample instead of dropping it.
       prev = (now - max(1.0, num("uptime_in_seconds")), {},
-              {"read": [0.0, 0.0], "write": [0.0, 0.0]}, None, 0.0)
+              {"read": [0.0, 0.0], "write": [0.0, 0.0]}, None, 0.0, {})
     dt = max(1e-3, now - prev[0])
     for k, total in tot.items():
       v[k] = max(0.0, total - prev[1].get(k, 0.0))
@@ -343,13 +351,16 @@ class MetricsSampler:
         else 0.0
     if prev[4] is not None:
       v["EngineCPUUtilization"] = 100.0 * max(0.0, engine - prev[4]) / dt
-    if prev[2] is not None:
-      for kind, name in (("read", "SuccessfulReadRequestLatency"),
-                         ("write", "SuccessfulWriteRequestLatency")):
-        d_usec = usec[kind][0] - prev[2][kind][0]
-        d_ok = usec[kind][1] - prev[2][kind][1]
-        if d_ok > 0 and d_usec >= 0:
-          v[name] = d_usec / d_ok
+    medians = request_latency(info, ok_calls, prev[5])
+    for kind, name in (("read", "SuccessfulReadRequestLatency"),
+                       ("write", "SuccessfulWriteRequestLatency")):
+      if kind in medians:
+        v[name] = medians[kind]
+        continue
+      d_usec = usec[kind][0] - prev[2][kind][0]
+      d_ok = usec[kind][1] - prev[2][kind][1]
+      if d_ok > 0 and d_usec >= 0:
+        v[name] = d_usec / d_ok
     if cpu is not None and prev[3] is not None:
       v["CPUUtilization"] = 100.0 * max(0.0, cpu - prev[3]) / dt
     return v, tot
@@ -414,6 +425,33 @@ def _lag(now, offset, primary_offset, history, info):
     if p > offset:
       return max(0.0, now - t)
   return 0.0
+
+
+def request_latency(info, ok_calls, prev_ok_calls):
+  """{"read"|"write": usec}: each command's median from INFO latencystats
+  (p50, or its lowest percentile when p50 is not listed), weighted by the
+  command's successful calls since the previous sample. A kind is missing
+  when none of its commands that ran has latencystats."""
+  sums = {}
+  for cmd, (kind, ok) in ok_calls.items():
+    delta = ok - prev_ok_calls.get(cmd, (kind, 0))[1]
+    line = info.get("latency_percentiles_usec_" + cmd)
+    if delta <= 0 or not line:
+      continue
+    percentiles = {}
+    for part in line.split(","):
+      q, _, val = part.partition("=")
+      try:
+        percentiles[float(q[1:])] = float(val)
+      except ValueError:
+        pass
+    if not percentiles:
+      continue
+    median = percentiles.get(50.0, percentiles[min(percentiles)])
+    s = sums.setdefault(kind, [0.0, 0])
+    s[0] += median * delta
+    s[1] += delta
+  return {kind: total / n for kind, (total, n) in sums.items()}
 
 
 def _latencystats(info):

@@ -8,6 +8,8 @@
 #include "base/numbers.h"
 
 #include "commands/core/args.h"
+#include "commands/core/command_docs.h"
+#include "commands/core/command_specs.h"
 #include "resp/reply_builder.h"
 #include "server/command_keys.h"
 #include "server/commands/server_context.h"
@@ -102,16 +104,100 @@ void CommandInfoReply(ReplyBuilder& r, const Command* c) {
   for (const Command* sub : c->subcommands) CommandInfoReply(r, sub);
 }
 
+void StatusFlags(ReplyBuilder& r, unsigned bits, const char* const* names, size_t n) {
+  size_t count = 0;
+  for (size_t i = 0; i < n; ++i) count += (bits >> i) & 1;
+  r.SetHeader(count);
+  for (size_t i = 0; i < n; ++i) {
+    if (bits & (1u << i)) r.SimpleString(names[i]);
+  }
+}
+
+// One argument map, fields in Redis 7.0's order (scripts/gen_command_specs.py
+// checks the reference server still uses it).
+void DocArgReply(ReplyBuilder& r, const DocArg& a) {
+  auto kids = DocArgChildren(a);
+  size_t fields = 2 + (a.key_spec_index >= 0) + (a.token != nullptr) + (a.since != nullptr) +
+                  (a.deprecated_since != nullptr) + (a.flags != 0) + !kids.empty();
+  r.MapHeader(fields);
+  r.Bulk("name");
+  r.Bulk(a.name);
+  r.Bulk("type");
+  r.Bulk(kDocArgTypeNames[a.type]);
+  if (a.key_spec_index >= 0) {
+    r.Bulk("key_spec_index");
+    r.Integer(a.key_spec_index);
+  }
+  if (a.token) {
+    r.Bulk("token");
+    r.Bulk(a.token);
+  }
+  if (a.since) {
+    r.Bulk("since");
+    r.Bulk(a.since);
+  }
+  if (a.deprecated_since) {
+    r.Bulk("deprecated_since");
+    r.Bulk(a.deprecated_since);
+  }
+  if (a.flags) {
+    r.Bulk("flags");
+    StatusFlags(r, a.flags, kDocArgFlagNames, std::size(kDocArgFlagNames));
+  }
+  if (!kids.empty()) {
+    r.Bulk("arguments");
+    r.ArrayHeader(kids.size());
+    for (const DocArg& k : kids) DocArgReply(r, k);
+  }
+}
+
 void CommandDocsReply(ReplyBuilder& r, const Command* c) {
   const CommandSpecData* s = c->spec;
-  size_t fields = 3 + (c->subcommands.empty() ? 0 : 1);
+  const CommandDocFacts& d = DocFacts(size_t(s - CommandSpecs().data()));
+  const CommandProse* prose = FindCommandProse(s->name);  // a unit test checks every command has one
+  bool complexity = d.has_complexity && prose && *prose->complexity;
+  auto history = DocHistoryOf(d);
+  auto args = DocArgs(d);
+  size_t fields = 3 + complexity + (d.doc_flags != 0) + (d.deprecated_since != nullptr) +
+                  (d.replaced_by != nullptr) + !history.empty() + !args.empty() +
+                  !c->subcommands.empty();
   r.MapHeader(fields);
+  r.Bulk("summary");
+  r.Bulk(prose ? prose->summary : "");
   r.Bulk("since");
   r.Bulk(s->since);
   r.Bulk("group");
   r.Bulk(s->group);
-  r.Bulk("complexity");
-  r.Bulk(s->complexity);
+  if (complexity) {
+    r.Bulk("complexity");
+    r.Bulk(prose->complexity);
+  }
+  if (d.doc_flags) {
+    r.Bulk("doc_flags");
+    StatusFlags(r, d.doc_flags, kDocFlagNames, std::size(kDocFlagNames));
+  }
+  if (d.deprecated_since) {
+    r.Bulk("deprecated_since");
+    r.Bulk(d.deprecated_since);
+  }
+  if (d.replaced_by) {
+    r.Bulk("replaced_by");
+    r.Bulk(d.replaced_by);
+  }
+  if (!history.empty()) {
+    r.Bulk("history");
+    r.SetHeader(history.size());
+    for (const DocHistory& h : history) {
+      r.ArrayHeader(2);
+      r.Bulk(h.version);
+      r.Bulk(h.change);
+    }
+  }
+  if (!args.empty()) {
+    r.Bulk("arguments");
+    r.ArrayHeader(args.size());
+    for (const DocArg& a : args) DocArgReply(r, a);
+  }
   if (!c->subcommands.empty()) {
     r.Bulk("subcommands");
     r.MapHeader(c->subcommands.size());

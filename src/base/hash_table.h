@@ -274,14 +274,31 @@ class HashTable {
     if (rehashing()) RehashStep();
     uint64_t rng = random_bits;
     const size_t positions = LiveBucketCount();
-    const size_t start = hash_table_internal::NextRandom(rng) % positions;
+    const uint64_t r = hash_table_internal::NextRandom(rng);
+    const size_t start = r % positions;
+    // Each chain is read from a random entry onwards, wrapping round. Taking
+    // entries in fixed slot order would sample the first slots (and the
+    // chain heads) far more often than the rest; as evictions empty the first
+    // slots and new keys refill them, the keys left behind (the oldest, under
+    // LRU) would hardly ever be seen: the pool would run out of good
+    // candidates and evict recently used keys.
+    const uint64_t offset_bits = r >> 20;
     size_t got = 0;
     for (size_t i = 0; i < positions && got < count; ++i) {
       if (i >= count * 10 && got > 0) break;
-      for (Bucket* b = LiveBucket((start + i) % positions); b != nullptr && got < count;
-           b = b->child()) {
-        for (unsigned p = b->present(); p != 0 && got < count; p &= p - 1) {
-          out[got++] = b->slot[std::countr_zero(p)].entry;
+      Bucket* head = LiveBucket((start + i) % positions);
+      const size_t n = ChainCount(head);
+      if (n == 0) continue;
+      const size_t offset = offset_bits % n;
+      size_t index = 0;
+      // First the entries from `offset` to the chain's end, then the rest.
+      for (int pass = 0; pass < 2 && got < count; ++pass) {
+        index = 0;
+        for (Bucket* b = head; b != nullptr && got < count; b = b->child()) {
+          for (unsigned p = b->present(); p != 0 && got < count; p &= p - 1, ++index) {
+            if ((pass == 0) == (index >= offset)) out[got++] = b->slot[std::countr_zero(p)].entry;
+          }
+          if (pass == 1 && index >= offset) break;
         }
       }
     }

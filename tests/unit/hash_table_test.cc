@@ -431,6 +431,30 @@ TEST(HashTableTest, SampleReturnsDistinctEntries) {
   DeleteAll(small);
 }
 
+// Eviction samples a few entries at a time; every slot of a bucket must be
+// reachable about as often as the others, or the keys that sit in the last
+// slots are (almost) never candidates (the allkeys-lru gap of issue 14).
+TEST(HashTableTest, SampleReachesEverySlotAlike) {
+  Table<TestTraits> t;
+  const uint64_t n = 5000;
+  for (uint64_t i = 0; i < n; ++i) t.Insert(NewEntry(i));
+  std::vector<int> hits(n);
+  std::mt19937_64 rng(11);
+  TestEntry* out[5];
+  const int rounds = 400000;
+  for (int k = 0; k < rounds; ++k) {
+    const size_t got = t.Sample(rng(), out, 5);
+    for (size_t i = 0; i < got; ++i) ++hits[out[i]->value];
+  }
+  const double mean = double(rounds) * 5 / double(n);
+  int starved = 0;
+  for (uint64_t v = 0; v < n; ++v) starved += hits[v] < mean / 3;
+  // Fixed slot order left about a fifth of the entries under a third of the
+  // mean; a random starting slot leaves none.
+  EXPECT_LT(starved, int(n / 100)) << "mean " << mean;
+  DeleteAll(t);
+}
+
 // Minimal chain length for n entries sharing one bucket: a chain of k
 // buckets holds at most 6k+1 entries.
 size_t MinChildren(size_t n) { return n <= 7 ? 0 : (n - 1 + 5) / 6 - 1; }

@@ -67,19 +67,28 @@ bool ProtocolOptions(const std::string& text, long* disable, std::string* error)
 }  // namespace
 
 std::shared_ptr<TlsContext> TlsContext::Create(const TlsSettings& s, std::string* error) {
+  return Build(s, false, error);
+}
+
+std::shared_ptr<TlsContext> TlsContext::CreateClient(const TlsSettings& s, std::string* error) {
+  return Build(s, true, error);
+}
+
+std::shared_ptr<TlsContext> TlsContext::Build(const TlsSettings& s, bool client, std::string* error) {
   if (s.cert_file.empty() || s.key_file.empty()) {
     *error = "Failed to configure TLS: tls-cert-file and tls-key-file must be set";
     return nullptr;
   }
-  if (s.auth_clients != 0 && s.ca_cert_file.empty() && s.ca_cert_dir.empty()) {
+  // A client always verifies its primary, so it needs the CAs too.
+  if ((client || s.auth_clients != 0) && s.ca_cert_file.empty() && s.ca_cert_dir.empty()) {
     *error =
         "Either tls-ca-cert-file or tls-ca-cert-dir must be specified when tls-cluster, tls-replication or "
-        "tls-port are enabled!";
+        "tls-auth-clients are enabled!";
     return nullptr;
   }
   long disable = 0;
   if (!ProtocolOptions(s.protocols, &disable, error)) return nullptr;
-  SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
+  SSL_CTX* ctx = SSL_CTX_new(client ? TLS_client_method() : TLS_server_method());
   if (!ctx) {
     *error = "Failed to configure TLS: " + OpenSslError();
     return nullptr;
@@ -90,7 +99,10 @@ std::shared_ptr<TlsContext> TlsContext::Create(const TlsSettings& s, std::string
   // Replies are written from a buffer that may move and be partly written.
   SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
                             SSL_MODE_RELEASE_BUFFERS);
-  if (s.session_caching) {
+  if (client) {
+    // One long-lived link per primary: nothing to resume.
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+  } else if (s.session_caching) {
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
     SSL_CTX_sess_set_cache_size(ctx, s.session_cache_size);
     SSL_CTX_set_timeout(ctx, s.session_cache_timeout);
@@ -100,15 +112,20 @@ std::shared_ptr<TlsContext> TlsContext::Create(const TlsSettings& s, std::string
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
     SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
   }
-  std::string pass = s.key_file_pass;
+  // As Redis: the client side presents tls-client-cert-file when set, else
+  // the server's own certificate.
+  const bool own_client_cert = client && !s.client_cert_file.empty();
+  const std::string& cert_file = own_client_cert ? s.client_cert_file : s.cert_file;
+  const std::string& key_file = own_client_cert ? s.client_key_file : s.key_file;
+  std::string pass = own_client_cert ? s.client_key_file_pass : s.key_file_pass;
   SSL_CTX_set_default_passwd_cb(ctx, PasswordCallback);
   SSL_CTX_set_default_passwd_cb_userdata(ctx, &pass);
-  if (SSL_CTX_use_certificate_chain_file(ctx, s.cert_file.c_str()) <= 0) {
-    *error = "Failed to load certificate: " + s.cert_file + ": " + OpenSslError();
+  if (SSL_CTX_use_certificate_chain_file(ctx, cert_file.c_str()) <= 0) {
+    *error = "Failed to load certificate: " + cert_file + ": " + OpenSslError();
     return nullptr;
   }
-  if (SSL_CTX_use_PrivateKey_file(ctx, s.key_file.c_str(), SSL_FILETYPE_PEM) <= 0) {
-    *error = "Failed to load private key: " + s.key_file + ": " + OpenSslError();
+  if (SSL_CTX_use_PrivateKey_file(ctx, key_file.c_str(), SSL_FILETYPE_PEM) <= 0) {
+    *error = "Failed to load private key: " + key_file + ": " + OpenSslError();
     return nullptr;
   }
   SSL_CTX_set_default_passwd_cb_userdata(ctx, nullptr);
@@ -149,18 +166,23 @@ std::shared_ptr<TlsContext> TlsContext::Create(const TlsSettings& s, std::string
     return nullptr;
   }
   int verify = SSL_VERIFY_NONE;
-  if (s.auth_clients == 1) verify = SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
-  if (s.auth_clients == 2) verify = SSL_VERIFY_PEER;
+  if (client) verify = SSL_VERIFY_PEER;
+  else if (s.auth_clients == 1) verify = SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
+  else if (s.auth_clients == 2) verify = SSL_VERIFY_PEER;
   SSL_CTX_set_verify(ctx, verify, nullptr);
   return out;
 }
 
 TlsContext::~TlsContext() { SSL_CTX_free(ctx_); }
 
-TlsConnection::TlsConnection(const TlsContext& ctx, int fd) : ssl_(SSL_new(ctx.raw())) {
+TlsConnection::TlsConnection(const TlsContext& ctx, int fd, bool connect) : ssl_(SSL_new(ctx.raw())) {
   if (ssl_) {
     SSL_set_fd(ssl_, fd);
-    SSL_set_accept_state(ssl_);
+    if (connect) {
+      SSL_set_connect_state(ssl_);
+    } else {
+      SSL_set_accept_state(ssl_);
+    }
   }
 }
 
@@ -198,7 +220,7 @@ TlsConnection::Io TlsConnection::Handshake() {
     return Io::kError;
   }
   ERR_clear_error();
-  int r = SSL_accept(ssl_);
+  int r = SSL_do_handshake(ssl_);
   if (r == 1) {
     done_ = true;
     return Io::kDone;

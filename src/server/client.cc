@@ -51,6 +51,8 @@ size_t Client::MemoryUsage() const {
 
 void Client::StartTls(std::unique_ptr<TlsConnection> tls) { tls_ = std::move(tls); }
 
+bool Client::tls_handshaking() const { return tls_ && !tls_->handshake_done(); }
+
 void Client::OnTlsIo(uint32_t events) {
   if (!tls_->handshake_done()) {
     switch (tls_->Handshake()) {
@@ -65,8 +67,9 @@ void Client::OnTlsIo(uint32_t events) {
         return;
       default:
         // Plain text on the TLS port, a bad or missing client certificate,
-        // a peer that hung up half way: the connection is closed.
-        VLOG_VERBOSE("Error accepting a client connection: %s (addr=%s)", tls_->error().c_str(), addr_.c_str());
+        // a peer that hung up half way: the connection is closed, logged
+        // as Redis 7.0 does (a replica with the wrong CA shows up here).
+        VLOG_WARNING("Error accepting a client connection: %s", tls_->error().c_str());
         server_->CloseClient(this);
         return;
     }

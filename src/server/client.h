@@ -34,6 +34,8 @@ class Client : public IoHandler, public ClientSession {
   // A connection accepted on the tls-port: every byte goes through `tls`,
   // starting with a non-blocking handshake.
   void StartTls(std::unique_ptr<TlsConnection> tls);
+  // A TLS connection whose handshake is not complete yet.
+  bool tls_handshaking() const;
 
   // Sends pending reply bytes without blocking; registers for EPOLLOUT when
   // the socket is full. Returns false if the connection failed.

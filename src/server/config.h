@@ -53,6 +53,10 @@ struct ServerConfig : EncodingLimits {
   int databases = 16;
   int maxclients = 10000;  // Redis allows up to 2^32-1; we clamp to INT_MAX
   int timeout = 0;
+  // vireo-tls-handshake-timeout (ms): a TLS connection that has not finished
+  // its handshake by then is closed (0: never, as Redis, where only
+  // `timeout` applies). Redis has no such bound; see ARCHITECTURE.md's TLS.
+  int tls_handshake_timeout_ms = 10000;
   // Refuse non-loopback clients while the default user has no password, as Redis 7.0 does.
   bool protected_mode = true;
   // Access control: requirepass is the default user's password ("" = nopass);

@@ -466,6 +466,7 @@ std::vector<ConfigOption> BuildTable() {
   t.push_back(EnumOption("acl-pubsub-default", 0, {"allchannels", "resetchannels"}, &S::acl_pubsub_default));
   t.push_back(IntOption("tcp-backlog", "", kConfigImmutable, &S::tcp_backlog, 0, kIntMax));
   t.push_back(IntOption("timeout", "", 0, &S::timeout, 0, kIntMax));
+  t.push_back(IntOption("vireo-tls-handshake-timeout", "", kConfigHidden, &S::tls_handshake_timeout_ms, 0, kIntMax));
   t.push_back(IntOption("tcp-keepalive", "", 0, &S::tcp_keepalive, 0, kIntMax));
   t.push_back(IntOption("maxclients", "", 0, &S::maxclients, 1, 4294967295LL, 1, kIntMax));
   t.push_back(IntOption("databases", "", kConfigImmutable, &S::databases, 1, kIntMax));

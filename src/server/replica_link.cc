@@ -15,6 +15,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "net/listener.h"
+#include "net/tls.h"
 #include "persistence/rdb_file.h"
 #include "persistence/rdb_input.h"
 #include "persistence/rdb_reader.h"
@@ -62,6 +63,7 @@ Replication::Replication(Server& server) : server_(server) {
 }
 
 Replication::~Replication() {
+  link_tls_.reset();
   if (link_fd_ >= 0) close(link_fd_);
   if (transfer_fd_ >= 0) {
     close(transfer_fd_);
@@ -133,6 +135,7 @@ void Replication::CacheMaster() {
 }
 
 void Replication::CancelHandshake() {
+  link_tls_.reset();
   if (link_fd_ >= 0) {
     server_.loop().Unwatch(link_fd_);
     close(link_fd_);
@@ -181,6 +184,7 @@ void Replication::ConnectToMaster() {
   }
   if (!link_) link_ = std::make_unique<MasterLink>(this);
   link_fd_ = fd;
+  link_use_tls_ = server_.tls_replication();
   link_state_ = kConnecting;
   link_last_io_ms_ = NowMs();
   server_.loop().Watch(fd, link_.get(), false, true);
@@ -190,7 +194,15 @@ void Replication::ConnectToMaster() {
 bool Replication::SendOnLink(const std::string& bytes) {
   size_t off = 0;
   while (off < bytes.size()) {
-    ssize_t n = write(link_fd_, bytes.data() + off, bytes.size() - off);
+    ssize_t n;
+    if (link_tls_) {
+      TlsConnection::Io io;
+      n = link_tls_->Write(bytes.data() + off, bytes.size() - off, &io);
+      if (n <= 0) return false;  // as below: a fresh session's buffers take the handshake
+      off += size_t(n);
+      continue;
+    }
+    n = write(link_fd_, bytes.data() + off, bytes.size() - off);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return false;  // the handshake's few bytes always fit a fresh socket's buffer
     off += size_t(n);
@@ -202,15 +214,42 @@ void Replication::OnLinkEvent(uint32_t events) {
   if (link_fd_ < 0) return;
   link_last_io_ms_ = NowMs();
   if (link_state_ == kConnecting) {
-    int err = 0;
-    socklen_t len = sizeof(err);
-    getsockopt(link_fd_, SOL_SOCKET, SO_ERROR, &err, &len);
-    if (err || (events & (EPOLLERR | EPOLLHUP))) {
-      LinkFailed(std::string("Error condition on socket for SYNC: ") + strerror(err ? err : ECONNREFUSED));
-      return;
+    if (!link_tls_) {  // connect() finished
+      int err = 0;
+      socklen_t len = sizeof(err);
+      getsockopt(link_fd_, SOL_SOCKET, SO_ERROR, &err, &len);
+      if (err || (events & (EPOLLERR | EPOLLHUP))) {
+        LinkFailed(std::string("Error condition on socket for SYNC: ") + strerror(err ? err : ECONNREFUSED));
+        return;
+      }
+      ConfigureClientSocket(link_fd_, server_.cfg().tcp_keepalive);
+      if (link_use_tls_) {
+        const std::shared_ptr<TlsContext>& ctx = server_.tls_client_ctx();
+        if (!ctx) {
+          LinkFailed("Error condition on socket for SYNC: TLS is not configured");
+          return;
+        }
+        link_tls_ = std::make_unique<TlsConnection>(*ctx, link_fd_, /*connect=*/true);
+      }
+    }
+    if (link_tls_ && !link_tls_->handshake_done()) {
+      // As in Redis, the link counts as connected once TLS is up: a primary
+      // whose certificate does not verify fails here, with OpenSSL's reason.
+      switch (link_tls_->Handshake()) {
+        case TlsConnection::Io::kDone:
+          break;
+        case TlsConnection::Io::kWantRead:
+          server_.loop().Watch(link_fd_, link_.get(), true, false);
+          return;
+        case TlsConnection::Io::kWantWrite:
+          server_.loop().Watch(link_fd_, link_.get(), false, true);
+          return;
+        default:
+          LinkFailed("Error condition on socket for SYNC: " + link_tls_->error());
+          return;
+      }
     }
     VLOG_NOTICE("Non blocking connect for SYNC fired the event.");
-    ConfigureClientSocket(link_fd_, server_.cfg().tcp_keepalive);
     server_.loop().Watch(link_fd_, link_.get(), true, false);
     link_state_ = kReceivePong;
     if (!SendOnLink(Multibulk({"PING"}))) LinkFailed("Unable to send PING to MASTER");
@@ -218,10 +257,23 @@ void Replication::OnLinkEvent(uint32_t events) {
   }
   // Read what is there: a big chunk during the transfer, lines otherwise.
   char buf[64 * 1024];
+  size_t tls_taken = 0;
   for (;;) {
-    ssize_t n = read(link_fd_, buf, sizeof(buf));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && errno == EAGAIN) break;
+    ssize_t n;
+    if (link_tls_) {
+      // A record at a time (up to 16 KB): go on while OpenSSL holds
+      // decrypted bytes (epoll will not report them) and for up to 1 MB
+      // per event, like the plain path's few full reads.
+      if (tls_taken >= (1u << 20) && !link_tls_->HasBuffered()) break;
+      TlsConnection::Io io = TlsConnection::Io::kDone;
+      n = link_tls_->Read(buf, sizeof(buf), &io);
+      if (n < 0 && (io == TlsConnection::Io::kWantRead || io == TlsConnection::Io::kWantWrite)) break;
+      if (n > 0) tls_taken += size_t(n);
+    } else {
+      n = read(link_fd_, buf, sizeof(buf));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && errno == EAGAIN) break;
+    }
     if (n <= 0) {
       LinkFailed(link_state_ == kTransfer ? "I/O error trying to sync with MASTER: connection lost"
                                           : "Master closed the connection during the handshake");
@@ -234,7 +286,7 @@ void Replication::OnLinkEvent(uint32_t events) {
       HandshakeStep();
     }
     if (link_fd_ < 0 || link_state_ == kConnected || link_state_ == kConnect) return;
-    if (size_t(n) < sizeof(buf)) break;
+    if (!link_tls_ && size_t(n) < sizeof(buf)) break;
   }
 }
 
@@ -269,8 +321,11 @@ void Replication::HandshakeStep() {
         const std::string user = CompatValue(cfg, "masteruser");
         if (!auth.empty()) out += user.empty() ? Multibulk({"AUTH", auth}) : Multibulk({"AUTH", user, auth});
         const std::string announce_port = CompatValue(cfg, "replica-announce-port");
+        // As Redis: a TLS link announces our tls-port (where the primary's
+        // other replicas and Sentinel must reach us the same way).
+        const int own_port = link_use_tls_ && server_.tls_port() ? server_.tls_port() : cfg.port;
         const std::string port =
-            announce_port.empty() || announce_port == "0" ? std::to_string(cfg.port) : announce_port;
+            announce_port.empty() || announce_port == "0" ? std::to_string(own_port) : announce_port;
         out += Multibulk({"REPLCONF", "listening-port", port});
         const std::string ip = CompatValue(cfg, "replica-announce-ip");
         if (!ip.empty()) out += Multibulk({"REPLCONF", "ip-address", ip});
@@ -520,6 +575,9 @@ void Replication::StartMasterClient(std::string leftover) {
   link_fd_ = -1;
   link_in_.clear();
   Client* c = server_.AdoptConnection(fd);
+  // The session goes on in the client: replies (ACKs) and the stream pass
+  // through it from now on.
+  if (link_tls_) c->StartTls(std::move(link_tls_));
   c->is_master = true;
   master_client_ = c;
   link_state_ = kConnected;

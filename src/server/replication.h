@@ -36,6 +36,7 @@ namespace vireo {
 
 class Server;
 class Client;
+class TlsConnection;
 
 // A fresh random replication id (40 hex characters).
 std::string NewReplId();
@@ -295,6 +296,10 @@ class Replication final : public PropagationSink {
   LinkState link_state_ = kNone;
   std::unique_ptr<MasterLink> link_;
   int link_fd_ = -1;
+  // tls-replication: the link's TLS session, from the handshake that
+  // follows connect() until the master client takes it over.
+  std::unique_ptr<TlsConnection> link_tls_;
+  bool link_use_tls_ = false;  // decided when connecting
   std::string link_in_;       // bytes read during the handshake
   int64_t link_last_io_ms_ = 0;
   int64_t link_down_since_ms_ = 0;

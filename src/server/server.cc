@@ -226,7 +226,12 @@ void Server::OnAcceptable(int listen_fd) {
     const AclUser* def = acl_.default_user();
     c->user = acl_.default_user();
     c->authenticated = (def->flags & kUserNoPass) && !(def->flags & kUserOff);
-    if (tls) c->StartTls(std::make_unique<TlsConnection>(*tls_ctx_, fd));
+    if (tls) {
+      c->StartTls(std::make_unique<TlsConnection>(*tls_ctx_, fd));
+      if (cfg().tls_handshake_timeout_ms > 0) {
+        tls_handshake_deadlines_.emplace_back(c->id(), NowMs() + cfg().tls_handshake_timeout_ms);
+      }
+    }
   }
 }
 
@@ -496,6 +501,7 @@ void Server::Cron() {
       if (!c->monitor && !c->paused && now - c->last_interaction_ms > int64_t(timeout) * 1000) CloseClient(c.get());
     }
   }
+  if (!tls_handshake_deadlines_.empty()) CloseStalledTlsHandshakes(now);
   repl_->Cron(now);
   if (cron_loops_ % std::max(1, cfg().hz) == 0) migrate_sockets_.CloseIdle(now / 1000);
   // A replica leaves expiry to its primary, which sends the DELs (Redis).

@@ -327,9 +327,16 @@ class Server final : public CommandServices {
 
   // ---- TLS (tls_listeners.cc): tls-port beside the plain port.
   int tls_port() const;
+  // tls-replication yes: our link to a primary is TLS (tls_client_ctx()).
+  bool tls_replication() const;
   TlsSettings TlsSettingsFromConfig() const;
-  // (Re)builds the TLS context from the tls-* values (none when tls-port is 0).
+  // (Re)builds the TLS contexts from the tls-* values: the server one when
+  // tls-port is set, the client one (replica links) when tls-replication is
+  // yes. Both or neither change.
   bool ConfigureTls(std::string* error);
+  // The replica link's context (null unless tls-replication is yes); a
+  // link holds its own reference, so a reload does not pull it away.
+  const std::shared_ptr<TlsContext>& tls_client_ctx() const { return tls_client_ctx_; }
   // Opens tls-port on every bind address.
   bool ListenTls(std::string* error);
   void CloseTlsListeners();
@@ -405,7 +412,13 @@ class Server final : public CommandServices {
   int open_port_ = 0;
   std::vector<std::string> open_bind_;
   std::vector<int> tls_listen_fds_;
+  // TLS connections by accept time (client id, handshake deadline), for
+  // vireo-tls-handshake-timeout: deadlines only grow (one timeout for all,
+  // a change applies to new connections), so the cron pops the front.
+  std::deque<std::pair<uint64_t, int64_t>> tls_handshake_deadlines_;
+  void CloseStalledTlsHandshakes(int64_t now_ms);
   std::shared_ptr<TlsContext> tls_ctx_;
+  std::shared_ptr<TlsContext> tls_client_ctx_;
   // vireo-endpoint-ports: port -> its listeners (fd, handler), one per bind
   // address; apart from listen_fds_ because they change at run time.
   std::map<int, std::vector<std::pair<int, std::unique_ptr<IoHandler>>>> endpoint_listeners_;

@@ -3,12 +3,10 @@
 // reload without a restart), and the listeners of tls-port beside the
 // plain ones. Connections accepted there get a TlsConnection (Client
 // drives the handshake without blocking).
-// Hook for replication: tls-replication, tls-client-cert-file,
-// tls-client-key-file and tls-client-key-file-pass are accepted and kept
-// (CONFIG GET shows them) but nothing uses them yet. A replica link over TLS
-// needs a client-side SSL_CTX (TLS_client_method, the client certificate or
-// else tls-cert-file, the CA to verify the primary) next to TlsContext, and
-// the primary accepts replicas on the tls-port like any client.
+// tls-replication yes adds a client context (the tls-client-* certificate or
+// else tls-cert-file, the CAs to verify the primary) that the replica link
+// connects with (replica_link.cc); a primary serves replicas on its tls-port
+// like any client.
 #include <unistd.h>
 
 #include <cstdlib>
@@ -34,12 +32,17 @@ long CompatLong(const ServerConfig& cfg, const char* name, long def) {
 
 int Server::tls_port() const { return int(CompatLong(cfg(), "tls-port", 0)); }
 
+bool Server::tls_replication() const { return Compat(cfg(), "tls-replication") == "yes"; }
+
 TlsSettings Server::TlsSettingsFromConfig() const {
   const ServerConfig& c = cfg();
   TlsSettings s;
   s.cert_file = Compat(c, "tls-cert-file");
   s.key_file = Compat(c, "tls-key-file");
   s.key_file_pass = Compat(c, "tls-key-file-pass");
+  s.client_cert_file = Compat(c, "tls-client-cert-file");
+  s.client_key_file = Compat(c, "tls-client-key-file");
+  s.client_key_file_pass = Compat(c, "tls-client-key-file-pass");
   s.ca_cert_file = Compat(c, "tls-ca-cert-file");
   s.ca_cert_dir = Compat(c, "tls-ca-cert-dir");
   s.dh_params_file = Compat(c, "tls-dh-params-file");
@@ -56,20 +59,21 @@ TlsSettings Server::TlsSettingsFromConfig() const {
 }
 
 bool Server::ConfigureTls(std::string* error) {
-  if (tls_port() == 0) {
-    tls_ctx_.reset();
-    return true;
-  }
-  std::shared_ptr<TlsContext> ctx = TlsContext::Create(TlsSettingsFromConfig(), error);
-  if (!ctx) return false;
-  tls_ctx_ = std::move(ctx);
+  const TlsSettings settings = TlsSettingsFromConfig();
+  std::shared_ptr<TlsContext> server, client;
+  if (tls_port() != 0 && !(server = TlsContext::Create(settings, error))) return false;
+  if (tls_replication() && !(client = TlsContext::CreateClient(settings, error))) return false;
+  tls_ctx_ = std::move(server);
+  tls_client_ctx_ = std::move(client);
   return true;
 }
 
 bool Server::ListenTls(std::string* error) {
   const int port = tls_port();
+  if ((port != 0 && !tls_ctx_) || (tls_replication() && !tls_client_ctx_)) {
+    if (!ConfigureTls(error)) return false;
+  }
   if (port == 0) return true;
-  if (!tls_ctx_ && !ConfigureTls(error)) return false;
   for (const std::string& addr : cfg().bind) {
     bool optional = false;
     std::string why;
@@ -103,8 +107,19 @@ bool Server::is_tls_listener(int fd) const {
   return false;
 }
 
+void Server::CloseStalledTlsHandshakes(int64_t now_ms) {
+  while (!tls_handshake_deadlines_.empty() && tls_handshake_deadlines_.front().second <= now_ms) {
+    Client* c = FindClient(tls_handshake_deadlines_.front().first);
+    tls_handshake_deadlines_.pop_front();
+    if (c && c->tls_handshaking()) {
+      VLOG_WARNING("Error accepting a client connection: TLS handshake timed out (addr=%s)", c->addr().c_str());
+      CloseClient(c);
+    }
+  }
+}
+
 std::string Server::ApplyTlsChange(std::string_view name) {
-  if (name.substr(0, 4) != "tls-" || name == "tls-replication" || name == "tls-cluster") return "";
+  if (name.substr(0, 4) != "tls-" || name == "tls-cluster") return "";
   if (name == "tls-port") {
     CloseTlsListeners();
     std::string error;
@@ -114,7 +129,11 @@ std::string Server::ApplyTlsChange(std::string_view name) {
     }
     return "";
   }
-  if (tls_port() == 0) return "";
+  if (tls_port() == 0 && !tls_replication()) {
+    tls_ctx_.reset();
+    tls_client_ctx_.reset();
+    return "";
+  }
   std::string error;
   if (!ConfigureTls(&error)) {
     VLOG_WARNING("Failed to update TLS configuration: %s", error.c_str());

@@ -3,7 +3,8 @@ in the test: redis-cli --tls, redis-py ssl=True with a client certificate, a
 Node.js client; mutual TLS (tls-auth-clients yes/no/optional), certificates
 reloaded by CONFIG SET, and bad input: plain text on the TLS port, a
 handshake that stops half way, a client certificate from another CA. The
-server must close those connections and keep serving.
+server must close those connections and keep serving; handshakes that
+stall are closed after vireo-tls-handshake-timeout and block nobody.
 """
 
 import os
@@ -15,7 +16,7 @@ import tempfile
 import time
 import unittest
 
-from harness import REDIS_CLI, ServerProcess, encode_command, free_port, read_reply
+from harness import REDIS_CLI, ServerProcess, encode_command, free_port, is_vireo, read_reply
 
 NODE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "clients", "node")
 
@@ -238,6 +239,61 @@ class TlsTest(unittest.TestCase):
     self.assertEqual(self.call(self.tls_conn(), "PING"), b"PONG")
     info = s.redis().info("clients")
     self.assertLessEqual(info["connected_clients"], 3)
+
+  def test_stalled_handshakes_are_dropped_and_block_nobody(self):
+    # Redis 7.0 keeps a connection that never finishes its handshake until
+    # `timeout` (forever with timeout 0); Vireo bounds the handshake with
+    # vireo-tls-handshake-timeout (10 s by default; 1 s here to keep the
+    # test short) and still applies `timeout` to everyone.
+    if not is_vireo():
+      self.skipTest("vireo-tls-handshake-timeout is Vireo's")
+    s = self.start("--vireo-tls-handshake-timeout", "1000")
+    r = s.redis()
+    ctx = self.context()
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    obj = ctx.wrap_bio(incoming, outgoing, server_hostname="localhost")
+    with self.assertRaises(ssl.SSLWantReadError):
+      obj.do_handshake()
+    hello = outgoing.read()
+    silent = [socket.create_connection(("127.0.0.1", self.tls_port), timeout=10) for _ in range(20)]
+    halfway = [socket.create_connection(("127.0.0.1", self.tls_port), timeout=10) for _ in range(20)]
+    for c in halfway:
+      c.sendall(hello[:len(hello) // 2])
+    # A handshake done and then idle is a client like any other: it stays.
+    idle = self.tls_conn()
+    self.assertEqual(self.call(idle, "PING"), b"PONG")
+    # Meanwhile everyone else is served at once, over TLS and plain TCP.
+    t0 = time.monotonic()
+    for _ in range(20):
+      conn = self.tls_conn()
+      self.assertEqual(self.call(conn, "SET", "k", "v"), b"OK")
+      conn.close()
+      self.assertEqual(r.get("k"), "v")
+    self.assertLess(time.monotonic() - t0, 5.0)
+    self.assertGreaterEqual(r.info("clients")["connected_clients"], 42)
+    # After the bound, the stalled ones are closed by the server.
+    for c in silent + halfway:
+      c.settimeout(10)
+      got = b""
+      try:
+        while True:
+          chunk = c.recv(4096)
+          if not chunk:
+            break
+          got += chunk
+      except ConnectionResetError:
+        pass
+      self.assertNotIn(b"PONG", got)
+      c.close()
+    self.assertEqual(self.call(idle, "PING"), b"PONG")
+    self.assertEqual(r.info("clients")["connected_clients"], 2)
+    self.assertIn("Error accepting a client connection: TLS handshake timed out", s.log())
+    # 0 turns the bound off (Redis's behaviour): a silent peer stays.
+    r.config_set("vireo-tls-handshake-timeout", "0")
+    c = socket.create_connection(("127.0.0.1", self.tls_port), timeout=10)
+    time.sleep(1.5)
+    self.assertEqual(r.info("clients")["connected_clients"], 3)
+    c.close()
 
   def test_startup_errors(self):
     for extra in (["--tls-cert-file", self.path("nosuch.crt")], ["--tls-protocols", "TLSv9"],

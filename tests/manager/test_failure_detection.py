@@ -12,6 +12,9 @@
   on is missing from the new primary (the client gets errors instead).
 - A node that cannot start because its port is taken crash-loops: the group
   is not "available" (incompatible-network) until the port is free again.
+- The group reads "snapshotting" during a snapshot and "modifying" while
+  its primary restarts (member "rebooting"); restarts are counted in the
+  manager's own metrics; events say why.
 
 Every case runs on both engines.
 """
@@ -156,6 +159,52 @@ class Detection:
     finally:
       squatter.close()
     self.mgr.wait_status(gid, timeout=30)
+    self.mgr.call("DeleteReplicationGroup", ReplicationGroupId=gid)
+
+  def test_statuses_follow_operations_and_restarts(self):
+    """The group reads "snapshotting" while a snapshot is taken and
+    "modifying" while its primary restarts (member "rebooting"), then
+    "available" again; the restart is counted in the manager's
+    vireo_manager_node_restarts_total."""
+    gid = f"st{self.ENGINE}"
+    self.mgr.call("CreateReplicationGroup", ReplicationGroupId=gid,
+                  Engine=self.ENGINE)
+    g = self.mgr.wait_status(gid)
+    node = primary_of(g)
+    c = redis.Redis(port=node["ReadEndpoint"]["Port"])
+    p = c.pipeline(transaction=False)
+    for i in range(100000):
+      p.set(f"key:{i}", "x" * 20)
+    p.execute()
+    self.mgr.call("CreateSnapshot", ReplicationGroupId=gid,
+                  SnapshotName=f"{gid}-snap")
+    self.assertEqual(self.mgr.group(gid)["Status"], "snapshotting")
+    self.assertEqual(self.mgr.wait_snapshot(f"{gid}-snap")["SnapshotStatus"],
+                     "available")
+    self.mgr.wait_status(gid)
+
+    def restarts():
+      for line in self.mgr.metrics_text().splitlines():
+        if line.startswith("vireo_manager_node_restarts_total "):
+          return float(line.split()[1])
+      return 0.0
+    before = restarts()
+    os.kill(pid_of(self.mgr, node["CacheClusterId"]), signal.SIGKILL)
+    seen_member, seen_group = set(), set()
+    deadline = time.time() + 20
+    while True:
+      g = self.mgr.group(gid)
+      seen_group.add(g["Status"])
+      seen_member.add(members(g)[0]["CacheNodeStatus"])
+      if "modifying" in seen_group and g["Status"] == "available":
+        break
+      self.assertLess(time.time(), deadline, (seen_group, seen_member))
+      time.sleep(0.02)
+    self.assertIn("rebooting", seen_member)
+    self.assertGreaterEqual(restarts(), before + 1)
+    msgs = events(self.mgr, node["CacheClusterId"])
+    self.assertTrue(any("exited on signal 9" in m for m in msgs), msgs)
+    self.mgr.call("DeleteSnapshot", SnapshotName=f"{gid}-snap")
     self.mgr.call("DeleteReplicationGroup", ReplicationGroupId=gid)
 
 

@@ -1,17 +1,19 @@
 """The manager killed at every step of create/restore, delete, snapshot and
 modify (the fault points of faults.py); a restarted manager converges (see
-interrupted.py for what that means). Engine vireo (no replica needed)."""
+interrupted.py for what that means). Both engines (harness.for_engines)."""
 
 import os
 import unittest
 
+from harness import for_engines
 from interrupted import InterruptedBase, faults
 
 
-class InterruptedOps(InterruptedBase, unittest.TestCase):
+@for_engines
+class InterruptedOps(InterruptedBase):
 
   def test_create_and_restore(self):
-    self.group("seed", "vireo", 0)
+    self.group("seed", self.ENGINE, 0)
     self.mgr.call("CreateSnapshot", ReplicationGroupId="seed",
                   SnapshotName="seed-snap")
     self.assertEqual(self.mgr.wait_snapshot("seed-snap")["SnapshotStatus"],
@@ -22,7 +24,7 @@ class InterruptedOps(InterruptedBase, unittest.TestCase):
       if i % 2:
         gid = f"r{i}"
         self.crash_at(point, "CreateReplicationGroup", ReplicationGroupId=gid,
-                      Engine="vireo", SnapshotName="seed-snap")
+                      Engine=self.ENGINE, SnapshotName="seed-snap")
         groups = self.converge(point)
         self.assertEqual(groups[gid]["Status"], "available", point)
         self.data_intact(point, gid)
@@ -42,7 +44,7 @@ class InterruptedOps(InterruptedBase, unittest.TestCase):
     for step in faults.POINTS["delete"]:
       point = f"delete:{step}"
       gid = "d" + step.replace("-", "")
-      self.group(gid, "vireo", 0)
+      self.group(gid, self.ENGINE, 0)
       self.crash_at(point, "DeleteReplicationGroup", ReplicationGroupId=gid,
                     FinalSnapshotIdentifier=f"final-{gid}")
       groups = self.converge(point)
@@ -59,7 +61,7 @@ class InterruptedOps(InterruptedBase, unittest.TestCase):
         self.assertEqual(snap["SnapshotStatus"], "available", point)
 
   def test_snapshot(self):
-    self.group("s", "vireo", 0)
+    self.group("s", self.ENGINE, 0)
     for step in faults.POINTS["snapshot"]:
       point = f"snapshot:{step}"
       name = "snap-" + step
@@ -71,13 +73,13 @@ class InterruptedOps(InterruptedBase, unittest.TestCase):
       self.data_intact(point, "s")
     # Every snapshot holds the data: restore the last one.
     self.mgr.call("CreateReplicationGroup", ReplicationGroupId="s2",
-                  Engine="vireo", SnapshotName="snap-copied")
+                  Engine=self.ENGINE, SnapshotName="snap-copied")
     self.data_intact("restore", "s2")
     self.mgr.call("DeleteReplicationGroup", ReplicationGroupId="s2")
     self.mgr.call("DeleteReplicationGroup", ReplicationGroupId="s")
 
   def test_modify(self):
-    self.group("mo", "vireo", 0)
+    self.group("mo", self.ENGINE, 0)
     types = ("cache.t3.small", "cache.t3.micro")
     mib = {"cache.t3.small": 1403, "cache.t3.micro": 512}
     for i, step in enumerate(faults.POINTS["modify"]):

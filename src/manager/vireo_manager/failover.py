@@ -17,6 +17,12 @@ import time
 
 from . import engines, ops, resp
 
+# How long a graceful failover pauses the old primary's writes. The pause
+# ends when it is demoted (normally well within a second); the timeout only
+# matters when the manager dies in between, and a restarted manager demotes
+# it (_resume).
+PAUSE_MS = 15000
+
 
 def _offset(info):
   return int(info.get("slave_repl_offset") or
@@ -40,6 +46,9 @@ def fail_over(m, group_id, reason, graceful=False):
                 if n["id"] != old["id"] and n.get("desired") == "running"]
     if not replicas:
       return False, "the group has no replica to promote"
+    old_alive = m.supervisor.alive(old["id"])
+    if old_alive and not graceful:
+      m.supervisor.kill_node(old["id"])   # see "Fencing" below; at once
     password = m.password_for(group_id)
     endpoint = m.endpoints.get(group_id)
     m.events.add("replication-group", group_id,
@@ -47,47 +56,50 @@ def fail_over(m, group_id, reason, graceful=False):
 
     if endpoint:
       endpoint["primary"].set_targets([])
-    old_alive = m.supervisor.alive(old["id"])
-    # A primary that is alive but does not answer (hung, stopped) is not
-    # asked anything: each call would wait for its timeout and keep writes
-    # down that long. It is stopped instead (below).
-    old_answers = old_alive and m.health.answering(old["id"])
-    paused = graceful and old_answers
-    if old_alive and not old_answers:
-      # Fencing, both engines: a primary that does not answer (frozen,
-      # hung) is stopped before a replica is promoted. Left alive it would,
-      # once it runs again, acknowledge writes from clients connected
-      # straight to it (as Sentinel clients are) until the manager demotes
-      # it, and the demotion's full sync would then drop them. Stopped,
-      # those clients get a connection error instead; the supervisor
-      # restarts it as a replica of the new primary. On engine vireo its
-      # listener also serves the primary endpoint, which it must not keep.
-      m.supervisor.kill_node(old["id"])
-      m.events.add("cache-cluster", old["id"], "Stopped: a primary that "
-                   "does not answer is fenced before the failover")
-      old_alive = old_answers = paused = False
-    elif engines.native_endpoints(group["Engine"]) and old_alive:
-      # The old primary's own listener serves the primary endpoint: close
-      # it (or stop the node if it cannot be told).
-      if not m.set_endpoint_ports(old, []):
-        m.supervisor.kill_node(old["id"])
-        m.events.add("cache-cluster", old["id"], "Stopped: a primary that "
-                     "does not answer cannot keep the primary endpoint")
-        old_alive = old_answers = paused = False
+    # Fencing: before a replica is promoted the old primary must be unable
+    # to acknowledge a write the new primary will not have. Left running,
+    # it would take writes from clients connected straight to it (as
+    # Sentinel clients are; on engine vireo its own listener also serves
+    # the primary endpoint), replicas not yet re-pointed would acknowledge
+    # them to WAIT, and its demotion would then drop them.
+    # - A failover the health checks decided (the primary showed no sign of
+    #   life for down-after) stops it with SIGKILL, whatever it does now: a
+    #   primary that runs again (a flapping one: SIGSTOP/SIGCONT, a stall)
+    #   is not trusted, and it is never asked anything (each call would
+    #   wait for its timeout and keep writes down that long). The
+    #   supervisor restarts it as a replica of the new primary.
+    # - A graceful failover (TestFailover, SENTINEL FAILOVER) pauses writes
+    #   on an old primary whose latest check was normal (CLIENT PAUSE
+    #   WRITE), lets the chosen replica catch up, and demotes it before
+    #   unpausing; if the pause cannot be set (it stopped answering, it is
+    #   busy), it is stopped as above.
+    paused = False
+    target_offset = None
+    if old_alive and graceful and m.health.responsive(old["id"]):
+      try:
+        resp.call1(old["port"], "CLIENT", "PAUSE", str(PAUSE_MS), "WRITE",
+                   password=password, timeout=0.5)
+        paused = True
+      except (OSError, ConnectionError, resp.RespError):
+        pass
+      if paused and engines.native_endpoints(group["Engine"]) and \
+          not m.set_endpoint_ports(old, []):
+        paused = False   # it froze again: stop it
+      if paused:
+        try:
+          target_offset = _offset(_replication_info(old["port"], password))
+        except (OSError, ConnectionError, resp.RespError, ValueError):
+          target_offset = None
+    if old_alive and not paused:
+      _fence(m, old, "its writes could not be paused for the failover"
+             if graceful else "a primary failed over by the health checks "
+             "is fenced, even if it answers again")
     # Steps (faults.POINTS["failover"]): before a replica is promoted an
     # interrupted failover is undone (the old primary unpaused); after,
     # it is finished (_resume).
     m.stats.inc("vireo_manager_failover_attempts_total")
     op = ops.begin(m, "failover", group_id,
                    {"old": old["id"], "paused": paused})
-    target_offset = None
-    if paused:
-      try:
-        resp.call1(old["port"], "CLIENT", "PAUSE", "10000", "WRITE",
-                   password=password)
-        target_offset = _offset(_replication_info(old["port"], password))
-      except (OSError, ConnectionError, resp.RespError):
-        target_offset = None
 
     candidates = _rank(m, replicas, password, target_offset)
     chosen = None
@@ -105,11 +117,12 @@ def fail_over(m, group_id, reason, graceful=False):
       op.finish()
       if endpoint:
         endpoint["primary"].set_targets([old["port"]])
+      m.refresh_reader(group_id)   # native endpoints: back to the old one
       m.events.add("replication-group", group_id,
                    "Failover failed: no healthy replica could be promoted")
       return False, "no healthy replica could be promoted"
     op.step("promoted", chosen=chosen["id"])
-    _complete(m, op, old_answers)
+    _complete(m, op, paused)
     m.stats.inc("vireo_manager_failovers_total")
     m.events.add("replication-group", group_id,
                  f"Failover to replica node {chosen['id']} completed")
@@ -119,12 +132,28 @@ def fail_over(m, group_id, reason, graceful=False):
 
 
 def _complete(m, op, old_answers):
-  """The steps after the promotion: record, re-point, demote, reopen."""
+  """The steps after the promotion: demote, record, re-point, reopen."""
   group_id = op.doc["group"]
   group = m.store.get("groups", group_id)
   old = m.store.get("nodes", op.data["old"])
   chosen = m.store.get("nodes", op.data["chosen"])
   password = m.password_for(group_id)
+  if old_answers:
+    # First of all, so the old primary never takes a write the new one
+    # does not have once its pause ends; one that cannot be demoted (it
+    # stopped answering) is stopped instead.
+    try:
+      resp.call1(old["port"], "REPLICAOF", "127.0.0.1", str(chosen["port"]),
+                 password=password, timeout=0.5)
+    except (OSError, ConnectionError, resp.RespError):
+      _fence(m, old, "the old primary could not be demoted")
+    else:
+      if op.data.get("paused"):
+        _quiet(old["port"], password, "CLIENT", "UNPAUSE")
+  if engines.native_endpoints(group["Engine"]) and not op.done("recorded"):
+    # The new primary takes the primary endpoint before the store names
+    # it, so a client that sees the new roles finds the endpoint served.
+    m.set_endpoint_ports(chosen, [group["primary_port"]])
   if not op.done("recorded"):
     op.step("recorded", [
         ("update", "nodes", chosen["id"], {"role": "primary"}),
@@ -138,13 +167,6 @@ def _complete(m, op, old_answers):
       _quiet(node["port"], password, "REPLICAOF", "127.0.0.1",
              str(chosen["port"]))
   op.step("repointed")
-  if old_answers:
-    # Demote before unpausing so the old primary never takes a write
-    # that the new one does not have.
-    _quiet(old["port"], password, "REPLICAOF", "127.0.0.1",
-           str(chosen["port"]))
-    if op.data.get("paused"):
-      _quiet(old["port"], password, "CLIENT", "UNPAUSE")
   op.finish()
   endpoint = m.endpoints.get(group_id)
   if endpoint:
@@ -207,6 +229,13 @@ def _rank(m, replicas, password, target_offset):
         ranked.sort(key=lambda t: (-t[1] < target_offset,) + t[:3])
       return ranked
     time.sleep(0.02)
+
+
+def _fence(m, node, why):
+  """Stops a node with SIGKILL (it restarts in the role the store gives
+  it); never waits on it."""
+  m.supervisor.kill_node(node["id"])
+  m.events.add("cache-cluster", node["id"], f"Stopped: {why}")
 
 
 def _quiet(port, password, *args):

@@ -126,6 +126,13 @@ class HealthMonitor:
     with self._lock:
       return {k: h.check_ms for k, h in self._health.items()}
 
+  def responsive(self, node_id):
+    """Its latest check got a normal reply, within down-after: what a
+    failover must know before it sends the old primary anything (a node
+    not checked yet, busy or silent is not)."""
+    h = self.view(node_id)
+    return h.state == "ok" and time.monotonic() - h.last_ok < self.down_after
+
   def answering(self, node_id):
     """Healthy, or not checked yet (just after a manager restart): whether
     it is worth sending the node a command that waits for its reply."""
@@ -168,6 +175,15 @@ class HealthMonitor:
     check finishes (or times out) on its own and updates its view."""
     nodes = [n for n in self.m.store.list("nodes")
              if n.get("desired") == "running"]
+    now = time.monotonic()
+    with self._lock:
+      for n in nodes:
+        if n["id"] not in self._health:
+          # First seen (a new node, or every node after a manager
+          # restart): down-after counts from now, not from a sign of life
+          # this manager never had a chance to see.
+          h = self._health[n["id"]] = NodeHealth()
+          h.last_alive = now
     timeout = max(0.1, min(self.interval, self.down_after / 2))
     futures = []
     for n in nodes:

@@ -271,6 +271,35 @@ class Boto3Api(_Base):
     self.assertIn(20.0, data[0]["Values"])
     self.assertEqual(len(data[0]["Values"]), len(data[0]["Timestamps"]))
     self.assertEqual(data[1]["Values"], [])
+    # NextToken pagination: MaxDatapoints=1 bounds each whole reply, so
+    # boto3's paginator needs one page per datapoint of the two queries.
+    dims = [{"Name": "CacheClusterId", "Value": f"{gid}-001"}]
+    pages = list(self.cw.get_paginator("get_metric_data").paginate(
+        MetricDataQueries=[
+            {"Id": name.lower(), "MetricStat": {"Metric": {
+                "Namespace": "AWS/ElastiCache", "MetricName": name,
+                "Dimensions": dims}, "Period": 60, "Stat": "Maximum"}}
+            for name in ("CurrItems", "IsMaster")],
+        StartTime=start, EndTime=end, MaxDatapoints=1))
+    values = {"curritems": [], "ismaster": []}
+    for i, page in enumerate(pages):
+      got = [(r["Id"], v) for r in page["MetricDataResults"]
+             for v in r["Values"]]
+      self.assertEqual(len(got), 1, page)
+      self.assertEqual("NextToken" in page, i < len(pages) - 1)
+      if "NextToken" in page:
+        self.assertIn("PartialData", [r["StatusCode"]
+                                      for r in page["MetricDataResults"]])
+      values[got[0][0]].append(got[0][1])
+    self.assertIn(20.0, values["curritems"])
+    self.assertIn(1.0, values["ismaster"])
+    for token in ("x", "999999"):
+      self.assertEqual(self.code(
+          self.cw.get_metric_data, NextToken=token, StartTime=start,
+          EndTime=end, MetricDataQueries=[{"Id": "a", "MetricStat": {
+              "Metric": {"Namespace": "AWS/ElastiCache",
+                         "MetricName": "CurrItems", "Dimensions": dims},
+              "Period": 60, "Stat": "Maximum"}}]), "InvalidNextToken")
     self.assertEqual(self.code(self.cw.get_metric_statistics,
                                Namespace="AWS/ElastiCache",
                                MetricName="Bogus", StartTime=start,

@@ -237,6 +237,80 @@ class Boto3Api(_Base):
       self.ec.delete_cache_parameter_group(
           CacheParameterGroupName=f"{prefix}{i}")
 
+  def test_every_describe_paginates(self):
+    """Each Describe action that has Marker/MaxRecords in AWS: boto3's
+    paginator (pages of 20) yields every record once, a first page without
+    Marker gives the same records, and Marker "1" skips exactly one."""
+    e = self.ENGINE
+    family = self.ec.describe_cache_engine_versions(Engine=e)[
+        "CacheEngineVersions"][0]["CacheParameterGroupFamily"]
+    self.create(f"pa-{e}", 2)
+    self.create(f"pb-{e}")
+    for i, gid in enumerate((f"pa-{e}", f"pb-{e}")):
+      self.ec.create_snapshot(ReplicationGroupId=gid,
+                              SnapshotName=f"pb-{e}-s{i}")
+    self.ec.create_cache_parameter_group(
+        CacheParameterGroupName=f"pp-{e}", CacheParameterGroupFamily=family,
+        Description="x")
+    self.ec.create_user(UserId=f"pd-{e}", UserName="default",
+                        Engine="redis", NoPasswordRequired=True,
+                        AccessString="on ~* +@all")
+    for i in range(2):
+      self.ec.create_user_group(UserGroupId=f"pu-{e}-{i}", Engine="redis",
+                                UserIds=[f"pd-{e}"])
+    cases = [
+        ("describe_replication_groups", "ReplicationGroups",
+         "ReplicationGroupId", {}),
+        ("describe_cache_clusters", "CacheClusters", "CacheClusterId",
+         {"ShowCacheNodeInfo": True}),
+        ("describe_snapshots", "Snapshots", "SnapshotName", {}),
+        ("describe_events", "Events", "Message", {"Duration": 60}),
+        ("describe_cache_parameter_groups", "CacheParameterGroups",
+         "CacheParameterGroupName", {}),
+        ("describe_cache_parameters", "Parameters", "ParameterName",
+         {"CacheParameterGroupName": f"pp-{e}"}),
+        ("describe_engine_default_parameters", "EngineDefaults.Parameters",
+         "ParameterName", {"CacheParameterGroupFamily": family}),
+        ("describe_cache_engine_versions", "CacheEngineVersions", "Engine",
+         {}),
+        ("describe_users", "Users", "UserId", {}),
+        ("describe_user_groups", "UserGroups", "UserGroupId", {}),
+        ("describe_service_updates", "ServiceUpdates", "ServiceUpdateName",
+         {}),
+    ]
+
+    def records(reply, key):
+      for part in key.split("."):
+        reply = reply[part]
+      return reply
+
+    for name, key, ident, kw in cases:
+      with self.subTest(action=name):
+        pages = list(self.ec.get_paginator(name).paginate(
+            PaginationConfig={"PageSize": 20}, **kw))
+        ids = [r[ident] for p in pages for r in records(p, key)]
+        self.assertTrue(all(len(records(p, key)) <= 20 for p in pages))
+        if name == "describe_events":
+          continue    # events keep arriving; only the page size holds
+        self.assertEqual(len(ids), len(set(ids)), ids)
+        first = getattr(self.ec, name)(**kw)
+        if len(ids) <= 20:
+          self.assertEqual([r[ident] for r in records(first, key)], ids)
+        if name == "describe_service_updates":
+          self.assertEqual(ids, [])
+          continue
+        self.assertGreaterEqual(len(ids), 2)
+        second = getattr(self.ec, name)(Marker="1", **kw)
+        self.assertEqual([r[ident] for r in records(second, key)][:19],
+                         ids[1:20])
+    for i in range(2):
+      self.ec.delete_snapshot(SnapshotName=f"pb-{e}-s{i}")
+      self.ec.delete_user_group(UserGroupId=f"pu-{e}-{i}")
+    self.ec.delete_user(UserId=f"pd-{e}")
+    self.ec.delete_cache_parameter_group(CacheParameterGroupName=f"pp-{e}")
+    for gid in (f"pa-{e}", f"pb-{e}"):
+      self.ec.delete_replication_group(ReplicationGroupId=gid)
+
   def test_cloudwatch(self):
     gid = f"cw-{self.ENGINE}"
     g = self.create(gid)

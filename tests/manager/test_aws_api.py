@@ -384,6 +384,83 @@ class Boto3Api(_Base):
                      "InvalidParameterValue")
     self.ec.delete_replication_group(ReplicationGroupId=gid)
 
+  def test_cloudwatch_json_protocol(self):
+    """Current SDKs send CloudWatch as awsJson1_0 (X-Amz-Target, JSON body;
+    botocore since 2025). Debian's botocore uses the Query protocol, so its
+    CloudWatch model is switched to that protocol here, as AWS now ships it,
+    and the same calls are made: results, pagination and error codes."""
+    import json as _json
+    import shutil
+    import tempfile
+    import boto3
+    import botocore
+    from botocore.config import Config
+    tmp = tempfile.mkdtemp(prefix="vireo-cwjson-")
+    self.addCleanup(shutil.rmtree, tmp, True)
+    src = os.path.join(os.path.dirname(botocore.__file__), "data",
+                       "cloudwatch", "2010-08-01")
+    dst = os.path.join(tmp, "cloudwatch", "2010-08-01")
+    shutil.copytree(src, dst)
+    with open(os.path.join(dst, "service-2.json")) as f:
+      model = _json.load(f)
+    model["metadata"].update(protocol="json", jsonVersion="1.0",
+                             targetPrefix="GraniteServiceVersion20100801",
+                             awsQueryCompatible={})
+    model["metadata"].pop("protocols", None)
+    with open(os.path.join(dst, "service-2.json"), "w") as f:
+      _json.dump(model, f)
+    session = boto3.session.Session(
+        aws_access_key_id=self.mgr.key()[0],
+        aws_secret_access_key=self.mgr.key()[1], region_name="us-east-1")
+    session._session.get_component("data_loader").search_paths.insert(0, tmp)
+    sent = []
+    cw = session.client("cloudwatch", endpoint_url=self.mgr.url,
+                        config=Config(retries={"max_attempts": 1}))
+    cw.meta.events.register("before-send.cloudwatch.*",
+                            lambda request, **_: sent.append(request))
+    gid = f"cj-{self.ENGINE}"
+    g = self.create(gid)
+    redis.Redis(port=g["NodeGroups"][0]["PrimaryEndpoint"]["Port"]).set(
+        "k", "v")
+    start, end = (utcnow() - datetime.timedelta(minutes=5),
+                  utcnow() + datetime.timedelta(minutes=1))
+    dims = [{"Name": "ReplicationGroupId", "Value": gid}]
+    deadline = time.time() + 20
+    while True:
+      r = cw.get_metric_statistics(
+          Namespace="AWS/ElastiCache", MetricName="CurrItems",
+          Dimensions=dims, StartTime=start, EndTime=end, Period=60,
+          Statistics=["Maximum"])
+      if any(p["Maximum"] == 1 for p in r["Datapoints"]):
+        break
+      self.assertLess(time.time(), deadline, r)
+      time.sleep(0.5)
+    self.assertEqual(r["Label"], "CurrItems")
+    self.assertIsInstance(r["Datapoints"][0]["Timestamp"], datetime.datetime)
+    self.assertEqual(sent[-1].headers["X-Amz-Target"],
+                     b"GraniteServiceVersion20100801.GetMetricStatistics")
+    self.assertIn(b"json", sent[-1].headers["Content-Type"])
+    pages = list(cw.get_paginator("get_metric_data").paginate(
+        MetricDataQueries=[
+            {"Id": name.lower(), "MetricStat": {"Metric": {
+                "Namespace": "AWS/ElastiCache", "MetricName": name,
+                "Dimensions": dims}, "Period": 60, "Stat": "Maximum"}}
+            for name in ("CurrItems", "IsMaster")],
+        StartTime=start, EndTime=end, MaxDatapoints=1))
+    self.assertGreaterEqual(len(pages), 2)
+    ids = {r["Id"] for p in pages for r in p["MetricDataResults"]
+           if r["Values"]}
+    self.assertEqual(ids, {"curritems", "ismaster"})
+    for kw, code in (({"MetricName": "Bogus"}, "InvalidParameterValue"),
+                     ({"MetricName": "CurrItems", "Period": 7},
+                      "InvalidParameterValue")):
+      args = dict(Namespace="AWS/ElastiCache", Dimensions=dims,
+                  StartTime=start, EndTime=end, Period=60,
+                  Statistics=["Maximum"])
+      args.update(kw)
+      self.assertEqual(self.code(cw.get_metric_statistics, **args), code)
+    self.ec.delete_replication_group(ReplicationGroupId=gid)
+
   def test_users_and_user_groups(self):
     ec = self.ec
     e = self.ENGINE

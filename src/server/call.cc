@@ -676,7 +676,9 @@ void Server::RecordSlowlog(Client* c, const Command* cmd, const std::vector<std:
       e.args.emplace_back(args[i]);
     }
   }
-  e.peer = c->addr();
+  // Scripts' pseudo-client: MONITOR names it "lua", the slowlog shows the
+  // peer id of a client without a connection ("?:0"), as Redis does.
+  e.peer = c->in_script ? "?:0" : c->addr();
   e.name = c->name;
   slowlog_.push_front(std::move(e));
   while (!slowlog_.empty() && (long long)slowlog_.size() > cfg().slowlog_max_len) slowlog_.pop_back();

@@ -21,9 +21,29 @@ std::vector<std::string> Words(const char* text) {
   return out;
 }
 
+// BITFIELD only reads its key when every operation is a GET (two arguments)
+// or an OVERFLOW (one); a SET or INCRBY, or anything else, makes it a
+// write, as Redis 7.0 decides for its VARIABLE_FLAGS key spec.
+bool BitfieldReadOnly(const std::vector<std::string_view>& args, size_t offset) {
+  size_t i = offset + 2;
+  while (i < args.size()) {
+    size_t left = args.size() - i - 1;
+    if (EqualsNoCase(args[i], "get") && left >= 2) {
+      i += 3;
+    } else if (EqualsNoCase(args[i], "overflow") && left >= 1) {
+      i += 2;
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
 // Walks c's key specs over args, calling emit(pos, spec, set_get) for each
-// key: set_get is SET's GET option (SET's flags depend on it: Redis
-// computes them per call for VARIABLE_FLAGS specs), -1 for other commands.
+// key. set_get says how a VARIABLE_FLAGS spec is used by this call (Redis
+// computes those flags per call): for SET, 1 with its GET option (RW access
+// update), 0 without (OW update); for BITFIELD, 2 when it only reads (RO
+// access), 1 otherwise; -1 for every other spec (its own flags).
 // Returns false when a spec does not fit the arguments (Redis's invalid
 // spec: a key count that is not a number, below 1 or past the end, an index
 // past the end); the keys of the specs that fit are emitted anyway (callers
@@ -58,6 +78,8 @@ bool WalkKeySpecs(const Command* c, const std::vector<std::string_view>& args, s
     if (strstr(k.flags, "variable_flags") != nullptr && c->full_name == "set") {
       set_get = 0;
       for (int i = 3; i < argc; ++i) set_get |= EqualsNoCase(arg(i), "get") ? 1 : 0;
+    } else if (strstr(k.flags, "variable_flags") != nullptr && c->full_name == "bitfield") {
+      set_get = BitfieldReadOnly(args, offset) ? 2 : 1;
     }
     if (!strcmp(k.fk_type, "range")) {
       int lastkey = k.fk_a, step = std::max(1, k.fk_b), limit = k.fk_c;
@@ -91,7 +113,9 @@ bool WalkKeySpecs(const Command* c, const std::vector<std::string_view>& args, s
 bool FindKeys(const Command* c, const std::vector<std::string_view>& args, size_t offset,
               std::vector<FoundKey>* out) {
   const bool valid = WalkKeySpecs(c, args, offset, [&](size_t pos, const KeySpec& k, int set_get) {
-    if (set_get == 1) {
+    if (set_get == 2) {
+      out->push_back({pos, {"RO", "access"}});
+    } else if (set_get == 1) {
       out->push_back({pos, {"RW", "access", "update"}});
     } else if (set_get == 0) {
       out->push_back({pos, {"OW", "update"}});
@@ -174,7 +198,8 @@ void FindCommandKeyAccess(const Command* c, const std::vector<std::string_view>&
   WalkKeySpecs(c, args, 0, [&](size_t pos, const KeySpec& k, int set_get) {
     const uint8_t spec_bits = spec_access[size_t(&k - first)];
     if (spec_bits & 0x80) return;  // a shard channel, not a key
-    uint8_t bits = set_get == 1   ? uint8_t(kKeyAccessRead | kKeyAccessWrite)
+    uint8_t bits = set_get == 2   ? uint8_t(kKeyAccessRead)
+                   : set_get == 1 ? uint8_t(kKeyAccessRead | kKeyAccessWrite)
                    : set_get == 0 ? uint8_t(kKeyAccessWrite)
                                   : spec_bits;
     out->push_back({pos, bits});

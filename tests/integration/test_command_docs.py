@@ -49,6 +49,38 @@ def structure(doc, keep_subs=None):
   return d, prose
 
 
+def command_line(args, optional, counter=None):
+  """Arguments for a command line from a docs argument tree: each key a new
+  name, numbers 1 (so key counts say one key), every `multiple` argument
+  twice; optional ones only when `optional`, the first branch of a oneof."""
+  counter = counter if counter is not None else [0]
+  out = []
+  for a in args:
+    flags = a.get(b"flags", [])
+    if b"optional" in flags and not optional:
+      continue
+    for _ in range(2 if b"multiple" in flags else 1):
+      if a.get(b"token") and a[b"type"] != b"pure-token":
+        out.append(a[b"token"])
+      kind = a[b"type"]
+      if kind == b"pure-token":
+        out.append(a[b"token"])
+      elif kind == b"key":
+        counter[0] += 1
+        out.append(b"k%d" % counter[0])
+      elif kind in (b"integer", b"double", b"unix-time"):
+        out.append(b"1")
+      elif kind == b"pattern":
+        out.append(b"*")
+      elif kind == b"string":
+        out.append(b"v")
+      elif kind == b"oneof":
+        out += command_line(a[b"arguments"][:1], True, counter)
+      elif kind == b"block":
+        out += command_line(a[b"arguments"], optional, counter)
+  return out
+
+
 class CommandDocsTest(unittest.TestCase):
 
   @classmethod
@@ -91,6 +123,37 @@ class CommandDocsTest(unittest.TestCase):
 
   def test_every_command_resp3(self):
     self.assertGreater(self.compare_all(3), 300)
+
+  def test_getkeysandflags_of_every_command_with_key_specs(self):
+    """COMMAND GETKEYSANDFLAGS (and GETKEYS) on command lines built from the
+    docs' argument trees (required arguments only, then every optional one),
+    for every command with key specs: the same reply as redis-server's,
+    errors included."""
+    ours, ref = Conn(self.ours.port, 3), Conn(self.ref.port, 3)
+    try:
+      infos = {}
+      for entry in ours.call("COMMAND"):
+        infos[entry[0]] = entry
+        for sub in entry[9]:
+          infos[sub[0]] = sub
+      checked, differ = 0, []
+      for name, info in sorted(infos.items()):
+        if not info[8]:
+          continue   # no key specs
+        doc = as_map(ours.call("COMMAND", "DOCS", name))[name]
+        words = name.split(b"|")
+        for optional in (False, True):
+          line = words + command_line(doc.get(b"arguments", []), optional)
+          for sub in ("GETKEYSANDFLAGS", "GETKEYS"):
+            mine, theirs = ours.call("COMMAND", sub, *line), ref.call("COMMAND", sub, *line)
+            if mine != theirs:
+              differ.append((sub, b" ".join(line), mine, theirs))
+        checked += 1
+      self.assertEqual(differ, [])
+      self.assertGreater(checked, 150)
+    finally:
+      ours.close()
+      ref.close()
 
   def test_arguments_of_zadd(self):
     c = Conn(self.ours.port, 3)

@@ -7,7 +7,10 @@ read "(redacted)" in both (AUTH, HELLO AUTH, ACL SETUSER, CONFIG SET
 masterauth/requirepass, MIGRATE AUTH/AUTH2); a blocked command is logged
 when it is served (not when it blocks, not at all when it times out);
 slowlog-log-slower-than -1 disables and 0 logs everything; SLOWLOG GET -1
-returns every entry. The expected lists were read from redis-server 7.0.15;
+returns every entry; commands that propagate in another form (SET EX,
+INCRBYFLOAT, GETEX, SPOP) are logged as the client issued them; the entries
+of commands a script ran show Redis's peer id of a connection-less client
+("?:0"). The expected lists were read from redis-server 7.0.15;
 the test runs against it too (VIREO_SERVER=/usr/bin/redis-server).
 """
 
@@ -96,6 +99,46 @@ class SlowlogMonitor(ServerTestCase):
         'client "AUTH" "(redacted)"',
         'client "HELLO" "2" "AUTH" "(redacted)" "(redacted)"',
         'client "SET" "last" "1"',
+    ])
+
+  def run_rewritten(self, c):
+    c.set("k", "v", ex=100)
+    c.incrbyfloat("f", 1.5)
+    c.execute_command("GETEX", "k", "PX", "50000")
+    c.sadd("s", "a", "b")
+    c.spop("s")
+    # Port 1 refuses the connection: MIGRATE fails, but is logged redacted.
+    for auth in (["AUTH", "secretpw"], ["AUTH2", "user", "secretpw"]):
+      with self.assertRaises(redis.ResponseError):
+        c.execute_command("MIGRATE", "127.0.0.1", "1", "", "0", "100", *auth, "KEYS", "k")
+    c.eval("redis.call('set','x','1','EX','10') return redis.call('incrbyfloat','f','2')", 0)
+
+  def test_rewritten_commands_and_migrate_auth(self):
+    c = self.server.redis()
+    self.run_rewritten(c)
+    entries = list(reversed(self.r.execute_command("SLOWLOG", "GET", "-1")))[1:]
+    self.assertEqual([" ".join(e[3]) for e in entries], [
+        "SET k v EX 100", "INCRBYFLOAT f 1.5", "GETEX k PX 50000", "SADD s a b", "SPOP s",
+        "MIGRATE 127.0.0.1 1  0 100 AUTH (redacted) KEYS k",
+        "MIGRATE 127.0.0.1 1  0 100 AUTH2 (redacted) (redacted) KEYS k",
+        "set x 1 EX 10", "incrbyfloat f 2",
+        "EVAL redis.call('set','x','1','EX','10') return redis.call('incrbyfloat','f','2') 0",
+    ])
+    self.assertEqual([e[4] for e in entries[7:9]], ["?:0", "?:0"])
+    self.assertTrue(entries[0][4].startswith("127.0.0.1:"), entries[0])
+
+  def test_rewritten_commands_and_migrate_auth_monitor(self):
+    m = self.monitor()
+    c = self.server.redis()
+    self.run_rewritten(c)
+    self.assertEqual(self.read_monitor(m, 10), [
+        'client "SET" "k" "v" "EX" "100"', 'client "INCRBYFLOAT" "f" "1.5"',
+        'client "GETEX" "k" "PX" "50000"', 'client "SADD" "s" "a" "b"', 'client "SPOP" "s"',
+        'client "MIGRATE" "127.0.0.1" "1" "" "0" "100" "AUTH" "(redacted)" "KEYS" "k"',
+        'client "MIGRATE" "127.0.0.1" "1" "" "0" "100" "AUTH2" "(redacted)" "(redacted)" "KEYS" "k"',
+        'client "EVAL" "redis.call(\'set\',\'x\',\'1\',\'EX\',\'10\') return '
+        'redis.call(\'incrbyfloat\',\'f\',\'2\')" "0"',
+        'lua "set" "x" "1" "EX" "10"', 'lua "incrbyfloat" "f" "2"',
     ])
 
   def test_blocked_command_logged_when_served(self):

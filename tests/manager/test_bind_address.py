@@ -62,6 +62,7 @@ class BindAddress:
       text = f.read()
     self.assertIn(f"bind 127.0.0.1 {HOST}\n", text)
     self.assertIn("protected-mode no\n", text)
+    self.mgr.wait_status(gid)   # a group still creating cannot be deleted
     self.mgr.call("DeleteReplicationGroup", ReplicationGroupId=gid)
 
 

@@ -131,6 +131,19 @@ def main(argv=None):
   manager.account_id = args.account_id
   manager.advertise_address = (args.advertise_address or args.bind_address
                                or "127.0.0.1")
+  if args.sentinel_port:
+    api_host = "127.0.0.1" if host in ("0.0.0.0", "") else host
+    manager.sentinel_args = [
+        "--down-after-ms", args.down_after_ms,
+        "--advertise-address", manager.advertise_address,
+        "--api-url", f"{'https' if tls else 'http'}://{api_host}:{port}/",
+        "--credentials", os.path.abspath(cred_path),
+        "--region", args.region]
+    if args.bind_address:
+      manager.sentinel_args += ["--bind-address", args.bind_address]
+    if tls:
+      manager.sentinel_args += ["--api-cafile",
+                                os.path.abspath(args.tls_cert)]
   try:
     server = make_server(manager, host, port, auth=auth, tls_context=tls,
                          metrics_tokens=[f"{a}:{s}".encode()

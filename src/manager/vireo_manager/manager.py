@@ -56,7 +56,12 @@ class Manager:
     self.netloop = NetLoop()
     self.supervisor = Supervisor(self)
     self.health = HealthMonitor(self, health_interval, down_after)
-    self.sentinel = None
+    self.sentinel = None         # in-process Sentinel listener, or
+    self.sentinel_proc = None    # the Sentinel process (sentinel_proc.py)
+    # Set by main() before start(): the Sentinel process's arguments; when
+    # None (a Manager built without main) the port is served in-process.
+    self.sentinel_args = None
+    self._last_sentinel_check = 0.0
     self.endpoints = {}          # group id -> {"primary": E, "reader": E}
     self._served = {}            # node id -> endpoint ports it serves
     self._locks = {}
@@ -72,7 +77,14 @@ class Manager:
     from .metrics import MetricsSampler
     self.netloop.start()
     paramgroups.ensure_default(self)
-    if self.sentinel_port:
+    if self.sentinel_port and self.sentinel_args is not None:
+      # Its own process, so that it keeps answering while the manager is
+      # stopped or restarted (adopted when it already runs).
+      from .sentinel_proc import SentinelProcess
+      self.sentinel_proc = SentinelProcess(self, self.sentinel_port,
+                                           self.sentinel_args)
+      self.sentinel_proc.ensure()
+    elif self.sentinel_port:
       self.sentinel = SentinelServer(self, self.netloop, self.sentinel_port)
       self.netloop.run(self.sentinel.open())
     for group in self.store.list("groups"):
@@ -98,6 +110,8 @@ class Manager:
       self.close_endpoints(gid)
     if self.sentinel:
       self.netloop.run(self.sentinel.close())
+    if self.sentinel_proc and self.stop_nodes_on_exit:
+      self.sentinel_proc.stop()
     self.netloop.stop()
     self.store.close()
 
@@ -439,6 +453,9 @@ class Manager:
           self._failover_after[gid] = now + self.down_after
         continue
       self._settle(group, primary, down)
+    if self.sentinel_proc and now - self._last_sentinel_check > 1:
+      self._last_sentinel_check = now
+      self.sentinel_proc.ensure()   # restarts it if it died
     if now - self._last_slow_tick > 15:
       self._last_slow_tick = now
       snapshots.auto_tick(self)
@@ -466,7 +483,10 @@ class Manager:
       eps = self.endpoints.get(gid)
       if eps and not primary_down:
         eps["primary"].set_targets([primary["port"]])
-      in_sync = not primary_down
+      # The primary must have answered once: a node first seen is
+      # given down-after before it counts as down, not taken as up.
+      in_sync = (not primary_down and
+                 self.health.view(primary["id"]).last_ok > 0)
       for n in self.group_nodes(gid):
         if n["id"] == primary["id"] or n.get("desired") != "running":
           continue

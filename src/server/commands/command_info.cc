@@ -360,7 +360,7 @@ void CmdCommandHelp(ServerContext& ctx) {
       "GETKEYSANDFLAGS <full-command>",
       "    Return the keys and the access flags from a full command.",
       "HELP",
-      "    Print this help.",
+      "    Prints this help.",
   };
   ctx.reply.ArrayHeader(sizeof(kLines) / sizeof(kLines[0]));
   for (const char* l : kLines) ctx.reply.SimpleString(l);

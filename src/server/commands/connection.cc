@@ -511,7 +511,7 @@ void CmdClientHelp(ServerContext& ctx) {
       "NO-EVICT (ON|OFF)",
       "    Protect the current client connection from eviction.",
       "HELP",
-      "    Print this help.",
+      "    Prints this help.",
   };
   ctx.reply.ArrayHeader(sizeof(kLines) / sizeof(kLines[0]));
   for (const char* l : kLines) ctx.reply.SimpleString(l);

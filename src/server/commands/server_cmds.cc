@@ -171,7 +171,7 @@ void CmdSlowlogHelp(ServerContext& ctx) {
                   "RESET",
                   "    Reset the slowlog.",
                   "HELP",
-                  "    Print this help."});
+                  "    Prints this help."});
 }
 
 // ---- LATENCY ----
@@ -332,7 +332,7 @@ void CmdMemoryHelp(ServerContext& ctx) {
                   "    Return memory in bytes used by <key> and its value. Nested values are",
                   "    sampled up to <count> times (default: 5, 0 means sample all).",
                   "HELP",
-                  "    Print this help."});
+                  "    Prints this help."});
 }
 
 // ---- DEBUG ----
@@ -453,7 +453,7 @@ void CmdDebug(ServerContext& ctx) {
                     "SLEEP <seconds>",
                     "    Stop the server for <seconds>. Decimals allowed.",
                     "HELP",
-                    "    Print this help."});
+                    "    Prints this help."});
   } else {
     // Redis prints at most 128 bytes of the name.
     ctx.reply.Error("ERR unknown subcommand or wrong number of arguments for '" + std::string(a[1].substr(0, 128)) +

@@ -4,7 +4,7 @@
 Feeds parse_request() + validate() with random methods, paths, query strings
 and bodies: raw bytes, broken JSON, AWS Query form bodies (nested
 .member.N / .Tag.N names, odd indexes, deep nesting, conflicting names) and
-valid-looking requests for every action whose fields are replaced by values
+CloudWatch's JSON protocol (X-Amz-Target), valid-looking requests for every action whose fields are replaced by values
 of the wrong type, extreme size or odd Unicode; every ApiError is rendered
 as AWS's XML error and every decoded form as an XML result, and both must
 parse back. SigV4 verification is fed random Authorization headers. Any
@@ -108,11 +108,27 @@ def random_request(rng):
   fields = dict((k, random_value(rng)) for k in rng.sample(
       sorted(ACTIONS.get(action, {})) or ["X"],
       rng.randrange(len(ACTIONS.get(action, {"X": 0})) + 1)))
-  style = rng.randrange(8)
+  style = rng.randrange(9)
   method = rng.choice(["POST", "POST", "GET", "PUT"])
+  if style == 8:
+    return awsjson_request(rng, action, fields, method)
   if style >= 6:
     return method, "/", FORM, form_body(rng, action, fields)
   return random_json_request(rng, action, fields, style, method)
+
+
+def awsjson_request(rng, action, fields, method):
+  """CloudWatch's JSON protocol: the action in X-Amz-Target."""
+  target = rng.choice(["GraniteServiceVersion20100801." + action,
+                       "GraniteServiceVersion20100801.", action, "",
+                       "GraniteServiceVersion20100801." +
+                       rng.choice(ODD_STRINGS)])
+  headers = [("Content-Type", "application/x-amz-json-1.0"),
+             ("X-Amz-Target", target)]
+  body = json.dumps(fields).encode()
+  if rng.random() < 0.2:
+    body = body[:rng.randrange(len(body) + 1)]
+  return method, "/", headers, body
 
 
 def random_json_request(rng, action, fields, style, method):

@@ -73,7 +73,8 @@ class TlsConnection {
   ssize_t Read(char* buf, size_t n, Io* io);
   // Encrypts up to n bytes: > 0 bytes taken; otherwise *io says why not.
   ssize_t Write(const char* buf, size_t n, Io* io);
-  // Decrypted bytes OpenSSL holds already (epoll will not report them).
+  // Bytes OpenSSL holds already, decrypted or read ahead (epoll will not
+  // report them): a reader goes on reading while this is true.
   bool HasBuffered() const;
   // The last error, for the log.
   const std::string& error() const { return error_; }

@@ -53,6 +53,10 @@ void Client::StartTls(std::unique_ptr<TlsConnection> tls) { tls_ = std::move(tls
 
 bool Client::tls_handshaking() const { return tls_ && !tls_->handshake_done(); }
 
+void Client::ReadTlsBuffered() {
+  if (tls_ && tls_->handshake_done() && !closing && !paused && tls_->HasBuffered()) ReadTls();
+}
+
 void Client::OnTlsIo(uint32_t events) {
   if (!tls_->handshake_done()) {
     switch (tls_->Handshake()) {

@@ -36,6 +36,9 @@ class Client : public IoHandler, public ClientSession {
   void StartTls(std::unique_ptr<TlsConnection> tls);
   // A TLS connection whose handshake is not complete yet.
   bool tls_handshaking() const;
+  // Reads what the TLS session already holds (bytes read ahead by a
+  // previous owner of the session: the replica link hands it over).
+  void ReadTlsBuffered();
 
   // Sends pending reply bytes without blocking; registers for EPOLLOUT when
   // the socket is full. Returns false if the connection failed.

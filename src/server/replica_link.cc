@@ -594,6 +594,9 @@ void Replication::StartMasterClient(std::string leftover) {
     c->query.CommitWrite(leftover.size());
     server_.ProcessInput(c);
   }
+  // The stream's next bytes may already sit in the TLS session (read ahead
+  // with the last payload bytes): epoll would not report them.
+  c->ReadTlsBuffered();
 }
 
 void Replication::MasterBytesApplied(Client* master, std::string_view bytes, bool complete) {

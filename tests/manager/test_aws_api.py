@@ -237,6 +237,80 @@ class Boto3Api(_Base):
       self.ec.delete_cache_parameter_group(
           CacheParameterGroupName=f"{prefix}{i}")
 
+  def test_every_describe_paginates(self):
+    """Each Describe action that has Marker/MaxRecords in AWS: boto3's
+    paginator (pages of 20) yields every record once, a first page without
+    Marker gives the same records, and Marker "1" skips exactly one."""
+    e = self.ENGINE
+    family = self.ec.describe_cache_engine_versions(Engine=e)[
+        "CacheEngineVersions"][0]["CacheParameterGroupFamily"]
+    self.create(f"pa-{e}", 2)
+    self.create(f"pb-{e}")
+    for i, gid in enumerate((f"pa-{e}", f"pb-{e}")):
+      self.ec.create_snapshot(ReplicationGroupId=gid,
+                              SnapshotName=f"pb-{e}-s{i}")
+    self.ec.create_cache_parameter_group(
+        CacheParameterGroupName=f"pp-{e}", CacheParameterGroupFamily=family,
+        Description="x")
+    self.ec.create_user(UserId=f"pd-{e}", UserName="default",
+                        Engine="redis", NoPasswordRequired=True,
+                        AccessString="on ~* +@all")
+    for i in range(2):
+      self.ec.create_user_group(UserGroupId=f"pu-{e}-{i}", Engine="redis",
+                                UserIds=[f"pd-{e}"])
+    cases = [
+        ("describe_replication_groups", "ReplicationGroups",
+         "ReplicationGroupId", {}),
+        ("describe_cache_clusters", "CacheClusters", "CacheClusterId",
+         {"ShowCacheNodeInfo": True}),
+        ("describe_snapshots", "Snapshots", "SnapshotName", {}),
+        ("describe_events", "Events", "Message", {"Duration": 60}),
+        ("describe_cache_parameter_groups", "CacheParameterGroups",
+         "CacheParameterGroupName", {}),
+        ("describe_cache_parameters", "Parameters", "ParameterName",
+         {"CacheParameterGroupName": f"pp-{e}"}),
+        ("describe_engine_default_parameters", "EngineDefaults.Parameters",
+         "ParameterName", {"CacheParameterGroupFamily": family}),
+        ("describe_cache_engine_versions", "CacheEngineVersions", "Engine",
+         {}),
+        ("describe_users", "Users", "UserId", {}),
+        ("describe_user_groups", "UserGroups", "UserGroupId", {}),
+        ("describe_service_updates", "ServiceUpdates", "ServiceUpdateName",
+         {}),
+    ]
+
+    def records(reply, key):
+      for part in key.split("."):
+        reply = reply[part]
+      return reply
+
+    for name, key, ident, kw in cases:
+      with self.subTest(action=name):
+        pages = list(self.ec.get_paginator(name).paginate(
+            PaginationConfig={"PageSize": 20}, **kw))
+        ids = [r[ident] for p in pages for r in records(p, key)]
+        self.assertTrue(all(len(records(p, key)) <= 20 for p in pages))
+        if name == "describe_events":
+          continue    # events keep arriving; only the page size holds
+        self.assertEqual(len(ids), len(set(ids)), ids)
+        first = getattr(self.ec, name)(**kw)
+        if len(ids) <= 20:
+          self.assertEqual([r[ident] for r in records(first, key)], ids)
+        if name == "describe_service_updates":
+          self.assertEqual(ids, [])
+          continue
+        self.assertGreaterEqual(len(ids), 2)
+        second = getattr(self.ec, name)(Marker="1", **kw)
+        self.assertEqual([r[ident] for r in records(second, key)][:19],
+                         ids[1:20])
+    for i in range(2):
+      self.ec.delete_snapshot(SnapshotName=f"pb-{e}-s{i}")
+      self.ec.delete_user_group(UserGroupId=f"pu-{e}-{i}")
+    self.ec.delete_user(UserId=f"pd-{e}")
+    self.ec.delete_cache_parameter_group(CacheParameterGroupName=f"pp-{e}")
+    for gid in (f"pa-{e}", f"pb-{e}"):
+      self.ec.delete_replication_group(ReplicationGroupId=gid)
+
   def test_cloudwatch(self):
     gid = f"cw-{self.ENGINE}"
     g = self.create(gid)
@@ -271,6 +345,35 @@ class Boto3Api(_Base):
     self.assertIn(20.0, data[0]["Values"])
     self.assertEqual(len(data[0]["Values"]), len(data[0]["Timestamps"]))
     self.assertEqual(data[1]["Values"], [])
+    # NextToken pagination: MaxDatapoints=1 bounds each whole reply, so
+    # boto3's paginator needs one page per datapoint of the two queries.
+    dims = [{"Name": "CacheClusterId", "Value": f"{gid}-001"}]
+    pages = list(self.cw.get_paginator("get_metric_data").paginate(
+        MetricDataQueries=[
+            {"Id": name.lower(), "MetricStat": {"Metric": {
+                "Namespace": "AWS/ElastiCache", "MetricName": name,
+                "Dimensions": dims}, "Period": 60, "Stat": "Maximum"}}
+            for name in ("CurrItems", "IsMaster")],
+        StartTime=start, EndTime=end, MaxDatapoints=1))
+    values = {"curritems": [], "ismaster": []}
+    for i, page in enumerate(pages):
+      got = [(r["Id"], v) for r in page["MetricDataResults"]
+             for v in r["Values"]]
+      self.assertEqual(len(got), 1, page)
+      self.assertEqual("NextToken" in page, i < len(pages) - 1)
+      if "NextToken" in page:
+        self.assertIn("PartialData", [r["StatusCode"]
+                                      for r in page["MetricDataResults"]])
+      values[got[0][0]].append(got[0][1])
+    self.assertIn(20.0, values["curritems"])
+    self.assertIn(1.0, values["ismaster"])
+    for token in ("x", "999999"):
+      self.assertEqual(self.code(
+          self.cw.get_metric_data, NextToken=token, StartTime=start,
+          EndTime=end, MetricDataQueries=[{"Id": "a", "MetricStat": {
+              "Metric": {"Namespace": "AWS/ElastiCache",
+                         "MetricName": "CurrItems", "Dimensions": dims},
+              "Period": 60, "Stat": "Maximum"}}]), "InvalidNextToken")
     self.assertEqual(self.code(self.cw.get_metric_statistics,
                                Namespace="AWS/ElastiCache",
                                MetricName="Bogus", StartTime=start,
@@ -279,6 +382,83 @@ class Boto3Api(_Base):
                                    {"Name": "ReplicationGroupId",
                                     "Value": gid}]),
                      "InvalidParameterValue")
+    self.ec.delete_replication_group(ReplicationGroupId=gid)
+
+  def test_cloudwatch_json_protocol(self):
+    """Current SDKs send CloudWatch as awsJson1_0 (X-Amz-Target, JSON body;
+    botocore since 2025). Debian's botocore uses the Query protocol, so its
+    CloudWatch model is switched to that protocol here, as AWS now ships it,
+    and the same calls are made: results, pagination and error codes."""
+    import json as _json
+    import shutil
+    import tempfile
+    import boto3
+    import botocore
+    from botocore.config import Config
+    tmp = tempfile.mkdtemp(prefix="vireo-cwjson-")
+    self.addCleanup(shutil.rmtree, tmp, True)
+    src = os.path.join(os.path.dirname(botocore.__file__), "data",
+                       "cloudwatch", "2010-08-01")
+    dst = os.path.join(tmp, "cloudwatch", "2010-08-01")
+    shutil.copytree(src, dst)
+    with open(os.path.join(dst, "service-2.json")) as f:
+      model = _json.load(f)
+    model["metadata"].update(protocol="json", jsonVersion="1.0",
+                             targetPrefix="GraniteServiceVersion20100801",
+                             awsQueryCompatible={})
+    model["metadata"].pop("protocols", None)
+    with open(os.path.join(dst, "service-2.json"), "w") as f:
+      _json.dump(model, f)
+    session = boto3.session.Session(
+        aws_access_key_id=self.mgr.key()[0],
+        aws_secret_access_key=self.mgr.key()[1], region_name="us-east-1")
+    session._session.get_component("data_loader").search_paths.insert(0, tmp)
+    sent = []
+    cw = session.client("cloudwatch", endpoint_url=self.mgr.url,
+                        config=Config(retries={"max_attempts": 1}))
+    cw.meta.events.register("before-send.cloudwatch.*",
+                            lambda request, **_: sent.append(request))
+    gid = f"cj-{self.ENGINE}"
+    g = self.create(gid)
+    redis.Redis(port=g["NodeGroups"][0]["PrimaryEndpoint"]["Port"]).set(
+        "k", "v")
+    start, end = (utcnow() - datetime.timedelta(minutes=5),
+                  utcnow() + datetime.timedelta(minutes=1))
+    dims = [{"Name": "ReplicationGroupId", "Value": gid}]
+    deadline = time.time() + 20
+    while True:
+      r = cw.get_metric_statistics(
+          Namespace="AWS/ElastiCache", MetricName="CurrItems",
+          Dimensions=dims, StartTime=start, EndTime=end, Period=60,
+          Statistics=["Maximum"])
+      if any(p["Maximum"] == 1 for p in r["Datapoints"]):
+        break
+      self.assertLess(time.time(), deadline, r)
+      time.sleep(0.5)
+    self.assertEqual(r["Label"], "CurrItems")
+    self.assertIsInstance(r["Datapoints"][0]["Timestamp"], datetime.datetime)
+    self.assertEqual(sent[-1].headers["X-Amz-Target"],
+                     b"GraniteServiceVersion20100801.GetMetricStatistics")
+    self.assertIn(b"json", sent[-1].headers["Content-Type"])
+    pages = list(cw.get_paginator("get_metric_data").paginate(
+        MetricDataQueries=[
+            {"Id": name.lower(), "MetricStat": {"Metric": {
+                "Namespace": "AWS/ElastiCache", "MetricName": name,
+                "Dimensions": dims}, "Period": 60, "Stat": "Maximum"}}
+            for name in ("CurrItems", "IsMaster")],
+        StartTime=start, EndTime=end, MaxDatapoints=1))
+    self.assertGreaterEqual(len(pages), 2)
+    ids = {r["Id"] for p in pages for r in p["MetricDataResults"]
+           if r["Values"]}
+    self.assertEqual(ids, {"curritems", "ismaster"})
+    for kw, code in (({"MetricName": "Bogus"}, "InvalidParameterValue"),
+                     ({"MetricName": "CurrItems", "Period": 7},
+                      "InvalidParameterValue")):
+      args = dict(Namespace="AWS/ElastiCache", Dimensions=dims,
+                  StartTime=start, EndTime=end, Period=60,
+                  Statistics=["Maximum"])
+      args.update(kw)
+      self.assertEqual(self.code(cw.get_metric_statistics, **args), code)
     self.ec.delete_replication_group(ReplicationGroupId=gid)
 
   def test_users_and_user_groups(self):

@@ -4,9 +4,8 @@ modify, failover, snapshot, restore, tags, users, metrics, delete, and an
 error's exit code. One child process runs aws-cli's own entry point for
 every command (a separate /usr/bin/aws start costs seconds each, and
 aws-cli cannot share a process with the botocore that boto3 uses);
-test_readme_aws.py runs the /usr/bin/aws binary itself. Engine redis: failover and users need replicas and ACL, which
-vireo-server does not have yet (boto3 covers engine vireo in
-test_aws_api.py).
+test_readme_aws.py runs the /usr/bin/aws binary itself. Runs once per
+engine (harness.for_engines): both have replicas and ACL.
 """
 
 import datetime
@@ -18,7 +17,7 @@ import unittest
 
 import redis
 
-from harness import PY, ManagerProcess
+from harness import PY, ManagerProcess, for_engines
 
 # Reads one JSON list of arguments per line, runs aws-cli on it, answers
 # [exit code, stdout, stderr] as one JSON line.
@@ -40,7 +39,8 @@ for line in sys.stdin:
 
 @unittest.skipUnless(os.access("/usr/bin/aws", os.X_OK),
                      "Debian's awscli is needed (scripts/setup.sh installs it)")
-class AwsCliActions(unittest.TestCase):
+@for_engines
+class AwsCliActions:
   @classmethod
   def setUpClass(cls):
     cls.mgr = ManagerProcess(down_after_ms=800).start()
@@ -74,13 +74,29 @@ class AwsCliActions(unittest.TestCase):
     ec = "elasticache"
     g = self.aws(ec, "create-replication-group", "--replication-group-id",
                  "cli", "--replication-group-description", "d", "--engine",
-                 "redis", "--num-cache-clusters", "2", "--tags",
+                 self.ENGINE, "--num-cache-clusters", "2", "--tags",
                  "Key=a,Value=1")["ReplicationGroup"]
     self.aws(ec, "wait", "replication-group-available",
              "--replication-group-id", "cli")
     g = self.aws(ec, "describe-replication-groups",
                  "--replication-group-id", "cli")["ReplicationGroups"][0]
     self.assertEqual(g["AutomaticFailover"], "enabled")
+    self.assertEqual(self.aws(ec, "list-tags-for-resource", "--resource-name",
+                              g["ARN"])["TagList"],
+                     [{"Key": "a", "Value": "1"}])
+    nodes = self.aws(ec, "describe-cache-clusters", "--cache-cluster-id",
+                     "cli-002", "--show-cache-node-info")["CacheClusters"]
+    self.assertEqual(nodes[0]["Engine"], self.ENGINE)
+    self.assertEqual(nodes[0]["CacheNodes"][0]["CacheNodeStatus"],
+                     "available")
+    self.assertTrue(nodes[0]["CacheNodes"][0]["Endpoint"]["Port"])
+    self.aws(ec, "reboot-cache-cluster", "--cache-cluster-id", "cli-002",
+             "--cache-node-ids-to-reboot", "0001")
+    self.aws(ec, "wait", "cache-cluster-available", "--cache-cluster-id",
+             "cli-002")
+    self.assertEqual(self.aws(ec, "describe-cache-clusters",
+                              "--cache-cluster-id", "cli-002")[
+        "CacheClusters"][0]["CacheClusterStatus"], "available")
     port = g["NodeGroups"][0]["PrimaryEndpoint"]["Port"]
     redis.Redis(port=port).set("cli-key", "1")
     g = self.aws(ec, "modify-replication-group", "--replication-group-id",
@@ -104,7 +120,7 @@ class AwsCliActions(unittest.TestCase):
       time.sleep(0.3)
     r = self.aws(ec, "create-replication-group", "--replication-group-id",
                  "cli-restored", "--replication-group-description", "r",
-                 "--engine", "redis", "--snapshot-name", "cli-snap")
+                 "--engine", self.ENGINE, "--snapshot-name", "cli-snap")
     self.aws(ec, "wait", "replication-group-available",
              "--replication-group-id", "cli-restored")
     rport = r["ReplicationGroup"]["NodeGroups"][0]["PrimaryEndpoint"]["Port"]
@@ -148,6 +164,15 @@ class AwsCliActions(unittest.TestCase):
         break
       self.assertLess(time.time(), deadline, data)
       time.sleep(0.5)
+    stats = self.aws(
+        "cloudwatch", "get-metric-statistics", "--namespace",
+        "AWS/ElastiCache", "--metric-name", "IsMaster", "--statistics",
+        "Maximum", "--dimensions", "Name=ReplicationGroupId,Value=cli",
+        "--period", "60", "--start-time",
+        (now - datetime.timedelta(minutes=5)).isoformat(), "--end-time",
+        (now + datetime.timedelta(minutes=2)).isoformat())
+    self.assertEqual(stats["Label"], "IsMaster")
+    self.assertIn(1.0, [p["Maximum"] for p in stats["Datapoints"]])
     err = self.aws(ec, "delete-user-group", "--user-group-id", "cli-ug",
                    rc=254)
     self.assertIn("InvalidUserGroupState", err)

@@ -82,12 +82,29 @@ class Parsed:
     self.path, self.query = path, query
 
 
-def protocol_of(headers):
-  """'json' when the body is declared JSON, else 'query' (AWS's own)."""
+# CloudWatch's JSON protocol (awsJson1_0): current SDKs (botocore since
+# 2025, aws-cli v1 from pip) send GetMetricStatistics/GetMetricData as a
+# JSON body with the action in X-Amz-Target; older ones (Debian's) use the
+# Query protocol. Both reach the same handlers.
+JSON_TARGET_PREFIX = "GraniteServiceVersion20100801."
+
+
+def _header(headers, wanted):
   for name, value in headers:
-    if name.lower() == "content-type":
-      return "json" if "json" in value.lower() else "query"
-  return "query"
+    if name.lower() == wanted:
+      return value
+  return None
+
+
+def protocol_of(headers):
+  """'awsjson' for CloudWatch's JSON protocol (X-Amz-Target), 'json' for
+  vireoctl's JSON, else 'query' (AWS's own)."""
+  ctype = _header(headers, "content-type")
+  if ctype is None or "json" not in ctype.lower():
+    return "query"
+  if _header(headers, "x-amz-target") is not None:
+    return "awsjson"
+  return "json"
 
 
 def parse_request(method, target, headers, body):
@@ -102,7 +119,7 @@ def parse_request(method, target, headers, body):
   except ValueError:
     raise invalid("The request URL is not valid.") from None
   protocol = protocol_of(headers)
-  if protocol == "json":
+  if protocol != "query":
     params = _query_params(url.query)
     if body.strip():
       try:
@@ -128,6 +145,13 @@ def parse_request(method, target, headers, body):
   elif path:
     raise ApiError("InvalidAction", "The request path must be /.",
                    status=404)
+  if protocol == "awsjson":
+    target = _header(headers, "x-amz-target")
+    if not target.startswith(JSON_TARGET_PREFIX) or "Action" in params:
+      raise ApiError("UnknownOperationException",
+                     f"X-Amz-Target {target[:60]!r} is not an operation of "
+                     "this endpoint.")
+    params["Action"] = target[len(JSON_TARGET_PREFIX):]
   if "Action" in params:
     if not isinstance(params["Action"], str):
       raise invalid("Action must be a string.")
@@ -142,6 +166,9 @@ def parse_request(method, target, headers, body):
                    f"The action {action[:100]!r} is not valid for this "
                    "endpoint.")
   service = HANDLERS[action][0]
+  if protocol == "awsjson" and service != MONITORING:
+    raise ApiError("UnknownOperationException",
+                   f"{action[:100]} is not a CloudWatch operation.")
   version = params.pop("Version", None)
   if protocol == "query":
     if version is None:
@@ -206,6 +233,8 @@ def handle(manager, auth, method, target, headers, body):
     result = impl(manager, params)
     if req.protocol == "json":
       out = 200, "application/json", _json(result)
+    elif req.protocol == "awsjson":
+      out = 200, "application/x-amz-json-1.0", _json(result)
     else:
       out = 200, "text/xml", query_protocol.render_result(
           action_service, req.action, result, request_id)
@@ -227,6 +256,9 @@ def _error(manager, ctx, err, request_id):
     manager.api_errors(err.code)
   if ctx["protocol"] == "json":
     return err.status, "application/json", _json(err.to_json())
+  if ctx["protocol"] == "awsjson":
+    return err.status, "application/x-amz-json-1.0", _json(
+        {"__type": err.code, "message": err.message})
   return err.status, "text/xml", query_protocol.render_error(
       ctx["service"], err.code, err.message, err.status, request_id)
 

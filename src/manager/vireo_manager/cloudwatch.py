@@ -191,9 +191,16 @@ def _parse_queries(raw):
 
 
 def get_metric_data(m, p):
-  if "NextToken" in p:
-    raise ApiError("InvalidNextToken", "The NextToken is not valid: this "
-                   "endpoint returns every datapoint in one page.")
+  # MaxDatapoints bounds the whole reply, as in CloudWatch: the datapoints of
+  # every query, in query order, are one sequence; NextToken is the index in
+  # it where the next page starts (digits only, so a forged token can only
+  # point elsewhere in the same caller's answer). Datapoints that arrive
+  # between two pages may shift the sequence, as CloudWatch also warns.
+  token = p.get("NextToken")
+  if token is not None and (not token.isdigit() or len(token) > 9):
+    raise ApiError("InvalidNextToken", "The NextToken is not valid: pass "
+                   "the NextToken of the previous page.")
+  offset = int(token) if token else 0
   scan = p.get("ScanBy", "TimestampDescending")
   if scan not in ("TimestampDescending", "TimestampAscending"):
     raise invalid("ScanBy must be TimestampDescending or "
@@ -203,6 +210,8 @@ def get_metric_data(m, p):
   _window(start, end, 60)
   limit = p.get("MaxDatapoints", 100800)
   results = []
+  seen = 0            # datapoints of the earlier queries, this page or not
+  more = False
   for q in queries:
     if not q["ReturnData"]:
       continue
@@ -213,14 +222,24 @@ def get_metric_data(m, p):
       buckets = _buckets(m, _nodes_for(m, q["Dims"]), q["Name"], start, end,
                          q["Period"])
     keys = sorted(buckets, reverse=scan == "TimestampDescending")
+    lo = min(max(offset - seen, 0), len(keys))
+    hi = min(max(offset + limit - seen, 0), len(keys))
+    seen += len(keys)
     status = "Complete"
-    if len(keys) > limit:
-      keys, status = keys[:limit], "PartialData"
+    if hi < len(keys):
+      status, more = "PartialData", True
+    keys = keys[lo:hi]
     results.append({
         "Id": q["Id"], "Label": q["Label"],
         "Timestamps": [iso(start + k * q["Period"]) for k in keys],
         "Values": [_stat(buckets[k], q["Stat"]) for k in keys],
         "StatusCode": status})
-  return {"MetricDataResults": results, "Messages": []}
+  if offset > seen:
+    raise ApiError("InvalidNextToken", "The NextToken is not valid: pass "
+                   "the NextToken of the previous page.")
+  out = {"MetricDataResults": results, "Messages": []}
+  if more:
+    out["NextToken"] = str(offset + limit)
+  return out
 
 

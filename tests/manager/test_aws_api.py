@@ -258,6 +258,22 @@ class Boto3Api(_Base):
     for i in range(2):
       self.ec.create_user_group(UserGroupId=f"pu-{e}-{i}", Engine="redis",
                                 UserIds=[f"pd-{e}"])
+    # The user faults no other test reaches.
+    self.assertEqual(self.code(self.ec.create_user, UserId=f"pd-{e}",
+                               UserName="x", Engine="redis",
+                               NoPasswordRequired=True,
+                               AccessString="on ~* +@all"),
+                     "UserAlreadyExists")
+    self.assertEqual(self.code(self.ec.create_user_group,
+                               UserGroupId=f"pu-{e}-0", Engine="redis",
+                               UserIds=[f"pd-{e}"]),
+                     "UserGroupAlreadyExists")
+    self.assertEqual(self.code(self.ec.create_user_group,
+                               UserGroupId=f"pu-{e}-x", Engine="redis",
+                               UserIds=[f"pd-{e}", "default"]),
+                     "DuplicateUserName")
+    self.assertEqual(self.code(self.ec.describe_user_groups,
+                               UserGroupId=f"nope-{e}"), "UserGroupNotFound")
     cases = [
         ("describe_replication_groups", "ReplicationGroups",
          "ReplicationGroupId", {}),

@@ -161,6 +161,10 @@ def parse_request(method, target, headers, body):
   if len(candidates) > 1:
     raise invalid("The request names more than one Action.")
   action = candidates.pop()
+  if action not in HANDLERS and protocol == "awsjson":
+    # The JSON protocol's own code for an operation it does not have.
+    raise ApiError("UnknownOperationException",
+                   f"{action[:100]} is not a CloudWatch operation.")
   if action not in HANDLERS:
     raise ApiError("InvalidAction",
                    f"The action {action[:100]!r} is not valid for this "

@@ -93,7 +93,8 @@ class ApiServer(ThreadingHTTPServer):
 
 def make_server(manager, host, port, auth=None, tls_context=None,
                 metrics_tokens=None, request_timeout=REQUEST_TIMEOUT,
-                idle_timeout=IDLE_TIMEOUT, max_active=MAX_ACTIVE):
+                idle_timeout=IDLE_TIMEOUT, max_active=MAX_ACTIVE,
+                queue_wait=QUEUE_WAIT):
   active = threading.BoundedSemaphore(max_active)
 
   class Handler(BaseHTTPRequestHandler):
@@ -180,7 +181,7 @@ def make_server(manager, host, port, auth=None, tls_context=None,
           text = manager.metrics.prometheus() if manager.metrics else ""
           self._reply(200, text.encode(), "text/plain; version=0.0.4")
         return
-      if not active.acquire(timeout=QUEUE_WAIT):
+      if not active.acquire(timeout=queue_wait):
         self._error(400, "Throttling", "Rate exceeded")
         return
       try:

@@ -68,6 +68,8 @@ def main(argv=None):
                   help="idle keep-alive connections are closed after this")
   ap.add_argument("--max-active-requests", type=int, default=32,
                   help="requests executing at once; others queue")
+  ap.add_argument("--queue-wait-s", type=float, default=20.0,
+                  help="a queued request gets Throttling after this")
   ap.add_argument("--bind-address",
                   help="host address nodes, endpoints and the Sentinel port "
                   "listen on besides 127.0.0.1 (reachable from the network)")
@@ -150,7 +152,8 @@ def main(argv=None):
                                          for a, s in keys.items()],
                          request_timeout=args.request_timeout_s,
                          idle_timeout=args.idle_timeout_s,
-                         max_active=args.max_active_requests)
+                         max_active=args.max_active_requests,
+                         queue_wait=args.queue_wait_s)
   except OSError as e:
     ap.error(f"cannot listen on {host}:{port}: {e.strerror}")
   manager.start()

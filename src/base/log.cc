@@ -3,6 +3,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdarg>
 #include <cstdio>
 #include <ctime>
@@ -11,6 +12,7 @@ namespace vireo {
 namespace {
 FILE* g_out = nullptr;  // process-wide sink; the log is a process concern
 LogSeverity g_level = LogSeverity::kNotice;
+std::atomic<char> g_role{'M'};
 }  // namespace
 
 void Log::Configure(const std::string& path, LogSeverity level) {
@@ -23,6 +25,8 @@ void Log::Configure(const std::string& path, LogSeverity level) {
   }
 }
 
+void Log::SetRole(char role) { g_role.store(role, std::memory_order_relaxed); }
+
 void Log::Write(LogSeverity level, const char* fmt, ...) {
   if (level < g_level) return;
   if (!g_out) g_out = stdout;
@@ -34,7 +38,7 @@ void Log::Write(LogSeverity level, const char* fmt, ...) {
   char when[64];
   size_t n = strftime(when, sizeof(when), "%d %b %Y %H:%M:%S.", &t);
   snprintf(when + n, sizeof(when) - n, "%03d", int(tv.tv_usec / 1000));
-  fprintf(g_out, "%d:M %s %c ", int(getpid()), when, kMarks[int(level)]);
+  fprintf(g_out, "%d:%c %s %c ", int(getpid()), g_role.load(std::memory_order_relaxed), when, kMarks[int(level)]);
   va_list ap;
   va_start(ap, fmt);
   vfprintf(g_out, fmt, ap);

@@ -1,5 +1,5 @@
 // Server log in redis-server's line format ("pid:M 26 Nov 2026 04:34:10.123 * text").
-// Not thread-safe: used from the node's main thread only.
+// Not thread-safe: used from the node's main thread only (the role letter is atomic).
 #pragma once
 #include <string>
 
@@ -12,6 +12,9 @@ class Log {
   // Empty path: standard output.
   static void Configure(const std::string& path, LogSeverity level);
   static void Write(LogSeverity level, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
+  // The role letter after the pid, as Redis writes it: 'M' for a primary,
+  // 'S' for a replica. Set by replication when the node changes role.
+  static void SetRole(char role);
 };
 
 #define VLOG_NOTICE(...) ::vireo::Log::Write(::vireo::LogSeverity::kNotice, __VA_ARGS__)

@@ -75,6 +75,7 @@ void Replication::SetMaster(const std::string& host, int port) {
   const bool was_master = !is_replica();
   master_host_ = host;
   master_port_ = port;
+  Log::SetRole('S');
   if (master_client_) {
     Client* m = master_client_;
     CacheMaster();
@@ -102,6 +103,7 @@ void Replication::Promote() {
   if (!is_replica()) return;
   master_host_.clear();
   master_port_ = 0;
+  Log::SetRole('M');
   if (master_client_) {
     Client* m = master_client_;
     master_client_ = nullptr;

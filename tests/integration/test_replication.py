@@ -171,6 +171,8 @@ class VireoReplicaOfRedis(unittest.TestCase):
     r = replica.redis(decode_responses=False)
     r.replicaof("127.0.0.1", self.primary.port)
     wait_until(lambda: r.info("replication").get("master_link_status") == "up", what="link up")
+    # Log lines carry the role letter as Redis writes them: S on a replica.
+    self.assertRegex(replica.log(), r"\d+:S .* Connecting to MASTER")
     time.sleep(0.5 if quick() else 1.0)
     # The replica side: ROLE, CLIENT LIST's master flag, refusals.
     role = r.execute_command("ROLE")

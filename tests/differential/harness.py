@@ -500,8 +500,24 @@ def _mask_groups(match):
 
 def mask_map_value(key):
   """Hides the value that follows `key` in a map or a flat k/v array, at
-  any depth (ACL LOG: a list of maps)."""
+  any depth (ACL LOG: a list of maps). `key[N]` hides only element N of each
+  entry of the list that follows `key`, keeping the list's length and the
+  other elements (COMMAND DOCS history: `history[1]` keeps the versions and
+  hides the descriptions)."""
+  element = None
+  m = re.fullmatch(r"(.+)\[(\d+)\]", key)
+  if m:
+    key, element = m.group(1), int(m.group(2))
   key_b = key.encode()
+
+  def hide(value):
+    if element is None:
+      return Node("+", b"<masked>")
+    if isinstance(value.value, list):
+      for entry in value.value:
+        if isinstance(entry.value, list) and element < len(entry.value):
+          entry.value[element] = Node("+", b"<masked>")
+    return value
 
   def apply(node):
     if not isinstance(node.value, list):
@@ -509,7 +525,7 @@ def mask_map_value(key):
     for i in range(0, len(node.value) - 1, 2):
       k = node.value[i]
       if k.kind in "+$" and k.value == key_b:
-        node.value[i + 1] = Node("+", b"<masked>")
+        node.value[i + 1] = hide(node.value[i + 1])
     for item in node.value:
       apply(item)
 

@@ -1,9 +1,10 @@
 """COMMAND DOCS for every command the server under test has, against the
 reference redis-server 7.0.15: the whole structure (since, group, doc_flags,
-deprecation, history, argument trees with names, types, key_spec_index,
-tokens, since and flags) must be equal; summary and complexity are present
-where Redis has them but are Vireo's own words, so they must differ from
-Redis's on a Vireo server. A container is compared on the subcommands the
+deprecation, history versions, argument trees with names, types,
+key_spec_index, tokens, since and flags) must be equal; summary, complexity
+and the description of each history entry are present where Redis has them
+but are Vireo's own words, so they must differ from Redis's on a Vireo
+server. A container is compared on the subcommands the
 server under test has (unbuilt ones are missing from COMMAND too)."""
 
 import socket
@@ -40,9 +41,15 @@ def as_map(reply):
 
 
 def structure(doc, keep_subs=None):
-  """The facts of one command's docs (prose fields dropped), and the prose."""
+  """The facts of one command's docs (prose fields dropped, history reduced
+  to its versions), and the prose (history: the list of descriptions)."""
   d = dict(as_map(doc))
   prose = {k: d.pop(k) for k in PROSE if k in d}
+  if b"history" in d:
+    for entry in d[b"history"]:
+      assert len(entry) == 2, entry
+    prose[b"history"] = [entry[1] for entry in d[b"history"]]
+    d[b"history"] = [entry[0] for entry in d[b"history"]]
   if b"subcommands" in d:
     subs = as_map(d.pop(b"subcommands"))
     d[b"subcommands"] = sorted(n for n in subs if keep_subs is None or n in keep_subs)
@@ -99,7 +106,8 @@ class CommandDocsTest(unittest.TestCase):
       names = ours.call("COMMAND", "LIST")
       self.assertGreater(len(names), 200)
       ours_set = set(names)
-      compared = same_prose = 0
+      compared = same_prose = histories = 0
+      same_history = []
       for name in names:
         mine, theirs = ours.call("COMMAND", "DOCS", name), ref.call("COMMAND", "DOCS", name)
         self.assertEqual(len(as_map(mine)), 1, name)
@@ -109,10 +117,17 @@ class CommandDocsTest(unittest.TestCase):
         self.assertEqual(sorted(p1), sorted(p2), "%s: prose fields" % name)
         for k, v in p1.items():
           self.assertTrue(v, "%s: empty %s" % (name, k))
+        for mine_h, theirs_h in zip(p1.get(b"history", []), p2.get(b"history", [])):
+          self.assertTrue(mine_h, "%s: empty history description" % name)
+          histories += 1
+          if mine_h == theirs_h:
+            same_history.append((name, mine_h))
         same_prose += p1.get(b"summary") == p2.get(b"summary")
         compared += 1
       if harness.is_vireo():
         self.assertEqual(same_prose, 0, "summaries copied from Redis")
+        self.assertEqual(same_history, [], "history descriptions copied from Redis")
+      self.assertGreater(histories, 50)
       return compared
     finally:
       ours.close()

@@ -195,8 +195,8 @@ class Faults:
     members = g["NodeGroups"][0]["NodeGroupMembers"]
     primary = [m for m in members if m["CurrentRole"] == "primary"][0]
     replica = [m for m in members if m["CurrentRole"] == "replica"][0]
-    pid = int(redis.Redis(port=replica["ReadEndpoint"]["Port"]).info(
-        "server")["process_id"])
+    with redis.Redis(port=replica["ReadEndpoint"]["Port"]) as r:
+      pid = int(r.info("server")["process_id"])
     held = _Held(self.ec.test_failover, ReplicationGroupId=gid,
                  NodeGroupId="0001")
     stopped = False

@@ -519,42 +519,34 @@ def mask_map_value(key):
           entry.value[element] = Node("+", b"<masked>")
     return value
 
-  def apply(node):
-    if not isinstance(node.value, list):
-      return
-    for i in range(0, len(node.value) - 1, 2):
-      k = node.value[i]
-      if k.kind in "+$" and k.value == key_b:
-        node.value[i + 1] = hide(node.value[i + 1])
-    for item in node.value:
-      apply(item)
-
-  def run(reply):
-    if is_error(reply) or reply[:1] not in b"*%":
-      return reply
-    node = decode_all(reply)
-    if not isinstance(node.value, list):
-      return reply
-    apply(node)
-    return node.encode()
-  return run
+  return rewrite_map_values(key_b, hide)
 
 
 def sort_map_value(key):
   """Sorts by key the pairs of the map (or flat k/v array) that follows `key`,
   at any depth: Redis lists COMMAND DOCS subcommands in the order of a hash
   table seeded at random when the server starts."""
-  key_b = key.encode()
+  def sort_pairs(value):
+    if isinstance(value.value, list):
+      pairs = [(value.value[j], value.value[j + 1]) for j in range(0, len(value.value) - 1, 2)]
+      pairs.sort(key=lambda p: p[0].encode())
+      value.value = [x for p in pairs for x in p]
+    return value
+
+  return rewrite_map_values(key.encode(), sort_pairs)
+
+
+def rewrite_map_values(key_b, transform):
+  """A reply filter: replaces every value that follows the key `key_b` in a
+  map or flat k/v array, at any depth, with transform(value)."""
 
   def apply(node):
     if not isinstance(node.value, list):
       return
     for i in range(0, len(node.value) - 1, 2):
-      k, v = node.value[i], node.value[i + 1]
-      if k.kind in "+$" and k.value == key_b and isinstance(v.value, list):
-        pairs = [(v.value[j], v.value[j + 1]) for j in range(0, len(v.value) - 1, 2)]
-        pairs.sort(key=lambda p: p[0].encode())
-        v.value = [x for p in pairs for x in p]
+      k = node.value[i]
+      if k.kind in "+$" and k.value == key_b:
+        node.value[i + 1] = transform(node.value[i + 1])
     for item in node.value:
       apply(item)
 

@@ -59,6 +59,16 @@ def free_port():
   raise RuntimeError("no free port found")
 
 
+def wait_until(pred, timeout=20.0, what="condition"):
+  """Polls pred() until it is true; fails the test after `timeout` seconds."""
+  deadline = time.monotonic() + timeout
+  while time.monotonic() < deadline:
+    if pred():
+      return
+    time.sleep(0.02)
+  raise AssertionError("timed out waiting for " + what)
+
+
 def wait_for_port(port, timeout=10.0, proc=None):
   """Waits until a PING on `port` gets +PONG; False on timeout or death."""
   deadline = time.monotonic() + timeout

@@ -14,8 +14,8 @@ import unittest
 
 import redis
 
-from harness import ServerProcess, is_vireo, server_binary
-from test_replication import REDIS_SERVER, wait_until
+from harness import ServerProcess, is_vireo, server_binary, wait_until
+from test_replication import REDIS_SERVER
 
 
 class FailoverBase(unittest.TestCase):

@@ -14,8 +14,8 @@ import signal
 import time
 import unittest
 
-from harness import ServerProcess, is_vireo, quick
-from test_replication import REDIS_SERVER, Writer, wait_until
+from harness import ServerProcess, is_vireo, quick, wait_until
+from test_replication import REDIS_SERVER, Writer
 
 KEYS = 20000
 DELAY_US = 100  # per key: a 2 s transfer

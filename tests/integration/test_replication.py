@@ -15,18 +15,9 @@ import threading
 import time
 import unittest
 
-from harness import ServerProcess, is_vireo, quick
+from harness import ServerProcess, is_vireo, quick, wait_until
 
 REDIS_SERVER = "/usr/bin/redis-server"
-
-
-def wait_until(pred, timeout=15.0, what="condition"):
-  deadline = time.monotonic() + timeout
-  while time.monotonic() < deadline:
-    if pred():
-      return
-    time.sleep(0.02)
-  raise AssertionError("timed out waiting for " + what)
 
 
 def dataset(r):

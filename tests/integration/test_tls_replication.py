@@ -15,10 +15,9 @@ Every process started here is stopped by the test's cleanups.
 import os
 import shutil
 import tempfile
-import time
 import unittest
 
-from harness import ServerProcess, free_port
+from harness import ServerProcess, free_port, wait_until
 from test_tls import make_ca, openssl
 
 REDIS_SERVER = "/usr/bin/redis-server"
@@ -33,15 +32,6 @@ def make_node_cert(d, ca, name):
           "-out", name + ".csr", cwd=d)
   openssl("x509", "-req", "-in", name + ".csr", "-CA", ca + ".crt", "-CAkey", ca + ".key", "-CAcreateserial",
           "-days", "2", "-extfile", name + ".ext", "-out", name + ".crt", cwd=d)
-
-
-def wait_until(pred, timeout=20.0, what="condition"):
-  deadline = time.monotonic() + timeout
-  while time.monotonic() < deadline:
-    if pred():
-      return
-    time.sleep(0.02)
-  raise AssertionError("timed out waiting for " + what)
 
 
 class TlsReplicationTest(unittest.TestCase):

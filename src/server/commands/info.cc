@@ -168,7 +168,19 @@ void MemorySection(Server& s, InfoWriter& w) {
   w.Field("maxmemory", (long long)s.cfg().maxmemory);
   w.Field("maxmemory_human", Human(double(s.cfg().maxmemory)));
   w.Field("maxmemory_policy", kEvictionPolicyNames[s.cfg().maxmemory_policy]);
+  // allocator_frag_*: jemalloc's active against allocated bytes, where the
+  // free blocks of entry-slab pages count as fragmentation (see
+  // engine/active_defrag.h); rss_* as Redis computes them.
+  const Fragmentation frag = ActiveDefrag::ReadFragmentation();
+  const size_t frag_allocated = m.active - frag.bytes;
+  w.FieldF("allocator_frag_ratio", frag_allocated ? double(m.active) / double(frag_allocated) : 0, 2);
+  w.Field("allocator_frag_bytes", (long long)frag.bytes);
+  w.FieldF("allocator_rss_ratio", m.active ? double(m.resident) / double(m.active) : 0, 2);
+  w.Field("allocator_rss_bytes", (long long)m.resident - (long long)m.active);
+  w.FieldF("rss_overhead_ratio", m.resident ? double(m.rss) / double(m.resident) : 0, 2);
+  w.Field("rss_overhead_bytes", (long long)m.rss - (long long)m.resident);
   w.FieldF("mem_fragmentation_ratio", used ? double(m.rss) / double(used) : 0, 2);
+  w.Field("mem_fragmentation_bytes", (long long)m.rss - (long long)used);
   w.Field("mem_not_counted_for_evict", (long long)s.MemNotCountedForEvict());
   // Client memory by Redis's two INFO classes (replicas; everyone else), as CLIENT LIST's tot-mem.
   long long mem_replicas = 0, mem_normal = 0;
@@ -179,6 +191,7 @@ void MemorySection(Server& s, InfoWriter& w) {
   w.Field("mem_clients_slaves", mem_replicas);
   w.Field("mem_clients_normal", mem_normal);
   w.Field("mem_allocator", m.allocator);
+  w.Field("active_defrag_running", s.keyspace().defrag().stats().running);
   w.Field("lazyfree_pending_objects", (long long)s.keyspace().lazy_freer().pending());
   w.Field("lazyfreed_objects", (long long)s.keyspace().lazy_freer().freed());
 }
@@ -280,6 +293,13 @@ void StatsSection(Server& s, InfoWriter& w) {
   w.Field("latest_fork_usec", 0);
   w.Field("total_forks", 0);
   w.Field("migrate_cached_sockets", (long long)s.migrate_sockets().size());
+  const ActiveDefrag& defrag = s.keyspace().defrag();
+  w.Field("active_defrag_hits", (unsigned long long)defrag.stats().hits);
+  w.Field("active_defrag_misses", (unsigned long long)defrag.stats().misses);
+  w.Field("active_defrag_key_hits", (unsigned long long)defrag.stats().key_hits);
+  w.Field("active_defrag_key_misses", (unsigned long long)defrag.stats().key_misses);
+  w.Field("total_active_defrag_time", (unsigned long long)(defrag.stats().total_time_ms + defrag.current_time_ms()));
+  w.Field("current_active_defrag_time", (unsigned long long)defrag.current_time_ms());
   w.Field("tracking_total_keys", (long long)s.tracking().total_keys());
   w.Field("tracking_total_items", (long long)s.tracking().total_items());
   w.Field("tracking_total_prefixes", (long long)s.tracking().total_prefixes());

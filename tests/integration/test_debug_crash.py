@@ -24,6 +24,8 @@ class DebugCrash:
 
   def crash(self, sub):
     server = self.start()
+    if server.redis().info("memory")["mem_allocator"] == "asan":
+      self.skipTest("sanitizer builds leave fatal signals to the sanitizer's own report")
     r = server.redis(socket_timeout=10)
     r.set("k", "v")
     try:
@@ -102,6 +104,25 @@ class DebugCrash:
     stats = dict(zip(stats[::2], stats[1::2]))
     self.assertEqual(stats["keys.count"], 60000)
     self.assertGreater(stats["peak.allocated"], 1.5 * stats["total.allocated"])
+
+
+  def test_mallctl_reads_jemalloc_as_redis(self):
+    server = self.start()
+    r = server.redis()
+    if not r.info("memory")["mem_allocator"].startswith("jemalloc"):
+      self.skipTest("no jemalloc in this build")
+    self.assertEqual(r.execute_command("DEBUG", "MALLCTL", "arenas.page"), 4096)
+    self.assertEqual(r.execute_command("DEBUG", "MALLCTL-STR", "version")[:5], "5.3.0")
+    for name, error in (("opt.narenas", "Invalid argument"), ("nosuch.setting", "No such file or directory")):
+      with self.assertRaises(Exception) as e:
+        r.execute_command("DEBUG", "MALLCTL", name)
+      self.assertIn(error, str(e.exception))
+    with self.assertRaises(Exception) as e:
+      r.execute_command("DEBUG", "MALLCTL-STR", "nosuch.setting")
+    self.assertIn("No such file or directory", str(e.exception))
+    with self.assertRaises(Exception):
+      r.execute_command("DEBUG", "MALLCTL", "epoch", "x")
+    self.assertIn("jemalloc statistics", r.execute_command("MEMORY", "MALLOC-STATS"))
 
 
 class DebugCrashVireo(DebugCrash, unittest.TestCase):

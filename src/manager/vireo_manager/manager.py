@@ -99,7 +99,7 @@ class Manager:
         continue
       self.open_endpoints(group)
     self.forwarder.deferred = False
-    if self.forwarder.table or self.forwarder.previous:
+    if self.forwarder.table or self.forwarder.running():
       try:
         self.forwarder.ensure()
         self.forwarder.push()

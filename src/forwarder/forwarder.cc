@@ -468,6 +468,10 @@ void Forwarder::OnConnEvent(Handle* h, uint32_t events) {
     UpdateInterest(c);
     return;
   }
+  if (events & EPOLLERR) {
+    CloseConn(c);   // reset or failed: nothing more can pass either way
+    return;
+  }
   int self = is_client ? c->client : c->upstream;
   int peer = is_client ? c->upstream : c->client;
   Dir& from = is_client ? c->up : c->down;   // self -> peer
@@ -479,7 +483,7 @@ void Forwarder::OnConnEvent(Handle* h, uint32_t events) {
       to.shut = true;
     }
   }
-  if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+  if (events & (EPOLLIN | EPOLLHUP)) {
     if (!Fill(from, self, peer)) {
       CloseConn(c);
       return;

@@ -15,14 +15,18 @@ bool ActiveDefrag::Supported() { return alloc_defrag::Supported(); }
 
 Fragmentation ActiveDefrag::ReadFragmentation() {
   const MemoryStats m = ReadMemoryStats();
+  return FragmentationOf(m.allocated, m.active);
+}
+
+Fragmentation ActiveDefrag::FragmentationOf(size_t allocated, size_t active) {
   // Free blocks in entry-slab pages are allocated as far as jemalloc knows.
   const SlabAllocator& slab = EntrySlab();
   const size_t slab_free = slab.page_bytes() > slab.live_bytes() ? slab.page_bytes() - slab.live_bytes() : 0;
   Fragmentation f;
-  const size_t allocated = m.allocated > slab_free ? m.allocated - slab_free : m.allocated;
-  if (allocated == 0 || m.active < allocated) return f;
-  f.bytes = m.active - allocated;
-  f.pct = double(m.active) / double(allocated) * 100 - 100;
+  if (allocated > slab_free) allocated -= slab_free;
+  if (allocated == 0 || active < allocated) return f;
+  f.bytes = active - allocated;
+  f.pct = double(active) / double(allocated) * 100 - 100;
   return f;
 }
 

@@ -63,6 +63,9 @@ class ActiveDefrag {
   using FragmentationFn = Fragmentation (*)();
   // The allocator's figures (jemalloc stats, entry slab); tests substitute theirs.
   static Fragmentation ReadFragmentation();
+  // The same from figures already read (INFO, MEMORY STATS): jemalloc's
+  // allocated and active bytes, less this thread's entry-slab free blocks.
+  static Fragmentation FragmentationOf(size_t allocated, size_t active);
   explicit ActiveDefrag(FragmentationFn frag = ReadFragmentation,
                         const Entry::DefragMovers* movers = &Entry::AllocatorMovers())
       : frag_(frag), movers_(movers) {}

@@ -1,9 +1,10 @@
 // Config parsing, CONFIG GET/SET. Expected texts were taken from
 // redis-server 7.0.15 (only the version in the FATAL banner differs).
-#include "base/alloc_defrag.h"
 #include "server/config.h"
 
 #include <gtest/gtest.h>
+
+#include "base/alloc_defrag.h"
 
 #include <map>
 #include <tuple>

@@ -41,19 +41,27 @@ class PauseStaticBase:
     wait_until(lambda: p.info("replication").get("slave0", {}).get("state") == "online", what="online")
     return ps, p, rs, r
 
-  def three_keys(self, c, px=100):
+  def three_keys(self, c, px=1000):
+    """k and e2 expire in px ms, p does not; returns their deadline
+    (time.monotonic()). TTLs are long enough for the pause to start first
+    even on a loaded box."""
+    deadline = time.monotonic() + px / 1000.0
     c.set("k", "v", px=px)
     c.set("e2", "v", px=px)
     c.set("p", "v")
+    return deadline
+
+  def sleep_past(self, deadline, extra=0.3):
+    time.sleep(max(0.0, deadline + extra - time.monotonic()))
 
   def test_write_pause_reports_expired_keys_missing_but_keeps_them(self):
     s = self.start()
     a, b = self.client(s), self.client(s)
-    self.three_keys(a)
+    deadline = self.three_keys(a)
     expired_before = b.info("stats")["expired_keys"]
     self.assertTrue(a.execute_command("CLIENT", "PAUSE", 10000, "WRITE"))
     self.addCleanup(lambda: b.execute_command("CLIENT", "UNPAUSE"))
-    time.sleep(0.5)  # past the deadlines and several cron ticks (active expiry)
+    self.sleep_past(deadline, 0.5)  # past the deadlines and several cron ticks (active expiry)
     self.assertEqual(b.dbsize(), 3)
     self.assertEqual(b.info("keyspace")["db0"]["keys"], 3)
     self.assertEqual(b.info("keyspace")["db0"]["expires"], 2)
@@ -79,22 +87,23 @@ class PauseStaticBase:
   def test_pause_end_by_timeout_releases_the_deletions(self):
     s = self.start()
     a = self.client(s)
-    self.three_keys(a)
-    self.assertTrue(a.execute_command("CLIENT", "PAUSE", 600, "WRITE"))
-    time.sleep(0.3)
+    deadline = self.three_keys(a)
+    self.assertTrue(a.execute_command("CLIENT", "PAUSE", 2000, "WRITE"))
+    self.sleep_past(deadline, 0.2)
     self.assertEqual(a.dbsize(), 3)
     wait_until(lambda: a.dbsize() == 1, timeout=5, what="expiry after the pause timed out")
 
   def test_replica_gets_no_del_during_the_pause_and_the_dels_after(self):
     # ALL holds every command of a normal client, CLIENT UNPAUSE too: that
     # pause ends at its deadline; WRITE is lifted with CLIENT UNPAUSE.
-    for mode, ms in (("WRITE", 10000), ("ALL", 1500)):
+    for mode, ms in (("WRITE", 10000), ("ALL", 3500)):
       with self.subTest(mode=mode):
         ps, p, rs, r = self.with_replica()
-        self.three_keys(p, px=600)
-        wait_until(lambda: r.dbsize() == 3, timeout=0.5, what="keys replicated")
+        # TTLs long enough for the pause to start first on a loaded box.
+        deadline = self.three_keys(p, px=2000)
+        wait_until(lambda: r.dbsize() == 3, timeout=1.5, what="keys replicated")
         self.assertTrue(p.execute_command("CLIENT", "PAUSE", ms, mode))
-        time.sleep(0.8)
+        self.sleep_past(deadline)
         # No DEL reached the replica: it still holds all three. (It is not
         # read here: a Vireo replica deletes an expired key a client reads,
         # where Redis's keeps it; see ARCHITECTURE.md.)
@@ -113,20 +122,20 @@ class PauseStaticBase:
     s = self.start()
     a, b = self.client(s), self.client(s, socket_timeout=10)
     self.three_keys(a)
-    self.assertTrue(a.execute_command("CLIENT", "PAUSE", 800, "ALL"))
+    self.assertTrue(a.execute_command("CLIENT", "PAUSE", 1500, "ALL"))
     start = time.monotonic()
     self.assertIsNone(b.get("k"))  # held until the pause ends, then expired
-    self.assertGreater(time.monotonic() - start, 0.5)
+    self.assertGreater(time.monotonic() - start, 1.0)
     wait_until(lambda: b.dbsize() == 1, timeout=5, what="expiry after the pause")
 
   def test_a_shorter_pause_does_not_cut_a_longer_one(self):
     s = self.start()
     a = self.client(s)
-    self.three_keys(a)
+    deadline = self.three_keys(a)
     self.assertTrue(a.execute_command("CLIENT", "PAUSE", 10000, "WRITE"))
     self.addCleanup(lambda: a.execute_command("CLIENT", "UNPAUSE"))
     self.assertTrue(a.execute_command("CLIENT", "PAUSE", 50, "WRITE"))
-    time.sleep(0.5)
+    self.sleep_past(deadline)
     self.assertEqual(a.dbsize(), 3)  # still paused: nothing expired
     w = self.client(s, socket_timeout=0.3)
     with self.assertRaises(redis.TimeoutError):
@@ -152,14 +161,14 @@ class PauseStaticBase:
 
   def test_failover_pause_keeps_expired_keys_until_it_ends(self):
     ps, p, rs, r = self.with_replica()
-    self.three_keys(p, px=600)
-    wait_until(lambda: r.dbsize() == 3, timeout=0.5, what="keys replicated")
+    deadline = self.three_keys(p, px=2000)
+    wait_until(lambda: r.dbsize() == 3, timeout=1.5, what="keys replicated")
     os.kill(rs.pid, signal.SIGSTOP)
     resumed = []
     self.addCleanup(lambda: resumed or os.kill(rs.pid, signal.SIGCONT))
     p.set("late", "1")  # the stopped replica cannot acknowledge this
-    self.assertTrue(p.execute_command("FAILOVER", "TIMEOUT", 2500))
-    time.sleep(0.9)
+    self.assertTrue(p.execute_command("FAILOVER", "TIMEOUT", 4000))
+    self.sleep_past(deadline)
     self.assertEqual(p.info("replication")["master_failover_state"], "waiting-for-sync")
     self.assertEqual(p.dbsize(), 4)  # a read runs; the expired keys stay
     self.assertIsNone(p.get("k"))

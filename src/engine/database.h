@@ -173,6 +173,8 @@ class Database {
   void EvictEntry(Entry* e);
   // Memory held by the tables themselves (not entries).
   size_t TableBytes() const { return keys_.bucket_bytes() + expires_.bucket_bytes(); }
+  size_t KeyTableBytes() const { return keys_.bucket_bytes(); }
+  size_t ExpireTableBytes() const { return expires_.bucket_bytes(); }
   // Incremental rehash of both tables within a time budget; true if work remains.
   bool RehashMicroseconds(int us);
 

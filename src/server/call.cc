@@ -429,9 +429,13 @@ void Server::Call(Client* c, Command* cmd, const std::vector<std::string_view>& 
   std::string& out = c->reply.buffer();
   const bool failed = out.size() > reply_start && out[reply_start] == '-';
   if (failed) {
-    cmd->failed_calls++;
-    size_t end = out.find('\r', reply_start);
-    if (!skip_error_count_) CountError(std::string_view(out).substr(reply_start + 1, end - reply_start - 1));
+    if (raw_error_reply_) [[unlikely]] {
+      raw_error_reply_ = false;
+    } else {
+      cmd->failed_calls++;
+      size_t end = out.find('\r', reply_start);
+      if (!skip_error_count_) CountError(std::string_view(out).substr(reply_start + 1, end - reply_start - 1));
+    }
   }
   skip_error_count_ = false;
   if (nested_errors_fresh_ || nested_errors_precounted_) [[unlikely]] {

@@ -488,6 +488,8 @@ void Server::ApplyConfigChange(std::string_view name) {
   }
 }
 
+void Server::MarkStartupMemory() { startup_memory_ = UsedMemory(); }
+
 void Server::Cron() {
   if (loading_.active) return;  // a loader is serving events between its commands
   ++cron_loops_;
@@ -505,6 +507,9 @@ void Server::Cron() {
     VLOG_WARNING("SIGTERM received but errors trying to shut down the server, check the logs for more information");
     g_shutdown_signal = 0;
   }
+  // DEBUG PAUSE-CRON stops the periodic work (Redis skips its whole cron;
+  // a shutdown signal is still honoured here so a paused node can be stopped).
+  if (cron_paused_) [[unlikely]] return;
   RdbCron(now);
   aof_->Cron(now);
   if (pause_until_ms_ && now >= pause_until_ms_) Unpause();

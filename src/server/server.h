@@ -124,6 +124,15 @@ class Server final : public CommandServices {
   int64_t start_time_ms() const { return start_ms_; }
   uint64_t cron_loops() const { return cron_loops_; }
   size_t peak_memory() const { return peak_memory_; }
+  // used_memory once the server is set up, before any data is loaded (INFO
+  // used_memory_startup, the base of MEMORY STATS' overhead).
+  size_t startup_memory() const { return startup_memory_; }
+  void MarkStartupMemory();
+  // DEBUG PAUSE-CRON: the periodic jobs stop (shutdown signals still act).
+  void set_cron_paused(bool on) { cron_paused_ = on; }
+  // The running command's reply starts with '-' but is not an error reply
+  // of the server (DEBUG ERROR's raw text): not counted anywhere, as Redis.
+  void NextReplyIsRawError() { raw_error_reply_ = true; }
   void ResetStats();
   void AddMonitor(Client* c);
   int executable_port() const { return cfg().port; }
@@ -453,6 +462,9 @@ class Server final : public CommandServices {
   int64_t start_ms_ = 0;
   uint64_t cron_loops_ = 0;
   size_t peak_memory_ = 0;
+  size_t startup_memory_ = 0;
+  bool cron_paused_ = false;
+  bool raw_error_reply_ = false;
   std::vector<std::string_view> args_scratch_;
   std::vector<KeyAccess> acl_keys_scratch_;
   uint64_t dirty_ = 0;

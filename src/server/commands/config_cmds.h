@@ -21,5 +21,6 @@ void HelpReply(ServerContext& ctx, std::initializer_list<const char*> lines);
 
 void BindMemoryCommands(CommandTable& t);
 void BindDebugCommand(CommandTable& t);
+void BindLolwutCommand(CommandTable& t);
 
 }  // namespace vireo

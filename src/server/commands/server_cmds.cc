@@ -375,6 +375,7 @@ void BindServerCommands(CommandTable& t) {
   t.Bind("latency|doctor", OnServer<CmdLatencyDoctor>);
   BindMemoryCommands(t);
   BindDebugCommand(t);
+  BindLolwutCommand(t);
   t.Bind("shutdown", OnServer<CmdShutdown>);
 }
 

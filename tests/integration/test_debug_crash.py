@@ -86,6 +86,23 @@ class DebugCrash:
     self.assertIsNone(r.get("lost"))
     self.assertEqual(int(r.info("server")["process_id"]), pid)
 
+  def test_config_rewrite_force_all_writes_defaults_too(self):
+    server = self.start()
+    with self.assertRaises(Exception) as e:  # no config file: Redis's strerror(EFAULT)
+      server.redis().execute_command("DEBUG", "CONFIG-REWRITE-FORCE-ALL")
+    self.assertIn("CONFIG-REWRITE-FORCE-ALL failed: Bad address", str(e.exception))
+    server = self.start(config_text="# mine\n")
+    r = server.redis()
+    r.config_rewrite()
+    with open(server.config_path) as f:
+      self.assertNotIn("\nhz 10\n", f.read())  # a default: CONFIG REWRITE leaves it out
+    self.assertTrue(r.execute_command("DEBUG", "CONFIG-REWRITE-FORCE-ALL"))
+    with open(server.config_path) as f:
+      text = f.read()
+    for line in ("hz 10", "maxmemory-samples 5", "appendfsync everysec", "client-output-buffer-limit normal 0 0 0"):
+      self.assertIn("\n" + line + "\n", text)
+    self.assertTrue(text.startswith("# mine\n"))
+
   def test_memory_doctor_sees_a_peak(self):
     server = self.start()
     r = server.redis()

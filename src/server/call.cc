@@ -618,6 +618,9 @@ void Server::KeyEvicted(int db, std::string_view key) {
 }
 
 Evictor::Result Server::PerformEvictions() {
+  // A paused node keeps its dataset static and answers as if memory were
+  // fine (Redis 7.0's isSafeToPerformEvictions): no eviction, no OOM refusal.
+  if (keyspace_.DeletionsPaused(NowMs())) [[unlikely]] return Evictor::Result::kOk;
   EvictionSettings s;
   s.maxmemory = cfg().maxmemory;
   s.policy = EvictionPolicy(cfg().maxmemory_policy);

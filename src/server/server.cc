@@ -301,14 +301,36 @@ void Server::AddMonitor(Client* c) {
   }
 }
 
+// A pause issued while another is on keeps the later end and the stricter
+// mode (Redis 7.0's pauseClients: ALL wins over WRITE).
+void Server::Pause(int64_t until_ms, bool all) {
+  if (pause_until_ms_ && NowMs() < pause_until_ms_) {
+    pause_until_ms_ = std::max(pause_until_ms_, until_ms);
+    pause_all_ = pause_all_ || all;
+  } else {
+    pause_until_ms_ = until_ms;
+    pause_all_ = all;
+  }
+  SyncDeletionPause();
+}
+
 void Server::Unpause() {
   pause_until_ms_ = 0;
+  SyncDeletionPause();
   ResumePausedClients();
 }
 
 void Server::SetFailoverPause(bool on) {
   failover_pause_ = on;
+  SyncDeletionPause();
   if (!on) ResumePausedClients();
+}
+
+// Redis 7.0 keeps the dataset static while any pause (CLIENT PAUSE WRITE or
+// ALL, FAILOVER's) is on, so a failover's new primary has every key the old
+// one had and no DEL is in flight; the pause's end releases the deletions.
+void Server::SyncDeletionPause() {
+  keyspace_.PauseDeletions(failover_pause_ ? INT64_MAX : pause_until_ms_);
 }
 
 // Held clients run again; those a remaining pause still covers are held again.

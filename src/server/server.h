@@ -116,8 +116,9 @@ class Server final : public CommandServices {
   // -BUSY but for SCRIPT KILL, SHUTDOWN NOSAVE...) and send their replies.
   void ProcessEventsWhileBusy();
 
-  // CLIENT PAUSE / UNPAUSE.
-  void Pause(int64_t until_ms, bool all) { pause_until_ms_ = until_ms; pause_all_ = all; }
+  // CLIENT PAUSE / UNPAUSE. While either pause holds, the dataset stays
+  // static (Keyspace::PauseDeletions): no expiry, no eviction.
+  void Pause(int64_t until_ms, bool all);
   void Unpause();
   bool paused_for(const Command* cmd, int64_t now_ms) const;
   // FAILOVER's write pause, beside CLIENT PAUSE's (either holds writes).
@@ -463,6 +464,7 @@ class Server final : public CommandServices {
   bool pause_all_ = false;
   bool failover_pause_ = false;
   void ResumePausedClients();
+  void SyncDeletionPause();
   bool shutdown_requested_ = false;
   std::string run_id_;
   int64_t start_ms_ = 0;

@@ -519,6 +519,13 @@ void Server::Cron() {
                   double(now - stats_.last_sample_ms);
     stats_.ops_per_sec = stats_.last_sample_ms ? (stats_.ops_per_sec * 0.8 + rate * 0.2) : rate;
     stats_.last_sample_commands = stats_.total_commands_processed;
+    const uint64_t bytes[4] = {stats_.net_input_bytes, stats_.net_output_bytes, stats_.net_repl_input_bytes,
+                               stats_.net_repl_output_bytes};
+    for (int i = 0; i < 4; ++i) {
+      const double kbps = double(bytes[i] - stats_.last_sample_bytes[i]) / 1024.0 * 1000.0 / double(now - stats_.last_sample_ms);
+      stats_.kbps[i] = stats_.last_sample_ms ? (stats_.kbps[i] * 0.8 + kbps * 0.2) : kbps;
+      stats_.last_sample_bytes[i] = bytes[i];
+    }
     stats_.last_sample_ms = now;
   }
   // Idle clients (timeout), checked at most once a second per client set.

@@ -618,6 +618,9 @@ void Server::KeyEvicted(int db, std::string_view key) {
 }
 
 Evictor::Result Server::PerformEvictions() {
+  // A paused node keeps its dataset static and answers as if memory were
+  // fine (Redis 7.0's isSafeToPerformEvictions): no eviction, no OOM refusal.
+  if (keyspace_.DeletionsPaused(NowMs())) [[unlikely]] return Evictor::Result::kOk;
   EvictionSettings s;
   s.maxmemory = cfg().maxmemory;
   s.policy = EvictionPolicy(cfg().maxmemory_policy);
@@ -629,6 +632,13 @@ Evictor::Result Server::PerformEvictions() {
   // Out of time budget: continue before the loop sleeps (BeforeSleep), and
   // do not let it sleep meanwhile.
   if (evictor_.running()) loop_.WakeSoon();
+  // total/current_eviction_exceeded_time: while eviction goes on in the background.
+  if (evictor_.running() && !stats_.eviction_exceeded_since_ms) {
+    stats_.eviction_exceeded_since_ms = NowMs();
+  } else if (!evictor_.running() && stats_.eviction_exceeded_since_ms) [[unlikely]] {
+    stats_.eviction_exceeded_ms += uint64_t(NowMs() - stats_.eviction_exceeded_since_ms);
+    stats_.eviction_exceeded_since_ms = 0;
+  }
   return r;
 }
 

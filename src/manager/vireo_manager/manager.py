@@ -22,7 +22,7 @@ from . import engines, failover, groups, ops, paramgroups, resp, snapshots
 from .forwarder import ForwardedEndpoint, ForwarderProcess
 from .events import Events
 from .metrics import ManagerStats
-from .health import HealthMonitor
+from .health import HealthMonitor, replica_priority
 from .netloop import NetLoop
 from .sentinel import SentinelServer
 from .store import Store
@@ -574,7 +574,7 @@ class Manager:
       replicas.append({"ip": ip, "port": n["port"],
                        "up": self.health.healthy(n["id"]),
                        "link_up": h.link_up, "offset": h.offset,
-                       "priority": n.get("priority", 100),
+                       "priority": replica_priority(h.info, n),
                        "last_ok_ms": age_ms(n["id"])})
     return {"name": name, "ip": ip, "port": primary["port"],
             "up": self.supervisor.alive(primary["id"]) and

@@ -14,7 +14,7 @@ struct ServerContext;
 // Rewrites the config file the node started from with the running values;
 // "" on success, else the error (also logged). The caller checks that there
 // is a config file.
-std::string RewriteRunningConfig(Server& server);
+std::string RewriteRunningConfig(Server& server, bool force_all = false);
 
 // A subcommand HELP reply: one simple string per line.
 void HelpReply(ServerContext& ctx, std::initializer_list<const char*> lines);

@@ -1,7 +1,7 @@
 // DEBUG: the subcommands Redis 7.0's tests and tools use. Those that
 // only dump Redis's internal structures (HTSTATS, LISTPACK, QUICKLIST,
 // SDSLEN, STRUCTSIZE, CLIENT-EVICTION, REPLYBUFFER, CLUSTERLINK) and LEAK /
-// OOM / CONFIG-REWRITE-FORCE-ALL are not built: they answer Redis's
+// OOM are not built: they answer Redis's
 // unknown-subcommand error.
 #include <sys/mman.h>
 #include <unistd.h>
@@ -121,6 +121,12 @@ bool DebugTesting(ServerContext& ctx) {
     DebugRestart(ctx, true);
   } else if (EqualsNoCase(sub, "crash-and-recover") && a.size() <= 3) {
     DebugRestart(ctx, false);
+  } else if (EqualsNoCase(sub, "config-rewrite-force-all") && a.size() == 2) {
+    // Redis's text when there is no config file is its strerror(EFAULT).
+    const std::string error =
+        server.config().config_file().empty() ? "Bad address" : RewriteRunningConfig(server, true);
+    if (error.empty()) return ctx.reply.Ok(), true;
+    ctx.reply.Error("ERR CONFIG-REWRITE-FORCE-ALL failed: " + error);
   } else if (EqualsNoCase(sub, "log") && a.size() == 3) {
     VLOG_WARNING("DEBUG LOG: %s", std::string(a[2]).c_str());
     ctx.reply.Ok();
@@ -173,6 +179,9 @@ void DebugHelp(ServerContext& ctx) {
                   "CHANGE-REPL-ID",
                   "    Change the replication IDs of the instance.",
                   "    Dangerous: should be used only for testing the replication subsystem.",
+                  "CONFIG-REWRITE-FORCE-ALL",
+                  "    Like CONFIG REWRITE but writes all configuration options, including",
+                  "    keywords not listed in original configuration file or default values.",
                   "CRASH-AND-RECOVER [<milliseconds>]",
                   "    Hard crash and restart after a <milliseconds> delay (default 0).",
                   "DIGEST",

@@ -86,6 +86,7 @@ void ServerSection(Server& s, InfoWriter& w, int64_t now_ms) {
   w.Field("arch_bits", 64);
   w.Field("monotonic_clock", "POSIX clock_gettime");
   w.Field("multiplexing_api", "epoll");
+  w.Field("atomicvar_api", "c11-builtin");  // std::atomic, the C11 model
   w.Field("gcc_version", std::to_string(__GNUC__) + "." + std::to_string(__GNUC_MINOR__) + "." +
                              std::to_string(__GNUC_PATCHLEVEL__));
   w.Field("process_id", (long long)getpid());
@@ -269,7 +270,7 @@ void PersistenceSection(Server& s, InfoWriter& w) {
   }
 }
 
-void StatsSection(Server& s, InfoWriter& w) {
+void StatsSection(Server& s, InfoWriter& w, int64_t now_ms) {
   ServerStats& st = s.stats();
   KeyspaceStats& ks = s.keyspace().stats();
   w.Section("Stats");
@@ -278,6 +279,12 @@ void StatsSection(Server& s, InfoWriter& w) {
   w.Field("instantaneous_ops_per_sec", (long long)st.ops_per_sec);
   w.Field("total_net_input_bytes", st.net_input_bytes);
   w.Field("total_net_output_bytes", st.net_output_bytes);
+  w.Field("total_net_repl_input_bytes", st.net_repl_input_bytes);
+  w.Field("total_net_repl_output_bytes", st.net_repl_output_bytes);
+  w.FieldF("instantaneous_input_kbps", st.kbps[0], 2);
+  w.FieldF("instantaneous_output_kbps", st.kbps[1], 2);
+  w.FieldF("instantaneous_input_repl_kbps", st.kbps[2], 2);
+  w.FieldF("instantaneous_output_repl_kbps", st.kbps[3], 2);
   w.Field("rejected_connections", st.rejected_connections);
   w.Field("sync_full", (unsigned long long)s.repl().stats().sync_full);
   w.Field("sync_partial_ok", (unsigned long long)s.repl().stats().sync_partial_ok);
@@ -288,6 +295,9 @@ void StatsSection(Server& s, InfoWriter& w) {
   w.Field("expire_cycle_cpu_milliseconds", ks.expire_cycle_cpu_milliseconds);
   w.Field("evicted_keys", ks.evicted_keys);
   w.Field("evicted_clients", st.evicted_clients);
+  const uint64_t exceeded_now = st.eviction_exceeded_since_ms ? uint64_t(now_ms - st.eviction_exceeded_since_ms) : 0;
+  w.Field("total_eviction_exceeded_time", st.eviction_exceeded_ms + exceeded_now);
+  w.Field("current_eviction_exceeded_time", exceeded_now);
   w.Field("keyspace_hits", ks.keyspace_hits);
   w.Field("keyspace_misses", ks.keyspace_misses);
   w.Field("pubsub_channels", (long long)s.pubsub().channels(PubSubRegistry::kChannel).size());
@@ -308,6 +318,10 @@ void StatsSection(Server& s, InfoWriter& w) {
   w.Field("tracking_total_prefixes", (long long)s.tracking().total_prefixes());
   w.Field("unexpected_error_replies", st.unexpected_error_replies);
   w.Field("total_error_replies", st.total_error_replies);
+  w.Field("total_reads_processed", st.reads_processed);
+  w.Field("total_writes_processed", st.writes_processed);
+  w.Field("io_threaded_reads_processed", 0);  // no I/O threads: the loop does every read
+  w.Field("io_threaded_writes_processed", 0);
   w.Field("client_query_buffer_limit_disconnections", st.client_qbuf_limit_disconnections);
   w.Field("client_output_buffer_limit_disconnections", st.client_obuf_limit_disconnections);
 }
@@ -325,6 +339,11 @@ void CpuSection(InfoWriter& w) {
   w.FieldF("used_cpu_user", double(self.ru_utime.tv_sec) + self.ru_utime.tv_usec / 1e6, 6);
   w.FieldF("used_cpu_sys_children", 0, 6);
   w.FieldF("used_cpu_user_children", 0, 6);
+  // INFO runs on the main thread: RUSAGE_THREAD is the main thread's share.
+  rusage main_thread;
+  getrusage(RUSAGE_THREAD, &main_thread);
+  w.FieldF("used_cpu_sys_main_thread", double(main_thread.ru_stime.tv_sec) + main_thread.ru_stime.tv_usec / 1e6, 6);
+  w.FieldF("used_cpu_user_main_thread", double(main_thread.ru_utime.tv_sec) + main_thread.ru_utime.tv_usec / 1e6, 6);
 }
 
 void CommandStatsLine(InfoWriter& w, const Command* c) {
@@ -415,12 +434,17 @@ void CmdInfo(ServerContext& ctx) {
   if (on("clients", true)) ClientsSection(s, w);
   if (on("memory", true)) MemorySection(s, w);
   if (on("persistence", true)) PersistenceSection(s, w);
-  if (on("stats", true)) StatsSection(s, w);
+  if (on("stats", true)) StatsSection(s, w, ctx.now_ms);
   if (on("replication", true)) ReplicationSection(s, w, ctx.now_ms);
   if (on("cpu", true)) CpuSection(w);
+  if (on("modules", true)) w.Section("Modules");  // modules cannot be loaded: always empty
   if (everything || all || want.count("commandstats")) CommandStatsSection(s, w);
   if (on("errorstats", true)) ErrorStatsSection(s, w);
   if (everything || all || want.count("latencystats")) LatencyStatsSection(s, w);
+  if (on("cluster", true)) {
+    w.Section("Cluster");
+    w.Field("cluster_enabled", 0);  // standalone only (see README: cluster mode)
+  }
   if (on("keyspace", true)) KeyspaceSection(s, w, ctx.now_ms);
   ctx.reply.Verbatim(w.str());
 }

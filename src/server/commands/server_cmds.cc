@@ -30,10 +30,11 @@ namespace vireo {
 void BindInfoCommand(CommandTable& t);
 void BindCommandCommand(CommandTable& t);
 
-std::string RewriteRunningConfig(Server& server) {
+std::string RewriteRunningConfig(Server& server, bool force_all) {
   const std::string& path = server.config().config_file();
   RewriteInputs in;
   in.values = &server.cfg();
+  in.force_all = force_all;
   in.users_in_aclfile = !server.cfg().aclfile.empty();
   for (const auto& [name, u] : server.acl().all()) in.user_lines.push_back("user " + name + " " + u->Describe());
   if (server.repl().is_replica()) {

@@ -81,6 +81,15 @@ std::string AllocatorStatsText() {
 #endif
 }
 
+bool SetAllocatorBackgroundThread(bool on) {
+#ifdef VIREO_JEMALLOC
+  return mallctl("background_thread", nullptr, nullptr, &on, sizeof(on)) == 0;
+#else
+  (void)on;
+  return false;
+#endif
+}
+
 bool PurgeAllocator() {
 #ifdef VIREO_JEMALLOC
   char name[64];

@@ -22,6 +22,10 @@ size_t TotalSystemMemory();
 // The allocator's own statistics report (MEMORY MALLOC-STATS); Redis's
 // "Stats not supported for the current allocator" when it has none.
 std::string AllocatorStatsText();
+// jemalloc-bg-thread: jemalloc's background threads purge dirty pages
+// (return freed memory to the system) off the main thread. False when the
+// allocator has none.
+bool SetAllocatorBackgroundThread(bool on);
 // Returns unused dirty pages to the system (MEMORY PURGE); false when the
 // allocator cannot.
 bool PurgeAllocator();

@@ -1,5 +1,6 @@
 // vireo-server entry point: `vireo-server [file.conf] [--directive value ...]`,
 // the same command line as redis-server.
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -29,6 +30,13 @@ void WritePidfile(const std::string& path) {
 
 }  // namespace
 
+// True when /sys says transparent huge pages are "[always]" on.
+static bool SystemThpAlways() {
+  std::ifstream f("/sys/kernel/mm/transparent_hugepage/enabled");
+  std::string line;
+  return std::getline(f, line) && line.find("[always]") != std::string::npos;
+}
+
 int main(int argc, char** argv) {
   vireo::RememberCommandLine(argc, argv);  // DEBUG RESTART execs the same line again
   int exit_code = 0;
@@ -46,6 +54,13 @@ int main(int argc, char** argv) {
   }
   vireo::Log::Configure(c.logfile, vireo::LogSeverity(c.loglevel));
   vireo::InstallCrashHandlers();
+  // disable-thp (Redis's default yes): when the system gives every process
+  // transparent huge pages ("always"), this one opts out, as Redis does;
+  // under "madvise" nothing asks for them anyway.
+  auto thp = c.compat_values.find("disable-thp");
+  if ((thp == c.compat_values.end() || thp->second == "yes") && SystemThpAlways()) {
+    prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0);
+  }
 
   // Room for maxclients connections plus listeners and files.
   rlimit rl;
@@ -80,6 +95,7 @@ int main(int argc, char** argv) {
   VLOG_NOTICE("Vireo %s (Redis %s compatible) started, pid=%d, port=%d", vireo::kVireoRelease,
               vireo::kRedisCompatVersion, int(getpid()), server.cfg().port);
   VLOG_NOTICE("Server initialized");
+  server.ApplyAllocatorConfig();
   server.MarkStartupMemory();  // before any data: the base of used_memory_overhead
   if (server.cfg().appendonly) {
     // With appendonly yes the AOF is the dataset (the RDB is not read), as Redis.

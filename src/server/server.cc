@@ -13,6 +13,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/memory_accounting.h"
+#include "base/memory_stats.h"
 #include "net/listener.h"
 #include "resp/reply_builder.h"
 #include "server/aof.h"
@@ -476,6 +477,7 @@ void Server::ApplyConfigChange(std::string_view name) {
   if (name == "maxmemory" && cfg().maxmemory) PerformEvictions();
   if (name == "maxmemory-clients" || name == "maxmemory") ApplyClientEvictionConfig();
   if (name == "hz") loop_.set_timer_period(1000 / std::max(1, cfg().hz));
+  if (name == "jemalloc-bg-thread") ApplyAllocatorConfig();
   if (name == "latency-monitor-threshold") ApplyLatencyMonitorConfig();
   if (name.substr(0, 4) == "repl" || name.substr(0, 7) == "replica" || name.substr(0, 12) == "min-replicas" ||
       name.substr(0, 6) == "master") {
@@ -486,6 +488,11 @@ void Server::ApplyConfigChange(std::string_view name) {
     limits.max_bulk_len = cfg().proto_max_bulk_len;
     for (auto& [id, c] : clients_) c->parser.set_limits(limits);
   }
+}
+
+void Server::ApplyAllocatorConfig() {
+  auto it = cfg().compat_values.find("jemalloc-bg-thread");
+  SetAllocatorBackgroundThread(it == cfg().compat_values.end() || it->second == "yes");
 }
 
 void Server::MarkStartupMemory() { startup_memory_ = UsedMemory(); }

@@ -136,6 +136,8 @@ class Server final : public CommandServices {
   // used_memory_startup, the base of MEMORY STATS' overhead).
   size_t startup_memory() const { return startup_memory_; }
   void MarkStartupMemory();
+  // jemalloc-bg-thread (at start and on CONFIG SET).
+  void ApplyAllocatorConfig();
   // DEBUG PAUSE-CRON: the periodic jobs stop (shutdown signals still act).
   void set_cron_paused(bool on) { cron_paused_ = on; }
   // The running command's reply starts with '-' but is not an error reply

@@ -103,6 +103,24 @@ class DebugCrash:
       self.assertIn("\n" + line + "\n", text)
     self.assertTrue(text.startswith("# mine\n"))
 
+  def test_jemalloc_bg_thread_starts_and_stops(self):
+    server = self.start()
+    r = server.redis()
+    if not r.info("memory")["mem_allocator"].startswith("jemalloc"):
+      self.skipTest("no jemalloc in this build")
+
+    def threads_become(n):
+      deadline = time.monotonic() + 5
+      while len(os.listdir("/proc/%d/task" % server.pid)) != n and time.monotonic() < deadline:
+        time.sleep(0.05)
+      return len(os.listdir("/proc/%d/task" % server.pid))
+
+    with_thread = len(os.listdir("/proc/%d/task" % server.pid))
+    r.config_set("jemalloc-bg-thread", "no")
+    self.assertEqual(threads_become(with_thread - 1), with_thread - 1)
+    r.config_set("jemalloc-bg-thread", "yes")
+    self.assertEqual(threads_become(with_thread), with_thread)
+
   def test_memory_doctor_sees_a_peak(self):
     server = self.start()
     r = server.redis()

@@ -18,7 +18,10 @@ geosearch, geoadd); latency-tracking yes vs no rows in bench/latency_bench.py
 (mem-string, mem-list, mem-hash, mem-intset, mem-set, mem-zset,
 mem-stream). Memory limits: --only maxmemory (bench/eviction_bench.py),
 unlink (another client's latency while UNLINK frees a 10M-element set,
-bench/unlink_bench.py), churn (RSS under SET/DEL churn at maxmemory,
+bench/unlink_bench.py), replication (repl-sync: 1 GB full-sync time,
+repl-cpu: the primary's CPU per write with one and two replicas,
+repl-sync-load: a 2 GB sync under a write load, primary memory and
+catch-up; bench/repl_bench.py), churn (RSS under SET/DEL churn at maxmemory,
 bench/churn_bench.py; restarts the servers, so it runs last).
 
 Usage: VIREO_SERVER=build/vireo-server /usr/bin/python3 bench/bench.py
@@ -41,6 +44,7 @@ import scripted  # noqa: E402
 import churn_bench  # noqa: E402
 import eviction_bench  # noqa: E402
 import latency_bench  # noqa: E402
+import repl_bench  # noqa: E402
 import unlink_bench  # noqa: E402
 import secure  # noqa: E402
 import workloads  # noqa: E402
@@ -53,7 +57,9 @@ REDIS_SERVER = "/usr/bin/redis-server"
 class Row:
   """One line of the report: a metric for both servers and its goal.
 
-  better is "higher" or "lower"; goal is the vireo/redis ratio to meet."""
+  better is "higher" or "lower"; goal is the vireo/redis ratio to meet, or
+  with absolute, the bound vireo's own figure must meet (redis's beside it
+  for comparison)."""
   metric: str
   unit: str
   vireo: float = None
@@ -61,6 +67,7 @@ class Row:
   better: str = "higher"
   goal: float = 1.0
   error: str = ""
+  absolute: bool = False
 
   def ratio(self):
     if self.vireo is None or not self.redis:
@@ -71,10 +78,10 @@ class Row:
     g = "%.2f" % self.goal
     if g.endswith("0"):
       g = g[:-1]  # 1.0, 0.9, but 1.15
-    return "%s %sx" % (">=" if self.better == "higher" else "<=", g)
+    return "%s %s%s" % (">=" if self.better == "higher" else "<=", g, "" if self.absolute else "x")
 
   def verdict(self):
-    r = self.ratio()
+    r = self.vireo if self.absolute else self.ratio()
     if r is None:
       return "n/a"
     met = r >= self.goal if self.better == "higher" else r <= self.goal
@@ -122,6 +129,7 @@ def selected_tests(only):
     extra.append("aof")
   wanted -= {"acl", "tls"}  # bench/secure.py's rows
   wanted -= {"maxmemory", "unlink", "churn"}  # eviction_bench, unlink_bench, churn_bench rows
+  wanted -= set(repl_bench.NAMES)  # bench/repl_bench.py's rows
   wanted -= {"latency-tracking"}  # bench/latency_bench.py's rows
   wanted -= set(datatypes.GROUPS)  # bench/datatypes.py's rows
   wanted -= {load.only for load in workloads.MEMORY_LOADS}
@@ -337,6 +345,10 @@ def main():
       eviction_bench.measure_hit_rate(servers, args.quick, rows, Row)
     if not args.only or "unlink" in args.only.split(","):
       unlink_bench.measure_unlink(servers, args.quick, rows, Row)
+    # Replication: its own primaries and replicas, one engine at a time.
+    repl_wanted = set(repl_bench.NAMES) if not args.only else only & set(repl_bench.NAMES)
+    if repl_wanted:
+      repl_bench.measure_repl(vireo_binary, REDIS_SERVER, repl_wanted, args.quick, rows, Row)
     # Last: it restarts the servers fresh (RSS must start from nothing).
     if not args.only or "churn" in args.only.split(","):
       churn_bench.measure_churn(servers, args.quick, rows, Row)

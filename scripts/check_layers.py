@@ -28,6 +28,7 @@ ALLOWED = {
     "scripting": {"base", "net", "resp", "types", "engine", "commands"},
     "acl": {"base", "net", "resp", "types", "engine", "commands"},
     "cluster": {"base", "net", "resp", "types", "engine", "commands"},
+    "forwarder": {"base"},
     "server": {"base", "net", "resp", "types", "engine", "commands", "persistence", "replication",
                "scripting", "acl", "cluster"},
 }

@@ -9,7 +9,7 @@ PY=${PY:-/usr/bin/python3}
 export VIREO_SERVER=$(realpath "${VIREO_SERVER:-build/vireo-server}")
 BUILD=${VIREO_BUILD:-build}
 FUZZ_BUILD=${VIREO_FUZZ_BUILD:-build-fuzz}
-FUZZ_SECONDS=${VIREO_FUZZ_SECONDS:-20}
+FUZZ_SECONDS=${VIREO_FUZZ_SECONDS:-10}
 
 passed=0
 failed=0

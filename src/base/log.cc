@@ -25,6 +25,8 @@ void Log::Configure(const std::string& path, LogSeverity level) {
   }
 }
 
+int Log::Fd() { return fileno(g_out ? g_out : stdout); }
+
 void Log::SetRole(char role) { g_role.store(role, std::memory_order_relaxed); }
 
 void Log::Write(LogSeverity level, const char* fmt, ...) {

@@ -15,6 +15,8 @@ class Log {
   // The role letter after the pid, as Redis writes it: 'M' for a primary,
   // 'S' for a replica. Set by replication when the node changes role.
   static void SetRole(char role);
+  // The log's file descriptor (crash reports write stack traces to it).
+  static int Fd();
 };
 
 #define VLOG_NOTICE(...) ::vireo::Log::Write(::vireo::LogSeverity::kNotice, __VA_ARGS__)

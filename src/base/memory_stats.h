@@ -3,6 +3,8 @@
 // Thread-safe.
 #pragma once
 #include <cstddef>
+#include <cstdint>
+#include <string>
 
 namespace vireo {
 
@@ -17,6 +19,18 @@ struct MemoryStats {
 MemoryStats ReadMemoryStats();
 size_t ReadRss();
 size_t TotalSystemMemory();
+// The allocator's own statistics report (MEMORY MALLOC-STATS); Redis's
+// "Stats not supported for the current allocator" when it has none.
+std::string AllocatorStatsText();
+// Returns unused dirty pages to the system (MEMORY PURGE); false when the
+// allocator cannot.
+bool PurgeAllocator();
+// The allocator's named integer (8-byte) or string settings (DEBUG MALLCTL,
+// MALLCTL-STR): reads *old and, when new_value is set, writes it. Returns 0
+// or an errno value; ENOTSUP when the allocator has no such interface.
+int AllocatorCtlInt(const char* name, int64_t* old, const int64_t* new_value);
+int AllocatorCtlString(const char* name, std::string* old, const std::string* new_value);
+
 // Bytes of the process in transparent huge pages (AnonHugePages summed over
 // /proc/self/smaps); 0 when unknown. Reads the whole file: not for hot paths.
 size_t ReadAnonHugePages();

@@ -7,8 +7,15 @@
 namespace vireo {
 
 Database::Database(int index, KeyspaceStats* stats, AccessClock* clock, const KeyEventHooks* hooks,
-                   EntryPreserver* const* preserver, const FreeSettings* free)
-    : index_(index), stats_(stats), clock_(clock), hooks_(hooks), preserver_(preserver), free_(free) {}
+                   EntryPreserver* const* preserver, const FreeSettings* free,
+                   const int64_t* deletions_paused_until)
+    : index_(index),
+      stats_(stats),
+      clock_(clock),
+      hooks_(hooks),
+      preserver_(preserver),
+      free_(free),
+      deletions_paused_until_(deletions_paused_until) {}
 
 void Database::PreserveAllForSnapshot() {
   if (!*preserver_) return;
@@ -21,7 +28,7 @@ Entry* Database::Lookup(std::string_view key, int64_t now_ms, bool touch) {
   Entry* e = keys_.Find(key);
   if (!e) return nullptr;
   if (IsExpired(e, now_ms)) {
-    ExpireEntry(e);
+    ExpireFound(e, now_ms);
     return nullptr;
   }
   if (touch) clock_->Touch(e);

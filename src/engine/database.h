@@ -2,7 +2,8 @@
 // table (key -> Entry) and an expires table holding the same Entry pointers for
 // the keys that have a TTL, which is what active expiry samples.
 // Keys past their deadline are removed lazily when looked up (Lookup) and
-// actively by Keyspace::ActiveExpireCycle.
+// actively by Keyspace::ActiveExpireCycle, except while deletions are paused
+// (CLIENT PAUSE, FAILOVER): then an expired key reads as missing but stays.
 // Thread rule: owned and used by the node's main thread only.
 #pragma once
 #include <cstdint>
@@ -84,8 +85,11 @@ class Database {
  public:
   // preserver: the Keyspace's slot for the running snapshot's preserver
   // (read through, so installing one is a single store).
+  // deletions_paused_until: the Keyspace's pause deadline (read through; see
+  // Keyspace::PauseDeletions); null: never paused.
   Database(int index, KeyspaceStats* stats, AccessClock* clock, const KeyEventHooks* hooks,
-           EntryPreserver* const* preserver, const FreeSettings* free = nullptr);
+           EntryPreserver* const* preserver, const FreeSettings* free = nullptr,
+           const int64_t* deletions_paused_until = nullptr);
   ~Database();
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
@@ -96,7 +100,8 @@ class Database {
 
   // The entry for key, ignoring TTLs (an expired key may be returned).
   Entry* Find(std::string_view key) { return keys_.Find(key); }
-  // The live entry for key: an expired key is deleted and nullptr returned.
+  // The live entry for key: an expired key is deleted (unless deletions are
+  // paused) and nullptr returned.
   // Updates the key's access clock unless touch is false.
   Entry* Lookup(std::string_view key, int64_t now_ms, bool touch = true);
   // Lookup for a command that reads the key: counts a keyspace hit or miss
@@ -153,10 +158,23 @@ class Database {
   uint64_t& expire_cursor() { return expire_cursor_; }
   // Deletes e (known expired) and counts it.
   void ExpireEntry(Entry* e);
+  // An expired entry a lookup met: deleted as ExpireEntry, unless deletions
+  // are paused at now_ms (it then stays, logically missing, for the end of the
+  // pause or the new primary's DEL: Redis 7.0's expireIfNeeded under a pause).
+  void ExpireFound(Entry* e, int64_t now_ms) {
+    if (!DeletionsPaused(now_ms)) ExpireEntry(e);
+  }
+  // True while a CLIENT PAUSE / FAILOVER keeps the dataset static: no lazy or
+  // active expiry, no eviction.
+  bool DeletionsPaused(int64_t now_ms) const {
+    return deletions_paused_until_ && now_ms < *deletions_paused_until_;
+  }
   // Deletes e for maxmemory eviction and counts it.
   void EvictEntry(Entry* e);
   // Memory held by the tables themselves (not entries).
   size_t TableBytes() const { return keys_.bucket_bytes() + expires_.bucket_bytes(); }
+  size_t KeyTableBytes() const { return keys_.bucket_bytes(); }
+  size_t ExpireTableBytes() const { return expires_.bucket_bytes(); }
   // Incremental rehash of both tables within a time budget; true if work remains.
   bool RehashMicroseconds(int us);
 
@@ -167,6 +185,7 @@ class Database {
   const KeyEventHooks* hooks_;
   EntryPreserver* const* preserver_;  // the Keyspace's slot; *preserver_ null: no snapshot
   const FreeSettings* free_;
+  const int64_t* deletions_paused_until_;
   // Frees a detached entry, in the background when `lazy` and it is big.
   void FreeEntry(Entry* e, bool lazy) {
     if (lazy && free_ && free_->freer) {

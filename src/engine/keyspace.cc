@@ -9,7 +9,8 @@ namespace vireo {
 Keyspace::Keyspace(int databases) {
   free_.freer = &lazy_;
   for (int i = 0; i < databases; ++i) {
-    dbs_.push_back(std::make_unique<Database>(i, &stats_, &clock_, &hooks_, &preserver_, &free_));
+    dbs_.push_back(std::make_unique<Database>(i, &stats_, &clock_, &hooks_, &preserver_, &free_,
+                                               &deletions_paused_until_));
   }
 }
 
@@ -38,7 +39,7 @@ void Keyspace::RehashStep(int us) {
 // while more than 10% of the sample was expired, the slow cycle may use 25% of
 // the timer period, the fast one runs 1 ms; `effort` (1-10) scales them up.
 void Keyspace::ActiveExpireCycle(bool fast, int hz, int effort, int64_t now_ms) {
-  if (!active_expire_enabled_) return;
+  if (!active_expire_enabled_ || DeletionsPaused(now_ms)) return;
   const int e = effort - 1;
   const int keys_per_loop = 20 + 20 / 4 * e;
   const int64_t fast_duration_us = 1000 + 1000 / 4 * e;

@@ -44,6 +44,14 @@ class Keyspace {
   // the last slow cycle left many expired keys behind.
   void ActiveExpireCycle(bool fast, int hz, int effort, int64_t now_ms);
   bool active_expire_enabled() const { return active_expire_enabled_; }
+
+  // Keeps the dataset static until until_ms (INT64_MAX: until told; 0: not
+  // paused), as Redis 7.0 does while clients are paused: expired keys read as
+  // missing but are not deleted (lazily or actively) and the node does not
+  // evict. The deadline is compared with the caller's clock, so a pause that
+  // has run out stops holding deletions at once, before the cron lifts it.
+  void PauseDeletions(int64_t until_ms) { deletions_paused_until_ = until_ms; }
+  bool DeletionsPaused(int64_t now_ms) const { return now_ms < deletions_paused_until_; }
   void set_active_expire_enabled(bool on) { active_expire_enabled_ = on; }
 
   // Incremental rehash of every database's tables, within a time budget.
@@ -55,6 +63,7 @@ class Keyspace {
   // Declared before the databases, which read it through a pointer to the
   // end; cleared first on destruction so freeing them preserves nothing.
   EntryPreserver* preserver_ = nullptr;
+  int64_t deletions_paused_until_ = 0;  // read by every Database through a pointer
   std::vector<std::unique_ptr<Database>> dbs_;
   KeyspaceStats stats_;
   KeyEventHooks hooks_;

@@ -21,6 +21,12 @@
 
 namespace vireo {
 
+// DEBUG SET-SKIP-CHECKSUM-VALIDATION: while on, RDB files and DUMP payloads
+// are loaded without checking their CRC-64 (the DUMP version is still
+// checked), as Redis's tests use it. Process-wide; any thread may read it.
+void SetSkipChecksumValidation(bool on);
+bool SkipChecksumValidation();
+
 struct RdbLoadOptions {
   const EncodingLimits* limits = nullptr;  // required
   int64_t now_ms = 0;

@@ -164,6 +164,7 @@ void Aof::Flush(bool force) {
   }
   {
     flush_postponed_start_ = 0;
+    if (flush_sleep_us_ > 0) [[unlikely]] usleep(useconds_t(flush_sleep_us_));  // DEBUG AOF-FLUSH-SLEEP
     const int64_t write_start = server_.LatencyStart();
     ssize_t written = 0;
     int err = 0;

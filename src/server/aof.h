@@ -91,6 +91,9 @@ class Aof final : public PropagationSink {
   void Cron(int64_t now_ms);
   // SHUTDOWN / exit: write and fsync what is buffered.
   void FlushForShutdown();
+  // DEBUG AOF-FLUSH-SLEEP: microseconds slept before each write of the
+  // buffer (tests simulate a slow disk with it).
+  void set_flush_sleep_us(int us) { flush_sleep_us_ = us; }
 
   bool on() const { return on_; }
   // Writes are refused (-MISCONF) while the AOF cannot be written.
@@ -145,6 +148,7 @@ class Aof final : public PropagationSink {
 
   Server& server_;
   bool on_ = false;
+  int flush_sleep_us_ = 0;
   AofManifest manifest_;
   int fd_ = -1;
   std::string buf_;

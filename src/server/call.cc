@@ -429,9 +429,13 @@ void Server::Call(Client* c, Command* cmd, const std::vector<std::string_view>& 
   std::string& out = c->reply.buffer();
   const bool failed = out.size() > reply_start && out[reply_start] == '-';
   if (failed) {
-    cmd->failed_calls++;
-    size_t end = out.find('\r', reply_start);
-    if (!skip_error_count_) CountError(std::string_view(out).substr(reply_start + 1, end - reply_start - 1));
+    if (raw_error_reply_) [[unlikely]] {
+      raw_error_reply_ = false;
+    } else {
+      cmd->failed_calls++;
+      size_t end = out.find('\r', reply_start);
+      if (!skip_error_count_) CountError(std::string_view(out).substr(reply_start + 1, end - reply_start - 1));
+    }
   }
   skip_error_count_ = false;
   if (nested_errors_fresh_ || nested_errors_precounted_) [[unlikely]] {
@@ -614,6 +618,9 @@ void Server::KeyEvicted(int db, std::string_view key) {
 }
 
 Evictor::Result Server::PerformEvictions() {
+  // A paused node keeps its dataset static and answers as if memory were
+  // fine (Redis 7.0's isSafeToPerformEvictions): no eviction, no OOM refusal.
+  if (keyspace_.DeletionsPaused(NowMs())) [[unlikely]] return Evictor::Result::kOk;
   EvictionSettings s;
   s.maxmemory = cfg().maxmemory;
   s.policy = EvictionPolicy(cfg().maxmemory_policy);
@@ -625,6 +632,13 @@ Evictor::Result Server::PerformEvictions() {
   // Out of time budget: continue before the loop sleeps (BeforeSleep), and
   // do not let it sleep meanwhile.
   if (evictor_.running()) loop_.WakeSoon();
+  // total/current_eviction_exceeded_time: while eviction goes on in the background.
+  if (evictor_.running() && !stats_.eviction_exceeded_since_ms) {
+    stats_.eviction_exceeded_since_ms = NowMs();
+  } else if (!evictor_.running() && stats_.eviction_exceeded_since_ms) [[unlikely]] {
+    stats_.eviction_exceeded_ms += uint64_t(NowMs() - stats_.eviction_exceeded_since_ms);
+    stats_.eviction_exceeded_since_ms = 0;
+  }
   return r;
 }
 

@@ -104,8 +104,7 @@ void Client::ReadTls() {
       return;
     }
     query.CommitWrite(size_t(n));
-    net_input_bytes += uint64_t(n);
-    server_->stats().net_input_bytes += uint64_t(n);
+    CountInput(size_t(n));
     got = true;
   } while (tls_->HasBuffered());
   if (!got) return;
@@ -142,10 +141,16 @@ void Client::OnIo(uint32_t events) {
     return;
   }
   query.CommitWrite(size_t(n));
-  net_input_bytes += uint64_t(n);
-  server_->stats().net_input_bytes += uint64_t(n);
+  CountInput(size_t(n));
   last_interaction_ms = NowMs();
   server_->ProcessInput(this);
+}
+
+void Client::CountInput(size_t n) {
+  net_input_bytes += uint64_t(n);
+  ServerStats& st = server_->stats();
+  ++st.reads_processed;
+  (is_master ? st.net_repl_input_bytes : st.net_input_bytes) += uint64_t(n);
 }
 
 bool Client::Flush() {
@@ -172,7 +177,9 @@ bool Client::Flush() {
     }
     sent_ += size_t(n);
     net_output_bytes += uint64_t(n);
-    server_->stats().net_output_bytes += uint64_t(n);
+    ServerStats& st = server_->stats();
+    ++st.writes_processed;
+    (replica ? st.net_repl_output_bytes : st.net_output_bytes) += uint64_t(n);
   }
   if (sent_ == out.size()) {
     out.clear();

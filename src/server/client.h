@@ -111,6 +111,8 @@ class Client : public IoHandler, public ClientSession {
   // A blocked command's first run, in microseconds: added to the run that
   // finally serves it for SLOWLOG and latency tracking (Redis's c->duration).
   int64_t blocked_call_us = 0;
+  // Counts n bytes read from the socket (INFO splits the master link's).
+  void CountInput(size_t n);
   uint64_t net_input_bytes = 0, net_output_bytes = 0;
 
  private:

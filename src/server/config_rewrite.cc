@@ -131,13 +131,13 @@ void RewriteSave(RewriteState& st, const ServerConfig& cfg) {
   }
 }
 
-void RewriteOutputLimits(RewriteState& st, const ServerConfig& cfg) {
+void RewriteOutputLimits(RewriteState& st, const ServerConfig& cfg, bool force_all) {
   static const char* kClasses[kObufClasses] = {"normal", "replica", "pubsub"};
   const ServerConfig defaults;
   for (int i = 0; i < kObufClasses; ++i) {
     const OutputBufferLimit& l = cfg.client_obuf_limits[i];
     const OutputBufferLimit& d = defaults.client_obuf_limits[i];
-    const bool force = l.hard != d.hard || l.soft != d.soft || l.soft_seconds != d.soft_seconds;
+    const bool force = force_all || l.hard != d.hard || l.soft != d.soft || l.soft_seconds != d.soft_seconds;
     st.Rewrite("client-output-buffer-limit",
                std::string("client-output-buffer-limit ") + kClasses[i] + " " +
                    FormatConfigMemory((long long)l.hard) + " " + FormatConfigMemory((long long)l.soft) + " " +
@@ -167,7 +167,7 @@ std::string RewriteConfigText(std::string_view old_text, const RewriteInputs& in
       continue;
     }
     if (name == "client-output-buffer-limit") {
-      RewriteOutputLimits(st, cfg);
+      RewriteOutputLimits(st, cfg, in.force_all);
       continue;
     }
     if (name == "replicaof") {
@@ -182,7 +182,7 @@ std::string RewriteConfigText(std::string_view old_text, const RewriteInputs& in
     // dir and the percentiles are always written (Redis); others only when
     // they differ from the default or the file already names them.
     bool force = value != opt.get(defaults);
-    if (name == "dir" || name == "latency-tracking-info-percentiles") force = true;
+    if (name == "dir" || name == "latency-tracking-info-percentiles" || in.force_all) force = true;
     std::string shown;
     long long bytes;
     if (name == "bind") {

@@ -28,6 +28,8 @@ struct RewriteInputs {
   bool users_in_aclfile = false;
   // "host port" while a replica, "" otherwise (no replicaof line).
   std::string replicaof;
+  // DEBUG CONFIG-REWRITE-FORCE-ALL: every option is written, defaults too.
+  bool force_all = false;
 };
 
 // The new file content for `old_text` (the current file; "" when missing).

@@ -12,6 +12,8 @@
 #include "base/numbers.h"
 #include "server/config.h"
 #include "server/aof.h"
+#include "server/crash_report.h"
+#include "server/restart.h"
 #include "server/server.h"
 #include "server/usage.h"
 
@@ -28,6 +30,7 @@ void WritePidfile(const std::string& path) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  vireo::RememberCommandLine(argc, argv);  // DEBUG RESTART execs the same line again
   int exit_code = 0;
   if (vireo::HandleNonConfigOptions(argc, argv, &exit_code)) return exit_code;
   vireo::Config config;
@@ -42,6 +45,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   vireo::Log::Configure(c.logfile, vireo::LogSeverity(c.loglevel));
+  vireo::InstallCrashHandlers();
 
   // Room for maxclients connections plus listeners and files.
   rlimit rl;
@@ -76,6 +80,7 @@ int main(int argc, char** argv) {
   VLOG_NOTICE("Vireo %s (Redis %s compatible) started, pid=%d, port=%d", vireo::kVireoRelease,
               vireo::kRedisCompatVersion, int(getpid()), server.cfg().port);
   VLOG_NOTICE("Server initialized");
+  server.MarkStartupMemory();  // before any data: the base of used_memory_overhead
   if (server.cfg().appendonly) {
     // With appendonly yes the AOF is the dataset (the RDB is not read), as Redis.
     if (!server.aof().StartAtBoot()) {

@@ -281,6 +281,7 @@ void Replication::OnLinkEvent(uint32_t events) {
                                           : "Master closed the connection during the handshake");
       return;
     }
+    server_.stats().net_repl_input_bytes += uint64_t(n);  // the handshake and the RDB payload
     if (link_state_ == kTransfer && framing_) {
       OnPayloadBytes(buf, size_t(n));
     } else {

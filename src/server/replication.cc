@@ -241,6 +241,12 @@ void Replication::HandlePsync(Client* c, std::string_view replid, std::string_vi
   StartFullSyncs(now, false);
 }
 
+void Replication::ChangeReplicationId() {
+  replid_ = NewReplId();
+  replid2_ = std::string(kReplIdLength, '0');
+  second_repl_offset_ = -1;
+}
+
 void Replication::StartFullSyncs(int64_t now_ms, bool force) {
   // One streamed payload at a time: replicas arriving meanwhile wait for the
   // next one, as they wait for Redis's next RDB child.

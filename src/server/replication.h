@@ -146,6 +146,9 @@ class Replication final : public PropagationSink {
   int64_t master_repl_offset() const { return master_repl_offset_; }
   int64_t second_repl_offset() const { return second_repl_offset_; }
   const ReplicationBacklog* backlog() const { return backlog_.get(); }
+  // DEBUG CHANGE-REPL-ID: a new id and no secondary one, so no replica can
+  // continue the old history with a partial resync.
+  void ChangeReplicationId();
   // Restores the replication id/offset a saved RDB recorded (repl-id,
   // repl-offset aux fields) so a restarted replica can PSYNC.
   void RestoreFromRdb(const std::string& replid, int64_t offset, int stream_db);

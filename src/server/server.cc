@@ -301,14 +301,36 @@ void Server::AddMonitor(Client* c) {
   }
 }
 
+// A pause issued while another is on keeps the later end and the stricter
+// mode (Redis 7.0's pauseClients: ALL wins over WRITE).
+void Server::Pause(int64_t until_ms, bool all) {
+  if (pause_until_ms_ && NowMs() < pause_until_ms_) {
+    pause_until_ms_ = std::max(pause_until_ms_, until_ms);
+    pause_all_ = pause_all_ || all;
+  } else {
+    pause_until_ms_ = until_ms;
+    pause_all_ = all;
+  }
+  SyncDeletionPause();
+}
+
 void Server::Unpause() {
   pause_until_ms_ = 0;
+  SyncDeletionPause();
   ResumePausedClients();
 }
 
 void Server::SetFailoverPause(bool on) {
   failover_pause_ = on;
+  SyncDeletionPause();
   if (!on) ResumePausedClients();
+}
+
+// Redis 7.0 keeps the dataset static while any pause (CLIENT PAUSE WRITE or
+// ALL, FAILOVER's) is on, so a failover's new primary has every key the old
+// one had and no DEL is in flight; the pause's end releases the deletions.
+void Server::SyncDeletionPause() {
+  keyspace_.PauseDeletions(failover_pause_ ? INT64_MAX : pause_until_ms_);
 }
 
 // Held clients run again; those a remaining pause still covers are held again.
@@ -466,6 +488,8 @@ void Server::ApplyConfigChange(std::string_view name) {
   }
 }
 
+void Server::MarkStartupMemory() { startup_memory_ = UsedMemory(); }
+
 void Server::Cron() {
   if (loading_.active) return;  // a loader is serving events between its commands
   ++cron_loops_;
@@ -483,6 +507,9 @@ void Server::Cron() {
     VLOG_WARNING("SIGTERM received but errors trying to shut down the server, check the logs for more information");
     g_shutdown_signal = 0;
   }
+  // DEBUG PAUSE-CRON stops the periodic work (Redis skips its whole cron;
+  // a shutdown signal is still honoured here so a paused node can be stopped).
+  if (cron_paused_) [[unlikely]] return;
   RdbCron(now);
   aof_->Cron(now);
   if (pause_until_ms_ && now >= pause_until_ms_) Unpause();
@@ -492,6 +519,13 @@ void Server::Cron() {
                   double(now - stats_.last_sample_ms);
     stats_.ops_per_sec = stats_.last_sample_ms ? (stats_.ops_per_sec * 0.8 + rate * 0.2) : rate;
     stats_.last_sample_commands = stats_.total_commands_processed;
+    const uint64_t bytes[4] = {stats_.net_input_bytes, stats_.net_output_bytes, stats_.net_repl_input_bytes,
+                               stats_.net_repl_output_bytes};
+    for (int i = 0; i < 4; ++i) {
+      const double kbps = double(bytes[i] - stats_.last_sample_bytes[i]) / 1024.0 * 1000.0 / double(now - stats_.last_sample_ms);
+      stats_.kbps[i] = stats_.last_sample_ms ? (stats_.kbps[i] * 0.8 + kbps * 0.2) : kbps;
+      stats_.last_sample_bytes[i] = bytes[i];
+    }
     stats_.last_sample_ms = now;
   }
   // Idle clients (timeout), checked at most once a second per client set.

@@ -43,8 +43,13 @@ struct ServerStats {
   uint64_t total_connections_received = 0;
   uint64_t total_commands_processed = 0;
   uint64_t rejected_connections = 0;
-  uint64_t net_input_bytes = 0;
-  uint64_t net_output_bytes = 0;
+  uint64_t net_input_bytes = 0;   // clients (Redis 7.0: not the master link)
+  uint64_t net_output_bytes = 0;  // clients (not replicas)
+  uint64_t net_repl_input_bytes = 0, net_repl_output_bytes = 0;
+  uint64_t reads_processed = 0, writes_processed = 0;  // read/write events served
+  // Time with memory over maxmemory while eviction ran in the background.
+  uint64_t eviction_exceeded_ms = 0;
+  int64_t eviction_exceeded_since_ms = 0;  // 0: not over now
   uint64_t total_error_replies = 0;
   uint64_t unexpected_error_replies = 0;
   uint64_t client_qbuf_limit_disconnections = 0;
@@ -55,6 +60,9 @@ struct ServerStats {
   uint64_t last_sample_commands = 0;
   int64_t last_sample_ms = 0;
   double ops_per_sec = 0;
+  // instantaneous_*_kbps: the same smoothing over the byte counters.
+  uint64_t last_sample_bytes[4] = {};  // input, output, repl input, repl output
+  double kbps[4] = {};
 };
 
 struct SlowlogEntry {
@@ -108,8 +116,9 @@ class Server final : public CommandServices {
   // -BUSY but for SCRIPT KILL, SHUTDOWN NOSAVE...) and send their replies.
   void ProcessEventsWhileBusy();
 
-  // CLIENT PAUSE / UNPAUSE.
-  void Pause(int64_t until_ms, bool all) { pause_until_ms_ = until_ms; pause_all_ = all; }
+  // CLIENT PAUSE / UNPAUSE. While either pause holds, the dataset stays
+  // static (Keyspace::PauseDeletions): no expiry, no eviction.
+  void Pause(int64_t until_ms, bool all);
   void Unpause();
   bool paused_for(const Command* cmd, int64_t now_ms) const;
   // FAILOVER's write pause, beside CLIENT PAUSE's (either holds writes).
@@ -123,6 +132,15 @@ class Server final : public CommandServices {
   int64_t start_time_ms() const { return start_ms_; }
   uint64_t cron_loops() const { return cron_loops_; }
   size_t peak_memory() const { return peak_memory_; }
+  // used_memory once the server is set up, before any data is loaded (INFO
+  // used_memory_startup, the base of MEMORY STATS' overhead).
+  size_t startup_memory() const { return startup_memory_; }
+  void MarkStartupMemory();
+  // DEBUG PAUSE-CRON: the periodic jobs stop (shutdown signals still act).
+  void set_cron_paused(bool on) { cron_paused_ = on; }
+  // The running command's reply starts with '-' but is not an error reply
+  // of the server (DEBUG ERROR's raw text): not counted anywhere, as Redis.
+  void NextReplyIsRawError() { raw_error_reply_ = true; }
   void ResetStats();
   void AddMonitor(Client* c);
   int executable_port() const { return cfg().port; }
@@ -446,11 +464,15 @@ class Server final : public CommandServices {
   bool pause_all_ = false;
   bool failover_pause_ = false;
   void ResumePausedClients();
+  void SyncDeletionPause();
   bool shutdown_requested_ = false;
   std::string run_id_;
   int64_t start_ms_ = 0;
   uint64_t cron_loops_ = 0;
   size_t peak_memory_ = 0;
+  size_t startup_memory_ = 0;
+  bool cron_paused_ = false;
+  bool raw_error_reply_ = false;
   std::vector<std::string_view> args_scratch_;
   std::vector<KeyAccess> acl_keys_scratch_;
   uint64_t dirty_ = 0;

@@ -14,6 +14,8 @@ import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+from slowest import TimingResult, print_slowest  # noqa: E402
 TEST_TIMEOUT_S = 180  # per test case; a hung server must not hang the run
 
 
@@ -25,7 +27,7 @@ def on_alarm(signum, frame):
   raise TestTimeout("test exceeded %d s" % TEST_TIMEOUT_S)
 
 
-class TimedResult(unittest.TextTestResult):
+class TimedResult(TimingResult):
   """Arms an alarm around each test so that a server that stops answering
   turns into one failed test instead of a stuck suite."""
 
@@ -61,6 +63,7 @@ def main():
   runner = unittest.TextTestRunner(stream=sys.stdout, verbosity=2,
                                    resultclass=TimedResult)
   result = runner.run(suite)
+  print_slowest(result, sys.stdout)
   failed = len(result.failures) + len(result.errors) + \
       len(result.unexpectedSuccesses)
   passed = result.testsRun - failed - len(result.skipped)

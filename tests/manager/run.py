@@ -12,15 +12,19 @@ import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.dirname(HERE))
 
 import harness  # noqa: E402
 from harness import node_pids_in  # noqa: E402
+from slowest import TimingResult, print_slowest  # noqa: E402
 
 
 def main():
   suite = unittest.defaultTestLoader.discover(HERE, pattern="test_*.py",
                                               top_level_dir=HERE)
-  result = unittest.TextTestRunner(verbosity=2, stream=sys.stdout).run(suite)
+  result = unittest.TextTestRunner(verbosity=2, stream=sys.stdout,
+                                   resultclass=TimingResult).run(suite)
+  print_slowest(result, sys.stdout)
   failed = len(result.failures) + len(result.errors)
   passed = result.testsRun - failed - len(result.skipped)
   leftovers = sorted({pid for d in harness.created_dirs

@@ -6,7 +6,8 @@ themselves (vireo-endpoint-ports), not by the manager: clients connected
 through an endpoint are the node's own clients; the endpoints keep serving
 while the manager is killed and after it restarts; a node killed -9 is
 restarted by the manager with its endpoints; deleting the group closes them.
-Engine redis keeps the manager's forwarders (docs/manager.md).
+Engine redis's endpoints are the vireo-forwarder process
+(test_forwarder.py).
 """
 
 import os

@@ -23,6 +23,29 @@ TEST(DatabaseTest, LazyExpiryDeletesAndCounts) {
   EXPECT_EQ(ks.stats().expired_keys, 1u);
 }
 
+// CLIENT PAUSE keeps the dataset static until the pause's deadline: lookups
+// report an expired key missing without deleting it, the active cycle skips.
+TEST(DatabaseTest, PausedDeletionsKeepExpiredKeysUntilTheDeadline) {
+  Keyspace ks(1);
+  Database& db = ks.db(0);
+  for (int i = 0; i < 100; ++i) {
+    db.Add(Entry::NewString(std::to_string(i), "v"));
+    db.SetExpire(db.Find(std::to_string(i)), 1000);
+  }
+  ks.PauseDeletions(2000);
+  EXPECT_EQ(db.Lookup("1", 1500), nullptr);
+  EXPECT_EQ(db.size(), 100u);
+  ks.ActiveExpireCycle(false, 10, 1, 1500);
+  EXPECT_EQ(db.size(), 100u);
+  EXPECT_EQ(ks.stats().expired_keys, 0u);
+  // The deadline passed: the pause no longer holds, even before anyone lifts it.
+  EXPECT_EQ(db.Lookup("1", 2000), nullptr);
+  EXPECT_EQ(db.size(), 99u);
+  ks.PauseDeletions(0);
+  ks.ActiveExpireCycle(false, 10, 1, 2000);
+  EXPECT_LT(db.size(), 99u);
+}
+
 TEST(DatabaseTest, OverwriteDropsOldTtl) {
   Keyspace ks(1);
   Database& db = ks.db(0);

@@ -127,16 +127,29 @@ uint64_t RandomBits() {
 
 // Redis deletes an expired key it picks and tries again, so RANDOMKEY never
 // answers a dead key; each retry removes one key, so the loop ends.
+// While deletions are paused (CLIENT PAUSE) an expired key stays, and Redis
+// 7.0 loops for ever when every key left is expired; after 100 expired picks
+// this walks the table once for a live key instead (nil when there is none).
 void CmdRandomKey(CommandContext& ctx) {
   Database& db = ctx.db();
+  int expired_picks = 0;
   for (;;) {
     Entry* e = db.keys().Random(RandomBits());
     if (!e) return ctx.reply.Null();
-    if (Database::IsExpired(e, ctx.now_ms)) {
+    if (!Database::IsExpired(e, ctx.now_ms)) return ctx.reply.Bulk(e->key());
+    if (!db.DeletionsPaused(ctx.now_ms)) {
       db.ExpireEntry(e);
       continue;
     }
-    return ctx.reply.Bulk(e->key());
+    if (++expired_picks < 100) continue;
+    Entry* live = nullptr;
+    uint64_t cursor = 0;
+    do {
+      cursor = db.keys().Scan(cursor, [&](Entry* c) {
+        if (!live && !Database::IsExpired(c, ctx.now_ms)) live = c;
+      });
+    } while (cursor != 0 && !live);
+    return live ? ctx.reply.Bulk(live->key()) : ctx.reply.Null();
   }
 }
 

@@ -79,7 +79,7 @@ void CmdScan(CommandContext& ctx) {
       }
     }
     if (Database::IsExpired(e, ctx.now_ms)) {
-      db.ExpireEntry(e);
+      db.ExpireFound(e, ctx.now_ms);  // kept while deletions are paused, still not listed
       continue;
     }
     keys.push_back(key);

@@ -60,7 +60,8 @@ def native_endpoints(engine):
   """True when the engine's nodes serve the group's endpoint ports
   themselves (vireo-server's vireo-endpoint-ports: shared SO_REUSEPORT
   listeners the manager opens and closes per node at run time). redis-server
-  cannot, so engine redis keeps the manager's forwarders (endpoints.py)."""
+  cannot, so engine redis's endpoints are the vireo-forwarder process
+  (forwarder.py)."""
   return engine == "vireo"
 
 

@@ -15,7 +15,7 @@ Threading: runs under the group's lock; callable from any thread.
 
 import time
 
-from . import engines, ops, resp
+from . import engines, health, ops, resp
 
 # How long a graceful failover pauses the old primary's writes. The pause
 # ends when it is demoted (normally well within a second); the timeout only
@@ -211,15 +211,17 @@ def _rank(m, replicas, password, target_offset):
     ranked = []
     for node in replicas:
       if (not m.supervisor.alive(node["id"]) or
-          not m.health.answering(node["id"]) or
-          node.get("priority", 100) == 0):
+          not m.health.answering(node["id"])):
         continue
       try:
         info = _replication_info(node["port"], password)
       except (OSError, ConnectionError, resp.RespError, ValueError):
         continue
-      ranked.append((node.get("priority", 100), -_offset(info), node["id"],
-                     node))
+      # The node's own replica-priority (CONFIG SET on it), as Sentinel.
+      priority = health.replica_priority(info, node)
+      if priority == 0:
+        continue
+      ranked.append((priority, -_offset(info), node["id"], node))
     ranked.sort(key=lambda t: t[:3])
     caught_up = target_offset is None or (
         ranked and -ranked[0][1] >= target_offset)

@@ -35,6 +35,17 @@ from . import resp
 _CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
+def replica_priority(info, node):
+  """A replica's replica-priority as the node itself reports it (INFO
+  replication's slave_priority, which CONFIG SET replica-priority changes),
+  as Sentinel reads it; the store's value when the node has not said.
+  0 means never promote; among the others the lowest wins."""
+  try:
+    return int(info["slave_priority"])
+  except (KeyError, TypeError, ValueError):
+    return node.get("priority", 100)
+
+
 class NodeHealth:
   __slots__ = ("last_ok", "last_alive", "state", "role", "offset", "link_up",
                "master_port", "runid", "info", "cpu", "check_ms")

@@ -19,10 +19,10 @@ import threading
 import time
 
 from . import engines, failover, groups, ops, paramgroups, resp, snapshots
-from .endpoints import Endpoint
+from .forwarder import ForwardedEndpoint, ForwarderProcess
 from .events import Events
 from .metrics import ManagerStats
-from .health import HealthMonitor
+from .health import HealthMonitor, replica_priority
 from .netloop import NetLoop
 from .sentinel import SentinelServer
 from .store import Store
@@ -62,7 +62,11 @@ class Manager:
     # None (a Manager built without main) the port is served in-process.
     self.sentinel_args = None
     self._last_sentinel_check = 0.0
-    self.endpoints = {}          # group id -> {"primary": E, "reader": E}
+    # Engine redis groups' endpoints: {"primary": E, "reader": E} per group
+    # id, served by the vireo-forwarder process (forwarder.py).
+    self.endpoints = {}
+    self.forwarder = ForwarderProcess(self)
+    self._last_forwarder_check = 0.0
     self._served = {}            # node id -> endpoint ports it serves
     self._locks = {}
     self._locks_lock = threading.Lock()
@@ -87,10 +91,21 @@ class Manager:
     elif self.sentinel_port:
       self.sentinel = SentinelServer(self, self.netloop, self.sentinel_port)
       self.netloop.run(self.sentinel.open())
+    # The forwarder's table is rebuilt from the store in one go and applied
+    # once, so an adopted forwarder never drops an endpoint in between.
+    self.forwarder.deferred = True
     for group in self.store.list("groups"):
       if group["Status"] in ("deleting", "create-failed"):
         continue
       self.open_endpoints(group)
+    self.forwarder.deferred = False
+    if self.forwarder.table or self.forwarder.running():
+      try:
+        self.forwarder.ensure()
+        self.forwarder.push()
+      except OSError as e:
+        self.log(f"cannot run vireo-forwarder: {e}")
+    self.forwarder.previous = {}
     # Adopt the node processes that outlived the previous manager (and stop
     # those no node wants), then finish or undo what it was doing.
     self.supervisor.adopt_all()
@@ -106,8 +121,10 @@ class Manager:
       self.metrics.stop()
     self.health.stop()
     self.supervisor.stop(self.stop_nodes_on_exit)
-    for gid in list(self.endpoints):
-      self.close_endpoints(gid)
+    if self.stop_nodes_on_exit:
+      # Otherwise the forwarder keeps serving the endpoints, as the nodes
+      # keep running, for the next manager to adopt.
+      self.forwarder.stop()
     if self.sentinel:
       self.netloop.run(self.sentinel.close())
     if self.sentinel_proc and self.stop_nodes_on_exit:
@@ -226,26 +243,31 @@ class Manager:
       # so the endpoints keep serving while the manager is down.
       self.refresh_reader(group["ReplicationGroupId"])
       return
-    primary = Endpoint(self.netloop, group["primary_port"], "primary")
-    reader = Endpoint(self.netloop, group["reader_port"], "reader")
-    self.netloop.run(primary.open())
-    try:
-      self.netloop.run(reader.open())
-    except OSError:
-      self.netloop.run(primary.close())
-      raise
+    # Served by the vireo-forwarder process, which outlives the manager.
+    fwd = self.forwarder
+    primary = ForwardedEndpoint(fwd, group["primary_port"], "primary")
+    reader = ForwardedEndpoint(fwd, group["reader_port"], "reader")
+    if not fwd.deferred:
+      fwd.ensure()   # raises OSError when it cannot run
     self.endpoints[group["ReplicationGroupId"]] = {"primary": primary,
                                                    "reader": reader}
     node = self.store.get("nodes", group["primary"])
-    if node:
-      primary.set_targets([node["port"]])
-    self.refresh_reader(group["ReplicationGroupId"])
+    primary.set_targets([node["port"]] if node else [])
+    kept = fwd.previous.get(group["reader_port"])
+    if kept and kept[0] == "reader" and kept[1]:
+      # An adopted forwarder keeps its reader targets until the health
+      # checks have seen the nodes (refresh_reader), so the reader
+      # connections survive a manager restart.
+      reader.set_targets(kept[1])
+    else:
+      reader.set_targets([node["port"]] if node else [])
+      self.refresh_reader(group["ReplicationGroupId"])
 
   def close_endpoints(self, group_id):
     eps = self.endpoints.pop(group_id, None)
     if eps:
       for ep in eps.values():
-        self.netloop.run(ep.close())
+        ep.close()
 
   def refresh_reader(self, group_id):
     """Points the reader endpoint at the in-sync replicas (the primary when
@@ -268,6 +290,12 @@ class Manager:
       return
     eps = self.endpoints.get(group_id)
     if eps:
+      unseen = any(n.get("desired") == "running" and
+                   self.supervisor.alive(n["id"]) and
+                   self.health.view(n["id"]).state == "unknown"
+                   for n in self.group_nodes(group_id))
+      if unseen and eps["reader"].targets():
+        return   # not every node checked yet (a manager restart): keep
       eps["reader"].set_targets([n["port"] for n in readers])
 
   def endpoint_ports_at_start(self, node, group, as_primary):
@@ -456,6 +484,12 @@ class Manager:
     if self.sentinel_proc and now - self._last_sentinel_check > 1:
       self._last_sentinel_check = now
       self.sentinel_proc.ensure()   # restarts it if it died
+    if self.endpoints and now - self._last_forwarder_check > 1:
+      self._last_forwarder_check = now
+      try:
+        self.forwarder.ensure()   # restarts it if it died
+      except OSError as e:
+        self.log(f"cannot run vireo-forwarder: {e}")
     if now - self._last_slow_tick > 15:
       self._last_slow_tick = now
       snapshots.auto_tick(self)
@@ -540,7 +574,7 @@ class Manager:
       replicas.append({"ip": ip, "port": n["port"],
                        "up": self.health.healthy(n["id"]),
                        "link_up": h.link_up, "offset": h.offset,
-                       "priority": n.get("priority", 100),
+                       "priority": replica_priority(h.info, n),
                        "last_ok_ms": age_ms(n["id"])})
     return {"name": name, "ip": ip, "port": primary["port"],
             "up": self.supervisor.alive(primary["id"]) and

@@ -1,7 +1,8 @@
 """One asyncio event loop on a background thread for all manager sockets.
 
-The endpoint forwarders and the Sentinel listener are many small, mostly idle
-connections; one loop serves them all without a thread per connection. Other
+The in-process Sentinel listener (a Manager built without main()) and the
+Sentinel process's listener are many small, mostly idle connections; one
+loop serves them all without a thread per connection. Other
 threads hand work to the loop with run() (waits for the result) or post()
 (fire and forget); everything that touches loop-owned objects must go through
 one of these.

@@ -24,7 +24,7 @@ import threading
 import time
 
 from . import client as api_client
-from . import credentials, listen, resp
+from . import credentials, health, listen, resp
 from .netloop import NetLoop
 from .sentinel import SentinelServer
 from .store import Store
@@ -80,7 +80,8 @@ class StoreView:
           "ip": self.advertise, "port": n["port"], "up": up(n["id"]),
           "link_up": info.get("master_link_status") == "up",
           "offset": int(info.get("slave_repl_offset", 0) or 0),
-          "priority": n.get("priority", 100), "last_ok_ms": age_ms(n["id"])})
+          "priority": health.replica_priority(info, n),
+          "last_ok_ms": age_ms(n["id"])})
     return {"name": name, "ip": self.advertise, "port": primary["port"],
             "up": up(primary["id"]), "replicas": replicas,
             "epoch": group.get("epoch", 0),

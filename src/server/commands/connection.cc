@@ -424,7 +424,11 @@ void CmdClientPause(ServerContext& ctx) {
                     "'. Try CLIENT HELP.");
     return;
   }
-  ctx.server.Pause(ctx.now_ms + ms, all);
+  // Redis adds without a check, and a sum past the range ends the pause at
+  // once; the same here, without the signed overflow.
+  long long until;
+  if (__builtin_add_overflow(static_cast<long long>(ctx.now_ms), ms, &until)) until = ctx.now_ms;
+  ctx.server.Pause(until, all);
   ctx.reply.Ok();
 }
 

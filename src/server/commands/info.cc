@@ -19,6 +19,7 @@
 #include "server/commands/server_context.h"
 #include "server/script_runner.h"
 #include "server/aof.h"
+#include "server/memory_overview.h"
 #include "server/server.h"
 
 namespace vireo {
@@ -85,6 +86,7 @@ void ServerSection(Server& s, InfoWriter& w, int64_t now_ms) {
   w.Field("arch_bits", 64);
   w.Field("monotonic_clock", "POSIX clock_gettime");
   w.Field("multiplexing_api", "epoll");
+  w.Field("atomicvar_api", "c11-builtin");  // std::atomic, the C11 model
   w.Field("gcc_version", std::to_string(__GNUC__) + "." + std::to_string(__GNUC_MINOR__) + "." +
                              std::to_string(__GNUC_PATCHLEVEL__));
   w.Field("process_id", (long long)getpid());
@@ -126,39 +128,48 @@ void ClientsSection(Server& s, InfoWriter& w) {
   w.Field("clients_in_timeout_table", 0);
 }
 
+// "%.2f%%" of a float, as Redis prints used_memory_peak_perc.
+std::string Percent(float v) {
+  char buf[32];
+  snprintf(buf, sizeof(buf), "%.2f%%", double(v));
+  return buf;
+}
+
 void MemorySection(Server& s, InfoWriter& w) {
-  MemoryStats m = ReadMemoryStats();
   // used_memory is what maxmemory compares (base/memory_accounting.h); the
-  // allocator_* fields are jemalloc's own statistics.
-  const size_t used = UsedMemory();
+  // allocator_* fields are jemalloc's own statistics; the overhead split is
+  // MEMORY STATS' (server/memory_overview.h).
+  const MemoryOverview m = ComputeMemoryOverview(s);
   w.Section("Memory");
-  w.Field("used_memory", (long long)used);
-  w.Field("used_memory_human", Human(double(used)));
+  w.Field("used_memory", (long long)m.used);
+  w.Field("used_memory_human", Human(double(m.used)));
   w.Field("used_memory_rss", (long long)m.rss);
   w.Field("used_memory_rss_human", Human(double(m.rss)));
-  w.Field("used_memory_peak", (long long)std::max(used, s.peak_memory()));
-  w.Field("used_memory_peak_human", Human(double(std::max(used, s.peak_memory()))));
-  size_t tables = 0;
-  for (int i = 0; i < s.keyspace().count(); ++i) tables += s.keyspace().db(i).TableBytes();
-  w.Field("used_memory_overhead", (long long)tables);
-  w.Field("used_memory_dataset", (long long)(used > tables ? used - tables : 0));
-  w.Field("allocator_allocated", (long long)m.allocated);
-  w.Field("allocator_active", (long long)m.active);
-  w.Field("allocator_resident", (long long)m.resident);
+  w.Field("used_memory_peak", (long long)m.peak);
+  w.Field("used_memory_peak_human", Human(double(m.peak)));
+  w.Field("used_memory_peak_perc", Percent(m.peak_perc));
+  w.Field("used_memory_overhead", (long long)m.overhead);
+  w.Field("used_memory_startup", (long long)m.startup);
+  w.Field("used_memory_dataset", (long long)m.dataset);
+  w.Field("used_memory_dataset_perc", Percent(m.dataset_perc));
+  w.Field("allocator_allocated", (long long)m.allocator_allocated);
+  w.Field("allocator_active", (long long)m.allocator_active);
+  w.Field("allocator_resident", (long long)m.allocator_resident);
   w.Field("total_system_memory", (long long)TotalSystemMemory());
   w.Field("total_system_memory_human", Human(double(TotalSystemMemory())));
   // Scripting: the two interpreters' heaps and what the caches hold (Redis 7.0's fields).
   ScriptRunner& scripts = s.scripts();
   const long long vm_eval = (long long)scripts.eval().vm().memory_used();
   const long long vm_functions = (long long)scripts.functions().vm().memory_used();
-  const long long scripts_eval = (long long)scripts.eval().memory_used();
-  const long long functions_mem = (long long)scripts.functions().memory_used();
+  const long long scripts_eval = (long long)m.lua_caches;
+  const long long functions_mem = (long long)m.functions_caches;
   w.Field("used_memory_lua", vm_eval);
   w.Field("used_memory_vm_eval", vm_eval);
   w.Field("used_memory_lua_human", Human(double(vm_eval)));
   w.Field("used_memory_scripts_eval", scripts_eval);
   w.Field("number_of_cached_scripts", (long long)scripts.eval().size());
   w.Field("number_of_functions", (long long)scripts.functions().functions().size());
+  w.Field("number_of_libraries", (long long)scripts.functions().libraries().size());
   w.Field("used_memory_vm_functions", vm_functions);
   w.Field("used_memory_vm_total", vm_eval + vm_functions);
   w.Field("used_memory_vm_total_human", Human(double(vm_eval + vm_functions)));
@@ -168,17 +179,24 @@ void MemorySection(Server& s, InfoWriter& w) {
   w.Field("maxmemory", (long long)s.cfg().maxmemory);
   w.Field("maxmemory_human", Human(double(s.cfg().maxmemory)));
   w.Field("maxmemory_policy", kEvictionPolicyNames[s.cfg().maxmemory_policy]);
-  w.FieldF("mem_fragmentation_ratio", used ? double(m.rss) / double(used) : 0, 2);
+  w.FieldF("allocator_frag_ratio", m.allocator_frag, 2);
+  w.Field("allocator_frag_bytes", m.allocator_frag_bytes);
+  w.FieldF("allocator_rss_ratio", m.allocator_rss, 2);
+  w.Field("allocator_rss_bytes", m.allocator_rss_bytes);
+  w.FieldF("rss_overhead_ratio", m.rss_extra, 2);
+  w.Field("rss_overhead_bytes", m.rss_extra_bytes);
+  w.FieldF("mem_fragmentation_ratio", m.total_frag, 2);
+  w.Field("mem_fragmentation_bytes", m.total_frag_bytes);
   w.Field("mem_not_counted_for_evict", (long long)s.MemNotCountedForEvict());
-  // Client memory by Redis's two INFO classes (replicas; everyone else), as CLIENT LIST's tot-mem.
-  long long mem_replicas = 0, mem_normal = 0;
-  for (const auto& [id, c] : s.clients()) {
-    if (c->closing) continue;
-    ((c->replica && !c->monitor) ? mem_replicas : mem_normal) += (long long)c->MemoryUsage();
-  }
-  w.Field("mem_clients_slaves", mem_replicas);
-  w.Field("mem_clients_normal", mem_normal);
+  w.Field("mem_replication_backlog", (long long)m.repl_backlog);
+  w.Field("mem_total_replication_buffers", (long long)m.repl_buffers);
+  w.Field("mem_clients_slaves", (long long)m.clients_replicas);
+  w.Field("mem_clients_normal", (long long)m.clients_normal);
+  w.Field("mem_cluster_links", 0);
+  w.Field("mem_aof_buffer", (long long)m.aof_buffer);
   w.Field("mem_allocator", m.allocator);
+  // activedefrag is refused (config_compat.cc): a defrag never runs.
+  w.Field("active_defrag_running", 0);
   w.Field("lazyfree_pending_objects", (long long)s.keyspace().lazy_freer().pending());
   w.Field("lazyfreed_objects", (long long)s.keyspace().lazy_freer().freed());
 }
@@ -253,7 +271,7 @@ void PersistenceSection(Server& s, InfoWriter& w) {
   }
 }
 
-void StatsSection(Server& s, InfoWriter& w) {
+void StatsSection(Server& s, InfoWriter& w, int64_t now_ms) {
   ServerStats& st = s.stats();
   KeyspaceStats& ks = s.keyspace().stats();
   w.Section("Stats");
@@ -262,6 +280,12 @@ void StatsSection(Server& s, InfoWriter& w) {
   w.Field("instantaneous_ops_per_sec", (long long)st.ops_per_sec);
   w.Field("total_net_input_bytes", st.net_input_bytes);
   w.Field("total_net_output_bytes", st.net_output_bytes);
+  w.Field("total_net_repl_input_bytes", st.net_repl_input_bytes);
+  w.Field("total_net_repl_output_bytes", st.net_repl_output_bytes);
+  w.FieldF("instantaneous_input_kbps", st.kbps[0], 2);
+  w.FieldF("instantaneous_output_kbps", st.kbps[1], 2);
+  w.FieldF("instantaneous_input_repl_kbps", st.kbps[2], 2);
+  w.FieldF("instantaneous_output_repl_kbps", st.kbps[3], 2);
   w.Field("rejected_connections", st.rejected_connections);
   w.Field("sync_full", (unsigned long long)s.repl().stats().sync_full);
   w.Field("sync_partial_ok", (unsigned long long)s.repl().stats().sync_partial_ok);
@@ -272,6 +296,9 @@ void StatsSection(Server& s, InfoWriter& w) {
   w.Field("expire_cycle_cpu_milliseconds", ks.expire_cycle_cpu_milliseconds);
   w.Field("evicted_keys", ks.evicted_keys);
   w.Field("evicted_clients", st.evicted_clients);
+  const uint64_t exceeded_now = st.eviction_exceeded_since_ms ? uint64_t(now_ms - st.eviction_exceeded_since_ms) : 0;
+  w.Field("total_eviction_exceeded_time", st.eviction_exceeded_ms + exceeded_now);
+  w.Field("current_eviction_exceeded_time", exceeded_now);
   w.Field("keyspace_hits", ks.keyspace_hits);
   w.Field("keyspace_misses", ks.keyspace_misses);
   w.Field("pubsub_channels", (long long)s.pubsub().channels(PubSubRegistry::kChannel).size());
@@ -285,6 +312,10 @@ void StatsSection(Server& s, InfoWriter& w) {
   w.Field("tracking_total_prefixes", (long long)s.tracking().total_prefixes());
   w.Field("unexpected_error_replies", st.unexpected_error_replies);
   w.Field("total_error_replies", st.total_error_replies);
+  w.Field("total_reads_processed", st.reads_processed);
+  w.Field("total_writes_processed", st.writes_processed);
+  w.Field("io_threaded_reads_processed", 0);  // no I/O threads: the loop does every read
+  w.Field("io_threaded_writes_processed", 0);
   w.Field("client_query_buffer_limit_disconnections", st.client_qbuf_limit_disconnections);
   w.Field("client_output_buffer_limit_disconnections", st.client_obuf_limit_disconnections);
 }
@@ -302,6 +333,11 @@ void CpuSection(InfoWriter& w) {
   w.FieldF("used_cpu_user", double(self.ru_utime.tv_sec) + self.ru_utime.tv_usec / 1e6, 6);
   w.FieldF("used_cpu_sys_children", 0, 6);
   w.FieldF("used_cpu_user_children", 0, 6);
+  // INFO runs on the main thread: RUSAGE_THREAD is the main thread's share.
+  rusage main_thread;
+  getrusage(RUSAGE_THREAD, &main_thread);
+  w.FieldF("used_cpu_sys_main_thread", double(main_thread.ru_stime.tv_sec) + main_thread.ru_stime.tv_usec / 1e6, 6);
+  w.FieldF("used_cpu_user_main_thread", double(main_thread.ru_utime.tv_sec) + main_thread.ru_utime.tv_usec / 1e6, 6);
 }
 
 void CommandStatsLine(InfoWriter& w, const Command* c) {
@@ -392,12 +428,17 @@ void CmdInfo(ServerContext& ctx) {
   if (on("clients", true)) ClientsSection(s, w);
   if (on("memory", true)) MemorySection(s, w);
   if (on("persistence", true)) PersistenceSection(s, w);
-  if (on("stats", true)) StatsSection(s, w);
+  if (on("stats", true)) StatsSection(s, w, ctx.now_ms);
   if (on("replication", true)) ReplicationSection(s, w, ctx.now_ms);
   if (on("cpu", true)) CpuSection(w);
+  if (on("modules", true)) w.Section("Modules");  // modules cannot be loaded: always empty
   if (everything || all || want.count("commandstats")) CommandStatsSection(s, w);
   if (on("errorstats", true)) ErrorStatsSection(s, w);
   if (everything || all || want.count("latencystats")) LatencyStatsSection(s, w);
+  if (on("cluster", true)) {
+    w.Section("Cluster");
+    w.Field("cluster_enabled", 0);  // standalone only (see README: cluster mode)
+  }
   if (on("keyspace", true)) KeyspaceSection(s, w, ctx.now_ms);
   ctx.reply.Verbatim(w.str());
 }

@@ -1,5 +1,5 @@
-// Server commands: CONFIG, TIME, LASTSAVE, MONITOR, SLOWLOG, LATENCY, MEMORY,
-// DEBUG, SHUTDOWN. INFO and COMMAND have files of their own.
+// Server commands: CONFIG, TIME, LASTSAVE, MONITOR, SLOWLOG, LATENCY,
+// SHUTDOWN. INFO, COMMAND, MEMORY and DEBUG have files of their own.
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,18 +12,15 @@
 #include "base/numbers.h"
 #include "commands/core/args.h"
 #include "engine/keyspace.h"
-#include "engine/type_ops.h"
 #include "resp/reply_builder.h"
 #include "server/client.h"
-#include "server/commands/debug_protocol.h"
+#include "server/commands/config_cmds.h"
 #include "server/commands/aof_cmds.h"
 #include "server/commands/persistence_cmds.h"
 #include "server/commands/server_context.h"
 #include "acl/acl_users.h"
 #include "server/config_rewrite.h"
 #include "server/config_values.h"
-#include "types/quicklist.h"
-#include "persistence/rdb_writer.h"
 #include "server/script_runner.h"
 #include "server/replication.h"
 #include "server/server.h"
@@ -33,12 +30,31 @@ namespace vireo {
 void BindInfoCommand(CommandTable& t);
 void BindCommandCommand(CommandTable& t);
 
-namespace {
+std::string RewriteRunningConfig(Server& server, bool force_all) {
+  const std::string& path = server.config().config_file();
+  RewriteInputs in;
+  in.values = &server.cfg();
+  in.force_all = force_all;
+  in.users_in_aclfile = !server.cfg().aclfile.empty();
+  for (const auto& [name, u] : server.acl().all()) in.user_lines.push_back("user " + name + " " + u->Describe());
+  if (server.repl().is_replica()) {
+    in.replicaof = server.repl().master_host() + " " + std::to_string(server.repl().master_port());
+  }
+  const std::string error = RewriteConfigFile(path, in);
+  if (!error.empty()) {
+    VLOG_WARNING("CONFIG REWRITE failed: %s", error.c_str());
+  } else {
+    VLOG_NOTICE("CONFIG REWRITE executed with success.");
+  }
+  return error;
+}
 
 void HelpReply(ServerContext& ctx, std::initializer_list<const char*> lines) {
   ctx.reply.ArrayHeader(lines.size());
   for (const char* l : lines) ctx.reply.SimpleString(l);
 }
+
+namespace {
 
 // ---- CONFIG ----
 
@@ -74,26 +90,15 @@ void CmdConfigResetstat(ServerContext& ctx) {
 }
 
 void CmdConfigRewrite(ServerContext& ctx) {
-  Server& server = ctx.server;
-  const std::string& path = server.config().config_file();
-  if (path.empty()) {
+  if (ctx.server.config().config_file().empty()) {
     ctx.reply.Error("ERR The server is running without a config file");
     return;
   }
-  RewriteInputs in;
-  in.values = &server.cfg();
-  in.users_in_aclfile = !server.cfg().aclfile.empty();
-  for (const auto& [name, u] : server.acl().all()) in.user_lines.push_back("user " + name + " " + u->Describe());
-  if (server.repl().is_replica()) {
-    in.replicaof = server.repl().master_host() + " " + std::to_string(server.repl().master_port());
-  }
-  const std::string error = RewriteConfigFile(path, in);
+  const std::string error = RewriteRunningConfig(ctx.server);
   if (!error.empty()) {
-    VLOG_WARNING("CONFIG REWRITE failed: %s", error.c_str());
     ctx.reply.Error("ERR Rewriting config file: " + error);
     return;
   }
-  VLOG_NOTICE("CONFIG REWRITE executed with success.");
   ctx.reply.Ok();
 }
 
@@ -297,170 +302,6 @@ void CmdLatencyHelp(ServerContext& ctx) {
                   "    Prints this help."});
 }
 
-// ---- MEMORY ----
-
-void CmdMemoryUsage(ServerContext& ctx) {
-  const auto& a = ctx.args;
-  for (size_t i = 3; i < a.size(); i += 2) {
-    if (EqualsNoCase(a[i], "samples") && i + 1 < a.size()) {
-      long long samples;
-      if (!ArgInt64(ctx, i + 1, &samples)) return;
-      if (samples < 0) {
-        ctx.reply.Error(err::kSyntax);
-        return;
-      }
-    } else {
-      ctx.reply.Error(err::kSyntax);
-      return;
-    }
-  }
-  Entry* e = ctx.db().Lookup(a[2], ctx.now_ms, false);
-  if (!e) {
-    ctx.reply.Null();
-    return;
-  }
-  // The entry's allocation, its share of a table slot (64-byte buckets of
-  // 7), and for collections what the value holds.
-  size_t bytes = e->AllocatedBytes() + 10;
-  if (e->type() != ObjType::kString) bytes += ObjectMemory(e->type(), e->object());
-  ctx.reply.Integer((long long)bytes);
-}
-
-void CmdMemoryHelp(ServerContext& ctx) {
-  HelpReply(ctx, {"MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-                  "USAGE <key> [SAMPLES <count>]",
-                  "    Return memory in bytes used by <key> and its value. Nested values are",
-                  "    sampled up to <count> times (default: 5, 0 means sample all).",
-                  "HELP",
-                  "    Prints this help."});
-}
-
-// ---- DEBUG ----
-
-// DEBUG POPULATE count [prefix] [size]: keys "prefix:N" (default "key",
-// the name cut at 127 bytes as Redis's buffer cuts it) holding "value:N",
-// padded with zero bytes or cut to size; existing keys are left alone. Like
-// Redis, nothing is propagated or counted as a change; watchers are told.
-void DebugPopulate(ServerContext& ctx) {
-  const auto& a = ctx.args;
-  // One message for a bad or negative number, as Redis's.
-  const char* kPositive = "ERR value is out of range, must be positive";
-  long long count, size = 0;
-  if (!ArgInt64(ctx, 2, &count, kPositive)) return;
-  if (count < 0) return ctx.reply.Error(kPositive);
-  if (a.size() == 5) {
-    if (!ArgInt64(ctx, 4, &size, kPositive)) return;
-    if (size < 0) return ctx.reply.Error(kPositive);
-  }
-  const std::string prefix(a.size() >= 4 ? a[3] : std::string_view("key"));
-  Database& db = ctx.db();
-  std::string key, value;
-  for (long long j = 0; j < count; ++j) {
-    key = prefix;
-    key += ':';
-    key += std::to_string(j);
-    if (key.size() > 127) key.resize(127);
-    if (db.LookupWrite(key, ctx.now_ms)) continue;
-    value = "value:" + std::to_string(j);
-    if (size) value.resize(size_t(size), '\0');
-    db.Add(Entry::NewString(key, value));
-    ctx.Signal(key);
-  }
-  ctx.reply.Ok();
-}
-
-void CmdDebug(ServerContext& ctx) {
-  const auto& a = ctx.args;
-  if (!ctx.server.cfg().enable_debug_command) {
-    ctx.reply.Error(
-        "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it "
-        "from a local connection, otherwise you need to set this option in the configuration file, and then "
-        "restart the server.");
-    return;
-  }
-  if (DebugPersistence(ctx)) return;
-  if (DebugAof(ctx)) return;
-  if (EqualsNoCase(a[1], "sleep") && a.size() == 3) {
-    // Redis reads the number with strtod and ignores what follows it: "x" is 0.
-    const double secs = std::strtod(std::string(a[2]).c_str(), nullptr);
-    if (secs > 0) usleep(useconds_t(secs * 1e6));
-    ctx.reply.Ok();
-  } else if (EqualsNoCase(a[1], "set-active-expire") && a.size() == 3) {
-    long long on;
-    if (!ArgInt64(ctx, 2, &on)) return;
-    ctx.server.keyspace().set_active_expire_enabled(on != 0);
-    ctx.reply.Ok();
-  } else if (EqualsNoCase(a[1], "object") && a.size() == 3) {
-    Entry* e = ctx.db().Lookup(a[2], ctx.now_ms, false);
-    if (!e) {
-      ctx.reply.Error(err::kNoSuchKey);
-      return;
-    }
-    char buf[384];
-    int len = snprintf(buf, sizeof(buf),
-                       "Value at:%p refcount:1 encoding:%s serializedlength:%zu lru:%u lru_seconds_idle:%llu",
-                       static_cast<void*>(e), EncodingName(e->encoding()),
-                       RdbWriter::SerializedLength(e, ctx.server.cfg().rdbcompression), e->lru(),
-                       (unsigned long long)ctx.server.keyspace().IdleSeconds(e));
-    if (e->type() == ObjType::kList) {
-      // Redis's quicklist fields (sizes are of Vireo's node format).
-      const auto* q = static_cast<const Quicklist*>(e->object());
-      snprintf(buf + len, sizeof(buf) - size_t(len),
-               " ql_nodes:%zu ql_avg_node:%.2f ql_listpack_max:%d ql_compressed:%d ql_uncompressed_size:%zu",
-               q->node_count(), q->node_count() ? double(q->size()) / double(q->node_count()) : 0.0, q->fill(),
-               q->compress_depth() != 0 ? 1 : 0, q->UncompressedBytes());
-    }
-    ctx.reply.SimpleString(buf);
-  } else if (EqualsNoCase(a[1], "populate") && a.size() >= 3 && a.size() <= 5) {
-    DebugPopulate(ctx);
-  } else if (EqualsNoCase(a[1], "quicklist-packed-threshold") && a.size() == 3) {
-    unsigned long long bytes;
-    if (!ParseMemory(a[2], &bytes) || !Quicklist::SetPackedThreshold(bytes)) {
-      ctx.reply.Error("ERR argument must be a memory value bigger than 1 and smaller than 4gb");
-    } else {
-      ctx.reply.Ok();
-    }
-  } else if (EqualsNoCase(a[1], "protocol") && a.size() == 3) {
-    DebugProtocolReply(a[2], ctx.reply);
-  } else if (EqualsNoCase(a[1], "help")) {
-    // Redis's lines for the subcommands Vireo has, in Redis's order.
-    HelpReply(ctx, {"DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-                    "DIGEST",
-                    "    Output a hex signature representing the current DB content.",
-                    "DIGEST-VALUE <key> [<key> ...]",
-                    "    Output a hex signature of the values of all the specified keys.",
-                    "OBJECT <key>",
-                    "    Show low level info about `key` and associated value.",
-                    "POPULATE <count> [<prefix>] [<size>]",
-                    "    Create <count> string keys named key:<num>. If <prefix> is specified then",
-                    "    it is used instead of the 'key' prefix. These are not propagated to",
-                    "    replicas. Cluster slots are not respected so keys not belonging to the",
-                    "    current node can be created in cluster mode.",
-                    "PROTOCOL <type>",
-                    "    Reply with a test value of the specified type. <type> can be: string,",
-                    "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
-                    "    true, false.",
-                    "RELOAD [NOSAVE]",
-                    "    Save the RDB on disk and reload it back to memory (NOSAVE: load the",
-                    "    existing RDB file). MERGE and NOFLUSH are not supported.",
-                    "SET-ACTIVE-EXPIRE <0|1>",
-                    "    Setting it to 0 disables expiring keys in background when they are not",
-                    "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
-                    "    default.",
-                    "QUICKLIST-PACKED-THRESHOLD <size>",
-                    "    Sets the threshold for elements to be inserted as plain vs packed nodes",
-                    "    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.",
-                    "SLEEP <seconds>",
-                    "    Stop the server for <seconds>. Decimals allowed.",
-                    "HELP",
-                    "    Prints this help."});
-  } else {
-    // Redis prints at most 128 bytes of the name.
-    ctx.reply.Error("ERR unknown subcommand or wrong number of arguments for '" + std::string(a[1].substr(0, 128)) +
-                    "'. Try DEBUG HELP.");
-  }
-}
-
 // ---- SHUTDOWN ----
 
 void CmdShutdown(ServerContext& ctx) {
@@ -533,9 +374,9 @@ void BindServerCommands(CommandTable& t) {
   t.Bind("latency|histogram", OnServer<CmdLatencyHistogram>);
   t.Bind("latency|graph", OnServer<CmdLatencyGraph>);
   t.Bind("latency|doctor", OnServer<CmdLatencyDoctor>);
-  t.Bind("memory|usage", OnServer<CmdMemoryUsage>);
-  t.Bind("memory|help", OnServer<CmdMemoryHelp>);
-  t.Bind("debug", OnServer<CmdDebug>);
+  BindMemoryCommands(t);
+  BindDebugCommand(t);
+  BindLolwutCommand(t);
   t.Bind("shutdown", OnServer<CmdShutdown>);
 }
 

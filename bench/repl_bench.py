@@ -8,8 +8,8 @@ primary with redis replicas), one engine at a time (the datasets are big):
   repl-cpu       the primary's CPU per write (redis-benchmark SET, 50
                  clients, pipeline 16) with one and with two replicas
                  attached. Goal <= 0.9.
-  repl-sync-load a 2 GB full sync (2M keys) while a redis-benchmark SET load
-                 runs on the primary (over 10,000 keys, so the dataset itself
+  repl-sync-load a 2 GB full sync (2M keys) while 2,000 SETs/s of 1000
+                 bytes run on the primary (over 10,000 keys, so the dataset itself
                  grows by at most 10 MB; what grows is the sync's cost:
                  the stream buffered for the replica, a fork's copies): the primary's peak memory during the
                  sync over its memory before (for redis, the forked child's
@@ -27,7 +27,6 @@ Standalone: VIREO_SERVER=build/vireo-server python3 bench/repl_bench.py
 """
 
 import os
-import subprocess
 import sys
 import threading
 import time
@@ -142,6 +141,46 @@ def cpu_per_write(binary, label, replicas, quick):
       r.cleanup()
 
 
+WRITES_PER_S = 2000  # 1000-byte SETs over 10,000 keys: ~2 MB/s of stream
+
+
+class _RateWriter(threading.Thread):
+  """SETs at a fixed rate (a batch every 10 ms, pipelined) until stopped:
+  a load the primary and a replica on a shared 2-core box can both carry,
+  so catching up is possible for either engine (an unthrottled
+  redis-benchmark outruns any replica applying the same stream here)."""
+
+  def __init__(self, port, per_second):
+    super().__init__(daemon=True)
+    self.port, self.batch = port, max(1, per_second // 100)
+    self.stop = threading.Event()
+    self.error = None
+    self.sent = 0
+
+  def run(self):
+    import socket
+    value = b"x" * VALUE_SIZE
+    try:
+      with socket.create_connection(("127.0.0.1", self.port), timeout=60) as s:
+        f = s.makefile("rb")
+        n = 0
+        next_t = time.monotonic()
+        while not self.stop.is_set():
+          payload = b"".join(workloads.resp(b"SET", b"load:%d" % ((n + i) % 10000), value)
+                             for i in range(self.batch))
+          s.sendall(payload)
+          for _ in range(self.batch):
+            line = f.readline()
+            if not line.startswith(b"+OK"):
+              raise RuntimeError(line)
+          n += self.batch
+          self.sent = n
+          next_t += 0.01
+          time.sleep(max(0.0, next_t - time.monotonic()))
+    except Exception as e:  # reported by the caller
+      self.error = e
+
+
 def sync_under_load(binary, label, keys, quick):
   """(peak primary memory / before, replica caught up?, sync seconds)."""
   primary, replica = _start(label, binary), _start(label + "-replica", binary)
@@ -164,19 +203,19 @@ def sync_under_load(binary, label, keys, quick):
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    load = subprocess.Popen([workloads.REDIS_BENCHMARK, "-h", "127.0.0.1", "-p", str(primary.port),
-                             "-c", "20", "-n", "100000000", "-P", "4", "-r", "10000", "-d",
-                             str(VALUE_SIZE), "-t", "set", "-q"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    load = _RateWriter(primary.port, WRITES_PER_S)
+    load.start()
     try:
       time.sleep(1)
       took = _attach(primary, replica)
       time.sleep(2)  # the stream flows after the sync, under the load
     finally:
-      load.terminate()
-      load.wait()
+      load.stop.set()
+      load.join(10)
       stop.set()
       sampler.join()
+    if load.error:
+      raise RuntimeError("write load: %s" % load.error)
     off = _info(primary, "replication")["master_repl_offset"]
     try:
       _wait(lambda: _info(replica, "replication").get("slave_repl_offset") == off, 120, "catch-up")

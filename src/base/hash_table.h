@@ -239,6 +239,31 @@ class HashTable {
     return cursor;
   }
 
+  // Scan's walk, giving fn(Entry*& slot) each slot itself, so the caller can
+  // store another pointer for the same key (an entry moved by active
+  // defragmentation). fn must not otherwise modify the table.
+  template <class Fn>
+  uint64_t ScanSlots(uint64_t cursor, Fn&& fn) {
+    using hash_table_internal::NextCursor;
+    if (size_ == 0) return 0;
+    if (!rehashing()) {
+      Table& t = tables_[0];
+      VisitChainSlots(&t.buckets[cursor & t.mask()], fn);
+      return NextCursor(cursor, t.mask());
+    }
+    Table* small = &tables_[0];
+    Table* large = &tables_[1];
+    if (small->count > large->count) std::swap(small, large);
+    const uint64_t small_mask = small->mask();
+    const uint64_t large_mask = large->mask();
+    VisitChainSlots(&small->buckets[cursor & small_mask], fn);
+    do {
+      VisitChainSlots(&large->buckets[cursor & large_mask], fn);
+      cursor = NextCursor(cursor, large_mask);
+    } while (cursor & (small_mask ^ large_mask));
+    return cursor;
+  }
+
   // A random entry (nullptr if empty). A random bucket is accepted with
   // probability (entries in its chain)/kRandomChainSlots and then a random
   // entry of the chain taken: exactly uniform while no chain holds more than
@@ -510,6 +535,13 @@ class HashTable {
 
   template <class Fn>
   static void VisitChain(const Bucket* b, Fn& fn) {
+    for (; b != nullptr; b = b->child()) {
+      for (unsigned p = b->present(); p != 0; p &= p - 1) fn(b->slot[std::countr_zero(p)].entry);
+    }
+  }
+
+  template <class Fn>
+  static void VisitChainSlots(Bucket* b, Fn& fn) {
     for (; b != nullptr; b = b->child()) {
       for (unsigned p = b->present(); p != 0; p &= p - 1) fn(b->slot[std::countr_zero(p)].entry);
     }

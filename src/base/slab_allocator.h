@@ -18,6 +18,13 @@
 // page header. Sizes above kMaxSize are routed to malloc/free, so callers can
 // send every size here.
 //
+// Compaction (active defragmentation, engine/active_defrag.h): a page that is
+// mostly empty costs a whole 64 KiB page for a few blocks. MoveIfSparse moves
+// a block out of a page used below its class's average into the fullest page
+// of the class that has room; the caller re-points whatever held the block.
+// Blocks only ever move from a page with fewer live blocks to one with more,
+// so sparse pages drain (and go back to the system) and nothing ping-pongs.
+//
 // Under AddressSanitizer free blocks are poisoned, so a read of a freed block
 // is reported (until the block is reused).
 //
@@ -90,6 +97,18 @@ class SlabAllocator {
   size_t pages() const { return pages_; }
   size_t live_blocks() const { return live_blocks_; }
 
+  // ---- Compaction (see above).
+  // Takes each class's page count and live block count (a walk over the
+  // pages): the averages MoveIfSparse compares with. Call when a pass starts.
+  void BeginCompaction();
+  // When p's page (a block of `size` from Allocate) is below its class's
+  // average use and a page of the class with more live blocks has room:
+  // moves the block there (copies it, frees p) and returns the new address.
+  // Otherwise nullptr, and p is unchanged.
+  void* MoveIfSparse(void* p, size_t size);
+  // Live blocks in p's page (tests).
+  static uint32_t PageLive(const void* p) { return PageOf(const_cast<void*>(p))->live; }
+
   // Header at the start of every page; blocks follow it.
   struct Page {
     void* free_head;  // intrusive list of freed blocks
@@ -110,6 +129,11 @@ class SlabAllocator {
   struct SizeClass {
     Page* first = nullptr;  // pages with at least one free slot
     Page* spare = nullptr;  // an empty page kept back; not in the list
+    // Compaction: where moved blocks go (cleared when that page is released)
+    // and the counts taken by BeginCompaction.
+    Page* target = nullptr;
+    size_t pass_pages = 0;
+    size_t pass_live = 0;
   };
 
   static constexpr size_t ClassIndex(size_t size) {
@@ -127,6 +151,11 @@ class SlabAllocator {
   // Free's rare cases: the page was full, or is now empty.
   void AfterFreeSlow(Page* page);
   static void Unlink(SizeClass& c, Page* page);
+  // A block from this page of the class (which must have room).
+  void* TakeFrom(SizeClass& c, Page* page);
+  // The page of class c with the most live blocks among the first few with
+  // room, other than avoid; nullptr when none.
+  static Page* FindTarget(SizeClass& c, const Page* avoid);
   static void PushFront(SizeClass& c, Page* page);
 
   SizeClass classes_[kNumClasses] = {};

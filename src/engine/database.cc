@@ -172,4 +172,21 @@ bool Database::RehashMicroseconds(int us) {
   return a || b;
 }
 
+uint64_t Database::DefragStep(uint64_t cursor, const Entry::DefragMovers& m, uint64_t* hits, uint64_t* misses,
+                              uint64_t* key_hits, uint64_t* key_misses) {
+  return keys_.ScanSlots(cursor, [&](Entry*& slot) {
+    Entry* old = slot;
+    // The expires slot is found before the move: the lookup compares keys
+    // through the stored pointer, which the move frees.
+    Entry** exp_slot = old->has_expire() ? expires_.FindSlot(old->key()) : nullptr;
+    const uint64_t before = *hits;
+    Entry* moved = Entry::Defrag(old, m, hits, misses);
+    if (moved != old) {
+      slot = moved;
+      if (exp_slot) *exp_slot = moved;
+    }
+    ++*(*hits != before ? key_hits : key_misses);
+  });
+}
+
 }  // namespace vireo

@@ -171,6 +171,12 @@ class Database {
   }
   // Deletes e for maxmemory eviction and counts it.
   void EvictEntry(Entry* e);
+  // One step of active defragmentation (engine/active_defrag.h): offers the
+  // entries of one cursor step to Entry::Defrag and stores moved entries'
+  // new addresses in both tables. Returns the next cursor (0: done) and adds
+  // to the counters (allocations moved/kept, keys with/without a move).
+  uint64_t DefragStep(uint64_t cursor, const Entry::DefragMovers& m, uint64_t* hits, uint64_t* misses,
+                      uint64_t* key_hits, uint64_t* key_misses);
   // Memory held by the tables themselves (not entries).
   size_t TableBytes() const { return keys_.bucket_bytes() + expires_.bucket_bytes(); }
   size_t KeyTableBytes() const { return keys_.bucket_bytes(); }

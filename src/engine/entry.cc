@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 
+#include "base/alloc_defrag.h"
 #include "base/numbers.h"
 #include "base/slab_allocator.h"
 #include "base/varint.h"
@@ -249,6 +250,36 @@ void Entry::Free(Entry* e) {
     FreeObject(e->type(), e->object());
   }
   FreeBlock(e, size);
+}
+
+namespace {
+void* MoveEntryBlock(void* p, size_t size) {
+  if constexpr (kEntrySlab) {
+    if (SlabAllocator::Handles(size)) return EntrySlab().MoveIfSparse(p, size);
+  }
+  return alloc_defrag::MoveIfWorth(p);
+}
+void* MoveHeapBlock(void* p) { return alloc_defrag::MoveIfWorth(p); }
+constexpr Entry::DefragMovers kAllocatorMovers{MoveEntryBlock, MoveHeapBlock};
+}  // namespace
+
+const Entry::DefragMovers& Entry::AllocatorMovers() { return kAllocatorMovers; }
+
+Entry* Entry::Defrag(Entry* e, const DefragMovers& m, uint64_t* hits, uint64_t* misses) {
+  if (IsStringPointer(e->bytes()[0])) {
+    if (void* h = m.heap(e->heap())) {
+      e->set_heap(static_cast<HeapString*>(h));
+      ++*hits;
+    } else {
+      ++*misses;
+    }
+  }
+  if (void* n = m.block(e, e->PayloadOffset() + e->PayloadSize())) {
+    ++*hits;
+    return static_cast<Entry*>(n);
+  }
+  ++*misses;
+  return e;
 }
 
 std::string_view Entry::StringValue(char* scratch) const {

@@ -156,6 +156,22 @@ class Entry {
   }
   void set_object(void* p) { memcpy(Payload(), &p, sizeof(p)); }
 
+  // ---- Active defragmentation (engine/active_defrag.h).
+  // How allocations are moved: each returns the block's new address (the old
+  // one is freed) or nullptr when it stays.
+  struct DefragMovers {
+    void* (*block)(void* p, size_t size);  // the entry's own block, as allocated
+    void* (*heap)(void* p);                // a malloc'd block it owns
+  };
+  // The allocator's judgement: slab blocks leave under-used slab pages,
+  // malloc'd blocks leave under-used jemalloc slabs (base/alloc_defrag.h).
+  static const DefragMovers& AllocatorMovers();
+  // Offers e's allocations to the movers: a raw string's buffer, then the
+  // entry block itself. Returns e's address afterwards (the caller re-points
+  // the tables when it changed) and counts moved/kept allocations. Collection
+  // values are not moved (see ARCHITECTURE.md).
+  static Entry* Defrag(Entry* e, const DefragMovers& m, uint64_t* hits, uint64_t* misses);
+
   // Bytes this entry holds (allocation plus out-of-line string), for MEMORY USAGE.
   size_t AllocatedBytes() const;
 

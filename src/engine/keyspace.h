@@ -6,6 +6,7 @@
 #include <memory>
 #include <vector>
 
+#include "engine/active_defrag.h"
 #include "engine/database.h"
 
 namespace vireo {
@@ -54,6 +55,9 @@ class Keyspace {
   bool DeletionsPaused(int64_t now_ms) const { return now_ms < deletions_paused_until_; }
   void set_active_expire_enabled(bool on) { active_expire_enabled_ = on; }
 
+  // Active defragmentation's state and counters (activedefrag).
+  ActiveDefrag& defrag() { return defrag_; }
+
   // Incremental rehash of every database's tables, within a time budget.
   void RehashStep(int us);
   void FlushAll(bool lazy = false);
@@ -73,6 +77,7 @@ class Keyspace {
   LazyFreer lazy_;
   FreeSettings free_;
   bool active_expire_enabled_ = true;
+  ActiveDefrag defrag_;
   // State kept between cycles, as Redis does, so one cycle resumes where the last stopped.
   int next_db_ = 0;
   bool timelimit_exit_ = false;

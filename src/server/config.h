@@ -94,6 +94,15 @@ struct ServerConfig : EncodingLimits {
   // Scripts: after this many ms a running script lets other clients in (-BUSY, SCRIPT KILL).
   long long busy_reply_threshold = 5000;      // lua-time-limit is its old name
 
+  // Active defragmentation (engine/active_defrag.h), Redis's defaults.
+  bool activedefrag = false;
+  long long active_defrag_ignore_bytes = 100LL << 20;
+  int active_defrag_threshold_lower = 10;
+  int active_defrag_threshold_upper = 100;
+  int active_defrag_cycle_min = 1;
+  int active_defrag_cycle_max = 25;
+  long long active_defrag_max_scan_fields = 1000;
+
   // Expiry and freeing.
   int active_expire_effort = 1;  // 1..10
   bool lazyfree_lazy_eviction = false;

@@ -4,7 +4,7 @@
 // syntax, bounds and reason texts) and keeps it for CONFIG GET. The rule for
 // what is accepted:
 //   - a directive that only tunes something Vireo does differently or does
-//     not run (replication, cluster, TLS, defragmentation, I/O threads...)
+//     not run (replication, cluster, TLS, I/O threads...)
 //     accepts every value Redis accepts;
 //   - a directive whose other values ask for a behaviour Vireo lacks
 //     (cluster-enabled yes, unixsocket...) accepts
@@ -119,17 +119,6 @@ constexpr unsigned kImmutable = kConfigImmutable;
 
 // Alphabetical, one row per directive (an old alias on the row of the new name).
 constexpr CompatRow kRows[] = {
-    Int("active-defrag-cycle-max", "25", 1, 99),
-    Int("active-defrag-cycle-min", "1", 1, 99),
-    Memory("active-defrag-ignore-bytes", "104857600", 1, kLongMax),
-    Int("active-defrag-max-scan-fields", "1000", 1, kLongMax),
-    Int("active-defrag-threshold-lower", "10", 0, 1000),
-    Int("active-defrag-threshold-upper", "100", 0, 1000),
-    // Memory layout is Vireo's own (slab allocator): defragmentation settings
-    // tune something done differently.
-    // Accepting yes would promise defragmentation that does not happen
-    // (Debian's redis-server refuses it too, lacking Redis's patched jemalloc).
-    Bool("activedefrag", "no").Lacks("active defragmentation"),
     Bool("activerehashing", "yes"),
     Bool("always-show-logo", "no").Flags(kImmutable),
     Str("aof_rewrite_cpulist").Flags(kImmutable),

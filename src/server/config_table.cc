@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "base/alloc_defrag.h"
 #include "base/ascii.h"
 #include "base/numbers.h"
 #include "commands/core/context.h"
@@ -94,6 +95,22 @@ ConfigOption FixedBoolOption(std::string_view name, unsigned flags, bool fixed,
     ParseBool(args[0], &b);
     return b == fixed ? std::string() : refusal;
   };
+  return o;
+}
+
+// activedefrag: a plain yes/no where the allocator can tell what to move
+// (jemalloc builds); elsewhere yes is refused, as Redis refuses it without
+// its jemalloc.
+ConfigOption ActiveDefragOption() {
+  ConfigOption o = BoolOption("activedefrag", "", 0, &ServerConfig::activedefrag);
+  if (!alloc_defrag::Supported()) {
+    o.refuse = [](const std::vector<std::string>& args, const ServerConfig&) {
+      bool b = false;
+      ParseBool(args[0], &b);
+      return b ? std::string("Active defragmentation cannot be enabled: it requires a vireo-server built with jemalloc")
+               : std::string();
+    };
+  }
   return o;
 }
 
@@ -556,6 +573,14 @@ std::vector<ConfigOption> BuildTable() {
   t.push_back(PercentilesOption("latency-tracking-info-percentiles"));
   t.push_back(IntOption("tracking-table-max-keys", "", 0, &S::tracking_table_max_keys, 0, kLongMax));
   t.push_back(IntOption("busy-reply-threshold", "lua-time-limit", 0, &S::busy_reply_threshold, 0, kLongMax));
+  // Active defragmentation (engine/active_defrag.h); bounds are Redis 7.0's.
+  t.push_back(ActiveDefragOption());
+  t.push_back(MemoryOption("active-defrag-ignore-bytes", "", 0, &S::active_defrag_ignore_bytes, 1, kLongMax));
+  t.push_back(IntOption("active-defrag-threshold-lower", "", 0, &S::active_defrag_threshold_lower, 0, 1000));
+  t.push_back(IntOption("active-defrag-threshold-upper", "", 0, &S::active_defrag_threshold_upper, 0, 1000));
+  t.push_back(IntOption("active-defrag-cycle-min", "", 0, &S::active_defrag_cycle_min, 1, 99));
+  t.push_back(IntOption("active-defrag-cycle-max", "", 0, &S::active_defrag_cycle_max, 1, 99));
+  t.push_back(IntOption("active-defrag-max-scan-fields", "", 0, &S::active_defrag_max_scan_fields, 1, kLongMax));
   // Expiry and freeing.
   t.push_back(IntOption("active-expire-effort", "", 0, &S::active_expire_effort, 1, 10));
   t.push_back(BoolOption("lazyfree-lazy-eviction", "", 0, &S::lazyfree_lazy_eviction));

@@ -65,8 +65,12 @@ MemoryOverview ComputeMemoryOverview(Server& s) {
   m.allocator_active = ms.active;
   m.allocator_resident = ms.resident;
   m.rss = ms.rss;
-  m.allocator_frag = Ratio(ms.active, ms.allocated);
-  m.allocator_frag_bytes = (long long)ms.active - (long long)ms.allocated;
+  // The free blocks of entry-slab pages are fragmentation jemalloc cannot
+  // see (it counts the pages as allocated): they count here, as the active
+  // defragmenter counts them (engine/active_defrag.h).
+  const Fragmentation frag = ActiveDefrag::FragmentationOf(ms.allocated, ms.active);
+  m.allocator_frag = ms.active > frag.bytes ? Ratio(ms.active, ms.active - frag.bytes) : 0;
+  m.allocator_frag_bytes = (long long)frag.bytes;
   m.allocator_rss = Ratio(ms.resident, ms.active);
   m.allocator_rss_bytes = (long long)ms.resident - (long long)ms.active;
   m.rss_extra = Ratio(ms.rss, ms.resident);

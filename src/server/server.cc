@@ -551,6 +551,23 @@ void Server::Cron() {
   }
   // Incremental rehash gets 1 ms per cron, on top of the steps done by lookups.
   keyspace_.RehashStep(1000);
+  if (cfg().activedefrag || keyspace_.defrag().stats().running) [[unlikely]]
+    DefragCron();
+}
+
+void Server::DefragCron() {
+  const ServerConfig& c = cfg();
+  DefragSettings s;
+  s.enabled = c.activedefrag;
+  s.ignore_bytes = c.active_defrag_ignore_bytes;
+  s.threshold_lower = c.active_defrag_threshold_lower;
+  s.threshold_upper = c.active_defrag_threshold_upper;
+  s.cycle_min = c.active_defrag_cycle_min;
+  s.cycle_max = c.active_defrag_cycle_max;
+  // Never while a snapshot reads entries in place (Redis: while a child runs).
+  const int64_t t0 = LatencyStart();
+  keyspace_.defrag().Cron(keyspace_, s, c.hz, keyspace_.preserver() == nullptr);
+  LatencyEnd("active-defrag-cycle", t0);
 }
 
 void Server::ResumeClient(Client* c) {

@@ -404,6 +404,8 @@ class Server final : public CommandServices {
   void RecordSlowlog(Client* c, const Command* cmd, const std::vector<std::string_view>& args,
                      int64_t duration_us);
   void Cron();
+  // Active defragmentation's slice of the cron (activedefrag, engine/active_defrag.h).
+  void DefragCron();
   void BeforeSleep();
   void FreeClosedClients();
   void ApplyConfigChange(std::string_view name);

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "base/alloc_defrag.h"
+
 #include <map>
 #include <tuple>
 #include <string>
@@ -260,12 +262,22 @@ TEST(ConfigTest, RefusesMissingBehavioursAllAtOnce) {
                            "include /x.conf",
                            "loadmodule /x.so",
                            "unixsocket /tmp/x.sock", "supervised systemd", "syslog-enabled yes",
-                           "shutdown-on-sigterm nosave", "activedefrag yes",
+                           "shutdown-on-sigterm nosave",
                            "enable-protected-configs yes", "oom-score-adj yes", "x.y 1"}) {
     const std::string err = LoadError(line);
     EXPECT_NE(err.find("Reading the configuration file: 1 directive asks"), std::string::npos)
         << line << err;
     EXPECT_NE(err.find("not supported by vireo-server"), std::string::npos) << line;
+  }
+  // Active defragmentation is built where the allocator can say what to move.
+  if (alloc_defrag::Supported()) {
+    Config c;
+    std::string err;
+    EXPECT_TRUE(c.LoadFromString("activedefrag yes\nactive-defrag-ignore-bytes 1mb", &err)) << err;
+    EXPECT_EQ(GetOne(c, "activedefrag"), "yes");
+    EXPECT_EQ(GetOne(c, "active-defrag-ignore-bytes"), "1048576");
+  } else {
+    EXPECT_NE(LoadError("activedefrag yes").find("requires a vireo-server built with jemalloc"), std::string::npos);
   }
   // Every eviction policy is built: accepted.
   for (const char* line : {"maxmemory-policy allkeys-lru", "maxmemory-policy volatile-ttl",

@@ -195,8 +195,7 @@ void MemorySection(Server& s, InfoWriter& w) {
   w.Field("mem_cluster_links", 0);
   w.Field("mem_aof_buffer", (long long)m.aof_buffer);
   w.Field("mem_allocator", m.allocator);
-  // activedefrag is refused (config_compat.cc): a defrag never runs.
-  w.Field("active_defrag_running", 0);
+  w.Field("active_defrag_running", s.keyspace().defrag().stats().running);
   w.Field("lazyfree_pending_objects", (long long)s.keyspace().lazy_freer().pending());
   w.Field("lazyfreed_objects", (long long)s.keyspace().lazy_freer().freed());
 }
@@ -307,6 +306,13 @@ void StatsSection(Server& s, InfoWriter& w, int64_t now_ms) {
   w.Field("latest_fork_usec", 0);
   w.Field("total_forks", 0);
   w.Field("migrate_cached_sockets", (long long)s.migrate_sockets().size());
+  const ActiveDefrag& defrag = s.keyspace().defrag();
+  w.Field("active_defrag_hits", (unsigned long long)defrag.stats().hits);
+  w.Field("active_defrag_misses", (unsigned long long)defrag.stats().misses);
+  w.Field("active_defrag_key_hits", (unsigned long long)defrag.stats().key_hits);
+  w.Field("active_defrag_key_misses", (unsigned long long)defrag.stats().key_misses);
+  w.Field("total_active_defrag_time", (unsigned long long)(defrag.stats().total_time_ms + defrag.current_time_ms()));
+  w.Field("current_active_defrag_time", (unsigned long long)defrag.current_time_ms());
   w.Field("tracking_total_keys", (long long)s.tracking().total_keys());
   w.Field("tracking_total_items", (long long)s.tracking().total_items());
   w.Field("tracking_total_prefixes", (long long)s.tracking().total_prefixes());

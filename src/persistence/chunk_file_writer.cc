@@ -36,10 +36,20 @@ bool ChunkFileWriter::Open(const std::string& temp_path, const std::string& fina
 }
 
 void ChunkFileWriter::Push(std::string& chunk) {
-  std::lock_guard<std::mutex> lock(mu_);
-  pending_ += chunk.size();
-  queue_.push_back(std::move(chunk));
+  std::vector<RawSpan> none;
+  Push(chunk, none, false);
+}
+
+void ChunkFileWriter::Push(std::string& chunk, std::vector<RawSpan>& spans, bool last) {
+  Item item;
+  item.bytes = std::move(chunk);
+  item.spans = std::move(spans);
+  item.last = last;
   chunk.clear();
+  spans.clear();
+  std::lock_guard<std::mutex> lock(mu_);
+  pending_ += item.bytes.size();
+  queue_.push_back(std::move(item));
   cv_.notify_one();
 }
 
@@ -90,18 +100,25 @@ void ChunkFileWriter::Run() {
   const char* const write_error =
       kind_ == Kind::kAofBase ? "Write error writing append only file on disk: " : "Write error saving DB on disk: ";
   std::string failure;
+  std::string encoded;
   for (;;) {
-    std::string chunk;
+    Item item;
     {
       std::unique_lock<std::mutex> lock(mu_);
       cv_.wait(lock, [this] { return cancel_ || finishing_ || !queue_.empty(); });
       if (cancel_) break;
       if (queue_.empty()) break;  // finishing, all written
-      chunk = std::move(queue_.front());
+      item = std::move(queue_.front());
       queue_.pop_front();
     }
-    const char* p = chunk.data();
-    size_t left = chunk.size();
+    const std::string* out = &item.bytes;
+    if (encoder_) {
+      encoded.clear();
+      encoder_->Encode(item.bytes, item.spans, item.last, &encoded);
+      out = &encoded;
+    }
+    const char* p = out->data();
+    size_t left = out->size();
     while (left > 0) {
       ssize_t n = write(fd_, p, left);
       if (n < 0) {
@@ -114,7 +131,7 @@ void ChunkFileWriter::Run() {
     }
     {
       std::lock_guard<std::mutex> lock(mu_);
-      pending_ -= chunk.size();
+      pending_ -= item.bytes.size();
     }
     if (!failure.empty()) break;
   }
@@ -153,6 +170,8 @@ void ChunkFileWriter::Run() {
   }
   lock.unlock();
   std::string().swap(failure);  // freed before the thread stops counting
+  std::string().swap(encoded);
+  encoder_.reset();
   UnregisterMemoryThread();
 }
 

@@ -12,7 +12,11 @@
 #include <deque>
 #include <mutex>
 #include <string>
+#include <memory>
 #include <thread>
+#include <vector>
+
+#include "persistence/rdb_chunk_encoder.h"
 
 namespace vireo {
 
@@ -27,8 +31,13 @@ class ChunkFileWriter {
   enum class Kind { kRdb, kAofBase };
   // Creates temp_path and starts the thread. False with *error (Redis's text).
   bool Open(const std::string& temp_path, const std::string& final_path, Kind kind, std::string* error);
+  // Before Open: chunks are RdbWriter's deferred ones, which this thread
+  // encodes (LZF, CRC-64 and its trailer: rdb_chunk_encoder.h).
+  void EncodeRdb(bool compress, bool checksum) { encoder_ = std::make_unique<RdbChunkEncoder>(compress, checksum); }
   // Queues a chunk (moved out of chunk). Never blocks on the disk.
   void Push(std::string& chunk);
+  // The same for a deferred RDB chunk (EncodeRdb); last after Finish's chunk.
+  void Push(std::string& chunk, std::vector<RawSpan>& spans, bool last);
   // Bytes queued and not yet written.
   uint64_t pending_bytes();
   // No more chunks: the thread finishes the file and renames it.
@@ -51,7 +60,13 @@ class ChunkFileWriter {
   std::thread thread_;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<std::string> queue_;  // guarded by mu_
+  struct Item {
+    std::string bytes;
+    std::vector<RawSpan> spans;
+    bool last = false;
+  };
+  std::unique_ptr<RdbChunkEncoder> encoder_;  // the thread's once started
+  std::deque<Item> queue_;         // guarded by mu_
   uint64_t pending_ = 0;           // guarded by mu_
   bool finishing_ = false;         // guarded by mu_
   bool cancel_ = false;            // guarded by mu_

@@ -4,6 +4,7 @@
 // Thread rule: constants only.
 #pragma once
 #include <cstdint>
+#include <string>
 
 namespace vireo::rdb {
 
@@ -59,6 +60,22 @@ inline constexpr uint8_t kEncInt8 = 0;
 inline constexpr uint8_t kEncInt16 = 1;
 inline constexpr uint8_t kEncInt32 = 2;
 inline constexpr uint8_t kEncLzf = 3;
+
+// Appends len in the format's length encoding (6, 14, 32 or 64 bits).
+inline void AppendLength(std::string& out, uint64_t len) {
+  if (len < (1 << 6)) {
+    out.push_back(char(len));
+  } else if (len < (1 << 14)) {
+    out.push_back(char((len >> 8) | (kLen14Bit << 6)));
+    out.push_back(char(len & 0xFF));
+  } else if (len <= UINT32_MAX) {
+    out.push_back(char(kLen32Bit));
+    for (int i = 3; i >= 0; --i) out.push_back(char(len >> (8 * i)));  // big endian
+  } else {
+    out.push_back(char(kLen64Bit));
+    for (int i = 7; i >= 0; --i) out.push_back(char(len >> (8 * i)));
+  }
+}
 
 // Quicklist-2 node containers.
 inline constexpr uint64_t kQuicklistNodePlain = 1;

@@ -26,20 +26,10 @@ RdbWriter::RdbWriter(int fd, bool compress) : fd_(fd), compress_(compress) {}
 
 RdbWriter::RdbWriter(ChunkSink sink, bool compress) : fd_(-1), sink_(std::move(sink)), compress_(compress) {}
 
-void RdbWriter::Length(uint64_t len) {
-  if (len < (1 << 6)) {
-    Byte(uint8_t(len));
-  } else if (len < (1 << 14)) {
-    Byte(uint8_t((len >> 8) | (rdb::kLen14Bit << 6)));
-    Byte(uint8_t(len & 0xFF));
-  } else if (len <= UINT32_MAX) {
-    Byte(rdb::kLen32Bit);
-    for (int i = 3; i >= 0; --i) Byte(uint8_t(len >> (8 * i)));  // big endian
-  } else {
-    Byte(rdb::kLen64Bit);
-    for (int i = 7; i >= 0; --i) Byte(uint8_t(len >> (8 * i)));
-  }
-}
+RdbWriter::RdbWriter(SpanChunkSink sink, bool compress)
+    : fd_(-1), span_sink_(std::move(sink)), compress_(compress) {}
+
+void RdbWriter::Length(uint64_t len) { rdb::AppendLength(buf_, len); }
 
 void RdbWriter::IntString(long long v) {
   if (v >= -128 && v <= 127) {
@@ -81,7 +71,15 @@ void RdbWriter::String(std::string_view s) {
     IntString(v);
     return;
   }
-  if (compress_ && s.size() > 20 && TryLzf(s)) return;
+  if (compress_ && s.size() > 20) {
+    if (span_sink_) {
+      // The file thread compresses it (RdbChunkEncoder, same rule).
+      spans_.push_back({buf_.size(), s.size()});
+      Raw(s.data(), s.size());
+      return;
+    }
+    if (TryLzf(s)) return;
+  }
   Length(s.size());
   Raw(s.data(), s.size());
 }
@@ -266,7 +264,16 @@ void RdbWriter::KeyValue(const Entry* e) {
   Value(e);
 }
 
+bool RdbWriter::FlushChunk(bool last) {
+  flushed_ += buf_.size();
+  span_sink_(buf_, spans_, last);
+  buf_.clear();
+  spans_.clear();
+  return errno_ == 0;
+}
+
 bool RdbWriter::Flush() {
+  if (span_sink_) return buf_.empty() || FlushChunk(false);
   if (sink_ && !buf_.empty()) {
     crc_ = Crc64(crc_, buf_.data(), buf_.size());
     flushed_ += buf_.size();
@@ -295,6 +302,8 @@ bool RdbWriter::Flush() {
 
 bool RdbWriter::Finish(bool checksum) {
   Byte(rdb::kOpEof);
+  // Deferred: the encoder keeps the CRC and appends the trailer.
+  if (span_sink_) return FlushChunk(true);
   uint64_t crc = 0;
   // crc_ covers what was flushed, the buffer the rest.
   if (checksum) crc = Crc64(crc_, buf_.data(), buf_.size());

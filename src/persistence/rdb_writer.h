@@ -13,8 +13,10 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "engine/entry.h"
+#include "persistence/rdb_chunk_encoder.h"
 
 namespace vireo {
 
@@ -38,6 +40,12 @@ class RdbWriter {
   // them out) instead of writing a file descriptor.
   using ChunkSink = std::function<void(std::string& chunk)>;
   RdbWriter(ChunkSink sink, bool compress);
+  // Deferred mode (rdb_chunk_encoder.h): strings that may be compressed are
+  // left raw and listed in spans, and no CRC is kept; the sink's owner runs
+  // an RdbChunkEncoder over each chunk (last: the chunk Finish flushed).
+  // Only the chunks' final form is the file format.
+  using SpanChunkSink = std::function<void(std::string& chunk, std::vector<RawSpan>& spans, bool last)>;
+  RdbWriter(SpanChunkSink sink, bool compress);
 
   // ---- primitives of the format
   void Byte(uint8_t b) { buf_.push_back(char(b)); }
@@ -81,7 +89,8 @@ class RdbWriter {
   // Flushes when the buffer is larger than a chunk.
   bool MaybeFlush() { return buf_.size() < kChunk || Flush(); }
   int error() const { return errno_; }
-  // Bytes written so far (flushed and buffered).
+  // Bytes written so far (flushed and buffered; in deferred mode, before
+  // compression).
   uint64_t written() const { return flushed_ + buf_.size(); }
   std::string& buffer() { return buf_; }
 
@@ -96,8 +105,12 @@ class RdbWriter {
   void Value(const Entry* e);
   bool TryLzf(std::string_view s);
 
+  bool FlushChunk(bool last);
+
   int fd_;
   ChunkSink sink_;
+  SpanChunkSink span_sink_;
+  std::vector<RawSpan> spans_;  // deferred mode: raw strings in buf_
   bool compress_;
   std::string buf_;
   uint64_t crc_ = 0;  // of the flushed bytes

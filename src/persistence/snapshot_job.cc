@@ -24,13 +24,24 @@ SnapshotJob::~SnapshotJob() {
 bool SnapshotJob::Start(Keyspace& ks, SnapshotOptions opts, const std::string& temp_path,
                         const std::string& final_path, ChunkFileWriter::Kind kind, std::string* error) {
   file_ = std::make_unique<ChunkFileWriter>();
+  const bool rdb = opts.format == SnapshotFormat::kRdb;
+  // LZF and CRC-64 of an RDB image run on the file thread, not the loop's.
+  if (rdb) file_->EncodeRdb(opts.compress, opts.checksum);
   if (!file_->Open(temp_path, final_path, kind, error)) {
     ended_ = true;
     return false;
   }
   start_ms_ = NowMs();
   ChunkFileWriter* file = file_.get();
-  snap_ = std::make_unique<SnapshotWriter>(ks, [file](std::string& chunk) { file->Push(chunk); }, std::move(opts));
+  if (rdb) {
+    snap_ = std::make_unique<SnapshotWriter>(
+        ks,
+        RdbWriter::SpanChunkSink(
+            [file](std::string& chunk, std::vector<RawSpan>& spans, bool last) { file->Push(chunk, spans, last); }),
+        std::move(opts));
+  } else {
+    snap_ = std::make_unique<SnapshotWriter>(ks, [file](std::string& chunk) { file->Push(chunk); }, std::move(opts));
+  }
   snap_->Start(NowUs());
   return true;
 }
@@ -82,15 +93,32 @@ bool WriteSnapshotFile(Keyspace& ks, SnapshotOptions opts, const std::string& te
                        const std::string& final_path, ChunkFileWriter::Kind kind, std::string* error) {
   opts.live = false;
   ChunkFileWriter file;
+  const bool rdb = opts.format == SnapshotFormat::kRdb;
+  if (rdb) file.EncodeRdb(opts.compress, opts.checksum);  // in parallel with the walk
   if (!file.Open(temp_path, final_path, kind, error)) return false;
   // Nothing else runs meanwhile: wait for the disk rather than queue the
   // whole image in memory.
-  SnapshotWriter snap(ks, [&file](std::string& chunk) {
+  auto wait_for_room = [&file] {
     while (file.pending_bytes() > kMaxQueued && file.Poll() == ChunkFileWriter::State::kRunning) {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
-    file.Push(chunk);
-  }, std::move(opts));
+  };
+  std::unique_ptr<SnapshotWriter> writer;
+  if (rdb) {
+    writer = std::make_unique<SnapshotWriter>(
+        ks,
+        RdbWriter::SpanChunkSink([&](std::string& chunk, std::vector<RawSpan>& spans, bool last) {
+          wait_for_room();
+          file.Push(chunk, spans, last);
+        }),
+        std::move(opts));
+  } else {
+    writer = std::make_unique<SnapshotWriter>(ks, [&](std::string& chunk) {
+      wait_for_room();
+      file.Push(chunk);
+    }, std::move(opts));
+  }
+  SnapshotWriter& snap = *writer;
   snap.Start(0);
   if (!snap.Step(0, [] { return int64_t(0); })) {
     *error = snap.error();

@@ -12,6 +12,12 @@ SnapshotWriter::SnapshotWriter(Keyspace& ks, ChunkSink sink, SnapshotOptions opt
   writer_.set_access(opts_.access, &ks_);
 }
 
+SnapshotWriter::SnapshotWriter(Keyspace& ks, RdbWriter::SpanChunkSink sink, SnapshotOptions opts)
+    : ks_(ks), opts_(std::move(opts)), writer_(std::move(sink), opts_.compress), cmds_(ChunkSink()) {
+  opts_.format = SnapshotFormat::kRdb;
+  writer_.set_access(opts_.access, &ks_);
+}
+
 void SnapshotWriter::BeginImage() {
   if (opts_.format == SnapshotFormat::kRdb) {
     writer_.Header();

@@ -22,7 +22,9 @@
 // commands that rebuild the dataset (persistence/aof_rewrite.h); either way
 // each key is independent of the others, so keys written early are fine.
 // The bytes go to a sink in chunks (RdbWriter's chunk mode): a file written
-// by a background thread (ChunkFileWriter), a buffer, or a socket.
+// by a background thread (ChunkFileWriter, which also does the RDB's LZF
+// compression and CRC-64 for it: RdbWriter's deferred mode), a buffer, or a
+// socket.
 // Thread rule: the keyspace's thread only (it reads live entries).
 #pragma once
 #include <cstdint>
@@ -70,6 +72,9 @@ class SnapshotWriter : public EntryPreserver {
  public:
   using ChunkSink = RdbWriter::ChunkSink;
   SnapshotWriter(Keyspace& ks, ChunkSink sink, SnapshotOptions opts);
+  // An RDB image (opts.format kRdb) in deferred chunks: the sink's owner
+  // compresses and checksums them (rdb_chunk_encoder.h), off this thread.
+  SnapshotWriter(Keyspace& ks, RdbWriter::SpanChunkSink sink, SnapshotOptions opts);
   ~SnapshotWriter() override;
   SnapshotWriter(const SnapshotWriter&) = delete;
   SnapshotWriter& operator=(const SnapshotWriter&) = delete;

@@ -29,7 +29,7 @@ import subprocess
 import threading
 import time
 
-from . import engines, listen
+from . import engines, health, listen
 
 ACK_TIMEOUT = 2.0
 NAME = "vireo-forwarder"
@@ -164,19 +164,11 @@ class ForwarderProcess:
 
   def _running(self):
     """Pid of the live forwarder of this data dir, or None."""
-    try:
-      with open(self.pid_file) as f:
-        pid = int(f.read())
-      cwd = os.readlink(f"/proc/{pid}/cwd")
-      with open(f"/proc/{pid}/cmdline", "rb") as f:
-        cmd = [a.decode(errors="replace") for a in f.read().split(b"\0")
-               if a]
-      with open(f"/proc/{pid}/stat") as f:
-        state = f.read().rsplit(") ", 1)[1].split()[0]
-    except (OSError, ValueError, IndexError):
+    found = health.process_from_pid_file(self.pid_file)
+    if not found:
       return None
-    if cwd != self.dir or not cmd or os.path.basename(cmd[0]) != NAME or \
-        self.state_file not in cmd or state in ("Z", "X"):
+    pid, cwd, cmd = found
+    if cwd != self.dir or not cmd or os.path.basename(cmd[0]) != NAME or self.state_file not in cmd:
       return None
     return pid
 

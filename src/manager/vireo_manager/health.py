@@ -75,6 +75,23 @@ def process_state(pid):
     return None, None
 
 
+def process_from_pid_file(pid_file):
+  """(pid, cwd, argv) of the live process a pid file names, or None when the
+  file is unreadable or the process is gone or a zombie. Callers check cwd
+  and argv: a pid may have been reused by another program."""
+  try:
+    with open(pid_file) as f:
+      pid = int(f.read())
+    cwd = os.readlink(f"/proc/{pid}/cwd")
+    with open(f"/proc/{pid}/cmdline", "rb") as f:
+      argv = [a.decode(errors="replace") for a in f.read().split(b"\0") if a]
+  except (OSError, ValueError):
+    return None
+  if process_state(pid)[0] in (None, "Z", "X"):
+    return None
+  return pid, cwd, argv
+
+
 class HealthMonitor:
   def __init__(self, manager, interval, down_after):
     self.m = manager

@@ -221,20 +221,10 @@ class SentinelProcess:
 
   def _running(self):
     """Pid of the live Sentinel process of this data dir, or None."""
-    try:
-      with open(self.pid_file) as f:
-        pid = int(f.read())
-      cwd = os.readlink(f"/proc/{pid}/cwd")
-      with open(f"/proc/{pid}/cmdline", "rb") as f:
-        cmd = [a.decode(errors="replace") for a in f.read().split(b"\0")
-               if a]
-      with open(f"/proc/{pid}/stat") as f:
-        state = f.read().rsplit(") ", 1)[1].split()[0]
-    except (OSError, ValueError, IndexError):
+    found = health.process_from_pid_file(self.pid_file)
+    if not found or found[1] != self.dir or MODULE not in found[2]:
       return None, None
-    if cwd != self.dir or MODULE not in cmd or state in ("Z", "X"):
-      return None, None
-    return pid, cmd[1:]
+    return found[0], found[2][1:]
 
   def ensure(self):
     """Adopts the running process when it serves what is asked, else

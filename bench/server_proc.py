@@ -21,7 +21,7 @@ def free_port():
   """A random port in 20000-60000 that is free right now (other people run
   servers on this machine, so sequential ports would collide)."""
   for _ in range(200):
-    port = random.randint(20000, 60000)
+    port = random.randint(10000, 32767)  # below the ephemeral range
     with socket.socket() as s:
       try:
         s.bind(("127.0.0.1", port))

@@ -8,14 +8,14 @@ namespace vireo {
 
 Database::Database(int index, KeyspaceStats* stats, AccessClock* clock, const KeyEventHooks* hooks,
                    EntryPreserver* const* preserver, const FreeSettings* free,
-                   const int64_t* deletions_paused_until)
+                   const ExpiryRule* rule)
     : index_(index),
       stats_(stats),
       clock_(clock),
       hooks_(hooks),
       preserver_(preserver),
       free_(free),
-      deletions_paused_until_(deletions_paused_until) {}
+      rule_(rule) {}
 
 void Database::PreserveAllForSnapshot() {
   if (!*preserver_) return;
@@ -27,9 +27,11 @@ Database::~Database() { Clear(); }
 Entry* Database::Lookup(std::string_view key, int64_t now_ms, bool touch) {
   Entry* e = keys_.Find(key);
   if (!e) return nullptr;
-  if (IsExpired(e, now_ms)) {
-    ExpireFound(e, now_ms);
-    return nullptr;
+  if (IsExpired(e, now_ms)) [[unlikely]] {
+    if (!rule_ || rule_->view != ExpiredView::kLive) {
+      ExpireFound(e, now_ms);
+      return nullptr;
+    }
   }
   if (touch) clock_->Touch(e);
   return e;

@@ -3,7 +3,8 @@
 // the keys that have a TTL, which is what active expiry samples.
 // Keys past their deadline are removed lazily when looked up (Lookup) and
 // actively by Keyspace::ActiveExpireCycle, except while deletions are paused
-// (CLIENT PAUSE, FAILOVER): then an expired key reads as missing but stays.
+// (CLIENT PAUSE, FAILOVER) or on a replica (ExpiryRule): then an expired key
+// reads as missing but stays.
 // Thread rule: owned and used by the node's main thread only.
 #pragma once
 #include <cstdint>
@@ -81,15 +82,34 @@ class EntryPreserver {
   virtual void Preserve(int db, Entry* e) = 0;
 };
 
+// How a lookup treats a key whose TTL has passed: Redis 7.0's expireIfNeeded.
+// A replica leaves expiry to its primary, which sends a DEL; until then its
+// own clients see the key as missing, and the primary's stream sees it as
+// live (the primary's clock decides, so an INCR of a key that expired here a
+// moment early still finds its value).
+enum class ExpiredView : uint8_t {
+  kDelete,  // a primary, or a writable replica's write command: missing, deleted
+  kHide,    // a replica's own reader: missing, kept for the primary's DEL
+  kLive,    // a replica applying its primary's stream: still there
+};
+
+// What may happen to expired keys now, set by the node and read by every
+// Database through one pointer (owned by the Keyspace).
+struct ExpiryRule {
+  // CLIENT PAUSE / FAILOVER keep the dataset static until this time (ms;
+  // INT64_MAX: until told; 0: not paused).
+  int64_t deletions_paused_until = 0;
+  ExpiredView view = ExpiredView::kDelete;
+};
+
 class Database {
  public:
   // preserver: the Keyspace's slot for the running snapshot's preserver
   // (read through, so installing one is a single store).
-  // deletions_paused_until: the Keyspace's pause deadline (read through; see
-  // Keyspace::PauseDeletions); null: never paused.
+  // rule: the Keyspace's ExpiryRule (read through); null: a primary never paused.
   Database(int index, KeyspaceStats* stats, AccessClock* clock, const KeyEventHooks* hooks,
            EntryPreserver* const* preserver, const FreeSettings* free = nullptr,
-           const int64_t* deletions_paused_until = nullptr);
+           const ExpiryRule* rule = nullptr);
   ~Database();
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
@@ -101,7 +121,8 @@ class Database {
   // The entry for key, ignoring TTLs (an expired key may be returned).
   Entry* Find(std::string_view key) { return keys_.Find(key); }
   // The live entry for key: an expired key is deleted (unless deletions are
-  // paused) and nullptr returned.
+  // paused or this is a replica) and nullptr returned; while a replica applies
+  // its primary's stream an expired key is returned (ExpiredView::kLive).
   // Updates the key's access clock unless touch is false.
   Entry* Lookup(std::string_view key, int64_t now_ms, bool touch = true);
   // Lookup for a command that reads the key: counts a keyspace hit or miss
@@ -159,15 +180,20 @@ class Database {
   // Deletes e (known expired) and counts it.
   void ExpireEntry(Entry* e);
   // An expired entry a lookup met: deleted as ExpireEntry, unless deletions
-  // are paused at now_ms (it then stays, logically missing, for the end of the
-  // pause or the new primary's DEL: Redis 7.0's expireIfNeeded under a pause).
+  // are paused at now_ms or this is a replica's reader (it then stays,
+  // logically missing, for the end of the pause or the primary's DEL: Redis
+  // 7.0's expireIfNeeded).
   void ExpireFound(Entry* e, int64_t now_ms) {
-    if (!DeletionsPaused(now_ms)) ExpireEntry(e);
+    if (MayDeleteExpired(now_ms)) ExpireEntry(e);
   }
   // True while a CLIENT PAUSE / FAILOVER keeps the dataset static: no lazy or
   // active expiry, no eviction.
-  bool DeletionsPaused(int64_t now_ms) const {
-    return deletions_paused_until_ && now_ms < *deletions_paused_until_;
+  bool DeletionsPaused(int64_t now_ms) const { return rule_ && now_ms < rule_->deletions_paused_until; }
+  // True on a replica serving its own clients (ExpiredView::kHide).
+  bool HidesExpired() const { return rule_ && rule_->view == ExpiredView::kHide; }
+  // True when an expired key met now may be deleted (a primary not paused).
+  bool MayDeleteExpired(int64_t now_ms) const {
+    return !rule_ || (rule_->view == ExpiredView::kDelete && now_ms >= rule_->deletions_paused_until);
   }
   // Deletes e for maxmemory eviction and counts it.
   void EvictEntry(Entry* e);
@@ -191,7 +217,7 @@ class Database {
   const KeyEventHooks* hooks_;
   EntryPreserver* const* preserver_;  // the Keyspace's slot; *preserver_ null: no snapshot
   const FreeSettings* free_;
-  const int64_t* deletions_paused_until_;
+  const ExpiryRule* rule_;
   // Frees a detached entry, in the background when `lazy` and it is big.
   void FreeEntry(Entry* e, bool lazy) {
     if (lazy && free_ && free_->freer) {

@@ -10,7 +10,7 @@ Keyspace::Keyspace(int databases) {
   free_.freer = &lazy_;
   for (int i = 0; i < databases; ++i) {
     dbs_.push_back(std::make_unique<Database>(i, &stats_, &clock_, &hooks_, &preserver_, &free_,
-                                               &deletions_paused_until_));
+                                               &rule_));
   }
 }
 

@@ -51,8 +51,15 @@ class Keyspace {
   // missing but are not deleted (lazily or actively) and the node does not
   // evict. The deadline is compared with the caller's clock, so a pause that
   // has run out stops holding deletions at once, before the cron lifts it.
-  void PauseDeletions(int64_t until_ms) { deletions_paused_until_ = until_ms; }
-  bool DeletionsPaused(int64_t now_ms) const { return now_ms < deletions_paused_until_; }
+  void PauseDeletions(int64_t until_ms) { rule_.deletions_paused_until = until_ms; }
+  bool DeletionsPaused(int64_t now_ms) const { return now_ms < rule_.deletions_paused_until; }
+  // How lookups treat expired keys (see ExpiredView); the node sets it around
+  // each command on a replica. Returns the view it replaces.
+  ExpiredView SetExpiredView(ExpiredView v) {
+    ExpiredView old = rule_.view;
+    rule_.view = v;
+    return old;
+  }
   void set_active_expire_enabled(bool on) { active_expire_enabled_ = on; }
 
   // Active defragmentation's state and counters (activedefrag).
@@ -67,7 +74,7 @@ class Keyspace {
   // Declared before the databases, which read it through a pointer to the
   // end; cleared first on destruction so freeing them preserves nothing.
   EntryPreserver* preserver_ = nullptr;
-  int64_t deletions_paused_until_ = 0;  // read by every Database through a pointer
+  ExpiryRule rule_;  // read by every Database through a pointer
   std::vector<std::unique_ptr<Database>> dbs_;
   KeyspaceStats stats_;
   KeyEventHooks hooks_;

@@ -402,7 +402,20 @@ void Server::Call(Client* c, Command* cmd, const std::vector<std::string_view>& 
     std::vector<std::string_view> redacted;
     FeedMonitors(c, Redacted(cmd, args, &redacted), NowUs());
   }
+  // A replica's expired keys (Redis 7.0's expireIfNeeded): live for its
+  // primary's stream, missing but kept for other readers, deleted by a
+  // writable replica's write commands. Nested calls (scripts, EXEC) choose
+  // for their own command and give the outer one's view back.
+  const bool replica = repl_->is_replica();
+  ExpiredView outer_view = ExpiredView::kDelete;
+  if (replica) [[unlikely]] {
+    const bool from_primary = (outer ? outer : c)->is_master;  // a script's caller counts
+    outer_view = keyspace_.SetExpiredView(from_primary             ? ExpiredView::kLive
+                                          : (cmd->flags & kCmdWrite) ? ExpiredView::kDelete
+                                                                     : ExpiredView::kHide);
+  }
   cmd->handler(ctx);
+  if (replica) [[unlikely]] keyspace_.SetExpiredView(outer_view);
   if (ctx.propagation) [[unlikely]] QueuePropagation(ctx, cmd, args, outer == nullptr);
   int64_t duration = NowUs() - start_us;
   // Client-side caching: the keys a tracking client just read. A script's

@@ -74,7 +74,7 @@ def _port_is_free(port):
 
 def pick_free_port(rng=random.SystemRandom()):
   for _ in range(200):
-    port = rng.randint(20000, 60000)
+    port = rng.randint(10000, 32767)  # below the ephemeral range
     if _port_is_free(port):
       return port
   raise RuntimeError("no free port found")

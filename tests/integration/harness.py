@@ -44,12 +44,15 @@ def quick():
 
 
 def free_port():
-  """A random port in 20000-60000 that nothing listens on right now.
+  """A random port in 10000-32767 that nothing listens on right now.
 
   Random rather than sequential because several people run tests on this
-  machine at once; a remaining race is handled by ServerProcess retrying."""
+  machine at once; a remaining race is handled by ServerProcess retrying.
+  Below Linux's ephemeral range (32768-60999), where the clients' own
+  outgoing connections and TIME_WAITs would take a port between this check
+  and the server's bind."""
   for _ in range(200):
-    port = random.randint(20000, 60000)
+    port = random.randint(10000, 32767)
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
       try:
         s.bind(("127.0.0.1", port))

@@ -127,9 +127,12 @@ uint64_t RandomBits() {
 
 // Redis deletes an expired key it picks and tries again, so RANDOMKEY never
 // answers a dead key; each retry removes one key, so the loop ends.
-// While deletions are paused (CLIENT PAUSE) an expired key stays, and Redis
-// 7.0 loops for ever when every key left is expired; after 100 expired picks
-// this walks the table once for a live key instead (nil when there is none).
+// While deletions are paused (CLIENT PAUSE), or on a replica, an expired key
+// stays. A replica whose keys all have a TTL answers the 100th pick even if
+// it is expired, as Redis 7.0 (its primary's DEL is on the way). Otherwise,
+// after 100 expired picks this walks the table once for a live key (nil when
+// there is none): Redis 7.0 loops for ever under a pause when every key left
+// is expired.
 void CmdRandomKey(CommandContext& ctx) {
   Database& db = ctx.db();
   int expired_picks = 0;
@@ -137,11 +140,12 @@ void CmdRandomKey(CommandContext& ctx) {
     Entry* e = db.keys().Random(RandomBits());
     if (!e) return ctx.reply.Null();
     if (!Database::IsExpired(e, ctx.now_ms)) return ctx.reply.Bulk(e->key());
-    if (!db.DeletionsPaused(ctx.now_ms)) {
+    if (db.MayDeleteExpired(ctx.now_ms)) {
       db.ExpireEntry(e);
       continue;
     }
     if (++expired_picks < 100) continue;
+    if (db.HidesExpired() && db.size() == db.expires_size()) return ctx.reply.Bulk(e->key());
     Entry* live = nullptr;
     uint64_t cursor = 0;
     do {

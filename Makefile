@@ -56,7 +56,7 @@ $(ASAN_BUILD)/build.ninja:
 test-asan: setup $(ASAN_BUILD)/build.ninja
 	@echo "build: compiling the ASan/UBSan build in $(ASAN_BUILD)/ (ninja -j2)"
 	@cmake --build $(ASAN_BUILD) -- -j2
-	@VIREO_SERVER=$(ASAN_BUILD)/vireo-server VIREO_BUILD=$(ASAN_BUILD) VIREO_SKIP_FUZZ=1 VIREO_SKIP_MANAGER=1 VIREO_QUICK=1 \
+	@VIREO_SERVER=$(ASAN_BUILD)/vireo-server VIREO_BUILD=$(ASAN_BUILD) VIREO_SKIP_FUZZ=1 VIREO_SKIP_MANAGER=1 VIREO_QUICK=1 VIREO_SKIP_ORACLE=1 \
 	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  PY=$(PY) bash scripts/run_tests.sh
 

@@ -407,15 +407,18 @@ void Server::Call(Client* c, Command* cmd, const std::vector<std::string_view>& 
   // writable replica's write commands. Nested calls (scripts, EXEC) choose
   // for their own command and give the outer one's view back.
   const bool replica = repl_->is_replica();
+  const bool from_primary = replica && (outer ? outer : c)->is_master;  // a script's caller counts
   ExpiredView outer_view = ExpiredView::kDelete;
   if (replica) [[unlikely]] {
-    const bool from_primary = (outer ? outer : c)->is_master;  // a script's caller counts
     outer_view = keyspace_.SetExpiredView(from_primary             ? ExpiredView::kLive
                                           : (cmd->flags & kCmdWrite) ? ExpiredView::kDelete
                                                                      : ExpiredView::kHide);
   }
   cmd->handler(ctx);
-  if (replica) [[unlikely]] keyspace_.SetExpiredView(outer_view);
+  if (replica) [[unlikely]] {
+    keyspace_.SetExpiredView(outer_view);
+    if (!from_primary && (cmd->flags & kCmdWrite)) RememberReplicaWrittenExpires(c, cmd, args);
+  }
   if (ctx.propagation) [[unlikely]] QueuePropagation(ctx, cmd, args, outer == nullptr);
   int64_t duration = NowUs() - start_us;
   // Client-side caching: the keys a tracking client just read. A script's
@@ -578,6 +581,19 @@ void Server::PreserveCommandKeys(Client* c, const Command* cmd, const std::vecto
   }
 }
 
+// A writable replica's client gave its keys a TTL: the replica, which never
+// expires its primary's keys, must expire these itself (Redis's setExpire
+// remembers them; the keys a command declares are the ones it can set).
+void Server::RememberReplicaWrittenExpires(Client* c, const Command* cmd, const std::vector<std::string_view>& args) {
+  std::vector<FoundKey> found;
+  if (!FindCommandKeys(cmd, args, 0, &found)) return;
+  Database& db = keyspace_.db(c->db_index);
+  for (const FoundKey& k : found) {
+    const Entry* e = db.Find(args[k.pos]);
+    if (e && e->has_expire()) replica_written_.Remember(c->db_index, args[k.pos]);
+  }
+}
+
 void Server::KeyModified(int db, std::string_view key) {
   if (!watches_.empty()) watches_.Touch(db, key, keyspace_.db(db).Find(key) == nullptr);
   if (tracking_.active()) tracking_.InvalidateKey(key, executing_);
@@ -592,6 +608,7 @@ void Server::DbModified(int db, int replaced_with) {
   // executing_ is set) with save points also saves the empty dataset once
   // it is done, so a restart cannot bring the keys back.
   if (db < 0 && replaced_with < 0) [[unlikely]] {
+    replica_written_.Clear();
     if (bgsave_) AbortBgsave(executing_ ? "FLUSHALL" : "every database replaced");
     // A streamed full sync stops too (Redis kills its sync child): its
     // replicas resync from the emptied dataset, which costs nothing.

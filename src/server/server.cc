@@ -545,11 +545,14 @@ void Server::Cron() {
   if (!tls_handshake_deadlines_.empty()) CloseStalledTlsHandshakes(now);
   repl_->Cron(now);
   if (cron_loops_ % std::max(1, cfg().hz) == 0) migrate_sockets_.CloseIdle(now / 1000);
-  // A replica leaves expiry to its primary, which sends the DELs (Redis).
+  // A replica leaves expiry to its primary, which sends the DELs (Redis),
+  // except for keys its own clients wrote with a TTL.
   if (!repl_->is_replica()) {
     const int64_t t0 = LatencyStart();
     keyspace_.ActiveExpireCycle(false, cfg().hz, cfg().active_expire_effort, now);
     LatencyEnd("expire-cycle", t0);
+  } else if (!replica_written_.empty() && keyspace_.active_expire_enabled()) {
+    replica_written_.ExpireStep(keyspace_, now);
   }
   peak_memory_ = std::max(peak_memory_, UsedMemory());
   // maxmemory-clients: re-measure everyone now and then (Redis's clientsCron does).

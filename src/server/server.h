@@ -34,6 +34,7 @@
 #include "server/migrate_sockets.h"
 #include "server/propagation.h"
 #include "server/pubsub.h"
+#include "server/replica_written_expires.h"
 #include "server/replication.h"
 #include "server/tracking.h"
 
@@ -245,6 +246,8 @@ class Server final : public CommandServices {
   // ---- Access control (access_control.cc).
   AclUsers& acl() { return acl_; }
   MigrateSockets& migrate_sockets() { return migrate_sockets_; }
+  // Keys a writable replica's clients gave a TTL (INFO slave_expires_tracked_keys).
+  const ReplicaWrittenExpires& replica_written_expires() const { return replica_written_; }
   // Redis's authRequired: "default" needs a password (or is off) and the
   // client has not authenticated.
   bool AuthRequired(const Client* c) const;
@@ -420,10 +423,12 @@ class Server final : public CommandServices {
   void BgsaveStep();
   void FinishBgsave(bool ok, const std::string& error);
   void PreserveCommandKeys(Client* c, const Command* cmd, const std::vector<std::string_view>& args);
+  void RememberReplicaWrittenExpires(Client* c, const Command* cmd, const std::vector<std::string_view>& args);
 
   Config config_;
   AclUsers acl_;
   MigrateSockets migrate_sockets_;
+  ReplicaWrittenExpires replica_written_;
   Keyspace keyspace_;
   CommandTable commands_;
   EventLoop loop_;

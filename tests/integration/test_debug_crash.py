@@ -171,14 +171,11 @@ class DebugCrashRedis(DebugCrash, unittest.TestCase):
 
 class InfoFields(unittest.TestCase):
   # INFO fields Vireo has and Redis 7.0 has not (7.2's names for the buffer
-  # limit counters, its own version), and Redis's that Vireo lacks: writable
-  # replicas do not track key expiry, RESTORE payloads are always fully
-  # checked (no sanitization count), reply buffers are not resized by a cron,
-  # and active defragmentation is built elsewhere.
+  # limit counters, its own version), and Redis's that Vireo lacks: RESTORE
+  # payloads are always fully checked (no sanitization count) and reply
+  # buffers are not resized by a cron.
   EXTRA = {"vireo_version", "client_query_buffer_limit_disconnections", "client_output_buffer_limit_disconnections"}
-  MISSING = {"slave_expires_tracked_keys", "dump_payload_sanitizations", "reply_buffer_shrinks",
-             "reply_buffer_expands", "active_defrag_hits", "active_defrag_misses", "active_defrag_key_hits",
-             "active_defrag_key_misses", "total_active_defrag_time", "current_active_defrag_time"}
+  MISSING = {"dump_payload_sanitizations", "reply_buffer_shrinks", "reply_buffer_expands"}
 
   def info_of(self, binary, section):
     server = harness.ServerProcess(binary=binary)

@@ -165,6 +165,28 @@ class ReplicaExpiryBase:
     self.assertEqual(r.dbsize(), 2)
     self.assertEqual(r.pttl("k"), -1)
 
+  def test_writable_replica_expires_the_keys_its_clients_gave_a_ttl(self):
+    primary, r = self.replica_of_image({"k": ("10", 100)}, "--replica-read-only", "no")
+    self.wait_applied(primary, r)
+    tracked = lambda: r.info("stats")["slave_expires_tracked_keys"]
+    self.assertEqual(tracked(), 0)
+    r.set("w", "v", px=150)
+    r.set("p", "v", ex=100)
+    r.persist("p")
+    self.assertEqual(tracked(), 2)
+    # The cron deletes w once its TTL passes and forgets p (no TTL left);
+    # k, the primary's, stays for the primary's DEL.
+    wait_until(lambda: tracked() == 0 and r.dbsize() == 2, what="tracked keys expired")
+    self.assertEqual(r.info("stats")["expired_keys"], 1)
+    self.assertEqual(sorted(r.keys("*")), ["p"])
+    r.set("x", "v", ex=100)
+    r.execute_command("SELECT", 3)  # same name, another database: one tracked name
+    r.set("x", "v", ex=100)
+    r.execute_command("SELECT", 0)
+    self.assertEqual(tracked(), 1)
+    r.flushall()
+    self.assertEqual(tracked(), 0)
+
   def test_script_from_a_client_reads_expired_keys_as_missing(self):
     primary, r = self.replica_of_image({"k": ("10", 100)})
     self.wait_applied(primary, r)

@@ -46,6 +46,26 @@ TEST(DatabaseTest, PausedDeletionsKeepExpiredKeysUntilTheDeadline) {
   EXPECT_LT(db.size(), 99u);
 }
 
+// A replica (ExpiredView): its own readers see an expired key missing and
+// leave it, the primary's stream sees it live, a write command deletes it.
+TEST(DatabaseTest, ExpiredViewDecidesWhatALookupDoes) {
+  Keyspace ks(1);
+  Database& db = ks.db(0);
+  db.Add(Entry::NewString("a", "1"));
+  db.SetExpire(db.Find("a"), 1000);
+  EXPECT_EQ(ks.SetExpiredView(ExpiredView::kHide), ExpiredView::kDelete);
+  EXPECT_EQ(db.Lookup("a", 1500), nullptr);
+  EXPECT_FALSE(db.MayDeleteExpired(1500));
+  EXPECT_EQ(db.size(), 1u);
+  ks.SetExpiredView(ExpiredView::kLive);
+  EXPECT_NE(db.Lookup("a", 1500), nullptr);
+  EXPECT_EQ(db.size(), 1u);
+  ks.SetExpiredView(ExpiredView::kDelete);
+  EXPECT_EQ(db.Lookup("a", 1500), nullptr);
+  EXPECT_EQ(db.size(), 0u);
+  EXPECT_EQ(ks.stats().expired_keys, 1u);
+}
+
 TEST(DatabaseTest, OverwriteDropsOldTtl) {
   Keyspace ks(1);
   Database& db = ks.db(0);

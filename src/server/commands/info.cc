@@ -306,6 +306,7 @@ void StatsSection(Server& s, InfoWriter& w, int64_t now_ms) {
   w.Field("latest_fork_usec", 0);
   w.Field("total_forks", 0);
   w.Field("migrate_cached_sockets", (long long)s.migrate_sockets().size());
+  w.Field("slave_expires_tracked_keys", (long long)s.replica_written_expires().size());
   const ActiveDefrag& defrag = s.keyspace().defrag();
   w.Field("active_defrag_hits", (unsigned long long)defrag.stats().hits);
   w.Field("active_defrag_misses", (unsigned long long)defrag.stats().misses);

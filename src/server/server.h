@@ -21,6 +21,7 @@
 #include "commands/core/command.h"
 #include "engine/eviction.h"
 #include "engine/keyspace.h"
+#include "net/batch_writer.h"
 #include "net/event_loop.h"
 #include "net/tls.h"
 #include "persistence/snapshot_job.h"
@@ -459,6 +460,7 @@ class Server final : public CommandServices {
   // ends up in the same order: it adds at the head).
   std::vector<Client*> pending_writes_;
   std::vector<Client*> pending_pushes_;
+  BatchWriter batch_writer_;  // one io_uring submit for the flush's sends
   void QueuePush(Client* c);
   void FlushPendingWrites();
   std::vector<Client*> to_free_;

@@ -277,6 +277,7 @@ void Server::FreeClosedClients() {
     drop(monitors_);
     drop(paused_clients_);
     drop(pending_writes_);
+    drop(pending_pushes_);
     drop(resumed_);
     blocking_.Unblock(c);
     pubsub_.RemoveClient(c);
@@ -292,6 +293,24 @@ void Server::QueueWrite(Client* c) {
   if (!c->pending_write) {
     c->pending_write = true;
     pending_writes_.push_back(c);
+  }
+}
+
+void Server::QueuePush(Client* c) {
+  if (!c->pending_write) {
+    c->pending_write = true;
+    pending_pushes_.push_back(c);
+  }
+}
+
+void Server::FlushPendingWrites() {
+  for (std::vector<Client*>* list : {&pending_writes_, &pending_pushes_}) {
+    for (size_t i = 0; i < list->size(); ++i) {
+      Client* c = (*list)[i];
+      c->pending_write = false;
+      if (!c->closing) c->Flush();
+    }
+    list->clear();
   }
 }
 
@@ -611,12 +630,7 @@ void Server::BeforeSleep() {
   // The AOF is written (and with appendfsync always, synced) before any
   // reply leaves: a client never sees a write the file does not hold.
   aof_->BeforeSleep();
-  for (size_t i = 0; i < pending_writes_.size(); ++i) {
-    Client* c = pending_writes_[i];
-    c->pending_write = false;
-    if (!c->closing) c->Flush();
-  }
-  pending_writes_.clear();
+  FlushPendingWrites();
   // The BGSAVE slice runs after the replies are out: a client whose command
   // ran this turn does not wait behind the snapshot's slice as well.
   if (bgsave_ || rdb_.bgsave_scheduled) BgsaveStep();
@@ -646,12 +660,7 @@ void Server::ProcessEventsWhileLoading(uint64_t loaded_bytes) {
 void Server::ProcessEventsWhileBusy() {
   loop_.PollOnce(0);
   // Replies only: closed clients are freed after the script, never under it.
-  for (size_t i = 0; i < pending_writes_.size(); ++i) {
-    Client* c = pending_writes_[i];
-    c->pending_write = false;
-    if (!c->closing) c->Flush();
-  }
-  pending_writes_.clear();
+  FlushPendingWrites();
 }
 
 int Server::Run() {
@@ -660,9 +669,7 @@ int Server::Run() {
   loop_.Run();
   aof_->FlushForShutdown();
   // Best effort: deliver replies already produced (e.g. to SHUTDOWN callers is not needed).
-  for (Client* c : pending_writes_) {
-    if (!c->closing) c->Flush();
-  }
+  FlushPendingWrites();
   VLOG_WARNING("Vireo is now ready to exit, bye bye...");
   return 0;
 }

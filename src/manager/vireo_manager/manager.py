@@ -176,7 +176,8 @@ class Manager:
     if ports is None:
       raise RuntimeError("no free port to probe the engine's commands")
     try:
-      have = engines.commands(binary, ports[0])
+      have = engines.commands(binary, ports[0],
+                              os.path.join(self.data_dir, "nodes"))
     finally:
       self.release_ports(ports)
     return [c for c in engines.ADMIN_COMMANDS if c in have]

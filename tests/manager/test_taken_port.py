@@ -5,7 +5,8 @@ with node ports in that range (as a crash-matrix run had) a killed
 replica's port was taken by a connection made while it was down, the
 replica exited at every restart ("Address already in use") and the group
 never had both replicas again. Now the manager refuses such port ranges and
-moves a node whose port is taken to a free one. The port is held here the
+moves a replica whose port is taken to a free one (a primary is failed over
+first, then moves as a replica). The port is held here the
 while the manager and the replica are both down (the crash matrix's seed 220061898
 killed both replicas and the manager)."""
 
@@ -34,6 +35,24 @@ def _wait_dead(pid, timeout=5):
     except OSError:
       return
     time.sleep(0.02)
+
+
+def _hold(port):
+  """A listener on `port`, once the killed node's last thread let it go
+  (its leader shows as a zombie before the other threads have exited)."""
+  deadline = time.time() + 5
+  while True:
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+      s.bind(("127.0.0.1", port))
+      s.listen(1)
+      return s
+    except OSError:
+      s.close()
+      if time.time() > deadline:
+        raise
+      time.sleep(0.01)
 
 
 @for_engines
@@ -67,10 +86,7 @@ class TakenPort:
       # that port, and a plain bind to it is refused while the killed
       # node's connections sit in TIME_WAIT; a listener (SO_REUSEADDR
       # passes TIME_WAIT) holds it against the node just the same.
-      hold = socket.socket()
-      hold.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-      hold.bind(("127.0.0.1", old_port))
-      hold.listen(1)
+      hold = _hold(old_port)
       mgr.start()
 
       deadline = time.time() + 30
@@ -99,6 +115,57 @@ class TakenPort:
       text = str(events)
       self.assertIn(f"moved from port {old_port} to port {new_port}", text)
       mgr.call("DeleteReplicationGroup", ReplicationGroupId="tp")
+    finally:
+      if hold:
+        hold.close()
+      mgr.stop()
+
+  def test_primary_whose_port_is_taken_is_failed_over_then_moves(self):
+    mgr = ManagerProcess(down_after_ms=500).start()
+    hold = None
+    try:
+      mgr.call("CreateReplicationGroup", ReplicationGroupId="tq",
+               Engine=self.ENGINE, ReplicasPerNodeGroup=1,
+               AutomaticFailoverEnabled=False)
+      g = mgr.wait_status("tq", timeout=30)
+      ng = g["NodeGroups"][0]
+      ep = ng["PrimaryEndpoint"]["Port"]
+      old = next(m for m in ng["NodeGroupMembers"]
+                 if m["CurrentRole"] == "primary")
+      victim, old_port = old["CacheClusterId"], old["ReadEndpoint"]["Port"]
+      c = redis.Redis(port=ep, socket_timeout=2)
+      c.set("before", "1")
+      self.assertEqual(c.execute_command("WAIT", 1, 5000), 1)
+      mgr.kill_manager()
+      with open(os.path.join(mgr.data_dir, "nodes", victim,
+                             "node.pid")) as f:
+        pid = int(f.read())
+      os.kill(pid, signal.SIGKILL)
+      _wait_dead(pid)
+      hold = _hold(old_port)
+      mgr.start()
+      deadline = time.time() + 30
+      acked = 0
+      while time.time() < deadline:
+        try:
+          c = redis.Redis(port=ep, socket_timeout=2)
+          c.set("after", "2")
+          acked = c.execute_command("WAIT", 1, 1000)
+          if acked >= 1:
+            break
+        except redis.RedisError:
+          pass
+        time.sleep(0.1)
+      self.assertEqual(acked, 1, "the old primary never came back")
+      g = mgr.wait_status("tq", timeout=10)
+      m = {m["CacheClusterId"]: m for m in
+           g["NodeGroups"][0]["NodeGroupMembers"]}[victim]
+      self.assertEqual(m["CurrentRole"], "replica")
+      self.assertNotEqual(m["ReadEndpoint"]["Port"], old_port)
+      r = redis.Redis(port=m["ReadEndpoint"]["Port"], socket_timeout=2)
+      self.assertEqual(r.get("before"), b"1")
+      self.assertEqual(r.get("after"), b"2")
+      mgr.call("DeleteReplicationGroup", ReplicationGroupId="tq")
     finally:
       if hold:
         hold.close()

@@ -17,8 +17,8 @@ import sys
 import threading
 import time
 
-from . import (engines, failover, groups, ops, paramgroups, ports, resp,
-               snapshots)
+from . import (engines, failover, groups, listen, ops, paramgroups, ports,
+               resp, snapshots)
 from .forwarder import ForwardedEndpoint, ForwarderProcess
 from .events import Events
 from .metrics import ManagerStats
@@ -218,7 +218,7 @@ class Manager:
       for port in range(self.node_ports[0], self.node_ports[1] + 1):
         if port in used or port == self.sentinel_port:
           continue
-        if ports.port_free(port):
+        if _port_usable(port):
           got.append(port)
           if len(got) == count:
             self._reserved.update(got)
@@ -438,11 +438,15 @@ class Manager:
         if others_alive:
           self.health.kick()
           return
-      if not ports.port_free(node["port"]):
-        # Another socket holds the node's port (an outgoing connection
+      if not is_primary and not _port_usable(node["port"]):
+        # Another socket holds the replica's port (an outgoing connection
         # given it by the kernel while the node was down, say): it would
-        # exit at every start and never come back. It moves instead; the
-        # health rounds re-point replicas and endpoints at the new port.
+        # exit at every start and never come back. It moves instead (its
+        # clients use the reader endpoint, which follows). A primary keeps
+        # its port and shows incompatible-network (node_status): with
+        # other members alive it is failed over first (after_health_round)
+        # and then comes back here as a replica; alone it has no data to
+        # lose by waiting for the operator.
         node = self._move_node(node)
         if node is None:
           return
@@ -616,3 +620,8 @@ class Manager:
     ok, why = failover.fail_over(self, name, "SENTINEL FAILOVER",
                                  graceful=True)
     return ok, "ERR " + why if not ok else ""
+
+
+def _port_usable(port):
+  """A node could listen on `port` now, on every address nodes bind."""
+  return all(ports.port_free(port, host) for host in listen.hosts())

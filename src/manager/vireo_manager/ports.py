@@ -8,7 +8,8 @@ given that port, and then the node cannot listen there again until that
 connection closes, which for a replication link is never. So the manager
 refuses to be configured with such ports (unless the administrator listed
 them in net.ipv4.ip_local_reserved_ports, which the kernel then skips), and
-a node whose port is taken anyway is moved to a free one (Manager.restart_node).
+a replica whose port is taken anyway is moved to a free one
+(Manager.restart_node).
 
 Pure functions over /proc reads: thread-safe.
 """

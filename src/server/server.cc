@@ -645,12 +645,14 @@ void Server::BeforeSleep() {
   // An eviction run that spent its time budget goes on here (Redis's
   // evictionTimeProc), a slice per loop turn, until memory is under the limit.
   if (evictor_.running()) PerformEvictions();
-  if (bgsave_ || rdb_.bgsave_scheduled) BgsaveStep();
   tracking_.BroadcastPending();  // BCAST invalidations, one message per prefix
   // The AOF is written (and with appendfsync always, synced) before any
   // reply leaves: a client never sees a write the file does not hold.
   aof_->BeforeSleep();
   FlushPendingWrites();
+  // The BGSAVE slice runs after the replies are out: a client whose command
+  // ran this turn does not wait behind the snapshot's slice as well.
+  if (bgsave_ || rdb_.bgsave_scheduled) BgsaveStep();
   // maxmemory-clients: after the writes, as Redis's beforeSleep (a client
   // whose output just drained is no longer a candidate).
   if (client_eviction_limit_) EvictClients();

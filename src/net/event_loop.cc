@@ -9,7 +9,11 @@
 
 namespace vireo {
 
-EventLoop::EventLoop() { epfd_ = epoll_create1(EPOLL_CLOEXEC); }
+EventLoop::EventLoop() {
+  epfd_ = epoll_create1(EPOLL_CLOEXEC);
+  ring_ = RingIo::Create();
+  epoll_ready_ = [this] { DispatchEpoll(0); };
+}
 
 EventLoop::~EventLoop() {
   if (epfd_ >= 0) close(epfd_);
@@ -29,9 +33,25 @@ void EventLoop::Unwatch(int fd) {
   epoll_ctl(epfd_, EPOLL_CTL_DEL, fd, &ev);
 }
 
-void EventLoop::Run() {
+void EventLoop::DispatchEpoll(int timeout_ms) {
   constexpr int kMaxEvents = 256;
   epoll_event events[kMaxEvents];
+  int n = epoll_wait(epfd_, events, kMaxEvents, timeout_ms);
+  for (int i = 0; i < n; ++i) {
+    static_cast<IoHandler*>(events[i].data.ptr)->OnIo(events[i].events);
+  }
+}
+
+void EventLoop::WaitAndDispatch(int timeout_ms) {
+  if (ring_) {
+    if (ring_->Wait(timeout_ms, epfd_, epoll_ready_)) return;
+    // A ring that fails its wait is kept (its readers live in it); this
+    // turn sleeps on the epoll set, as the ring's next wait is retried.
+  }
+  DispatchEpoll(timeout_ms);
+}
+
+void EventLoop::Run() {
   next_timer_us_ = MonoUs() + int64_t(timer_period_ms_) * 1000;
   while (!stop_) {
     if (before_sleep_) before_sleep_();
@@ -48,11 +68,7 @@ void EventLoop::Run() {
     }
     wake_by_ms_ = 0;
     wake_soon_ = false;
-    int n = epoll_wait(epfd_, events, kMaxEvents, timeout_ms);
-    if (n < 0 && errno != EINTR) break;
-    for (int i = 0; i < n; ++i) {
-      static_cast<IoHandler*>(events[i].data.ptr)->OnIo(events[i].events);
-    }
+    WaitAndDispatch(timeout_ms);
     now = MonoUs();
     if (now >= next_timer_us_) {
       next_timer_us_ = now + int64_t(timer_period_ms_) * 1000;
@@ -61,13 +77,6 @@ void EventLoop::Run() {
   }
 }
 
-void EventLoop::PollOnce(int timeout_ms) {
-  constexpr int kMaxEvents = 64;
-  epoll_event events[kMaxEvents];
-  int n = epoll_wait(epfd_, events, kMaxEvents, timeout_ms);
-  for (int i = 0; i < n; ++i) {
-    static_cast<IoHandler*>(events[i].data.ptr)->OnIo(events[i].events);
-  }
-}
+void EventLoop::PollOnce(int timeout_ms) { WaitAndDispatch(timeout_ms); }
 
 }  // namespace vireo

@@ -1,4 +1,4 @@
-// EventLoop: a single-threaded epoll loop with one periodic timer (the
+// EventLoop: a single-threaded epoll (or io_uring, net/ring_io.h) loop with one periodic timer (the
 // server's cron) and a hook that runs before every sleep (where replies are
 // flushed, so a burst of pipelined commands leaves in few writes).
 // Thread rule: every method is called from the loop's own thread.
@@ -6,6 +6,9 @@
 #include <cstdint>
 #include <algorithm>
 #include <functional>
+#include <memory>
+
+#include "net/ring_io.h"
 
 namespace vireo {
 
@@ -25,6 +28,9 @@ class EventLoop {
   EventLoop& operator=(const EventLoop&) = delete;
 
   bool ok() const { return epfd_ >= 0; }
+  // The io_uring that sleeps for the loop and reads plain client sockets
+  // (net/ring_io.h); null where it cannot be used: then epoll does it all.
+  RingIo* ring() { return ring_.get(); }
   // Registers or updates fd; readable/writable select EPOLLIN/EPOLLOUT.
   bool Watch(int fd, IoHandler* h, bool readable, bool writable);
   void Unwatch(int fd);
@@ -48,7 +54,12 @@ class EventLoop {
   void WakeBy(int64_t wall_ms) { wake_by_ms_ = wake_by_ms_ ? std::min(wake_by_ms_, wall_ms) : wall_ms; }
 
  private:
+  // Waits up to timeout_ms and dispatches what is ready (ring and epoll set).
+  void WaitAndDispatch(int timeout_ms);
+  void DispatchEpoll(int timeout_ms);
   int epfd_ = -1;
+  std::unique_ptr<RingIo> ring_;
+  std::function<void()> epoll_ready_;  // DispatchEpoll(0), made once
   bool stop_ = false;
   bool wake_soon_ = false;
   int64_t wake_by_ms_ = 0;

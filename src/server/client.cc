@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 
 #include "base/clock.h"
 #include "base/log.h"
@@ -31,6 +32,7 @@ Client::Client(Server* server, int fd, uint64_t id, std::string addr, std::strin
 }
 
 Client::~Client() {
+  StopRingRecv();
   tls_.reset();  // its close_notify goes out before the socket closes
   if (fd_ >= 0) close(fd_);
 }
@@ -202,7 +204,7 @@ bool Client::Flush() {
     server_->ClientMemoryChanged(this);
     if (want_write_) {
       want_write_ = false;
-      server_->loop().Watch(fd_, this, reading_, false);
+      UpdateWatch();
     }
     if (close_after_reply) {
       server_->CloseClient(this);
@@ -217,7 +219,7 @@ bool Client::Flush() {
   server_->ClientMemoryChanged(this);
   if (!want_write_) {
     want_write_ = true;
-    server_->loop().Watch(fd_, this, reading_, true);
+    UpdateWatch();
   }
   return true;
 }
@@ -225,7 +227,63 @@ bool Client::Flush() {
 void Client::SetReading(bool on) {
   if (reading_ == on || closing) return;
   reading_ = on;
+  if (ring_) {
+    // Input that came meanwhile waits in the query buffer, not the kernel:
+    // the next loop turn processes it (and a hang-up seen meanwhile).
+    if (on && (ring_ended_ || !query.empty())) server_->ResumeClient(this);
+    return;
+  }
+  UpdateWatch();
+}
+
+void Client::UpdateWatch() {
+  if (ring_) {
+    if (want_write_) {
+      server_->loop().Watch(fd_, this, false, true);
+    } else {
+      server_->loop().Unwatch(fd_);
+    }
+    return;
+  }
   server_->loop().Watch(fd_, this, reading_, want_write_);
+}
+
+void Client::StartRingRecv(RingIo* ring) {
+  server_->loop().Unwatch(fd_);
+  ring_ = ring;
+  ring_handle_ = ring->StartRecv(fd_, this);
+  UpdateWatch();
+}
+
+void Client::StopRingRecv() {
+  if (ring_handle_) ring_->StopRecv(ring_handle_);
+  ring_handle_ = 0;
+}
+
+void Client::OnRingData(const char* data, size_t n) {
+  if (closing) return;
+  memcpy(query.PrepareWrite(n), data, n);
+  query.CommitWrite(n);
+  CountInput(n);
+  last_interaction_ms = NowMs();
+  if (!reading_ || paused) {
+    // Held input (a pause, a slow script's caller) waits here as it would
+    // in the kernel; its size limit still holds.
+    server_->CheckQueryLimit(this);
+    return;
+  }
+  server_->ProcessInput(this);
+}
+
+void Client::OnRingEnd(int result) {
+  ring_handle_ = 0;
+  if (closing) return;
+  if (!reading_ || paused) {
+    ring_ended_ = true;
+    return;
+  }
+  (void)result;
+  server_->CloseClient(this);
 }
 
 }  // namespace vireo

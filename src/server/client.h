@@ -25,12 +25,22 @@ struct Command;
 struct AclUser;
 class TlsConnection;
 
-class Client : public IoHandler, public ClientSession {
+class Client : public IoHandler, public RingReader, public ClientSession {
  public:
   Client(Server* server, int fd, uint64_t id, std::string addr, std::string laddr);
   ~Client() override;
 
   void OnIo(uint32_t events) override;
+  // Plain connections read through the loop's io_uring when it has one
+  // (net/ring_io.h): the socket is then in the epoll set only while it
+  // waits to be writable. StopRingRecv comes before the socket closes.
+  void StartRingRecv(RingIo* ring);
+  void StopRingRecv();
+  void OnRingData(const char* data, size_t n) override;
+  void OnRingEnd(int result) override;
+  // The peer hung up while this connection was not reading (paused, or the
+  // caller of a slow script): it closes once its input is processed.
+  bool hangup_due() const { return ring_ended_ && reading_ && !paused; }
   // A connection accepted on the tls-port: every byte goes through `tls`,
   // starting with a non-blocking handshake.
   void StartTls(std::unique_ptr<TlsConnection> tls);
@@ -134,6 +144,11 @@ class Client : public IoHandler, public ClientSession {
   void AccountSent(size_t n);  // n more bytes written: offsets and counters
   bool want_write_ = false;
   bool reading_ = true;
+  RingIo* ring_ = nullptr;
+  uint64_t ring_handle_ = 0;  // 0: not reading through the ring
+  bool ring_ended_ = false;
+  // The epoll interest this connection needs now (reading_, want_write_).
+  void UpdateWatch();
 };
 
 }  // namespace vireo

@@ -227,6 +227,7 @@ void Server::OnAcceptable(int listen_fd) {
     const AclUser* def = acl_.default_user();
     c->user = acl_.default_user();
     c->authenticated = (def->flags & kUserNoPass) && !(def->flags & kUserOff);
+    if (!tls && loop_.ring()) c->StartRingRecv(loop_.ring());
     if (tls) {
       c->StartTls(std::make_unique<TlsConnection>(*tls_ctx_, fd));
       if (cfg().tls_handshake_timeout_ms > 0) {
@@ -267,6 +268,7 @@ void Server::CloseClient(Client* c) {
   c->closing = true;
   clients_mem_ -= c->mem_tracked;
   c->mem_tracked = 0;
+  c->StopRingRecv();
   loop_.Unwatch(c->fd());
   to_free_.push_back(c);
 }
@@ -447,18 +449,21 @@ void Server::ProcessInput(Client* c) {
   // A big argument's buffer goes back to the allocator once it is consumed,
   // so a client's memory (tot-mem, maxmemory-clients) falls back with it.
   if (c->query.empty()) c->query.ShrinkIfIdle(kKeepIdleQueryBuffer);
-  if (c->query.size() > size_t(cfg().client_query_buffer_limit)) {
-    VLOG_WARNING("Closing client that reached max query buffer length: id=%llu addr=%s (qbuf initial bytes: ...)",
-                 (unsigned long long)c->id(), c->addr().c_str());
-    stats_.client_qbuf_limit_disconnections++;
-    CloseClient(c);
-    return;
-  }
+  if (!CheckQueryLimit(c)) return;
   if (c->has_pending_output()) {
     QueueWrite(c);
     CheckOutputLimit(c);
   }
   ClientMemoryChanged(c);
+}
+
+bool Server::CheckQueryLimit(Client* c) {
+  if (c->query.size() <= size_t(cfg().client_query_buffer_limit)) return true;
+  VLOG_WARNING("Closing client that reached max query buffer length: id=%llu addr=%s (qbuf initial bytes: ...)",
+               (unsigned long long)c->id(), c->addr().c_str());
+  stats_.client_qbuf_limit_disconnections++;
+  CloseClient(c);
+  return false;
 }
 
 void Server::ResetStats() {
@@ -634,6 +639,7 @@ void Server::BeforeSleep() {
     list.swap(resumed_);
     for (Client* c : list) {
       if (!c->closing && !c->blocked) ProcessInput(c);
+      if (!c->closing && c->hangup_due()) CloseClient(c);
     }
   }
   if (!repl_->is_replica()) {

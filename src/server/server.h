@@ -381,6 +381,9 @@ class Server final : public CommandServices {
 
   // Called from the client on readable data and after unpausing.
   void ProcessInput(Client* c);
+  // client-query-buffer-limit: closes c (logged, counted) when its query
+  // buffer is over the limit; returns whether it is still open.
+  bool CheckQueryLimit(Client* c);
   void OnAcceptable(int listen_fd);
 
  private:

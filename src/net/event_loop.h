@@ -48,6 +48,7 @@ class EventLoop {
   // timer or the before-sleep hook (a slow script lets other clients in).
   void PollOnce(int timeout_ms);
   void Stop() { stop_ = true; }
+  bool stopping() const { return stop_; }
   // Makes the next wait return at once (work queued outside an I/O event).
   void WakeSoon() { wake_soon_ = true; }
   // The next wait ends no later than this wall-clock time in ms (timeouts of blocked clients).

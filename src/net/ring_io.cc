@@ -3,6 +3,7 @@
 #include <liburing.h>
 #include <poll.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/utsname.h>
 
 #include <cerrno>
@@ -21,12 +22,17 @@ constexpr unsigned kEntries = 256;
 constexpr unsigned kBuffers = 64;  // a power of two (the ring's mask)
 constexpr unsigned kBufferSize = 16 * 1024;
 constexpr uint16_t kGroup = 1;
+constexpr size_t kMaxSends = 4096;  // queued sends per loop turn (past it: write())
 // user_data of the epoll set's poll and of cancel requests; a reader's is
 // (generation << 32) | slot, and generations start at 1, so they differ.
 constexpr uint64_t kEpollTag = ~uint64_t(0);
 constexpr uint64_t kCancelTag = ~uint64_t(0) - 1;
+// A send's user_data: this bit and its index in senders_. Reader
+// generations stay below 2^31, so a reader's tag never has it.
+constexpr uint64_t kSendBit = uint64_t(1) << 63;
 
 uint64_t Tag(uint32_t slot, uint32_t gen) { return (uint64_t(gen) << 32) | slot; }
+uint32_t NextGen(uint32_t gen) { return (gen + 1) & 0x7fffffffu ? (gen + 1) & 0x7fffffffu : 1; }
 
 // Multishot recv needs Linux 6.0.
 bool KernelHasMultishotRecv() {
@@ -52,7 +58,11 @@ bool RingIo::Init() {
   io_uring_params p{};
   // Completions are posted when the loop next enters the kernel, not by an
   // interrupt while it runs commands: it enters at every turn anyway.
-  p.flags = IORING_SETUP_COOP_TASKRUN;
+  p.flags = IORING_SETUP_COOP_TASKRUN | IORING_SETUP_CQSIZE;
+  // Room for a turn's completions: every queued send (at most kMaxSends)
+  // and the recvs of many readers; a fuller queue overflows into the
+  // kernel's list, which the retry in Wait drains.
+  p.cq_entries = 16384;
   if (io_uring_queue_init_params(kEntries, ring_.get(), &p) < 0) {
     ring_.reset();
     return false;
@@ -109,7 +119,7 @@ uint64_t RingIo::StartRecv(int fd, RingReader* r) {
   Slot& s = slots_[slot];
   s.reader = r;
   s.fd = fd;
-  s.gen = s.gen + 1 == 0 ? 1 : s.gen + 1;
+  s.gen = NextGen(s.gen);
   ArmRecv(slot);
   return Tag(slot, s.gen);
 }
@@ -137,7 +147,7 @@ void RingIo::StopRecv(uint64_t handle) {
   s.reader = nullptr;
   s.armed = false;
   s.fd = -1;
-  s.gen = s.gen + 1 == 0 ? 1 : s.gen + 1;  // late completions no longer match
+  s.gen = NextGen(s.gen);  // late completions no longer match
   free_slots_.push_back(slot);
 }
 
@@ -146,6 +156,29 @@ void RingIo::ArmEpollPoll(int epfd) {
   io_uring_prep_poll_add(sqe, epfd, POLLIN);
   io_uring_sqe_set_data64(sqe, kEpollTag);
   epoll_armed_ = true;
+}
+
+bool RingIo::CanQueueSend() const { return senders_.size() < kMaxSends; }
+
+void RingIo::QueueSend(int fd, const char* data, size_t len, RingSender* s) {
+  io_uring_sqe* sqe = Sqe();
+  io_uring_prep_send(sqe, fd, data, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+  io_uring_sqe_set_data64(sqe, kSendBit | senders_.size());
+  senders_.push_back(s);
+  ++sends_unfinished_;
+}
+
+void RingIo::TakeCompletions() {
+  io_uring* ring = ring_.get();
+  io_uring_cqe* cqe;
+  unsigned head, seen = 0;
+  io_uring_for_each_cqe(ring, head, cqe) {
+    const uint64_t tag = cqe->user_data;
+    if ((tag & kSendBit) && tag != kEpollTag && tag != kCancelTag && sends_unfinished_) --sends_unfinished_;
+    pending_.push_back({tag, cqe->res, cqe->flags});
+    ++seen;
+  }
+  io_uring_cq_advance(ring, seen);
 }
 
 void RingIo::RecycleBuffer(uint16_t bid) {
@@ -161,27 +194,54 @@ bool RingIo::Wait(int timeout_ms, int epfd, const std::function<void()>& epoll_r
   rearm_.clear();
   if (!epoll_armed_) ArmEpollPoll(epfd);
   io_uring* ring = ring_.get();
-  int ret;
-  if (timeout_ms <= 0) {
-    ret = io_uring_submit_and_get_events(ring);
-  } else {
-    __kernel_timespec ts{};
-    ts.tv_sec = timeout_ms / 1000;
-    ts.tv_nsec = (timeout_ms % 1000) * 1000000LL;
-    io_uring_cqe* first = nullptr;
-    ret = io_uring_submit_and_wait_timeout(ring, &first, 1, &ts, nullptr);
+  for (;;) {
+    int ret;
+    if (timeout_ms <= 0) {
+      ret = io_uring_submit_and_get_events(ring);
+    } else {
+      __kernel_timespec ts{};
+      ts.tv_sec = timeout_ms / 1000;
+      ts.tv_nsec = (timeout_ms % 1000) * 1000000LL;
+      io_uring_cqe* first = nullptr;
+      ret = io_uring_submit_and_wait_timeout(ring, &first, 1, &ts, nullptr);
+    }
+    // ETIME/EINTR: the wait ended, what was queued is submitted. EBUSY/
+    // EAGAIN: nothing was submitted (completions to post first, or no
+    // memory): make room and submit again; the queued sends stay valid
+    // because nothing else runs meanwhile.
+    if (ret >= 0 || ret == -ETIME || ret == -EINTR) break;
+    if (ret == -EBUSY || ret == -EAGAIN || ret == -ENOMEM) {
+      TakeCompletions();
+      timeout_ms = 0;
+      continue;
+    }
+    // Anything else is a misuse of the ring: queued entries could still be
+    // submitted later, pointing at bytes that moved, so do not go on.
+    std::fprintf(stderr, "io_uring wait failed: %s\n", std::strerror(-ret));
+    std::abort();
   }
-  if (ret < 0 && ret != -ETIME && ret != -EINTR && ret != -EBUSY) return false;
   // Completions are copied out before any is handled: a handler may run a
   // slow script that waits here again (PollOnce), and that inner wait must
   // deliver a reader's later bytes after these, not before.
-  io_uring_cqe* cqe;
-  unsigned head, seen = 0;
-  io_uring_for_each_cqe(ring, head, cqe) {
-    pending_.push_back({cqe->user_data, cqe->res, cqe->flags});
-    ++seen;
+  TakeCompletions();
+  // Non-blocking sends finish inside the submit; should one not have, its
+  // bytes must not move before it does: wait for it before handling anything.
+  while (sends_unfinished_) {
+    io_uring_cqe* cqe = nullptr;
+    if (io_uring_wait_cqe(ring, &cqe) != 0) break;
+    TakeCompletions();
   }
-  io_uring_cq_advance(ring, seen);
+  // Sends first: a reply's bookkeeping is done before the next command of
+  // its client, whose completion may precede it in the queue, appends more.
+  for (size_t i = next_; i < pending_.size(); ++i) {
+    Completion& c = pending_[i];
+    if ((c.user_data & kSendBit) && c.user_data != kEpollTag && c.user_data != kCancelTag) {
+      const size_t idx = size_t(c.user_data & ~kSendBit);
+      c.user_data = kCancelTag;  // handled
+      if (idx < senders_.size()) senders_[idx]->OnRingSent(c.res);
+    }
+  }
+  senders_.clear();
   while (next_ < pending_.size()) {
     const Completion c = pending_[next_++];
     Complete(c.user_data, c.res, c.flags, epfd, epoll_ready);
@@ -190,6 +250,7 @@ bool RingIo::Wait(int timeout_ms, int epfd, const std::function<void()>& epoll_r
   next_ = 0;
   return true;
 }
+
 
 void RingIo::Complete(uint64_t user_data, int res, uint32_t flags, int epfd,
                       const std::function<void()>& epoll_ready) {
@@ -238,7 +299,7 @@ void RingIo::Complete(uint64_t user_data, int res, uint32_t flags, int epfd,
     io_uring_prep_cancel64(sqe, user_data, 0);
     io_uring_sqe_set_data64(sqe, kCancelTag);
   }
-  s->gen = s->gen + 1 == 0 ? 1 : s->gen + 1;
+  s->gen = NextGen(s->gen);
   s->fd = -1;
   free_slots_.push_back(slot);
   reader->OnRingEnd(res);

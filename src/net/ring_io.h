@@ -47,6 +47,14 @@ class RingReader {
   virtual void OnRingEnd(int result) = 0;
 };
 
+// A socket whose sends are queued in the ring (output of one loop turn).
+class RingSender {
+ public:
+  virtual ~RingSender() = default;
+  // What the send returned, as write() would (bytes, or -errno).
+  virtual void OnRingSent(long result) = 0;
+};
+
 class RingIo {
  public:
   // Null when the ring cannot be used here (see the header comment).
@@ -59,6 +67,14 @@ class RingIo {
   uint64_t StartRecv(int fd, RingReader* r);
   // No more calls to the reader of `handle` (safe to close its fd after).
   void StopRecv(uint64_t handle);
+
+  // Queues a non-blocking send of [data, data+len) to fd, made by the next
+  // Wait in the same system call as the sleep; s->OnRingSent follows from
+  // that Wait, before any other completion of it is handled. The bytes and
+  // s must stay as they are until then (nothing runs between the loop's
+  // last queued send and its wait, which is where the loop queues them).
+  void QueueSend(int fd, const char* data, size_t len, RingSender* s);
+  bool CanQueueSend() const;
 
   // Submits what is queued and waits up to timeout_ms (0: no wait) for a
   // completion; dispatches received bytes to their readers and, when the
@@ -94,6 +110,9 @@ class RingIo {
     int res;
     uint32_t flags;
   };
+  std::vector<RingSender*> senders_;  // queued sends, by index (their tag)
+  size_t sends_unfinished_ = 0;       // submitted sends whose result is not in pending_ yet
+  void TakeCompletions();             // moves the ring's completions to pending_
   std::vector<Completion> pending_;  // taken from the ring, not yet handled
   size_t next_ = 0;                  // the next of pending_ to handle
 };

@@ -173,7 +173,24 @@ void Client::AccountSent(size_t n) {
   (replica ? st.net_repl_output_bytes : st.net_output_bytes) += uint64_t(n);
 }
 
+void Client::QueueRingSend(RingIo* ring) {
+  if (send_in_ring_) return;
+  const std::string& out = reply.buffer();
+  ring->QueueSend(fd_, out.data() + sent_, out.size() - sent_, this);
+  send_in_ring_ = true;
+}
+
+void Client::OnRingSent(long result) {
+  send_in_ring_ = false;
+  if (closing) return;
+  AccountBatchedWrite(ssize_t(result));
+  // Finishes the bookkeeping, or writes what a full socket left (and waits
+  // for EPOLLOUT), or what a command run since has added.
+  if (!closing) Flush();
+}
+
 bool Client::Flush() {
+  if (send_in_ring_) return true;  // OnRingSent flushes again
   std::string& out = reply.buffer();
   while (sent_ < out.size()) {
     ssize_t n;

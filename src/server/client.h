@@ -25,7 +25,7 @@ struct Command;
 struct AclUser;
 class TlsConnection;
 
-class Client : public IoHandler, public RingReader, public ClientSession {
+class Client : public IoHandler, public RingReader, public RingSender, public ClientSession {
  public:
   Client(Server* server, int fd, uint64_t id, std::string addr, std::string laddr);
   ~Client() override;
@@ -40,6 +40,10 @@ class Client : public IoHandler, public RingReader, public ClientSession {
   void OnRingEnd(int result) override;
   // The peer hung up while this connection was not reading (paused, or the
   // caller of a slow script): it closes once its input is processed.
+  // The loop's ring sends this connection's pending output with its next
+  // wait (Server::QueueRingSends); Flush leaves it alone until the result.
+  void QueueRingSend(RingIo* ring);
+  void OnRingSent(long result) override;
   bool hangup_due() const { return ring_ended_ && reading_ && !paused; }
   // A connection accepted on the tls-port: every byte goes through `tls`,
   // starting with a non-blocking handshake.
@@ -147,6 +151,7 @@ class Client : public IoHandler, public RingReader, public ClientSession {
   RingIo* ring_ = nullptr;
   uint64_t ring_handle_ = 0;  // 0: not reading through the ring
   bool ring_ended_ = false;
+  bool send_in_ring_ = false;  // a send of our pending output is queued in the ring
   // The epoll interest this connection needs now (reading_, want_write_).
   void UpdateWatch();
 };

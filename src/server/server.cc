@@ -280,6 +280,7 @@ void Server::FreeClosedClients() {
     drop(paused_clients_);
     drop(pending_writes_);
     drop(pending_pushes_);
+    drop(ring_sends_);
     drop(resumed_);
     blocking_.Unblock(c);
     pubsub_.RemoveClient(c);
@@ -305,7 +306,39 @@ void Server::QueuePush(Client* c) {
   }
 }
 
-void Server::FlushPendingWrites() {
+void Server::QueueRingSends() {
+  RingIo* ring = loop_.ring();
+  for (Client* c : ring_sends_) {
+    if (c->closing || !c->has_pending_output()) continue;
+    if (ring->CanQueueSend()) {
+      c->QueueRingSend(ring);
+    } else {
+      c->Flush();
+    }
+  }
+  ring_sends_.clear();
+}
+
+void Server::FlushPendingWrites(bool defer) {
+  // With the loop's ring, plain sockets' output leaves in the loop's next
+  // wait, in the same system call (QueueRingSends, the last step before it):
+  // not while a BGSAVE slice or client eviction runs after the flush (they
+  // want the replies out first), nor when the loop is about to end.
+  if (defer && loop_.ring() && !loop_.stopping() && !bgsave_ && !rdb_.bgsave_scheduled && !client_eviction_limit_) {
+    for (std::vector<Client*>* list : {&pending_writes_, &pending_pushes_}) {
+      for (Client* c : *list) {
+        c->pending_write = false;
+        if (c->closing) continue;
+        if (c->PlainSocket()) {
+          ring_sends_.push_back(c);
+        } else {
+          c->Flush();
+        }
+      }
+      list->clear();
+    }
+    return;
+  }
   // Two or more plain sockets with output: one io_uring submit carries all
   // their sends (a lone write() is cheaper for one). Flush below then only
   // does the bookkeeping, or writes what a full socket left.
@@ -655,7 +688,7 @@ void Server::BeforeSleep() {
   // The AOF is written (and with appendfsync always, synced) before any
   // reply leaves: a client never sees a write the file does not hold.
   aof_->BeforeSleep();
-  FlushPendingWrites();
+  FlushPendingWrites(/*defer=*/true);
   // The BGSAVE slice runs after the replies are out: a client whose command
   // ran this turn does not wait behind the snapshot's slice as well.
   if (bgsave_ || rdb_.bgsave_scheduled) BgsaveStep();
@@ -663,6 +696,7 @@ void Server::BeforeSleep() {
   // whose output just drained is no longer a candidate).
   if (client_eviction_limit_) EvictClients();
   FreeClosedClients();
+  if (!ring_sends_.empty()) QueueRingSends();
 }
 
 void Server::ProcessEventsWhileLoading(uint64_t loaded_bytes) {

@@ -465,7 +465,11 @@ class Server final : public CommandServices {
   std::vector<Client*> pending_pushes_;
   BatchWriter batch_writer_;  // one io_uring submit for the flush's sends
   void QueuePush(Client* c);
-  void FlushPendingWrites();
+  // defer: plain sockets' output goes to ring_sends_, sent with the loop's
+  // next wait (BeforeSleep only; other callers need the bytes out now).
+  void FlushPendingWrites(bool defer = false);
+  std::vector<Client*> ring_sends_;
+  void QueueRingSends();
   std::vector<Client*> to_free_;
   std::vector<Client*> monitors_;
   std::vector<Client*> paused_clients_;

@@ -20,6 +20,8 @@ import time
 
 from . import engines, failover, groups, ops, paramgroups, resp, snapshots
 from .forwarder import ForwardedEndpoint, ForwarderProcess
+from .nat import NatTable
+from . import nat
 from .events import Events
 from .metrics import ManagerStats
 from .health import HealthMonitor, replica_priority
@@ -33,10 +35,24 @@ CREATE_TIMEOUT = 60.0   # seconds a group may stay "creating"
 CRASH_LOOP_CLEAR_SECONDS = 3.0   # up this long after a crash loop: recovered
 
 
+def _endpoint_mode(wanted):
+  """("nat" or "forwarder", why) for engine redis endpoints. "auto" takes
+  NAT rules when this host can (root, nft, conntrack), else the forwarder;
+  "nat" asked for and not possible raises OSError."""
+  if wanted == "forwarder":
+    return "forwarder", "asked for with --endpoint-mode forwarder"
+  why = nat.available()
+  if why is None:
+    return "nat", "root, nft and conntrack work"
+  if wanted == "nat":
+    raise OSError(f"--endpoint-mode nat: {why}")
+  return "forwarder", why
+
+
 class Manager:
   def __init__(self, data_dir, node_ports=(30000, 30999), sentinel_port=None,
                health_interval=0.2, down_after=1.0, stop_nodes_on_exit=False,
-               metrics_interval=1.0, logger=None):
+               metrics_interval=1.0, logger=None, endpoint_mode="auto"):
     self.data_dir = os.path.abspath(data_dir)
     for sub in ("nodes", "snapshots"):
       os.makedirs(os.path.join(self.data_dir, sub), exist_ok=True)
@@ -64,8 +80,13 @@ class Manager:
     self._last_sentinel_check = 0.0
     # Engine redis groups' endpoints: {"primary": E, "reader": E} per group
     # id, served by the vireo-forwarder process (forwarder.py).
+    # Served by kernel NAT rules when this host allows it (nat.py), else by
+    # the vireo-forwarder process (forwarder.py); both have one interface.
     self.endpoints = {}
-    self.forwarder = ForwarderProcess(self)
+    self.endpoint_mode, why = _endpoint_mode(endpoint_mode)
+    self.forwarder = (NatTable(self) if self.endpoint_mode == "nat"
+                      else ForwarderProcess(self))
+    self._endpoint_mode_note = why
     self._last_forwarder_check = 0.0
     self._served = {}            # node id -> endpoint ports it serves
     self._locks = {}
@@ -80,6 +101,8 @@ class Manager:
   def start(self):
     from .metrics import MetricsSampler
     self.netloop.start()
+    self.log(f"engine redis endpoints: {self.endpoint_mode} "
+             f"({self._endpoint_mode_note})")
     paramgroups.ensure_default(self)
     if self.sentinel_port and self.sentinel_args is not None:
       # Its own process, so that it keeps answering while the manager is

@@ -7,7 +7,9 @@ redis-benchmark (SET and GET, 50 clients, pipeline 1 and 16) alternately
 against the node's own port and against each endpoint, several rounds, and
 prints the median requests per second and the ratio endpoint / direct. The
 goal is >= 0.95 at P1 and P16. Engine vireo's endpoints are the node's own
-shared listeners (vireo-endpoint-ports); engine redis's are the
+shared listeners (vireo-endpoint-ports); engine redis's are kernel NAT
+rules when the manager can use nftables (root, nft, conntrack: no process
+on the data path), else (or with --endpoint-mode forwarder) the
 vireo-forwarder process (one relay hop, splice()), whose CPU time per
 request is read from /proc/PID/stat around each endpoint run and printed:
 on a 2-core machine the forwarder, the node and redis-benchmark compete for
@@ -15,6 +17,7 @@ the same cores, so the engine redis ratio is bounded by that CPU, not by a
 wait inside the forwarder.
 
   endpoint_bench.py [--rounds 3] [--requests 100000] [--engines vireo,redis]
+                    [--endpoint-mode auto|nat|forwarder]
 """
 
 import argparse
@@ -62,8 +65,15 @@ def main():
   ap.add_argument("--rounds", type=int, default=3)
   ap.add_argument("--requests", type=int, default=100000)
   ap.add_argument("--engines", default="vireo,redis")
+  ap.add_argument("--endpoint-mode", default="auto",
+                  choices=("auto", "nat", "forwarder"))
   args = ap.parse_args()
-  mgr = ManagerProcess().start()
+  mgr = ManagerProcess(endpoint_mode=args.endpoint_mode).start()
+  with open(os.path.join(mgr.tmp, "manager.log")) as f:
+    for line in f:
+      if "engine redis endpoints:" in line:
+        print("endpoint_bench: " + line.split("vireo-manager: ", 1)[-1].strip(),
+              flush=True)
   worst = None
   try:
     for engine in args.engines.split(","):

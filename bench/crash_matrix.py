@@ -5,6 +5,12 @@ and a summary per engine of acknowledged writes lost and deleted keys back
 (both must be 0; exit status 1 otherwise).
 
   bench/crash_matrix.py [--runs 200] [--seed S] [--engines vireo,redis]
+                        [--ports BASE]
+
+--ports (or VIREO_MANAGER_TEST_PORTS) is the first of the 1000 ports the
+runs use (default 31000); a range inside the kernel's ephemeral range is
+refused (a killed node's port can be taken by any outgoing connection).
+--seed S --runs 1 replays the run a full bench printed as seed S.
 """
 
 import argparse
@@ -17,6 +23,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tests", "manager"))
 
 from crash_matrix import run_one  # noqa: E402
+import harness  # noqa: E402
 from harness import ManagerProcess  # noqa: E402
 
 
@@ -25,7 +32,9 @@ def main():
   ap.add_argument("--runs", type=int, default=200)
   ap.add_argument("--seed", type=int, default=random.randrange(1 << 30))
   ap.add_argument("--engines", default="vireo,redis")
+  ap.add_argument("--ports", type=int, default=harness.PORT_BASE)
   args = ap.parse_args()
+  harness.PORT_BASE = args.ports
   status = 0
   for engine in args.engines.split(","):
     status |= run(args, engine)

@@ -18,7 +18,7 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def free_port():
-  """A random port in 20000-60000 that is free right now (other people run
+  """A random port in 10000-32767 that is free right now (other people run
   servers on this machine, so sequential ports would collide)."""
   for _ in range(200):
     port = random.randint(10000, 32767)  # below the ephemeral range

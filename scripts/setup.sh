@@ -5,7 +5,7 @@ set -euo pipefail
 
 PACKAGES=(
   build-essential cmake ninja-build ccache clang libclang-rt-14-dev
-  libgtest-dev libxxhash-dev libjemalloc-dev liblzf-dev
+  libgtest-dev libxxhash-dev libjemalloc-dev liblzf-dev liburing-dev
   liblua5.1-0-dev lua-cjson-dev lua-bitop-dev
   redis-server redis-tools python3 python3-redis
   awscli python3-boto3

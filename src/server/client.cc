@@ -153,6 +153,24 @@ void Client::CountInput(size_t n) {
   (is_master ? st.net_repl_input_bytes : st.net_input_bytes) += uint64_t(n);
 }
 
+void Client::AccountBatchedWrite(ssize_t result) {
+  if (result < 0) {
+    // EAGAIN: the socket is full (Flush's own write finds that out again and
+    // watches EPOLLOUT); other errors end the connection as in Flush.
+    if (result != -EAGAIN && result != -EINTR) server_->CloseClient(this);
+    return;
+  }
+  AccountSent(size_t(result));
+}
+
+void Client::AccountSent(size_t n) {
+  sent_ += n;
+  net_output_bytes += uint64_t(n);
+  ServerStats& st = server_->stats();
+  ++st.writes_processed;
+  (replica ? st.net_repl_output_bytes : st.net_output_bytes) += uint64_t(n);
+}
+
 bool Client::Flush() {
   std::string& out = reply.buffer();
   while (sent_ < out.size()) {
@@ -175,11 +193,7 @@ bool Client::Flush() {
       server_->CloseClient(this);
       return false;
     }
-    sent_ += size_t(n);
-    net_output_bytes += uint64_t(n);
-    ServerStats& st = server_->stats();
-    ++st.writes_processed;
-    (replica ? st.net_repl_output_bytes : st.net_output_bytes) += uint64_t(n);
+    AccountSent(size_t(n));
   }
   if (sent_ == out.size()) {
     out.clear();

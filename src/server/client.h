@@ -43,6 +43,12 @@ class Client : public IoHandler, public ClientSession {
   // Sends pending reply bytes without blocking; registers for EPOLLOUT when
   // the socket is full. Returns false if the connection failed.
   bool Flush();
+  // A batched flush (net/batch_writer.h): whether this connection can be
+  // written by a plain send (not TLS), and the result of one such send of
+  // its pending output, taken as Flush takes a write()'s (Flush then
+  // finishes the bookkeeping without a system call when all of it went).
+  bool PlainSocket() const { return tls_ == nullptr; }
+  void AccountBatchedWrite(ssize_t result);
   // Stops or resumes reading the socket (a paused client must not keep a
   // level-triggered epoll firing for input it will not read yet).
   void SetReading(bool on);
@@ -125,6 +131,7 @@ class Client : public IoHandler, public ClientSession {
   uint64_t id_;
   std::string addr_, laddr_;
   size_t sent_ = 0;       // bytes of reply.buffer() already written
+  void AccountSent(size_t n);  // n more bytes written: offsets and counters
   bool want_write_ = false;
   bool reading_ = true;
 };

@@ -44,7 +44,7 @@ void Server::Notify(uint32_t cls, std::string_view event, std::string_view key, 
 }
 
 void Server::OutputAdded(Client* c) {
-  QueueWrite(c);
+  QueuePush(c);
   CheckOutputLimit(c);
   ClientMemoryChanged(c);
 }

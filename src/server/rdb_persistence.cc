@@ -187,6 +187,8 @@ void Server::FinishBgsave(bool ok, const std::string& error) {
     rdb_.last_save_ok = false;
     rdb_.last_save_try_sec = now / 1000;
   }
+  job.reset();  // the snapshot is over: a sync may start the next one
+  repl_->BgsaveEnded(ok, false, error);
 }
 
 void Server::AbortBgsave(const char* reason) {
@@ -195,6 +197,8 @@ void Server::AbortBgsave(const char* reason) {
   job->snap.Abort();
   // Like a child killed on purpose: not an error (rdb_last_bgsave_status stays).
   VLOG_NOTICE("Background saving stopped: %s", reason);
+  job.reset();
+  repl_->BgsaveEnded(false, true, reason);
 }
 
 Server::BgsaveProgress Server::bgsave_progress() const {

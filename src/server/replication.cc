@@ -13,7 +13,6 @@
 #include "base/log.h"
 #include "base/memory_stats.h"
 #include "base/numbers.h"
-#include "persistence/rdb_file.h"
 #include "server/client.h"
 #include "server/script_runner.h"
 #include "server/server.h"
@@ -135,6 +134,12 @@ void Replication::AppendToReplica(Client* c, std::string_view bytes) {
     case ReplicaPeer::kWaitAck:
       p.held.append(bytes);
       return;
+    case ReplicaPeer::kWaitBgsaveEnd:
+    case ReplicaPeer::kSendBulk:
+      // Redis keeps this in the replica's output buffer, under its limit.
+      p.held.append(bytes);
+      server_.CheckOutputLimit(c);
+      return;
     case ReplicaPeer::kOnline:
       c->reply.buffer().append(bytes);
       server_.QueueWrite(c);
@@ -229,6 +234,11 @@ void Replication::HandlePsync(Client* c, std::string_view replid, std::string_vi
   stats_.sync_full++;
   c->replica = std::move(peer);
   replica_clients_.push_back(c);
+  if (sync_snap_) {
+    VLOG_NOTICE("Current BGSAVE has socket target. Waiting for next BGSAVE for SYNC");
+  } else if (server_.bgsave_in_progress() && AttachToDiskSync(c)) {
+    return;
+  }
   if (!backlog_) {
     // A fresh history for the first replica (Redis 7.0 changes the id here).
     replid_ = NewReplId();
@@ -248,9 +258,10 @@ void Replication::ChangeReplicationId() {
 }
 
 void Replication::StartFullSyncs(int64_t now_ms, bool force) {
-  // One streamed payload at a time: replicas arriving meanwhile wait for the
-  // next one, as they wait for Redis's next RDB child.
-  if (sync_snap_) return;
+  // One payload at a time: replicas arriving meanwhile wait for the next
+  // one, as they wait for Redis's next RDB child (a disk-based save may be
+  // shared: AttachToDiskSync).
+  if (sync_snap_ || disk_sync_save_) return;
   std::vector<Client*> waiting;
   int64_t oldest = now_ms;
   for (Client* c : replicas()) {
@@ -259,83 +270,23 @@ void Replication::StartFullSyncs(int64_t now_ms, bool force) {
     oldest = std::min(oldest, c->replica->sync_requested_ms);
   }
   if (waiting.empty()) return;
-  if (diskless_sync_ && !force) {
-    // repl-diskless-sync-delay lets more replicas join one transfer.
+  // Redis 7.0's startBgsaveForReplication: the image goes to the sockets
+  // when diskless and every waiting replica reads EOF-marked payloads (the
+  // lowest capability decides), otherwise to the dump file; a disk target
+  // starts at once, a socket target after repl-diskless-sync-delay (or when
+  // -max-replicas are waiting) so more replicas join one transfer.
+  bool socket_target = diskless_sync_;
+  for (Client* c : waiting) socket_target = socket_target && c->replica->capa_eof && !c->replica->old_sync;
+  if (socket_target && !force) {
     const bool enough = diskless_max_replicas_ > 0 && int(waiting.size()) >= diskless_max_replicas_;
     if (!enough && now_ms - oldest < int64_t(diskless_delay_s_) * 1000) return;
   }
-  if (diskless_sync_) {
-    std::vector<Client*> streamed, rest;
-    for (Client* c : waiting) (c->replica->capa_eof && !c->replica->old_sync ? streamed : rest).push_back(c);
-    // A BGSAVE or AOF rewrite holds the keyspace's one live snapshot: wait.
-    if (!streamed.empty() && !server_.keyspace().preserver()) StartStreamedSync(streamed);
-    waiting.swap(rest);
-    if (waiting.empty()) return;
-  }
-  std::string payload, error;
-  const bool to_disk = !diskless_sync_;
-  VLOG_NOTICE("Starting BGSAVE for SYNC with target: %s", to_disk ? "disk" : "replicas sockets");
-  if (!ProducePayload(to_disk, &payload, &error)) {
-    VLOG_WARNING("BGSAVE for replication failed: %s", error.c_str());
-    for (Client* c : waiting) server_.CloseClient(c);
-    return;
-  }
-  // The stream after the payload starts with a SELECT.
-  stream_db_ = -1;
-  if (sink_registered_) server_.propagator().ForgetSelectedDb(this);
-  for (Client* c : waiting) {
-    ReplicaPeer& p = *c->replica;
-    std::string& out = c->reply.buffer();
-    if (!p.old_sync) out += "+FULLRESYNC " + replid_ + " " + std::to_string(master_repl_offset_) + "\r\n";
-    if (diskless_sync_ && p.capa_eof) {
-      const std::string mark = NewReplId();
-      out += "$EOF:" + mark + "\r\n";
-      out += payload;
-      out += mark;
-      p.state = p.old_sync ? ReplicaPeer::kOnline : ReplicaPeer::kWaitAck;
-    } else {
-      out += "$" + std::to_string(payload.size()) + "\r\n";
-      out += payload;
-      p.state = ReplicaPeer::kOnline;
-    }
-    p.payload_end = c->net_output_bytes + c->pending_output();
-    p.ack_time_ms = now_ms;
-    server_.QueueWrite(c);
-    VLOG_NOTICE("Synchronization with replica %s succeeded", c->addr().c_str());
-  }
-}
-
-bool Replication::ProducePayload(bool to_disk, std::string* payload, std::string* error) {
-  RdbSaveOptions opts;
-  opts.compress = server_.cfg().rdbcompression;
-  opts.checksum = server_.cfg().rdbchecksum;
-  opts.now_ms = NowMs();
-  opts.used_memory = ReadMemoryStats().allocated;
-  opts.repl_id = replid_;
-  opts.repl_offset = master_repl_offset_;
-  opts.repl_stream_db = std::max(stream_db_, 0);
-  opts.access = server_.RdbAccessOpcodes();
-  for (const auto& [name, lib] : server_.scripts().functions().libraries()) opts.functions.push_back(lib.code);
-  if (!to_disk) return SaveRdbToString(server_.keyspace(), opts, payload, error);
-  // Disk-based sync: the image is the node's dump file, as BGSAVE writes it.
-  if (!server_.SaveRdb(error)) return false;
-  FILE* f = fopen(server_.RdbPath().c_str(), "rb");
-  if (!f) {
-    *error = "can't open " + server_.RdbPath();
-    return false;
-  }
-  char buf[1 << 16];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), f)) > 0) payload->append(buf, n);
-  fclose(f);
-  // The image is in memory now. A node that persists nothing keeps no file
-  // made only to feed replicas (Redis: removeRDBUsedToSyncReplicas), so a
-  // later start cannot load it as if it were current.
-  if (server_.cfg().rdb_del_sync_files && PersistenceDisabled()) {
-    VLOG_NOTICE("Removing the RDB file used to feed replicas in a persistence-less instance");
-    unlink(server_.RdbPath().c_str());
-  }
-  return true;
+  // One live snapshot per keyspace: a BGSAVE or AOF rewrite running means
+  // waiting for the next turn (Cron and BgsaveEnded retry), as Redis waits
+  // for its child.
+  if (server_.keyspace().preserver() || server_.bgsave_in_progress()) return;
+  if (socket_target) return StartStreamedSync(waiting);
+  StartDiskSync(waiting);
 }
 
 bool Replication::PersistenceDisabled() const {
@@ -412,6 +363,7 @@ void Replication::ServeWaiters(int64_t now_ms) {
 
 void Replication::BeforeSleep() {
   if (sync_snap_) StepStreamedSync();
+  if (bulk_transfers_) StepBulkTransfers();
   if (failover_state_ != FailoverState::kNone) UpdateFailover(NowMs());
   if (!waiters_.empty()) ServeWaiters(NowMs());
   if (getack_pending_ && !waiters_.empty() && !replica_clients_.empty()) {
@@ -436,6 +388,12 @@ void Replication::ClientClosed(Client* c) {
   if (c->replica) {
     replica_clients_.erase(std::remove(replica_clients_.begin(), replica_clients_.end(), c), replica_clients_.end());
     sync_targets_.erase(std::remove(sync_targets_.begin(), sync_targets_.end(), c), sync_targets_.end());
+    if (c->replica->state == ReplicaPeer::kSendBulk) {
+      // Its reader (the file descriptor) goes with the ReplicaPeer; the
+      // other replicas' transfers go on.
+      --bulk_transfers_;
+      VLOG_WARNING("Replica %s dropped during the transfer of the RDB file", c->addr().c_str());
+    }
     VLOG_NOTICE("Connection with replica %s lost.", c->addr().c_str());
     if (replica_clients_.empty()) no_replicas_since_ms_ = NowMs();
   }
@@ -481,11 +439,13 @@ void Replication::Cron(int64_t now_ms) {
   }
   for (Client* c : replicas()) {
     ReplicaPeer& p = *c->replica;
-    if (p.state == ReplicaPeer::kWaitBgsave) {
-      // Keep-alive newline while the payload is not ready.
+    if (p.state == ReplicaPeer::kWaitBgsave || p.state == ReplicaPeer::kWaitBgsaveEnd) {
+      // Keep-alive newline while the payload is not ready (replicas skip
+      // empty lines before the payload's header).
       c->reply.buffer() += "\n";
       server_.QueueWrite(c);
-    } else if (p.state != ReplicaPeer::kSendingPayload && !p.old_sync && now_ms - p.ack_time_ms > timeout_ms) {
+    } else if (p.state != ReplicaPeer::kSendingPayload && p.state != ReplicaPeer::kSendBulk && !p.old_sync &&
+               now_ms - p.ack_time_ms > timeout_ms) {
       VLOG_WARNING("Disconnecting timedout replica (streaming sync): %s", c->addr().c_str());
       server_.CloseClient(c);
     }
@@ -502,6 +462,7 @@ void Replication::Cron(int64_t now_ms) {
     VLOG_NOTICE("Replication backlog freed after %lld seconds without connected replicas.", backlog_ttl_s_);
   }
   StartFullSyncs(now_ms, false);
+  RemoveSyncRdbIfUnused();
   ServeWaiters(now_ms);
   UpdateFailover(now_ms);
 }
@@ -568,9 +529,9 @@ void Replication::AppendInfo(std::string* out, int64_t now_ms) const {
   for (const Client* c : reps) {
     const ReplicaPeer& p = *c->replica;
     const std::string ip = ReplicaIp(*c);
-    const char* state = p.state == ReplicaPeer::kWaitBgsave ? "wait_bgsave"
-                        : p.state == ReplicaPeer::kWaitAck || p.state == ReplicaPeer::kSendingPayload ? "send_bulk"
-                                                            : "online";
+    const char* state = p.state == ReplicaPeer::kWaitBgsave || p.state == ReplicaPeer::kWaitBgsaveEnd ? "wait_bgsave"
+                        : p.state == ReplicaPeer::kOnline ? "online"
+                                                          : "send_bulk";
     line("slave" + num(i++), "ip=" + ip + ",port=" + num(p.listening_port) + ",state=" + state +
                                  ",offset=" + num(p.ack_offset) + ",lag=" + num((now_ms - p.ack_time_ms) / 1000));
   }

@@ -13,8 +13,9 @@
 //
 // Primary role (replication_primary.cc): PSYNC/SYNC from a client makes it a
 // replica: +CONTINUE from the backlog when the id and offset allow it,
-// otherwise +FULLRESYNC with an RDB image produced by ProducePayload (the one
-// place the snapshot job replaces) after repl-diskless-sync-delay. The
+// otherwise +FULLRESYNC with an RDB image: streamed into the sockets
+// (diskless, repl_sync_stream.cc) or written by a background BGSAVE job and
+// then sent from the file in bounded steps (disk-based, repl_disk_sync.cc). The
 // propagated stream (FeedStream) goes to the backlog and every replica's
 // output; ACKs are tracked for WAIT, INFO and min-replicas-to-write.
 //
@@ -48,6 +49,8 @@ std::string ReplicaIp(const Client& c);
 struct ReplicaPeer {
   enum State {
     kWaitBgsave,  // asked for a full resync; the payload is not produced yet
+    kWaitBgsaveEnd,  // disk-based: +FULLRESYNC sent, the BGSAVE writes the file (stream held)
+    kSendBulk,       // disk-based: the file is being sent from disk (stream held)
     kSendingPayload,  // an EOF-marked payload is being streamed (stream held)
     kWaitAck,     // EOF-marked payload queued: stream held until its first ACK
     kOnline,
@@ -66,6 +69,16 @@ struct ReplicaPeer {
   // output before it is not counted by client-output-buffer-limit (Redis
   // sends the payload apart from the output buffer).
   uint64_t payload_end = 0;
+  // Disk-based sync (kSendBulk): the dump file, read ahead a bounded amount
+  // at a time (never the whole file in memory).
+  int bulk_fd = -1;
+  uint64_t bulk_size = 0;
+  uint64_t bulk_off = 0;
+
+  ReplicaPeer() = default;
+  ReplicaPeer(const ReplicaPeer&) = delete;
+  ReplicaPeer& operator=(const ReplicaPeer&) = delete;
+  ~ReplicaPeer();
 };
 
 class Replication final : public PropagationSink {
@@ -230,9 +243,26 @@ class Replication final : public PropagationSink {
   void UpdateSinkRegistration();
   bool sink_registered_ = false;
   void StartFullSyncs(int64_t now_ms, bool force);
-  // The one place an RDB image for a full resync is made (foreground, until
-  // the incremental snapshot lands). False with *error.
-  bool ProducePayload(bool to_disk, std::string* payload, std::string* error);
+  // Disk-based full syncs (repl_disk_sync.cc; repl-diskless-sync no, or
+  // replicas that cannot read EOF-marked payloads): the node's BGSAVE job
+  // writes the dump file in the background; the replicas get +FULLRESYNC
+  // at its start and hold the stream from that offset; when the file is
+  // done it is sent to each from disk, a bounded read-ahead at a time.
+  void StartDiskSync(const std::vector<Client*>& targets);
+  // A replica asking for a full sync while a BGSAVE for sync runs shares it
+  // when Redis 7.0 would: another replica already waits for that save and
+  // its capabilities are a subset of this one's. True when attached.
+  bool AttachToDiskSync(Client* c);
+  // Tops up the read-ahead of replicas in kSendBulk (BeforeSleep).
+  void StepBulkTransfers();
+  // rdb-del-sync-files: the file a sync made is removed once no replica
+  // needs it, when the node persists nothing (Redis's
+  // removeRDBUsedToSyncReplicas).
+  void RemoveSyncRdbIfUnused();
+  bool disk_sync_save_ = false;        // the running BGSAVE is for replicas
+  int64_t disk_sync_offset_ = 0;       // the offset its image is taken at
+  bool rdb_generated_by_sync_ = false;
+  int bulk_transfers_ = 0;             // replicas in kSendBulk
   // No save points and no AOF: rdb-del-sync-files applies (Redis's
   // allPersistenceDisabled).
   bool PersistenceDisabled() const;
@@ -262,6 +292,11 @@ class Replication final : public PropagationSink {
   // Stops a streamed payload, closing its replicas (the dataset is about to
   // be replaced wholesale, e.g. DEBUG RELOAD).
   void AbortStreamedSync(const char* why);
+  // The node's BGSAVE ended (Server::FinishBgsave / AbortBgsave): replicas
+  // waiting for it get the file (ok) or are closed (a failed or stopped
+  // save, as Redis frees them when its child fails); replicas waiting for
+  // the next save get one.
+  void BgsaveEnded(bool ok, bool aborted, const std::string& error);
  private:
   void AppendToReplica(Client* c, std::string_view bytes);
   void DisconnectReplicas();

@@ -277,6 +277,7 @@ void Server::FreeClosedClients() {
     drop(monitors_);
     drop(paused_clients_);
     drop(pending_writes_);
+    drop(pending_pushes_);
     drop(resumed_);
     blocking_.Unblock(c);
     pubsub_.RemoveClient(c);
@@ -292,6 +293,43 @@ void Server::QueueWrite(Client* c) {
   if (!c->pending_write) {
     c->pending_write = true;
     pending_writes_.push_back(c);
+  }
+}
+
+void Server::QueuePush(Client* c) {
+  if (!c->pending_write) {
+    c->pending_write = true;
+    pending_pushes_.push_back(c);
+  }
+}
+
+void Server::FlushPendingWrites() {
+  // Two or more plain sockets with output: one io_uring submit carries all
+  // their sends (a lone write() is cheaper for one). Flush below then only
+  // does the bookkeeping, or writes what a full socket left.
+  if (batch_writer_.ok() && pending_writes_.size() + pending_pushes_.size() >= 2) {
+    for (std::vector<Client*>* list : {&pending_writes_, &pending_pushes_}) {
+      for (Client* c : *list) {
+        if (!c->closing && c->PlainSocket() && c->has_pending_output()) {
+          const std::string& out = c->reply.buffer();
+          const size_t n = c->pending_output();
+          batch_writer_.Add(c->fd(), out.data() + (out.size() - n), n, c);
+        }
+      }
+    }
+    if (batch_writer_.queued() >= 2) {
+      batch_writer_.Submit([](void* tag, ssize_t res) { static_cast<Client*>(tag)->AccountBatchedWrite(res); });
+    } else {
+      batch_writer_.Discard();  // one send: Flush's write() is cheaper
+    }
+  }
+  for (std::vector<Client*>* list : {&pending_writes_, &pending_pushes_}) {
+    for (size_t i = 0; i < list->size(); ++i) {
+      Client* c = (*list)[i];
+      c->pending_write = false;
+      if (!c->closing) c->Flush();
+    }
+    list->clear();
   }
 }
 
@@ -607,17 +645,14 @@ void Server::BeforeSleep() {
   // An eviction run that spent its time budget goes on here (Redis's
   // evictionTimeProc), a slice per loop turn, until memory is under the limit.
   if (evictor_.running()) PerformEvictions();
-  if (bgsave_ || rdb_.bgsave_scheduled) BgsaveStep();
   tracking_.BroadcastPending();  // BCAST invalidations, one message per prefix
   // The AOF is written (and with appendfsync always, synced) before any
   // reply leaves: a client never sees a write the file does not hold.
   aof_->BeforeSleep();
-  for (size_t i = 0; i < pending_writes_.size(); ++i) {
-    Client* c = pending_writes_[i];
-    c->pending_write = false;
-    if (!c->closing) c->Flush();
-  }
-  pending_writes_.clear();
+  FlushPendingWrites();
+  // The BGSAVE slice runs after the replies are out: a client whose command
+  // ran this turn does not wait behind the snapshot's slice as well.
+  if (bgsave_ || rdb_.bgsave_scheduled) BgsaveStep();
   // maxmemory-clients: after the writes, as Redis's beforeSleep (a client
   // whose output just drained is no longer a candidate).
   if (client_eviction_limit_) EvictClients();
@@ -644,12 +679,7 @@ void Server::ProcessEventsWhileLoading(uint64_t loaded_bytes) {
 void Server::ProcessEventsWhileBusy() {
   loop_.PollOnce(0);
   // Replies only: closed clients are freed after the script, never under it.
-  for (size_t i = 0; i < pending_writes_.size(); ++i) {
-    Client* c = pending_writes_[i];
-    c->pending_write = false;
-    if (!c->closing) c->Flush();
-  }
-  pending_writes_.clear();
+  FlushPendingWrites();
 }
 
 int Server::Run() {
@@ -658,9 +688,7 @@ int Server::Run() {
   loop_.Run();
   aof_->FlushForShutdown();
   // Best effort: deliver replies already produced (e.g. to SHUTDOWN callers is not needed).
-  for (Client* c : pending_writes_) {
-    if (!c->closing) c->Flush();
-  }
+  FlushPendingWrites();
   VLOG_WARNING("Vireo is now ready to exit, bye bye...");
   return 0;
 }

@@ -21,6 +21,7 @@
 #include "commands/core/command.h"
 #include "engine/eviction.h"
 #include "engine/keyspace.h"
+#include "net/batch_writer.h"
 #include "net/event_loop.h"
 #include "net/tls.h"
 #include "persistence/snapshot_job.h"
@@ -450,7 +451,18 @@ class Server final : public CommandServices {
   // address; apart from listen_fds_ because they change at run time.
   std::map<int, std::vector<std::pair<int, std::unique_ptr<IoHandler>>>> endpoint_listeners_;
   std::unordered_map<uint64_t, std::unique_ptr<Client>> clients_;  // owns every client
+  // Clients with output to write before the next sleep. Replies to commands
+  // go first, output pushed to other clients (pub/sub deliveries,
+  // invalidations) after them: the clients that sent requests get their
+  // replies, and can send the next ones, while a fan-out is still being
+  // written, so the next loop turn finds more requests ready and each
+  // subscriber's write carries more messages (Redis's pending-write list
+  // ends up in the same order: it adds at the head).
   std::vector<Client*> pending_writes_;
+  std::vector<Client*> pending_pushes_;
+  BatchWriter batch_writer_;  // one io_uring submit for the flush's sends
+  void QueuePush(Client* c);
+  void FlushPendingWrites();
   std::vector<Client*> to_free_;
   std::vector<Client*> monitors_;
   std::vector<Client*> paused_clients_;

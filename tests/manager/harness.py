@@ -1,6 +1,8 @@
 """Test harness: runs a real vireo-manager process and talks to its API.
 
-ManagerProcess picks free ports in 31000-31999 (each instance takes a block),
+ManagerProcess picks free ports in 31000-31999 (each instance takes a block;
+VIREO_MANAGER_TEST_PORTS moves the base, never into the kernel's ephemeral
+range, where outgoing connections take a stopped node's port),
 starts the manager with a temp data dir, and on stop() kills the manager and
 every node process it started, then removes the directory. Not thread-safe;
 one per test class.
@@ -23,6 +25,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
 from vireo_manager import client as api_client  # noqa: E402
 from vireo_manager import credentials as api_credentials  # noqa: E402
 from vireo_manager import nat as vireo_nat  # noqa: E402
+from vireo_manager import ports as manager_ports  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -55,6 +58,10 @@ def _claim_block():
 
   Blocks are reused round-robin: a stopped ManagerProcess frees its block.
   """
+  why = manager_ports.conflict_message("VIREO_MANAGER_TEST_PORTS", PORT_BASE,
+                                       PORT_BASE + 10 * BLOCK - 1)
+  if why:
+    raise RuntimeError(why)
   for _ in range(10):
     base = PORT_BASE + (_next_block[0] % 10) * BLOCK
     _next_block[0] += 1

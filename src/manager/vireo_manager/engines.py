@@ -74,17 +74,26 @@ def describe_missing(engine):
           f"{where} (set {var}).")
 
 
-def commands(path, port):
+# Directory name prefix of a command probe's working directory. A dot
+# cannot start a node id, so inside the nodes directory it names no node.
+PROBE_PREFIX = ".probe-"
+
+
+def commands(path, port, parent=None):
   """The engine's top-level command names (lower case), probed once.
 
   Starts the binary on `port` (a free port the caller reserved) with no
-  persistence, asks COMMAND LIST and stops it.
+  persistence, asks COMMAND LIST and stops it. It runs in a PROBE_PREFIX
+  directory under `parent` (the manager's nodes directory), so that a probe
+  a killed manager left running is found and stopped by the next one
+  (Supervisor.adopt_all) like any process no node wants.
   """
   key = (path, os.stat(path).st_mtime_ns)
   with _probe_lock:
     if key in _probed:
       return _probed[key]
-    tmp = tempfile.mkdtemp(prefix="vireo-probe-")
+    tmp = tempfile.mkdtemp(prefix=PROBE_PREFIX if parent else
+                           "vireo-probe-", dir=parent)
     err_path = os.path.join(tmp, "stderr")
     with open(err_path, "wb") as err:
       proc = subprocess.Popen(

@@ -12,7 +12,7 @@ import ssl
 import sys
 import threading
 
-from . import credentials, listen
+from . import credentials, listen, ports
 from .auth import Authenticator
 from .http_api import make_server
 from .manager import Manager
@@ -87,6 +87,15 @@ def main(argv=None):
                   "rules (nftables; needs root, nft and conntrack), the "
                   "vireo-forwarder process, or NAT when possible (auto)")
   args = ap.parse_args(argv)
+  # Ports that must be listenable again after a stop stay out of the range
+  # the kernel gives outgoing connections (ports.py says why).
+  for what, lo, hi in (("--node-ports", *args.node_ports),
+                       ("--sentinel-port", args.sentinel_port,
+                        args.sentinel_port),
+                       ("--listen port", args.listen[1], args.listen[1])):
+    why = lo and ports.conflict_message(what, lo, hi)
+    if why:
+      ap.error(why)
 
   os.makedirs(args.data_dir, exist_ok=True)
   cred_path = args.credentials or os.path.join(args.data_dir, "credentials")

@@ -13,12 +13,12 @@ lock, taken before the store's internal lock, never the other way round.
 
 import os
 import secrets
-import socket
 import sys
 import threading
 import time
 
-from . import engines, failover, groups, ops, paramgroups, resp, snapshots
+from . import (engines, failover, groups, listen, ops, paramgroups, ports,
+               resp, snapshots)
 from .forwarder import ForwardedEndpoint, ForwarderProcess
 from .nat import NatTable
 from . import nat
@@ -199,7 +199,8 @@ class Manager:
     if ports is None:
       raise RuntimeError("no free port to probe the engine's commands")
     try:
-      have = engines.commands(binary, ports[0])
+      have = engines.commands(binary, ports[0],
+                              os.path.join(self.data_dir, "nodes"))
     finally:
       self.release_ports(ports)
     return [c for c in engines.ADMIN_COMMANDS if c in have]
@@ -240,7 +241,7 @@ class Manager:
       for port in range(self.node_ports[0], self.node_ports[1] + 1):
         if port in used or port == self.sentinel_port:
           continue
-        if _port_free(port):
+        if _port_usable(port):
           got.append(port)
           if len(got) == count:
             self._reserved.update(got)
@@ -460,6 +461,18 @@ class Manager:
         if others_alive:
           self.health.kick()
           return
+      if not is_primary and not _port_usable(node["port"]):
+        # Another socket holds the replica's port (an outgoing connection
+        # given it by the kernel while the node was down, say): it would
+        # exit at every start and never come back. It moves instead (its
+        # clients use the reader endpoint, which follows). A primary keeps
+        # its port and shows incompatible-network (node_status): with
+        # other members alive it is failed over first (after_health_round)
+        # and then comes back here as a replica; alone it has no data to
+        # lose by waiting for the operator.
+        node = self._move_node(node)
+        if node is None:
+          return
       primary_port = None
       if not is_primary:
         primary_port = self.store.get("nodes", group["primary"])["port"]
@@ -471,6 +484,26 @@ class Manager:
                         ("primary" if is_primary else "replica"))
       except OSError as e:
         self.log(f"cannot start {node['id']}: {e}")
+
+  def _move_node(self, node):
+    """Gives a stopped node a free port from the node range (the caller
+    holds its group lock); returns the updated node, None when none is
+    free (the next restart attempt tries again)."""
+    got = self.alloc_ports(1)
+    if got is None:
+      self.log(f"cannot restart {node['id']}: port {node['port']} is taken "
+               "and no port of the node range is free")
+      return None
+    try:
+      self.store.update("nodes", node["id"], port=got[0])
+    finally:
+      self.release_ports(got)
+    self.events.add("cache-cluster", node["id"],
+                    f"Cache node moved from port {node['port']} to port "
+                    f"{got[0]}: another process holds port {node['port']}")
+    self.log(f"moved {node['id']} from port {node['port']} to {got[0]} "
+             "(its port is taken)")
+    return self.store.get("nodes", node["id"])
 
   def after_health_round(self):
     now = time.monotonic()
@@ -612,11 +645,6 @@ class Manager:
     return ok, "ERR " + why if not ok else ""
 
 
-def _port_free(port):
-  with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-      s.bind(("127.0.0.1", port))
-      return True
-    except OSError:
-      return False
+def _port_usable(port):
+  """A node could listen on `port` now, on every address nodes bind."""
+  return all(ports.port_free(port, host) for host in listen.hosts())

@@ -13,6 +13,7 @@ manager) so the role written into its config cannot race with a failover.
 """
 
 import os
+import shutil
 import signal
 import subprocess
 import threading
@@ -87,6 +88,12 @@ class Supervisor:
         continue   # a child of the node (BGSAVE): goes with its parent
       found.setdefault(node_id, []).append(pid)
     for node_id, pids in sorted(found.items()):
+      if node_id.startswith(engines.PROBE_PREFIX):
+        # A command probe (engines.commands) whose manager was killed.
+        for pid in pids:
+          _signal(pid, signal.SIGKILL)
+          self.m.log(f"stopped left-over command probe {pid}")
+        continue
       node = self.m.store.get("nodes", node_id)
       keep = None
       if node and node.get("desired") in ("running", "creating"):
@@ -105,6 +112,12 @@ class Supervisor:
           self.m.events.add("cache-cluster", node_id,
                             "Stopped a node process no node wanted "
                             f"(pid {pid}) after manager restart")
+
+    # Their directories (a probe's is removed by the probe itself unless
+    # its manager died first).
+    for entry in os.listdir(nodes_dir):
+      if entry.startswith(engines.PROBE_PREFIX):
+        shutil.rmtree(os.path.join(nodes_dir, entry), ignore_errors=True)
 
   # --- node control ---------------------------------------------------------
   def start_node(self, node, primary_port, wait=True):

@@ -181,11 +181,79 @@ class NatEndpoints(unittest.TestCase):
     mgr.proc.wait(10)
     self.assertNotIn(f"table inet {mgr.nat_table()}", tables())
 
+  def test_switching_endpoint_mode_retires_the_other(self):
+    """A manager restarted in the other mode takes the endpoints over: the
+    forwarder an earlier manager left is stopped once the NAT rules are in,
+    and the NAT table is removed (its connections cut) once the forwarder
+    listens, so the two never both claim the endpoint ports."""
+    mgr = ManagerProcess(endpoint_mode="forwarder").start()
+    self.addCleanup(mgr.stop)
+    mgr.call("CreateReplicationGroup", ReplicationGroupId="natm",
+             Engine="redis")
+    pport, _ = ports_of(mgr.wait_status("natm"))
+    pid_file = os.path.join(mgr.data_dir, "forwarder", "forwarder.pid")
+    with open(pid_file) as f:
+      fpid = int(f.read())
+    redis.Redis(port=pport, socket_timeout=2).set("m", "1")
+    mgr.kill_manager()
+    mgr.extra_args = ["--endpoint-mode", "nat"]
+    mgr.start()
+    mgr.wait_status("natm")
+    self.assertIn(f"table inet {mgr.nat_table()}", tables())
+    wait_for(lambda: not os.path.exists(f"/proc/{fpid}"), 10,
+             "the forwarder stopped")
+    self.assertEqual(redis.Redis(port=pport, socket_timeout=2).get("m"),
+                     b"1")
+    via_nat = socket.create_connection(("127.0.0.1", pport))
+    via_nat.sendall(b"PING\r\n")
+    self.assertEqual(via_nat.recv(64), b"+PONG\r\n")
+    mgr.kill_manager()
+    mgr.extra_args = ["--endpoint-mode", "forwarder"]
+    mgr.start()
+    mgr.wait_status("natm")
+    self.assertNotIn(f"table inet {mgr.nat_table()}", tables())
+    # The connection the NAT rule redirected was ended ...
+    via_nat.settimeout(10)
+    try:
+      self.assertEqual(via_nat.recv(64), b"")
+    except (ConnectionAbortedError, ConnectionResetError):
+      pass
+    via_nat.close()
+    # ... and new ones reach the node through the new forwarder.
+    with open(pid_file) as f:
+      self.assertNotEqual(int(f.read()), fpid)
+    self.assertEqual(redis.Redis(port=pport, socket_timeout=2).get("m"),
+                     b"1")
+
+
+class FallsBackToTheForwarder(unittest.TestCase):
+  def test_auto_without_nft_uses_the_forwarder(self):
+    """--endpoint-mode auto where NAT endpoints cannot run (here: nft and
+    conntrack not on PATH) serves the endpoints with vireo-forwarder and
+    says why in its log."""
+    mgr = ManagerProcess(endpoint_mode="auto")
+    mgr.fault_env = {"PATH": "/usr/bin:/bin"}
+    self.addCleanup(mgr.stop)
+    mgr.start()
+    mgr.call("CreateReplicationGroup", ReplicationGroupId="natb",
+             Engine="redis")
+    pport, _ = ports_of(mgr.wait_status("natb"))
+    self.assertTrue(os.path.exists(
+        os.path.join(mgr.data_dir, "forwarder", "forwarder.pid")))
+    if not WHY_NOT:
+      self.assertNotIn(f"table inet {mgr.nat_table()}", tables())
+    c = redis.Redis(port=pport, socket_timeout=2)
+    self.assertTrue(c.set("x", "1"))
+    with open(os.path.join(mgr.tmp, "manager.log")) as f:
+      log = f.read()
+    self.assertRegex(log, r"engine redis endpoints: forwarder \((not "
+                     r"running as root|nft not found)\)")
+
 
 class ForcedNatRefused(unittest.TestCase):
-  @unittest.skipUnless(WHY_NOT, "NAT endpoints work here")
   def test_nat_mode_refused_where_unavailable(self):
     mgr = ManagerProcess(endpoint_mode="nat")
+    mgr.fault_env = {"PATH": "/usr/bin:/bin"}   # no nft, no conntrack
     self.addCleanup(mgr.stop)
     with self.assertRaises(RuntimeError):
       mgr.start()

@@ -13,6 +13,7 @@ lock, taken before the store's internal lock, never the other way round.
 
 import os
 import secrets
+import subprocess
 import sys
 import threading
 import time
@@ -127,8 +128,10 @@ class Manager:
         self.forwarder.ensure()
         self.forwarder.push()
       except OSError as e:
-        self.log(f"cannot run vireo-forwarder: {e}")
+        self.log(f"cannot serve the engine redis endpoints "
+                 f"({self.endpoint_mode}): {e}")
     self.forwarder.previous = {}
+    self._retire_other_endpoint_mode()
     # Adopt the node processes that outlived the previous manager (and stop
     # those no node wants), then finish or undo what it was doing.
     self.supervisor.adopt_all()
@@ -138,6 +141,26 @@ class Manager:
     self.health.start()
     self.metrics = MetricsSampler(self, self.metrics_interval)
     self.metrics.start()
+
+  def _retire_other_endpoint_mode(self):
+    """A manager of this data directory that ran in the other endpoint
+    mode left its endpoints serving (NAT rules or a forwarder process):
+    now that this mode serves them, the other goes, so the two never both
+    claim an endpoint port (NAT rules would shadow the forwarder for good)."""
+    if self.endpoint_mode == "nat":
+      old = ForwarderProcess(self)
+      if old.running() and (not self.forwarder.table or
+                            self.forwarder.running()):
+        self.log("engine redis endpoints now NAT rules: stopping the "
+                 "vireo-forwarder an earlier manager left running")
+        old.stop()
+    else:
+      try:
+        if nat.retire(self):
+          self.log("engine redis endpoints now served by vireo-forwarder: "
+                   "removed the NAT table an earlier manager left")
+      except (OSError, subprocess.SubprocessError) as e:
+        self.log(f"cannot remove the NAT table of an earlier manager: {e}")
 
   def stop(self):
     if self.metrics:
@@ -545,7 +568,8 @@ class Manager:
       try:
         self.forwarder.ensure()   # restarts it if it died
       except OSError as e:
-        self.log(f"cannot run vireo-forwarder: {e}")
+        self.log(f"cannot serve the engine redis endpoints "
+                 f"({self.endpoint_mode}): {e}")
     if now - self._last_slow_tick > 15:
       self._last_slow_tick = now
       snapshots.auto_tick(self)

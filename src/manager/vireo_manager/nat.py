@@ -41,6 +41,7 @@ Threading: NatTable is safe from any thread (one lock).
 """
 
 import hashlib
+import ipaddress
 import os
 import shutil
 import subprocess
@@ -61,6 +62,15 @@ def available():
   """None when NAT endpoints can be used here, else why not."""
   if os.geteuid() != 0:
     return "not running as root"
+  for host in listen.hosts():
+    # The rules match and rewrite IPv4 destinations; an IPv6 or wildcard
+    # --bind-address is served by the forwarder.
+    try:
+      a = ipaddress.ip_address(host)
+    except ValueError:
+      return f"bind address {host} is not an IP address"
+    if a.version != 4 or a.is_unspecified or a.is_multicast:
+      return f"bind address {host} is not one IPv4 unicast address"
   for tool in ("nft", "conntrack", "ss"):
     if not shutil.which(tool):
       return f"{tool} not found"
@@ -241,13 +251,30 @@ class NatTable:
           raise OSError(f"cannot create nft table {self.name}")
       return None
 
-  def stop(self):
-    """Removes the table (manager shutdown with cleanup)."""
+  def stop(self, cut=False):
+    """Removes the table (manager shutdown with cleanup; cut: also ends
+    the connections it redirected, when the forwarder takes over)."""
     with self._lock:
       subprocess.run(["nft", "delete", "table", "inet", self.name],
                      capture_output=True, timeout=10)
+      if cut:
+        for port in self.applied:
+          self._cut(port, None)
       self.applied = {}
       try:
         os.unlink(self.state_file)
       except OSError:
         pass
+
+
+def retire(m):
+  """In forwarder mode: removes the NAT table a manager of this data
+  directory left when it ran in NAT mode (the forwarder already listens),
+  and ends the connections it redirected, whose target no rule follows any
+  more. Returns True when there was one."""
+  if os.geteuid() != 0 or not shutil.which("nft") or \
+      not table_exists(table_name(m.data_dir)):
+    return False
+  t = NatTable(m)
+  t.stop(cut=bool(shutil.which("conntrack") and shutil.which("ss")))
+  return True

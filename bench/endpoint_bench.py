@@ -33,16 +33,22 @@ from harness import ManagerProcess  # noqa: E402
 BENCHMARK = "/usr/bin/redis-benchmark"
 
 
-def rps(port, test, pipeline, requests):
+def measure(port, test, pipeline, requests, clients=50):
+  """redis-benchmark's CSV row: (req/s, avg ms, p50 ms, p99 ms)."""
   out = subprocess.run(
-      [BENCHMARK, "-p", str(port), "-c", "50", "-n", str(requests),
+      [BENCHMARK, "-p", str(port), "-c", str(clients), "-n", str(requests),
        "-P", str(pipeline), "-r", "100000", "-t", test, "--csv", "-q"],
       capture_output=True, text=True, timeout=300).stdout
   for line in out.splitlines():
     cols = [c.strip('"') for c in line.split(",")]
     if cols and cols[0].upper().startswith(test.upper()):
-      return float(cols[1])
+      return (float(cols[1]), float(cols[2]), float(cols[4]),
+              float(cols[6]))
   raise RuntimeError(f"no result from redis-benchmark: {out!r}")
+
+
+def rps(port, test, pipeline, requests):
+  return measure(port, test, pipeline, requests)[0]
 
 
 def cpu_seconds(pid):
@@ -67,14 +73,20 @@ def main():
   ap.add_argument("--engines", default="vireo,redis")
   ap.add_argument("--endpoint-mode", default="auto",
                   choices=("auto", "nat", "forwarder"))
+  ap.add_argument("--ports", type=int, default=None,
+                  help="first of the manager's 100 ports (default: "
+                  "VIREO_MANAGER_TEST_PORTS, else 31000)")
   args = ap.parse_args()
-  mgr = ManagerProcess(endpoint_mode=args.endpoint_mode).start()
+  mgr = ManagerProcess(endpoint_mode=args.endpoint_mode,
+                       base=args.ports).start()
   with open(os.path.join(mgr.tmp, "manager.log")) as f:
     for line in f:
       if "engine redis endpoints:" in line:
-        print("endpoint_bench: " + line.split("vireo-manager: ", 1)[-1].strip(),
-              flush=True)
-  worst = None
+        note = line.split("vireo-manager: ", 1)[-1].strip()
+        mode = note.split("engine redis endpoints: ", 1)[1].split()[0]
+        print("endpoint_bench: " + note, flush=True)
+  worst = {}   # engine -> lowest endpoint/direct throughput ratio
+  mode = ""
   try:
     for engine in args.engines.split(","):
       gid = f"bench{engine}"
@@ -102,8 +114,7 @@ def main():
           direct = statistics.median(runs["direct"])
           for kind in ("primary", "reader"):
             ratio = statistics.median(runs[kind]) / direct
-            if engine == "vireo":
-              worst = ratio if worst is None else min(worst, ratio)
+            worst[engine] = min(worst.get(engine, ratio), ratio)
             extra = ""
             if fpid and done[kind]:
               extra = (f", forwarder CPU "
@@ -112,11 +123,30 @@ def main():
                   f" {kind:7s} {statistics.median(runs[kind]):10.0f} req/s,"
                   f" direct {direct:10.0f} req/s, ratio {ratio:.2f}"
                   f" (goal >= 0.95){extra}", flush=True)
+      # Latency: one client, one request at a time (no queueing), GET;
+      # median over the rounds of redis-benchmark's average and p50.
+      lat = {k: [] for k in ports}
+      for _ in range(args.rounds):
+        for kind, port in ports.items():
+          lat[kind].append(measure(port, "get", 1, args.requests // 5,
+                                   clients=1))
+      d_avg = statistics.median(x[1] for x in lat["direct"])
+      d_p50 = statistics.median(x[2] for x in lat["direct"])
+      for kind in ("primary", "reader"):
+        avg = statistics.median(x[1] for x in lat[kind])
+        p50 = statistics.median(x[2] for x in lat[kind])
+        print(f"endpoint_bench: {engine:5s} GET c1 latency {kind:7s} avg "
+              f"{avg * 1000:5.0f} us p50 {p50 * 1000:5.0f} us, direct avg "
+              f"{d_avg * 1000:5.0f} us p50 {d_p50 * 1000:5.0f} us "
+              f"({(avg - d_avg) * 1000:+.0f} us)", flush=True)
       mgr.call("DeleteReplicationGroup", ReplicationGroupId=gid)
   finally:
     mgr.stop()
-  if worst is not None:
-    print(f"endpoint_bench: engine vireo worst ratio {worst:.2f}")
+  for engine, ratio in worst.items():
+    how = (f" ({mode} endpoints)" if engine == "redis" and mode else "")
+    print(f"endpoint_bench: engine {engine} worst ratio {ratio:.2f}{how}, "
+          f"goal >= 0.95: {'met' if ratio >= 0.95 else 'NOT met'}; "
+          f"load average {os.getloadavg()[0]:.2f}", flush=True)
   return 0
 
 

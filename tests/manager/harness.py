@@ -127,6 +127,10 @@ class ManagerProcess:
     self.proc = None
     self.fault_env = None   # extra environment for the manager (fault points)
     self.region = "us-east-1"
+    # VIREO_MANAGER_ENDPOINT_MODE runs a whole suite in one engine redis
+    # endpoint mode (e.g. forwarder where auto would take NAT).
+    endpoint_mode = endpoint_mode or os.environ.get(
+        "VIREO_MANAGER_ENDPOINT_MODE")
     self.extra_args = (["--endpoint-mode", endpoint_mode]
                        if endpoint_mode else [])
     self.scheme = "http"

@@ -174,11 +174,14 @@ class NatEndpoints(unittest.TestCase):
              "stale table removed")
     mgr.call("CreateReplicationGroup", ReplicationGroupId="nats",
              Engine="redis")
-    mgr.wait_status("nats")
+    pport, _ = ports_of(mgr.wait_status("nats"))
     self.assertIn(f"table inet {mgr.nat_table()}", tables())
-    # Stopped with --stop-nodes-on-exit (cleanup): the rules go too.
+    # An ordinary stop (SIGTERM) leaves the rules serving.
     mgr.proc.terminate()
     mgr.proc.wait(10)
+    self.assertIn(f"table inet {mgr.nat_table()}", tables())
+    self.assertTrue(redis.Redis(port=pport, socket_timeout=2).set("s", "1"))
+    # Stopped with --stop-nodes-on-exit (cleanup): the rules go too.
     mgr.extra_args.append("--stop-nodes-on-exit")
     mgr.start()
     mgr.proc.terminate()

@@ -9,6 +9,7 @@ PACKAGES=(
   liblua5.1-0-dev lua-cjson-dev lua-bitop-dev
   redis-server redis-tools python3 python3-redis
   awscli python3-boto3
+  nftables conntrack iproute2
 )
 
 missing=()

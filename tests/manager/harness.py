@@ -24,6 +24,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
     os.path.dirname(os.path.abspath(__file__)))), "src", "manager"))
 from vireo_manager import client as api_client  # noqa: E402
 from vireo_manager import credentials as api_credentials  # noqa: E402
+from vireo_manager import nat as vireo_nat  # noqa: E402
 from vireo_manager import ports as manager_ports  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
@@ -112,7 +113,7 @@ class ApiFailure(Exception):
 
 class ManagerProcess:
   def __init__(self, down_after_ms=1000, interval_ms=100, data_dir=None,
-               base=None):
+               base=None, endpoint_mode=None):
     self.base = base if base is not None else _claim_block()
     self.api_port = self.base
     self.sentinel_port = self.base + 1
@@ -126,7 +127,12 @@ class ManagerProcess:
     self.proc = None
     self.fault_env = None   # extra environment for the manager (fault points)
     self.region = "us-east-1"
-    self.extra_args = []
+    # VIREO_MANAGER_ENDPOINT_MODE runs a whole suite in one engine redis
+    # endpoint mode (e.g. forwarder where auto would take NAT).
+    endpoint_mode = endpoint_mode or os.environ.get(
+        "VIREO_MANAGER_ENDPOINT_MODE")
+    self.extra_args = (["--endpoint-mode", endpoint_mode]
+                       if endpoint_mode else [])
     self.scheme = "http"
     self.cafile = None
 
@@ -272,6 +278,17 @@ class ManagerProcess:
       self.proc.kill()
       self.proc.wait()
 
+  def nat_table(self):
+    """Name of the nftables table of this manager's NAT endpoints."""
+    return vireo_nat.table_name(self.data_dir)
+
+  def remove_nat_table(self):
+    """The NAT endpoint rules outlive the manager by design: a test that
+    ends removes them (nothing to do when there are none)."""
+    if shutil.which("nft"):
+      subprocess.run(["nft", "delete", "table", "inet", self.nat_table()],
+                     capture_output=True)
+
   def stop(self, remove=True):
     if self.proc and self.proc.poll() is None:
       self.proc.send_signal(signal.SIGTERM)
@@ -290,5 +307,6 @@ class ManagerProcess:
       time.sleep(0.05)
     if hasattr(self, "log"):
       self.log.close()
+    self.remove_nat_table()
     if remove and self.own_dir:
       shutil.rmtree(self.tmp, ignore_errors=True)

@@ -37,7 +37,8 @@ class AdminCommands:
     g = m.wait_status("adm")
     ng = g["NodeGroups"][0]
     node_port = ng["NodeGroupMembers"][0]["ReadEndpoint"]["Port"]
-    for port in (ng["PrimaryEndpoint"]["Port"], node_port):
+    for port in (ng["PrimaryEndpoint"]["Port"],
+                 ng["ReaderEndpoint"]["Port"], node_port):
       c = redis.Redis(port=port, socket_timeout=2)
       c.set("k", "v")
       for cmd in BLOCKED:

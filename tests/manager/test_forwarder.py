@@ -49,7 +49,7 @@ def forwarder_pid(mgr):
 @for_engines
 class EndpointsOutliveTheManager:
   def test_serve_through_manager_kill_and_restart(self):
-    mgr = ManagerProcess().start()
+    mgr = ManagerProcess(endpoint_mode="forwarder").start()
     try:
       gid = f"fw{self.ENGINE}"
       mgr.call("CreateReplicationGroup", ReplicationGroupId=gid,
@@ -81,7 +81,7 @@ class EndpointsOutliveTheManager:
       mgr.stop()
 
   def test_failover_moves_the_primary_endpoint(self):
-    mgr = ManagerProcess().start()
+    mgr = ManagerProcess(endpoint_mode="forwarder").start()
     try:
       gid = f"fo{self.ENGINE}"
       mgr.call("CreateReplicationGroup", ReplicationGroupId=gid,
@@ -116,7 +116,7 @@ class EndpointsOutliveTheManager:
       mgr.stop()
 
   def test_reader_endpoint_spreads(self):
-    mgr = ManagerProcess().start()
+    mgr = ManagerProcess(endpoint_mode="forwarder").start()
     try:
       gid = f"rd{self.ENGINE}"
       mgr.call("CreateReplicationGroup", ReplicationGroupId=gid,
@@ -149,7 +149,7 @@ class EndpointsOutliveTheManager:
 
 class ForwarderRestarted(unittest.TestCase):
   def test_killed_forwarder_is_restarted(self):
-    mgr = ManagerProcess().start()
+    mgr = ManagerProcess(endpoint_mode="forwarder").start()
     try:
       mgr.call("CreateReplicationGroup", ReplicationGroupId="fk",
                Engine="redis")

@@ -81,6 +81,11 @@ def main(argv=None):
   ap.add_argument("--health-interval-ms", type=int, default=200)
   ap.add_argument("--down-after-ms", type=int, default=1000)
   ap.add_argument("--stop-nodes-on-exit", action="store_true")
+  ap.add_argument("--endpoint-mode", choices=("auto", "nat", "forwarder"),
+                  default="auto",
+                  help="how engine redis endpoints are served: kernel NAT "
+                  "rules (nftables; needs root, nft and conntrack), the "
+                  "vireo-forwarder process, or NAT when possible (auto)")
   args = ap.parse_args(argv)
   # Ports that must be listenable again after a stop stay out of the range
   # the kernel gives outgoing connections (ports.py says why).
@@ -133,11 +138,15 @@ def main(argv=None):
           "requests and replies can be read on the network (give "
           "--tls-cert/--tls-key)", file=sys.stderr, flush=True)
 
-  manager = Manager(args.data_dir, node_ports=args.node_ports,
-                    sentinel_port=args.sentinel_port,
-                    health_interval=args.health_interval_ms / 1000,
-                    down_after=args.down_after_ms / 1000,
-                    stop_nodes_on_exit=args.stop_nodes_on_exit)
+  try:
+    manager = Manager(args.data_dir, node_ports=args.node_ports,
+                      sentinel_port=args.sentinel_port,
+                      health_interval=args.health_interval_ms / 1000,
+                      down_after=args.down_after_ms / 1000,
+                      stop_nodes_on_exit=args.stop_nodes_on_exit,
+                      endpoint_mode=args.endpoint_mode)
+  except OSError as e:
+    ap.error(str(e))
   manager.region = args.region
   manager.account_id = args.account_id
   manager.advertise_address = (args.advertise_address or args.bind_address

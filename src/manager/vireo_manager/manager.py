@@ -13,6 +13,7 @@ lock, taken before the store's internal lock, never the other way round.
 
 import os
 import secrets
+import subprocess
 import sys
 import threading
 import time
@@ -20,6 +21,8 @@ import time
 from . import (engines, failover, groups, listen, ops, paramgroups, ports,
                resp, snapshots)
 from .forwarder import ForwardedEndpoint, ForwarderProcess
+from .nat import NatTable
+from . import nat
 from .events import Events
 from .metrics import ManagerStats
 from .health import HealthMonitor, replica_priority
@@ -33,10 +36,24 @@ CREATE_TIMEOUT = 60.0   # seconds a group may stay "creating"
 CRASH_LOOP_CLEAR_SECONDS = 3.0   # up this long after a crash loop: recovered
 
 
+def _endpoint_mode(wanted):
+  """("nat" or "forwarder", why) for engine redis endpoints. "auto" takes
+  NAT rules when this host can (root, nft, conntrack), else the forwarder;
+  "nat" asked for and not possible raises OSError."""
+  if wanted == "forwarder":
+    return "forwarder", "asked for with --endpoint-mode forwarder"
+  why = nat.available()
+  if why is None:
+    return "nat", "root, nft and conntrack work"
+  if wanted == "nat":
+    raise OSError(f"--endpoint-mode nat: {why}")
+  return "forwarder", why
+
+
 class Manager:
   def __init__(self, data_dir, node_ports=(30000, 30999), sentinel_port=None,
                health_interval=0.2, down_after=1.0, stop_nodes_on_exit=False,
-               metrics_interval=1.0, logger=None):
+               metrics_interval=1.0, logger=None, endpoint_mode="auto"):
     self.data_dir = os.path.abspath(data_dir)
     for sub in ("nodes", "snapshots"):
       os.makedirs(os.path.join(self.data_dir, sub), exist_ok=True)
@@ -64,8 +81,13 @@ class Manager:
     self._last_sentinel_check = 0.0
     # Engine redis groups' endpoints: {"primary": E, "reader": E} per group
     # id, served by the vireo-forwarder process (forwarder.py).
+    # Served by kernel NAT rules when this host allows it (nat.py), else by
+    # the vireo-forwarder process (forwarder.py); both have one interface.
     self.endpoints = {}
-    self.forwarder = ForwarderProcess(self)
+    self.endpoint_mode, why = _endpoint_mode(endpoint_mode)
+    self.forwarder = (NatTable(self) if self.endpoint_mode == "nat"
+                      else ForwarderProcess(self))
+    self._endpoint_mode_note = why
     self._last_forwarder_check = 0.0
     self._served = {}            # node id -> endpoint ports it serves
     self._locks = {}
@@ -80,6 +102,8 @@ class Manager:
   def start(self):
     from .metrics import MetricsSampler
     self.netloop.start()
+    self.log(f"engine redis endpoints: {self.endpoint_mode} "
+             f"({self._endpoint_mode_note})")
     paramgroups.ensure_default(self)
     if self.sentinel_port and self.sentinel_args is not None:
       # Its own process, so that it keeps answering while the manager is
@@ -104,8 +128,10 @@ class Manager:
         self.forwarder.ensure()
         self.forwarder.push()
       except OSError as e:
-        self.log(f"cannot run vireo-forwarder: {e}")
+        self.log(f"cannot serve the engine redis endpoints "
+                 f"({self.endpoint_mode}): {e}")
     self.forwarder.previous = {}
+    self._retire_other_endpoint_mode()
     # Adopt the node processes that outlived the previous manager (and stop
     # those no node wants), then finish or undo what it was doing.
     self.supervisor.adopt_all()
@@ -115,6 +141,26 @@ class Manager:
     self.health.start()
     self.metrics = MetricsSampler(self, self.metrics_interval)
     self.metrics.start()
+
+  def _retire_other_endpoint_mode(self):
+    """A manager of this data directory that ran in the other endpoint
+    mode left its endpoints serving (NAT rules or a forwarder process):
+    now that this mode serves them, the other goes, so the two never both
+    claim an endpoint port (NAT rules would shadow the forwarder for good)."""
+    if self.endpoint_mode == "nat":
+      old = ForwarderProcess(self)
+      if old.running() and (not self.forwarder.table or
+                            self.forwarder.running()):
+        self.log("engine redis endpoints now NAT rules: stopping the "
+                 "vireo-forwarder an earlier manager left running")
+        old.stop()
+    else:
+      try:
+        if nat.retire(self):
+          self.log("engine redis endpoints now served by vireo-forwarder: "
+                   "removed the NAT table an earlier manager left")
+      except (OSError, subprocess.SubprocessError) as e:
+        self.log(f"cannot remove the NAT table of an earlier manager: {e}")
 
   def stop(self):
     if self.metrics:
@@ -522,7 +568,8 @@ class Manager:
       try:
         self.forwarder.ensure()   # restarts it if it died
       except OSError as e:
-        self.log(f"cannot run vireo-forwarder: {e}")
+        self.log(f"cannot serve the engine redis endpoints "
+                 f"({self.endpoint_mode}): {e}")
     if now - self._last_slow_tick > 15:
       self._last_slow_tick = now
       snapshots.auto_tick(self)

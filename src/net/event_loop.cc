@@ -44,11 +44,10 @@ void EventLoop::DispatchEpoll(int timeout_ms) {
 
 void EventLoop::WaitAndDispatch(int timeout_ms) {
   if (ring_) {
-    if (ring_->Wait(timeout_ms, epfd_, epoll_ready_)) return;
-    // A ring that fails its wait is kept (its readers live in it); this
-    // turn sleeps on the epoll set, as the ring's next wait is retried.
+    ring_->Wait(timeout_ms, epfd_, epoll_ready_);
+  } else {
+    DispatchEpoll(timeout_ms);
   }
-  DispatchEpoll(timeout_ms);
 }
 
 void EventLoop::Run() {

@@ -38,9 +38,9 @@ uint32_t NextGen(uint32_t gen) { return (gen + 1) & 0x7fffffffu ? (gen + 1) & 0x
 bool KernelHasMultishotRecv() {
   utsname u{};
   if (uname(&u) != 0) return false;
-  int major = 0, minor = 0;
-  if (std::sscanf(u.release, "%d.%d", &major, &minor) != 2) return false;
-  return major > 6 || (major == 6 && minor >= 0);
+  int major = 0;
+  if (std::sscanf(u.release, "%d.", &major) != 1) return false;
+  return major >= 6;
 }
 }  // namespace
 
@@ -187,7 +187,7 @@ void RingIo::RecycleBuffer(uint16_t bid) {
   io_uring_buf_ring_advance(bufs_, 1);
 }
 
-bool RingIo::Wait(int timeout_ms, int epfd, const std::function<void()>& epoll_ready) {
+void RingIo::Wait(int timeout_ms, int epfd, const std::function<void()>& epoll_ready) {
   for (uint32_t slot : rearm_) {
     if (slot < slots_.size() && slots_[slot].reader && !slots_[slot].armed) ArmRecv(slot);
   }
@@ -244,17 +244,14 @@ bool RingIo::Wait(int timeout_ms, int epfd, const std::function<void()>& epoll_r
   senders_.clear();
   while (next_ < pending_.size()) {
     const Completion c = pending_[next_++];
-    Complete(c.user_data, c.res, c.flags, epfd, epoll_ready);
+    Complete(c.user_data, c.res, c.flags, epoll_ready);
   }
   pending_.clear();
   next_ = 0;
-  return true;
 }
 
 
-void RingIo::Complete(uint64_t user_data, int res, uint32_t flags, int epfd,
-                      const std::function<void()>& epoll_ready) {
-  (void)epfd;
+void RingIo::Complete(uint64_t user_data, int res, uint32_t flags, const std::function<void()>& epoll_ready) {
   if (user_data == kCancelTag) return;
   if (user_data == kEpollTag) {
     epoll_armed_ = false;

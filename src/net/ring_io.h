@@ -78,9 +78,10 @@ class RingIo {
 
   // Submits what is queued and waits up to timeout_ms (0: no wait) for a
   // completion; dispatches received bytes to their readers and, when the
-  // epoll set has events, calls epoll_ready(). Returns false if the ring
-  // failed and the caller should fall back to epoll_wait.
-  bool Wait(int timeout_ms, int epfd, const std::function<void()>& epoll_ready);
+  // epoll set has events, calls epoll_ready(). A full completion queue is
+  // drained and the submit retried; any other failure aborts (queued sends
+  // could otherwise be submitted later, pointing at bytes that moved).
+  void Wait(int timeout_ms, int epfd, const std::function<void()>& epoll_ready);
 
  private:
   RingIo() = default;
@@ -95,7 +96,7 @@ class RingIo {
   void ArmRecv(uint32_t slot);
   void ArmEpollPoll(int epfd);
   void RecycleBuffer(uint16_t bid);
-  void Complete(uint64_t user_data, int res, uint32_t flags, int epfd, const std::function<void()>& epoll_ready);
+  void Complete(uint64_t user_data, int res, uint32_t flags, const std::function<void()>& epoll_ready);
 
   std::unique_ptr<io_uring> ring_;
   io_uring_buf_ring* bufs_ = nullptr;  // the provided-buffer ring (mmap)

@@ -4,6 +4,7 @@
 // must be the ones Redis produces for the same sequence of additions.
 #include "types/hyperloglog.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <random>
@@ -196,6 +197,19 @@ void DenseSet(uint8_t* registers, uint32_t index, uint8_t value) {
   }
 }
 
+// Calls f(i, r[i], r[i+1], r[i+2], r[i+3]) for every group of four 6-bit
+// registers (three bytes, least significant bits first): whole groups unpack
+// without the per-register shift arithmetic and branch of DenseGet, which is
+// what the PFCOUNT/PFMERGE loops over all 16384 registers spend their time on.
+template <typename F>
+static void UnpackDense(const uint8_t* p, F f) {
+  for (int i = 0; i < kRegisters; i += 4, p += 3) {
+    unsigned b0 = p[0], b1 = p[1], b2 = p[2];
+    f(i, uint8_t(b0 & 63), uint8_t((b0 >> 6) | ((b1 & 15) << 2)), uint8_t((b1 >> 4) | ((b2 & 3) << 4)),
+      uint8_t(b2 >> 2));
+  }
+}
+
 bool ToDense(std::string& v) {
   if (Encoding(v) == kDense) return true;
   std::string dense(kDenseSize, '\0');
@@ -376,10 +390,12 @@ int DenseAdd(uint8_t* v, std::string_view element) {
 bool MergeInto(uint8_t* max, std::string_view v) {
   const auto* p = reinterpret_cast<const uint8_t*>(v.data() + kHeaderSize);
   if (Encoding(v) == kDense) {
-    for (uint32_t i = 0; i < uint32_t(kRegisters); ++i) {
-      uint8_t r = DenseGet(p, i);
-      if (r > max[i]) max[i] = r;
-    }
+    UnpackDense(p, [max](int i, uint8_t r0, uint8_t r1, uint8_t r2, uint8_t r3) {
+      max[i] = std::max(max[i], r0);
+      max[i + 1] = std::max(max[i + 1], r1);
+      max[i + 2] = std::max(max[i + 2], r2);
+      max[i + 3] = std::max(max[i + 3], r3);
+    });
     return true;
   }
   const auto* end = reinterpret_cast<const uint8_t*>(v.data() + v.size());
@@ -408,7 +424,16 @@ uint64_t Count(std::string_view v, bool* invalid) {
   int histo[64] = {0};
   const auto* p = reinterpret_cast<const uint8_t*>(v.data() + kHeaderSize);
   if (Encoding(v) == kDense) {
-    for (uint32_t i = 0; i < uint32_t(kRegisters); ++i) ++histo[DenseGet(p, i)];
+    // Four histograms so that consecutive increments of one bucket do not
+    // wait on each other's store.
+    int h4[4][64] = {};
+    UnpackDense(p, [&h4](int, uint8_t r0, uint8_t r1, uint8_t r2, uint8_t r3) {
+      ++h4[0][r0];
+      ++h4[1][r1];
+      ++h4[2][r2];
+      ++h4[3][r3];
+    });
+    for (int j = 0; j < 64; ++j) histo[j] = h4[0][j] + h4[1][j] + h4[2][j] + h4[3][j];
   } else {
     if (!SparseHisto(p, reinterpret_cast<const uint8_t*>(v.data() + v.size()), histo)) {
       *invalid = true;
@@ -419,8 +444,15 @@ uint64_t Count(std::string_view v, bool* invalid) {
 }
 
 uint64_t CountRegisters(const uint8_t* registers) {
-  int histo[64] = {0};
-  for (int i = 0; i < kRegisters; ++i) ++histo[registers[i] & 63];
+  int h4[4][64] = {};
+  for (int i = 0; i < kRegisters; i += 4) {
+    ++h4[0][registers[i] & 63];
+    ++h4[1][registers[i + 1] & 63];
+    ++h4[2][registers[i + 2] & 63];
+    ++h4[3][registers[i + 3] & 63];
+  }
+  int histo[64];
+  for (int j = 0; j < 64; ++j) histo[j] = h4[0][j] + h4[1][j] + h4[2][j] + h4[3][j];
   return Estimate(histo);
 }
 

@@ -1,6 +1,7 @@
 #include "scripting/eval_scripts.h"
 
-#include <cstdio>
+#include <algorithm>
+#include <cstring>
 
 #include "base/ascii.h"
 #include "base/sha1.h"
@@ -59,8 +60,12 @@ void EvalScripts::Run(const std::string& sha, const std::vector<std::string_view
   run.keys = &keys;
   run.args = &args;
   run.display = sha;
-  char name[64];  // "f_" + the 40-digit sha, without a heap string per call
-  snprintf(name, sizeof(name), "f_%.40s", sha.c_str());
+  char name[43];  // "f_" + the 40-digit sha, without a heap string (or a printf) per call
+  name[0] = 'f';
+  name[1] = '_';
+  size_t n = std::min<size_t>(sha.size(), 40);
+  memcpy(name + 2, sha.data(), n);
+  name[2 + n] = '\0';
   vm_->Run(name, run, reply);
 }
 

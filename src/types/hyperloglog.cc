@@ -210,6 +210,22 @@ static void UnpackDense(const uint8_t* p, F f) {
   }
 }
 
+// A register histogram kept as four, one per position in a group of four,
+// so that consecutive increments of one bucket do not wait on each other's
+// store; SumInto folds them into the one histogram Estimate reads.
+struct SplitHisto {
+  int h[4][64] = {};
+  void Add(uint8_t r0, uint8_t r1, uint8_t r2, uint8_t r3) {
+    ++h[0][r0];
+    ++h[1][r1];
+    ++h[2][r2];
+    ++h[3][r3];
+  }
+  void SumInto(int* histo) const {
+    for (int j = 0; j < 64; ++j) histo[j] = h[0][j] + h[1][j] + h[2][j] + h[3][j];
+  }
+};
+
 bool ToDense(std::string& v) {
   if (Encoding(v) == kDense) return true;
   std::string dense(kDenseSize, '\0');
@@ -424,16 +440,9 @@ uint64_t Count(std::string_view v, bool* invalid) {
   int histo[64] = {0};
   const auto* p = reinterpret_cast<const uint8_t*>(v.data() + kHeaderSize);
   if (Encoding(v) == kDense) {
-    // Four histograms so that consecutive increments of one bucket do not
-    // wait on each other's store.
-    int h4[4][64] = {};
-    UnpackDense(p, [&h4](int, uint8_t r0, uint8_t r1, uint8_t r2, uint8_t r3) {
-      ++h4[0][r0];
-      ++h4[1][r1];
-      ++h4[2][r2];
-      ++h4[3][r3];
-    });
-    for (int j = 0; j < 64; ++j) histo[j] = h4[0][j] + h4[1][j] + h4[2][j] + h4[3][j];
+    SplitHisto h;
+    UnpackDense(p, [&h](int, uint8_t r0, uint8_t r1, uint8_t r2, uint8_t r3) { h.Add(r0, r1, r2, r3); });
+    h.SumInto(histo);
   } else {
     if (!SparseHisto(p, reinterpret_cast<const uint8_t*>(v.data() + v.size()), histo)) {
       *invalid = true;
@@ -444,15 +453,12 @@ uint64_t Count(std::string_view v, bool* invalid) {
 }
 
 uint64_t CountRegisters(const uint8_t* registers) {
-  int h4[4][64] = {};
+  SplitHisto h;
   for (int i = 0; i < kRegisters; i += 4) {
-    ++h4[0][registers[i] & 63];
-    ++h4[1][registers[i + 1] & 63];
-    ++h4[2][registers[i + 2] & 63];
-    ++h4[3][registers[i + 3] & 63];
+    h.Add(registers[i] & 63, registers[i + 1] & 63, registers[i + 2] & 63, registers[i + 3] & 63);
   }
   int histo[64];
-  for (int j = 0; j < 64; ++j) histo[j] = h4[0][j] + h4[1][j] + h4[2][j] + h4[3][j];
+  h.SumInto(histo);
   return Estimate(histo);
 }
 

@@ -3,8 +3,10 @@
 
 For each throughput test (SET, GET, INCR, MSET at pipeline 1 and 16, 50
 clients) it measures requests/s and the server's own CPU time per request,
-running vireo and redis interleaved for several rounds and keeping the
-median. Then it loads 1,000,000 string keys into each and reports
+running vireo and redis interleaved for several rounds (the order swapped
+every round) and keeping the medians; the v/r column is the median of the
+per-round ratios.
+Then it loads 1,000,000 string keys into each and reports
 used_memory and RSS growth per key. Each figure is printed beside its goal.
 
 CPU per request is the figure that tells servers apart on a 2-core machine:
@@ -68,8 +70,14 @@ class Row:
   goal: float = 1.0
   error: str = ""
   absolute: bool = False
+  # Median of the per-round vireo/redis ratios, where the row comes from
+  # interleaved rounds: steadier than the ratio of the two medians when the
+  # machine's speed drifts between rounds.
+  paired: float = None
 
   def ratio(self):
+    if self.paired is not None:
+      return self.paired
     if self.vireo is None or not self.redis:
       return None
     return self.vireo / self.redis
@@ -178,26 +186,40 @@ def measure_memory(servers, load, keys, rows):
 
 def measure_pair(servers, rounds, run, label, rate_name, cpu_name, cpu_goal, rows):
   """Runs `run(server)` for each server, interleaved for `rounds` rounds
-  (vireo, redis, vireo, redis... so that a burst of load from other users of
-  the machine hits both, not just one), and adds a rate row and a CPU row
-  from the medians. run returns an object with .rps and .cpu_per_request."""
+  (vireo, redis, then redis, vireo... so that a burst of load from other
+  users of the machine, or a drift of its speed, hits both, not just one),
+  and adds a rate row and a CPU row: the medians of each server's runs, and
+  as the ratio the median of the per-round ratios. run returns an object
+  with .rps and .cpu_per_request."""
   samples = {s.label: [] for s in servers}
+  rate_ratios, cpu_ratios = [], []
   error = ""
-  for _ in range(rounds):
-    for server in servers:
+  for n in range(rounds):
+    got = {}
+    for server in (servers if n % 2 == 0 else servers[::-1]):
       try:
-        samples[server.label].append(run(server))
+        got[server.label] = run(server)
+        samples[server.label].append(got[server.label])
       except Exception as e:
         error = "%s: %s" % (server.label, e)
+    if len(got) == 2 and "vireo" in got and "redis" in got:
+      v, r = got["vireo"], got["redis"]
+      if r.rps and r.cpu_per_request:
+        rate_ratios.append(v.rps / r.rps)
+        cpu_ratios.append(v.cpu_per_request / r.cpu_per_request)
   rate = Row("%s %s" % (label, rate_name), "req/s", better="higher", goal=1.0, error=error)
   cpu = Row("%s %s" % (label, cpu_name), "us/req", better="lower", goal=cpu_goal, error=error)
   for name, runs in samples.items():
     if runs:
       setattr(rate, name, statistics.median(r.rps for r in runs))
       setattr(cpu, name, statistics.median(r.cpu_per_request for r in runs) * 1e6)
+  if rate_ratios:
+    rate.paired = statistics.median(rate_ratios)
+    cpu.paired = statistics.median(cpu_ratios)
   rows += [rate, cpu]
-  print("  %-22s vireo %s req/s, redis %s req/s" % (
-      label, fmt(rate.vireo, "req/s"), fmt(rate.redis, "req/s")), flush=True)
+  print("  %-22s vireo %s req/s, redis %s req/s; CPU/request ratios by round %s" % (
+      label, fmt(rate.vireo, "req/s"), fmt(rate.redis, "req/s"),
+      " ".join("%.2f" % x for x in cpu_ratios)), flush=True)
 
 
 def measure_throughput(servers, tests, rounds, quick, rows):

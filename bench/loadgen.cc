@@ -1,19 +1,21 @@
-// vireo-loadgen: the load driver of bench/scripted.py's rows (a MULTI/EXEC
-// block, EVALSHA, FCALL), in C++ so that the client costs little CPU and
-// adds little noise next to the server it measures (a Python driver on the
-// same two cores swung the ratios by +-15% between runs).
+// vireo-loadgen: the load driver of bench.py's hand-built rows (MULTI/EXEC,
+// EVALSHA, FCALL, SETBIT, GEOSEARCH...), in C++ so that the client costs
+// little CPU and adds little noise next to the server it measures (a Python
+// driver on the same two cores swung the ratios by +-15% between runs, and
+// at pipeline 1 it measured mostly its own slowness).
 //
-//   vireo-loadgen PORT CONNECTIONS ROUNDS REPLY_LEN PAYLOAD_FILE
+//   vireo-loadgen PORT SENDS_PER_CONNECTION STREAM_FILE
 //
-// PAYLOAD_FILE holds payloads as (4-byte little-endian length, bytes)
-// records. Each connection sends one payload (a pipeline of requests), waits
-// for REPLY_LEN bytes of replies, then sends the next payload, until ROUNDS
-// payloads have been answered in all. The caller learnt REPLY_LEN from a
-// probe: every payload's replies have the same length, so replies are
-// counted, never parsed. An error reply ('-' at the start of a round's
-// replies) stops the run with exit status 3.
+// STREAM_FILE holds records (connection, reply length, payload length: three
+// 4-byte little-endian numbers, then the payload's bytes). Connection c sends
+// its records in file order, one at a time: a payload (a pipeline of
+// requests), then a wait for exactly its reply length in bytes, then the
+// next. It cycles through its records until it has sent
+// SENDS_PER_CONNECTION payloads (0: each record once). The caller learnt the
+// reply lengths from probes, so replies are counted, never parsed. A reply
+// that starts with '-' or runs past its length stops the run (exit 3).
 //
-// Prints "SECONDS ROUNDS" on success. Single-threaded, one epoll set.
+// Prints "SECONDS PAYLOADS" on success. Single-threaded, one epoll set.
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -40,18 +42,28 @@ namespace {
   std::exit(2);
 }
 
-std::vector<std::string> ReadPayloads(const char* path) {
+struct Record {
+  uint32_t reply_len;
+  std::string payload;
+};
+
+// Records of each connection, in file order; an empty result on a bad file.
+std::vector<std::vector<Record>> ReadStreams(const char* path) {
   std::ifstream in(path, std::ios::binary);
   std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::vector<std::string> out;
+  std::vector<std::vector<Record>> out;
   size_t pos = 0;
-  while (pos + 4 <= all.size()) {
-    uint32_t len;
-    std::memcpy(&len, all.data() + pos, 4);
-    pos += 4;
-    if (pos + len > all.size()) break;
-    out.emplace_back(all.data() + pos, len);
-    pos += len;
+  while (pos + 12 <= all.size()) {
+    uint32_t head[3];
+    std::memcpy(head, all.data() + pos, 12);
+    pos += 12;
+    if (head[0] > 4096 || head[1] == 0 || pos + head[2] > all.size()) return {};
+    if (out.size() <= head[0]) out.resize(head[0] + 1);
+    out[head[0]].push_back(Record{head[1], std::string(all.data() + pos, head[2])});
+    pos += head[2];
+  }
+  for (auto& s : out) {
+    if (s.empty()) return {};
   }
   return out;
 }
@@ -82,45 +94,59 @@ void SendAll(int fd, const std::string& data) {
 
 struct Conn {
   int fd;
-  size_t got = 0;       // reply bytes of the current round so far
-  bool first = true;    // the next byte read starts a round's replies
+  const std::vector<Record>* records;
+  long sent = 0;        // payloads sent so far
+  long to_send;         // payloads to send in all
+  size_t got = 0;       // reply bytes of the payload in flight so far
+  uint32_t want = 0;    // its reply length
+
+  const Record& Next() const { return (*records)[sent % records->size()]; }
 };
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 6) {
-    std::fprintf(stderr, "usage: vireo-loadgen PORT CONNECTIONS ROUNDS REPLY_LEN PAYLOAD_FILE\n");
+  if (argc != 4) {
+    std::fprintf(stderr, "usage: vireo-loadgen PORT SENDS_PER_CONNECTION STREAM_FILE\n");
     return 1;
   }
   int port = std::atoi(argv[1]);
-  int connections = std::atoi(argv[2]);
-  long rounds = std::atol(argv[3]);
-  size_t reply_len = std::strtoul(argv[4], nullptr, 10);
-  std::vector<std::string> payloads = ReadPayloads(argv[5]);
-  if (port <= 0 || connections <= 0 || rounds <= 0 || reply_len == 0 || payloads.empty()) {
-    std::fprintf(stderr, "vireo-loadgen: bad arguments or empty payload file\n");
+  long sends = std::atol(argv[2]);
+  std::vector<std::vector<Record>> streams = ReadStreams(argv[3]);
+  if (port <= 0 || sends < 0 || streams.empty()) {
+    std::fprintf(stderr, "vireo-loadgen: bad arguments or stream file\n");
     return 1;
   }
   int ep = epoll_create1(0);
   if (ep < 0) Die("epoll_create1");
-  std::vector<Conn> conns(connections);
-  for (int i = 0; i < connections; ++i) {
-    conns[i].fd = Connect(port);
+  int n_conns = static_cast<int>(streams.size());
+  std::vector<Conn> conns(n_conns);
+  long total = 0;
+  for (int i = 0; i < n_conns; ++i) {
+    Conn& c = conns[i];
+    c.fd = Connect(port);
+    c.records = &streams[i];
+    c.to_send = sends ? sends : static_cast<long>(streams[i].size());
+    total += c.to_send;
     epoll_event ev{};
     ev.events = EPOLLIN;
     ev.data.u32 = i;
-    if (epoll_ctl(ep, EPOLL_CTL_ADD, conns[i].fd, &ev) < 0) Die("epoll_ctl");
+    if (epoll_ctl(ep, EPOLL_CTL_ADD, c.fd, &ev) < 0) Die("epoll_ctl");
   }
-  long sent = 0, done = 0;
+  auto send_next = [](Conn& c) {
+    const Record& r = c.Next();
+    c.want = r.reply_len;
+    c.got = 0;
+    ++c.sent;
+    SendAll(c.fd, r.payload);
+  };
+  long done = 0;
   auto start = std::chrono::steady_clock::now();
-  for (auto& c : conns) {
-    if (sent < rounds) SendAll(c.fd, payloads[sent++ % payloads.size()]);
-  }
+  for (auto& c : conns) send_next(c);
   std::vector<char> buf(1 << 20);
-  std::vector<epoll_event> events(connections);
-  while (done < rounds) {
-    int n = epoll_wait(ep, events.data(), connections, 30000);
+  std::vector<epoll_event> events(n_conns);
+  while (done < total) {
+    int n = epoll_wait(ep, events.data(), n_conns, 30000);
     if (n < 0) Die("epoll_wait");
     if (n == 0) {
       std::fprintf(stderr, "vireo-loadgen: no reply for 30 s\n");
@@ -134,18 +160,15 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "vireo-loadgen: server closed the connection\n");
         return 2;
       }
-      if (c.first && buf[0] == '-') {
-        std::fprintf(stderr, "vireo-loadgen: error reply: %.*s\n", static_cast<int>(std::min<ssize_t>(r, 200)),
-                     buf.data());
+      if ((c.got == 0 && buf[0] == '-') || c.got + r > c.want) {
+        std::fprintf(stderr, "vireo-loadgen: unexpected reply (%zu bytes expected): %.*s\n",
+                     static_cast<size_t>(c.want), static_cast<int>(std::min<ssize_t>(r, 200)), buf.data());
         return 3;
       }
-      c.first = false;
       c.got += r;
-      if (c.got >= reply_len) {
-        c.got = 0;
-        c.first = true;
+      if (c.got == c.want) {
         ++done;
-        if (sent < rounds) SendAll(c.fd, payloads[sent++ % payloads.size()]);
+        if (c.sent < c.to_send) send_next(c);
       }
     }
   }

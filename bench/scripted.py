@@ -13,13 +13,11 @@ Pure helpers; the caller owns the servers.
 
 import dataclasses
 import hashlib
-import os
 import socket
-import struct
-import subprocess
-import tempfile
 import time
 from typing import Callable
+
+import loadgen
 
 
 @dataclasses.dataclass(frozen=True)
@@ -97,15 +95,6 @@ def _probe_reply_len(port, payload):
     return len(data)
 
 
-def loadgen_path():
-  """vireo-loadgen (bench/loadgen.cc), built next to vireo-server."""
-  server = os.environ.get("VIREO_SERVER", "build/vireo-server")
-  path = os.path.join(os.path.dirname(os.path.abspath(server)), "vireo-loadgen")
-  if not os.access(path, os.X_OK):
-    raise RuntimeError("%s not built (make build)" % path)
-  return path
-
-
 def run_scripted(server, test, pipeline, requests):
   """One run of `test` at `pipeline` requests per round trip on CONNECTIONS
   connections, driven by vireo-loadgen; the server's CPU is read around it."""
@@ -118,19 +107,12 @@ def run_scripted(server, test, pipeline, requests):
   # same outcome): checked on one more.
   if _probe_reply_len(server.port, payloads[-1]) != reply_len:
     raise RuntimeError("replies differ in length between payloads")
-  rounds = max(1, requests // pipeline)
-  with tempfile.NamedTemporaryFile(prefix="vireo-loadgen-") as f:
-    f.write(b"".join(struct.pack("<I", len(p)) + p for p in payloads))
-    f.flush()
-    cmd = [loadgen_path(), str(server.port), str(CONNECTIONS), str(rounds), str(reply_len), f.name]
-    cpu_before = server.cpu_seconds()
-    result = subprocess.run(cmd, capture_output=True, timeout=600)
-    cpu = server.cpu_seconds() - cpu_before
-  if result.returncode != 0:
-    raise RuntimeError("vireo-loadgen failed (%d): %s" % (result.returncode, result.stderr[-300:]))
-  elapsed, done = result.stdout.split()
-  served = int(done) * pipeline
-  return RunResult(served / float(elapsed), cpu / (served * test.commands))
+  # Payload k goes to connection k % CONNECTIONS, each cycling its own.
+  streams = [[(p, reply_len) for p in payloads[c::CONNECTIONS]] for c in range(CONNECTIONS)]
+  sends = max(1, requests // pipeline // CONNECTIONS)
+  seconds, done, cpu = loadgen.run(server, streams, sends)
+  served = done * pipeline
+  return RunResult(served / seconds, cpu / (served * test.commands))
 
 
 # ---- PUBLISH fan-out ---------------------------------------------------------

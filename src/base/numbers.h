@@ -36,6 +36,14 @@ bool ParseLongDouble(std::string_view s, long double* out);
 
 // Writes the decimal text of v to buf (at least kMaxInt64Chars bytes, not
 // NUL-terminated) and returns its length.
+// (long long)d as Redis's x86-64 build computes it: truncation toward zero,
+// and the "integer indefinite" INT64_MIN for NaN, inf and anything outside
+// the int64 range, where a plain C++ cast is undefined behaviour.
+inline long long TruncToInt64(long double d) {
+  if (!(d > -9223372036854775809.0L && d < 9223372036854775808.0L)) return INT64_MIN;
+  return static_cast<long long>(d);
+}
+
 size_t FormatInt64(long long v, char* buf);
 size_t FormatUint64(unsigned long long v, char* buf);
 std::string Int64ToString(long long v);

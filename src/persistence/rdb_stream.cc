@@ -100,7 +100,7 @@ Listpack ReadNode(RdbValueSource& in, const StreamID& master, bool* have_prev, S
   size_t i = 0;
   auto fail = [&]() { in.Reject("Stream listpack integrity check failed"); };
   auto next_int = [&]() {
-    long long v;
+    long long v = 0;  // never read after fail(): Reject does not return (clang cannot tell)
     if (i >= el.size() || !ParseInt64(el[i], &v)) fail();
     ++i;
     return v;

@@ -8,6 +8,7 @@
 
 #include <string>
 
+#include "base/numbers.h"
 #include "resp/reply_builder.h"
 #include "scripting/lua_vm.h"
 #include "scripting/script_host.h"
@@ -148,7 +149,7 @@ void LuaToReply(lua_State* L, ReplyBuilder& reply, int script_resp, ScriptHost* 
       }
       break;
     case LUA_TNUMBER:
-      reply.Integer((long long)lua_tonumber(L, -1));
+      reply.Integer(TruncToInt64(lua_tonumber(L, -1)));
       break;
     case LUA_TTABLE: {
       if (SpecialTable(L, reply, script_resp, host, depth)) return;

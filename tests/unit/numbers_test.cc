@@ -159,3 +159,19 @@ TEST(FormatDoubleTest, MatchesAddReplyDouble) {
 
 }  // namespace
 }  // namespace vireo
+
+namespace vireo {
+
+// Redis's (long long) casts of doubles, as its x86-64 build computes them.
+TEST(TruncToInt64Test, TruncatesInRangeAndGivesIndefiniteOutside) {
+  EXPECT_EQ(TruncToInt64(-5.9L), -5);
+  EXPECT_EQ(TruncToInt64(5.9L), 5);
+  EXPECT_EQ(TruncToInt64(9223372036854775807.0L), INT64_MAX);
+  EXPECT_EQ(TruncToInt64(-9223372036854775808.0L), INT64_MIN);
+  EXPECT_EQ(TruncToInt64(18446744073709551616.0L), INT64_MIN);
+  EXPECT_EQ(TruncToInt64(-HUGE_VALL), INT64_MIN);
+  EXPECT_EQ(TruncToInt64(HUGE_VALL), INT64_MIN);
+  EXPECT_EQ(TruncToInt64(NAN), INT64_MIN);
+}
+
+}  // namespace vireo

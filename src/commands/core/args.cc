@@ -48,7 +48,7 @@ bool ArgTimeout(CommandContext& ctx, size_t i, int64_t* deadline_ms) {
   long double ms = secs * 1000.0L;
   // Redis 7.0 converts without a range check; on x86 an out-of-range value
   // (inf, >= 2^63 ms) becomes INT64_MIN, hence "negative". Same answer here.
-  long long t = ms < 9223372036854775807.0L ? (long long)ceill(ms) : INT64_MIN;
+  long long t = TruncToInt64(ceill(ms));
   if (t < 0) {
     ctx.reply.Error(err::kTimeoutNegative);
     return false;

@@ -5,7 +5,7 @@ FUZZ_BUILD ?= build-fuzz
 PORT       ?= 6379
 PY         ?= /usr/bin/python3
 
-.PHONY: all setup build run run-managed test test-asan bench bench-failover bench-crash fuzz-build clean
+.PHONY: all setup build asan-build run run-managed test test-asan bench bench-failover bench-crash fuzz-build clean
 
 all: build
 
@@ -44,19 +44,24 @@ fuzz-build: setup $(FUZZ_BUILD)/build.ninja
 	@cmake --build $(FUZZ_BUILD) -- -j2
 
 # Every suite: unit, integration, differential, fuzz smoke; one summary line.
-test: build fuzz-build
-	@VIREO_SERVER=$(BUILD)/vireo-server VIREO_BUILD=$(BUILD) VIREO_FUZZ_BUILD=$(FUZZ_BUILD) \
+# The fuzz smoke runs the fuzz targets of the sanitizer build (built with
+# clang, they carry edge coverage: see CMakeLists.txt), so `make test` and
+# `make test-asan` share that build. Integration modules run two at a time.
+test: build asan-build
+	@VIREO_SERVER=$(BUILD)/vireo-server VIREO_BUILD=$(BUILD) VIREO_FUZZ_BUILD=$(ASAN_BUILD) VIREO_TEST_JOBS=2 \
 	  PY=$(PY) bash scripts/run_tests.sh
 
 $(ASAN_BUILD)/build.ninja:
-	@echo "build: configuring $(ASAN_BUILD)/ (CMake, Debug, ASan/UBSan; first build only)"
-	@cmake -S . -B $(ASAN_BUILD) -G Ninja -DVIREO_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
+	@echo "build: configuring $(ASAN_BUILD)/ (CMake, clang, Debug, ASan/UBSan + fuzz targets; first build only)"
+	@CXX=clang++ CC=clang cmake -S . -B $(ASAN_BUILD) -G Ninja -DVIREO_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
 
-# The same suites against an ASan/UBSan build (no fuzz smoke: fuzzers are sanitized already).
-test-asan: setup $(ASAN_BUILD)/build.ninja
-	@echo "build: compiling the ASan/UBSan build in $(ASAN_BUILD)/ (ninja -j2)"
+asan-build: setup $(ASAN_BUILD)/build.ninja
+	@echo "build: compiling the ASan/UBSan build and the fuzz targets in $(ASAN_BUILD)/ (ninja -j2)"
 	@cmake --build $(ASAN_BUILD) -- -j2
-	@VIREO_SERVER=$(ASAN_BUILD)/vireo-server VIREO_BUILD=$(ASAN_BUILD) VIREO_SKIP_FUZZ=1 VIREO_SKIP_MANAGER=1 VIREO_QUICK=1 VIREO_SKIP_ORACLE=1 \
+
+# The same suites against the ASan/UBSan build (no fuzz smoke: `make test` ran it there).
+test-asan: asan-build
+	@VIREO_SERVER=$(ASAN_BUILD)/vireo-server VIREO_BUILD=$(ASAN_BUILD) VIREO_SKIP_FUZZ=1 VIREO_SKIP_MANAGER=1 VIREO_QUICK=1 VIREO_SKIP_ORACLE=1 VIREO_TEST_JOBS=2 \
 	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  PY=$(PY) bash scripts/run_tests.sh
 

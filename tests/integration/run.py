@@ -8,11 +8,19 @@ non-zero when anything failed. VIREO_QUICK=1 shortens the slow tests.
 VIREO_SKIP_ORACLE=1 leaves out the test classes that run their bodies on
 redis-server alone (BINARY = redis-server: they check that a test states
 Redis's behaviour, which a sanitizer build of Vireo cannot change).
+
+VIREO_TEST_JOBS=N (N > 1, and no module named) runs the modules in N child
+processes at a time, the biggest files first, each child printing its
+module's log when it ends; most of a module's time is spent waiting on
+servers and timeouts, so two at a time on two cores take about 60% of the
+serial time. Modules in SERIAL measure timing and run alone at the end.
 """
 
 import os
 import signal
+import subprocess
 import sys
+import tempfile
 import time
 import unittest
 
@@ -62,7 +70,77 @@ def without_oracle_classes(suite, redis_binary):
   return kept
 
 
+# Modules whose assertions depend on timing (latency bounds, pauses, client
+# timeouts): run alone, after the parallel part.
+SERIAL = {"test_pause_static", "test_latency_monitor", "test_latency_tracking", "test_slowlog_monitor"}
+
+
+def run_parallel(jobs):
+  """Every module in its own child process, `jobs` at a time, then SERIAL
+  ones one by one. Prints each child's log as it ends and the summary."""
+  modules = sorted((f[:-3] for f in os.listdir(HERE) if f.startswith("test_") and f.endswith(".py")),
+                   key=lambda m: -os.path.getsize(os.path.join(HERE, m + ".py")))
+  queue = [m for m in modules if m not in SERIAL]
+  serial = [m for m in modules if m in SERIAL]
+  print("integration: %d modules, %d at a time (%d alone at the end)" % (len(modules), jobs, len(serial)),
+        flush=True)
+  start = time.monotonic()
+  running = []  # (module, process, log file, start)
+  passed = failed = 0
+  bad_modules = []
+  times = []
+
+  def finish(entry):
+    nonlocal passed, failed
+    module, proc, log, began = entry
+    rc = proc.wait()
+    log.seek(0)
+    text = log.read().decode("utf-8", "replace")
+    log.close()
+    sys.stdout.write(text)
+    times.append((time.monotonic() - began, module))
+    p = f = 0
+    for line in text.splitlines():
+      if line.startswith("integration: ") and " passed, " in line:
+        words = line.split()
+        p, f = int(words[1]), int(words[3])
+    if rc != 0 and f == 0:
+      f = 1
+    passed += p
+    failed += f
+    if rc != 0:
+      bad_modules.append(module)
+    sys.stdout.flush()
+
+  def launch(module):
+    log = tempfile.TemporaryFile()
+    proc = subprocess.Popen([sys.executable, os.path.abspath(__file__), module],
+                            stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ, VIREO_TEST_JOBS="1", VIREO_TEST_CHILD="1"))
+    running.append((module, proc, log, time.monotonic()))
+
+  for pool, width in ((queue, jobs), (serial, 1)):
+    while pool or running:
+      while pool and len(running) < width:
+        launch(pool.pop(0))
+      time.sleep(0.1)
+      for entry in [e for e in running if e[1].poll() is not None]:
+        running.remove(entry)
+        finish(entry)
+  print("slowest modules:")
+  for seconds, module in sorted(times, reverse=True)[:12]:
+    print("  %6.1f s  %s" % (seconds, module))
+  print("slowest 12 modules above (cases are timed in serial runs: VIREO_TEST_JOBS=1)")
+  if bad_modules:
+    print("integration: failed modules: %s" % " ".join(bad_modules))
+  print("integration: %.1f s in all" % (time.monotonic() - start))
+  print("integration: %d passed, %d failed" % (passed, failed), flush=True)
+  return 1 if failed or passed == 0 else 0
+
+
 def main():
+  jobs = int(os.environ.get("VIREO_TEST_JOBS", "1") or "1")
+  if jobs > 1 and not sys.argv[1:]:
+    return run_parallel(jobs)
   sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
   sys.path.insert(0, HERE)
   import harness  # after the path is set: the test modules import it too
@@ -79,7 +157,8 @@ def main():
   runner = unittest.TextTestRunner(stream=sys.stdout, verbosity=2,
                                    resultclass=TimedResult)
   result = runner.run(suite)
-  print_slowest(result, sys.stdout)
+  if not os.environ.get("VIREO_TEST_CHILD"):  # a parallel run's parent prints its own
+    print_slowest(result, sys.stdout)
   failed = len(result.failures) + len(result.errors) + \
       len(result.unexpectedSuccesses)
   passed = result.testsRun - failed - len(result.skipped)

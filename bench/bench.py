@@ -202,7 +202,7 @@ def measure_pair(servers, rounds, run, label, rate_name, cpu_name, cpu_goal, row
         samples[server.label].append(got[server.label])
       except Exception as e:
         error = "%s: %s" % (server.label, e)
-    if len(got) == 2 and "vireo" in got and "redis" in got:
+    if "vireo" in got and "redis" in got:
       v, r = got["vireo"], got["redis"]
       if r.rps and r.cpu_per_request:
         rate_ratios.append(v.rps / r.rps)

@@ -34,8 +34,6 @@ bool ParseDouble(std::string_view s, double* out);
 // the same rules with strtold, plus a length limit of 5119 bytes.
 bool ParseLongDouble(std::string_view s, long double* out);
 
-// Writes the decimal text of v to buf (at least kMaxInt64Chars bytes, not
-// NUL-terminated) and returns its length.
 // (long long)d as Redis's x86-64 build computes it: truncation toward zero,
 // and the "integer indefinite" INT64_MIN for NaN, inf and anything outside
 // the int64 range, where a plain C++ cast is undefined behaviour.
@@ -44,6 +42,8 @@ inline long long TruncToInt64(long double d) {
   return static_cast<long long>(d);
 }
 
+// Writes the decimal text of v to buf (at least kMaxInt64Chars bytes, not
+// NUL-terminated) and returns its length.
 size_t FormatInt64(long long v, char* buf);
 size_t FormatUint64(unsigned long long v, char* buf);
 std::string Int64ToString(long long v);

@@ -3,6 +3,8 @@
 
 #include <cmath>
 
+#include "base/numbers.h"
+
 namespace vireo::geo {
 namespace {
 
@@ -116,20 +118,14 @@ void Decode(const Hash& h, Area* a) {
 // A sorted-set score read as geohash bits. Redis casts the double to
 // uint64_t; scores outside [0, 2^64) (GEOPOS on a member ZADD'ed with -5, or
 // inf) make that cast undefined in C++, and Redis's replies are what x86-64
-// code built by gcc gives: a truncating signed conversion below 2^63 (the
-// "integer indefinite" 2^63 when out of range), and above it the same on
-// score - 2^63 with bit 63 flipped. Spelled out here so every compiler gives
-// those bits (clang's UBSan rightly rejects the plain cast).
+// code built by gcc gives: a truncating signed conversion below 2^63, and
+// above it the same on score - 2^63 with bit 63 flipped. Spelled out here so
+// every compiler gives those bits (clang's UBSan rightly rejects the cast).
 namespace {
 uint64_t ScoreBits(double score) {
   constexpr double k2p63 = 9223372036854775808.0;
-  constexpr uint64_t kIndefinite = 1ULL << 63;
-  auto signed_trunc = [](double d) -> uint64_t {
-    if (!(d >= -k2p63 && d < k2p63)) return kIndefinite;  // NaN, inf, out of range
-    return uint64_t(int64_t(d));
-  };
-  if (score < k2p63) return signed_trunc(score);
-  return signed_trunc(score - k2p63) ^ kIndefinite;
+  if (score < k2p63) return uint64_t(TruncToInt64(score));
+  return uint64_t(TruncToInt64(score - k2p63)) ^ (1ULL << 63);
 }
 }  // namespace
 

@@ -15,6 +15,11 @@ wait for 100 MB). A server that refuses it (Debian's redis-server, built
 without Redis's patched jemalloc) runs without; the line printed per server
 says which. CHURN_DEFRAG=0 in the environment runs both without.
 
+Both are also given Vireo's maxmemory-fragmentation-share 15 (fragmentation
+counts against maxmemory, up to 15% of it; server/footprint_guard.h), which
+redis-server refuses as an unknown setting (said on its line).
+CHURN_SHARE=0 runs vireo without it, as Redis does.
+
 Rows: the peak RSS after the first fill and the mean RSS of the last 10 s,
 each as a multiple of maxmemory; the goal (<= 1.15x) is on vireo's own
 figure, with redis-server's beside it.
@@ -60,6 +65,13 @@ def churn(server, seconds, seed=7):
       defrag = "on"
     except Exception as e:  # refused: reported, not fatal
       defrag = "refused (%s)" % str(e).split(" - ")[-1][:60]
+  share = "off"
+  if os.environ.get("CHURN_SHARE", "15") != "0":
+    try:
+      server.command("CONFIG", "SET", "maxmemory-fragmentation-share", os.environ.get("CHURN_SHARE", "15"))
+      share = os.environ.get("CHURN_SHARE", "15") + "%"
+    except Exception:  # redis-server: unknown setting
+      share = "refused"
   rng = random.Random(seed)
   blob = os.urandom(16384)
   samples = []  # (elapsed, rss)
@@ -96,8 +108,10 @@ def churn(server, seconds, seed=7):
   server.command("CONFIG", "SET", "maxmemory-policy", "noeviction")
   if defrag == "on":
     server.command("CONFIG", "SET", "activedefrag", "no")
+  if share not in ("off", "refused"):
+    server.command("CONFIG", "SET", "maxmemory-fragmentation-share", "0")
   server.command("FLUSHALL")
-  return max(warm or [0]), sum(tail) / max(1, len(tail)), used, sent, defrag, hits
+  return max(warm or [0]), sum(tail) / max(1, len(tail)), used, sent, "%s, fragmentation share %s" % (defrag, share), hits
 
 
 def measure_churn(servers, quick, rows, Row):

@@ -42,9 +42,8 @@ size_t ReadAnonHugePages() {
 
 size_t TotalSystemMemory() { return size_t(sysconf(_SC_PHYS_PAGES)) * size_t(sysconf(_SC_PAGESIZE)); }
 
-MemoryStats ReadMemoryStats() {
+MemoryStats ReadAllocatorStats() {
   MemoryStats m;
-  m.rss = ReadRss();
 #ifdef VIREO_JEMALLOC
   uint64_t epoch = 1;
   size_t sz = sizeof(epoch);
@@ -54,17 +53,27 @@ MemoryStats ReadMemoryStats() {
   if (mallctl("stats.allocated", &v, &sz, nullptr, 0) == 0) m.allocated = v;
   if (mallctl("stats.active", &v, &sz, nullptr, 0) == 0) m.active = v;
   if (mallctl("stats.resident", &v, &sz, nullptr, 0) == 0) m.resident = v;
+  char name[64];
+  snprintf(name, sizeof(name), "stats.arenas.%u.pdirty", unsigned(MALLCTL_ARENAS_ALL));
+  if (mallctl(name, &v, &sz, nullptr, 0) == 0) m.dirty = v * size_t(sysconf(_SC_PAGESIZE));
   m.allocator = "jemalloc-5.3.0";
 #elif defined(VIREO_SANITIZE)
   // ASan replaces malloc: ask its allocator.
   m.allocated = __sanitizer_get_current_allocated_bytes();
   m.active = m.allocated;
-  m.resident = m.rss;
   m.allocator = "asan";
 #else
   struct mallinfo2 mi = mallinfo2();
   m.allocated = mi.uordblks + mi.hblkhd;
   m.active = m.allocated;
+#endif
+  return m;
+}
+
+MemoryStats ReadMemoryStats() {
+  MemoryStats m = ReadAllocatorStats();
+  m.rss = ReadRss();
+#ifndef VIREO_JEMALLOC
   m.resident = m.rss;
 #endif
   return m;

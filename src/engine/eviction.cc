@@ -129,7 +129,7 @@ Entry* Evictor::PickRandom(Keyspace& ks, bool allkeys, int* db_out) {
 
 Evictor::Result Evictor::Perform(Keyspace& ks, const EvictionSettings& s, size_t not_counted) {
   running_ = false;
-  size_t used = UsedMemory();
+  size_t used = UsedMemory() + s.counted_extra;
   used = used > not_counted ? used - not_counted : 0;
   if (s.maxmemory == 0 || used <= s.maxmemory) return Result::kOk;
   if (s.policy == EvictionPolicy::kNoEviction) return Result::kFail;
@@ -150,7 +150,7 @@ Evictor::Result Evictor::Perform(Keyspace& ks, const EvictionSettings& s, size_t
       // lazy-free thread: wait once, briefly, as Redis does.
       if (ks.lazy_freer().pending() && limit < 1000000) {
         usleep(useconds_t(limit));
-        size_t now = UsedMemory();
+        size_t now = UsedMemory() + s.counted_extra;
         now = now > not_counted ? now - not_counted : 0;
         if (now <= s.maxmemory) return Result::kOk;
       }
@@ -167,7 +167,7 @@ Evictor::Result Evictor::Perform(Keyspace& ks, const EvictionSettings& s, size_t
     if (keys_freed % 16 == 0 && ks.free_settings().eviction) {
       // Lazy eviction: the measured deltas miss what the background thread
       // frees; look at the memory itself.
-      size_t now = UsedMemory();
+      size_t now = UsedMemory() + s.counted_extra;
       now = now > not_counted ? now - not_counted : 0;
       if (now <= s.maxmemory) break;
     }

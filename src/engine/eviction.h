@@ -54,6 +54,7 @@ struct EvictionSettings {
   EvictionPolicy policy = EvictionPolicy::kNoEviction;
   int samples = 5;
   int tenacity = 10;  // 0..100
+  size_t counted_extra = 0;  // bytes counted on top of used_memory (maxmemory-count-fragmentation)
 };
 
 class Evictor {

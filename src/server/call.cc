@@ -656,6 +656,7 @@ Evictor::Result Server::PerformEvictions() {
   s.policy = EvictionPolicy(cfg().maxmemory_policy);
   s.samples = cfg().maxmemory_samples;
   s.tenacity = cfg().maxmemory_eviction_tenacity;
+  s.counted_extra = cfg().maxmemory_fragmentation_share ? footprint_.counted() : 0;
   const int64_t t0 = LatencyStart();
   Evictor::Result r = evictor_.Perform(keyspace_, s, MemNotCountedForEvict());
   LatencyEnd("eviction-cycle", t0);

@@ -74,6 +74,7 @@ struct ServerConfig : EncodingLimits {
   int maxmemory_policy = 7;          // EvictionPolicy (engine/eviction.h); 7 = noeviction
   int maxmemory_samples = 5;
   int maxmemory_eviction_tenacity = 10;
+  int maxmemory_fragmentation_share = 0;  // Vireo's: server/footprint_guard.h; 0 = Redis's behaviour
   int lfu_log_factor = 10;
   int lfu_decay_time = 1;
   OutputBufferLimit client_obuf_limits[kObufClasses] = {

@@ -511,6 +511,9 @@ std::vector<ConfigOption> BuildTable() {
                          &S::maxmemory_policy));
   t.push_back(IntOption("maxmemory-samples", "", 0, &S::maxmemory_samples, 1, kIntMax));
   t.push_back(IntOption("maxmemory-eviction-tenacity", "", 0, &S::maxmemory_eviction_tenacity, 0, 100));
+  // Vireo's own (server/footprint_guard.h): hidden from CONFIG GET patterns so
+  // CONFIG GET * lists what Redis 7.0 lists; its exact name answers.
+  t.push_back(IntOption("maxmemory-fragmentation-share", "", kConfigHidden, &S::maxmemory_fragmentation_share, 0, 100));
   t.push_back(IntOption("lfu-log-factor", "", 0, &S::lfu_log_factor, 0, kIntMax));
   t.push_back(IntOption("lfu-decay-time", "", 0, &S::lfu_decay_time, 0, kIntMax));
   // Clients: output limits and keyspace notifications.

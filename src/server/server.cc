@@ -631,6 +631,7 @@ void Server::Cron() {
     replica_written_.ExpireStep(keyspace_, now);
   }
   peak_memory_ = std::max(peak_memory_, UsedMemory());
+  footprint_.Tick(cfg().maxmemory, cfg().maxmemory_fragmentation_share, MonoUs());
   // maxmemory-clients: re-measure everyone now and then (Redis's clientsCron does).
   if (client_eviction_limit_) {
     for (auto& [id, c] : clients_) TrackClientMemory(c.get());
@@ -684,6 +685,11 @@ void Server::BeforeSleep() {
   // An eviction run that spent its time budget goes on here (Redis's
   // evictionTimeProc), a slice per loop turn, until memory is under the limit.
   if (evictor_.running()) PerformEvictions();
+  // maxmemory-fragmentation-share: the allocator is re-read every 10 ms
+  // while commands run, not only once a cron tick, so eviction follows a
+  // sudden change of size class within a few milliseconds.
+  if (cfg().maxmemory_fragmentation_share && cfg().maxmemory) [[unlikely]]
+    footprint_.Tick(cfg().maxmemory, cfg().maxmemory_fragmentation_share, MonoUs());
   tracking_.BroadcastPending();  // BCAST invalidations, one message per prefix
   // The AOF is written (and with appendfsync always, synced) before any
   // reply leaves: a client never sees a write the file does not hold.

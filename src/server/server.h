@@ -31,6 +31,7 @@
 #include "base/clock.h"
 #include "base/version.h"
 #include "server/config.h"
+#include "server/footprint_guard.h"
 #include "server/latency_monitor.h"
 #include "server/migrate_sockets.h"
 #include "server/propagation.h"
@@ -348,6 +349,7 @@ class Server final : public CommandServices {
   // freeMemoryGetNotCountedMemory: replica and AOF buffers; none yet).
   size_t MemNotCountedForEvict() const { return 0; }
   const Evictor& evictor() const { return evictor_; }
+  const FootprintGuard& footprint() const { return footprint_; }
 
   // ---- TLS (tls_listeners.cc): tls-port beside the plain port.
   int tls_port() const;
@@ -520,6 +522,7 @@ class Server final : public CommandServices {
   LoadingState loading_;
   std::unique_ptr<Replication> repl_;
   Evictor evictor_;
+  FootprintGuard footprint_;  // maxmemory-fragmentation-share
   bool pre_command_oom_ = false;
   // Applies the maxmemory policy and LFU parameters to the keyspace's access clock.
   void ApplyEvictionConfig();

@@ -188,6 +188,10 @@ void MemorySection(Server& s, InfoWriter& w) {
   w.FieldF("mem_fragmentation_ratio", m.total_frag, 2);
   w.Field("mem_fragmentation_bytes", m.total_frag_bytes);
   w.Field("mem_not_counted_for_evict", (long long)s.MemNotCountedForEvict());
+  // Vireo's maxmemory-fragmentation-share: shown only when set, so INFO at
+  // the defaults lists what Redis 7.0 lists.
+  if (s.cfg().maxmemory_fragmentation_share)
+    w.Field("mem_fragmentation_counted_for_evict", (long long)s.footprint().counted());
   w.Field("mem_replication_backlog", (long long)m.repl_backlog);
   w.Field("mem_total_replication_buffers", (long long)m.repl_buffers);
   w.Field("mem_clients_slaves", (long long)m.clients_replicas);

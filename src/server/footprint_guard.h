@@ -16,21 +16,34 @@
 //    eviction would chase the fragmentation it makes; capped, the dataset
 //    gives way by at most N% of maxmemory, and active defragmentation gives
 //    that room back as it compacts.
-//  - returns the allocator's dirty pages to the system at once when they
-//    pass 1/64 of maxmemory while the footprint (live bytes, fragmentation
-//    and dirty pages) is over maxmemory, instead of over jemalloc's decay time.
+//  - has the allocator's dirty pages returned to the system at once when
+//    they pass 1/64 of maxmemory while the footprint (live bytes,
+//    fragmentation and dirty pages) is over maxmemory, instead of over
+//    jemalloc's decay time. The purge (madvise over every dirty extent,
+//    milliseconds for tens of MB) runs on the guard's own thread, started
+//    with the first one, so the command thread never waits for it.
 // used_memory itself keeps Redis's meaning; INFO memory shows the counted
-// bytes as mem_fragmentation_counted_for_evict.
+// bytes as mem_fragmentation_counted_for_evict while the setting is on.
 //
-// Thread rule: main thread only (the cron and the eviction check).
+// Thread rule: Tick and counted() on the main thread (the cron and the
+// eviction check); the purge thread only calls the allocator's purge.
 #pragma once
+#include <atomic>
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <mutex>
+#include <thread>
 
 namespace vireo {
 
 class FootprintGuard {
  public:
+  FootprintGuard() = default;
+  ~FootprintGuard();  // stops the purge thread
+  FootprintGuard(const FootprintGuard&) = delete;
+  FootprintGuard& operator=(const FootprintGuard&) = delete;
+
   // From the cron and before the loop sleeps; share 0..100 (0: off,
   // nothing is read). Reads the allocator at most every kIntervalUs.
   void Tick(size_t maxmemory, int share, int64_t now_us);
@@ -39,8 +52,17 @@ class FootprintGuard {
   size_t counted() const { return counted_; }
 
  private:
+  void RequestPurge();
+  void PurgeLoop();
+
   size_t counted_ = 0;
   int64_t last_us_ = 0;
+  std::thread purger_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool requested_ = false;  // under mu_
+  bool stop_ = false;       // under mu_
+  std::atomic<bool> busy_{false};  // a request is pending or running
 };
 
 }  // namespace vireo
